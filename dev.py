@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Developer entry point: set-up, run, test, build and bench with one command.
+
+Uses only the standard library so that it works on a fresh machine (Linux or
+Windows) with nothing but Python 3.11+. The virtual environment lives in
+``.venv`` next to this file and is refreshed when ``pyproject.toml`` changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+STAMP = VENV / ".pishkhan-installed"
+EXTRAS = "server,dev,build"
+
+
+def venv_python() -> Path:
+    if os.name == "nt":
+        return VENV / "Scripts" / "python.exe"
+    return VENV / "bin" / "python"
+
+
+def _requirements_fingerprint() -> str:
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes())
+    digest.update(EXTRAS.encode())
+    return digest.hexdigest()
+
+
+def ensure_venv() -> Path:
+    """Create ``.venv`` and install the project into it, once per pyproject change."""
+    if sys.version_info < (3, 11):
+        sys.exit("Pishkhan needs Python 3.11 or newer (found %s)." % sys.version.split()[0])
+    py = venv_python()
+    if not py.exists():
+        print("dev.py: creating .venv ...", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=False).create(VENV)
+    wanted = _requirements_fingerprint()
+    if not STAMP.exists() or STAMP.read_text().strip() != wanted:
+        print("dev.py: installing Pishkhan and its dependencies into .venv ...", flush=True)
+        subprocess.check_call([str(py), "-m", "pip", "install", "-q", "--upgrade", "pip"])
+        subprocess.check_call(
+            [str(py), "-m", "pip", "install", "-q", "-e", f".[{EXTRAS}]"], cwd=ROOT
+        )
+        STAMP.write_text(wanted)
+    return py
+
+
+def run(py: Path, *args: str, env: dict[str, str] | None = None) -> int:
+    return subprocess.call([str(py), *args], cwd=ROOT, env=env)
+
+
+def cmd_run(py: Path, extra: list[str]) -> int:
+    """Start a local reference server with a demo office and the program against it."""
+    return run(py, "-m", "desktop.devrun", *extra)
+
+
+def cmd_test(py: Path, extra: list[str]) -> int:
+    env = dict(os.environ)
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    # The layout contract first: it takes a second and explains itself.
+    bindir = VENV / ("Scripts" if os.name == "nt" else "bin")
+    rc = subprocess.call([str(bindir / "lint-imports")], cwd=ROOT, env=env)
+    if rc != 0:
+        print("dev.py: import contracts broken (see above)", file=sys.stderr)
+        return rc
+    return run(py, "-m", "pytest", *extra, env=env)
+
+
+def cmd_build(py: Path, extra: list[str]) -> int:
+    return run(py, "-m", "PyInstaller", "--noconfirm", "--clean", "build.spec", *extra)
+
+
+def cmd_bench(py: Path, extra: list[str]) -> int:
+    env = dict(os.environ)
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    return run(py, "-m", "bench", *extra, env=env)
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "test": cmd_test,
+    "build": cmd_build,
+    "bench": cmd_bench,
+}
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in COMMANDS and argv[0] != "setup":
+        print(__doc__)
+        print("usage: python3 dev.py {setup|run|test|build|bench} [args...]")
+        return 2
+    py = ensure_venv()
+    if argv[0] == "setup":
+        return 0
+    return COMMANDS[argv[0]](py, argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,1 @@
+"""Reference central server: HTTP API, enrolment, catalogue publishing, back office."""

@@ -1,0 +1,1 @@
+"""Qt widgets, models, dialogs, printing and the application object."""
