@@ -1,0 +1,258 @@
+"""Clerk accounts: the first manager, adding and disabling clerks, login with lockout.
+
+Passwords are hashed with argon2id. Repeated failures lock the account for a
+while (settings ``lockout_attempts`` / ``lockout_minutes``); every login,
+failure, lock and change is an audit event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from desktop import audit
+from desktop.audit import Action
+from desktop.clock import Clock, utc_now
+from desktop.db.engine import Store
+from desktop.db.models import Clerk
+from desktop.errors import PermissionDeniedError, UserFacingError
+from desktop.messages import Message
+from desktop.normalize import normalize_letters, to_ascii_digits
+
+MIN_PASSWORD_LENGTH = 8
+MANAGER = "manager"
+CLERK = "clerk"
+
+
+def password_hasher() -> PasswordHasher:
+    if os.environ.get("PISHKHAN_CHEAP_HASHES") == "1":
+        # Tests only: production parameters cost ~0.1 s a hash (FACTS.md).
+        return PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    return PasswordHasher()
+
+
+@dataclass(frozen=True)
+class ClerkInfo:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    active: bool
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == MANAGER
+
+
+class LoginFailed(UserFacingError):
+    def __init__(self) -> None:
+        super().__init__(
+            Message(fa="نام کاربری یا گذرواژه درست نیست.", en="Wrong user name or password.")
+        )
+
+
+class AccountLocked(UserFacingError):
+    def __init__(self, minutes: int) -> None:
+        super().__init__(
+            Message(
+                fa=f"به دلیل چند ورود نادرست، این حساب تا {minutes} دقیقهٔ دیگر قفل است.",
+                en=f"Too many failed logins: this account is locked for {minutes} more minute(s).",
+            )
+        )
+
+
+class AccountError(UserFacingError):
+    pass
+
+
+def _info(clerk: Clerk) -> ClerkInfo:
+    return ClerkInfo(clerk.id, clerk.username, clerk.display_name, clerk.role, clerk.active)
+
+
+def normalize_username(username: str) -> str:
+    return to_ascii_digits(normalize_letters(username)).strip().lower()
+
+
+class ClerkDirectory:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock = utc_now,
+        lockout_attempts: int = 5,
+        lockout_minutes: int = 5,
+        hasher: PasswordHasher | None = None,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._lockout_attempts = lockout_attempts
+        self._lockout = dt.timedelta(minutes=lockout_minutes)
+        self._hasher = hasher or password_hasher()
+
+    def has_any(self) -> bool:
+        with self._store.read() as s:
+            return bool(s.scalar(select(func.count(Clerk.id))))
+
+    def list(self) -> list[ClerkInfo]:
+        with self._store.read() as s:
+            return [_info(c) for c in s.scalars(select(Clerk).order_by(Clerk.id))]
+
+    def create_manager(self, username: str, display_name: str, password: str) -> ClerkInfo:
+        """The first account of a new installation; refused once any account exists."""
+        with self._store.write() as s:
+            if s.scalar(select(func.count(Clerk.id))):
+                raise PermissionDeniedError(
+                    Message(
+                        fa="مدیر دفتر قبلاً تعریف شده است.",
+                        en="The office manager account already exists.",
+                    )
+                )
+            clerk = self._new(s, username, display_name, password, MANAGER)
+            audit.record(s, Action.CLERK_ADDED, at=self._clock(), clerk_id=clerk.id, role=MANAGER)
+            return _info(clerk)
+
+    def add_clerk(
+        self, by: ClerkInfo, username: str, display_name: str, password: str, role: str = CLERK
+    ) -> ClerkInfo:
+        self._require_manager(by)
+        with self._store.write() as s:
+            clerk = self._new(s, username, display_name, password, role)
+            audit.record(
+                s, Action.CLERK_ADDED, at=self._clock(), clerk_id=by.id, new_clerk=clerk.id,
+                role=role,
+            )
+            return _info(clerk)
+
+    def set_active(self, by: ClerkInfo, clerk_id: int, active: bool) -> ClerkInfo:
+        self._require_manager(by)
+        if clerk_id == by.id and not active:
+            raise AccountError(
+                Message(fa="مدیر نمی‌تواند حساب خودش را غیرفعال کند.",
+                        en="A manager cannot disable their own account.")
+            )
+        with self._store.write() as s:
+            clerk = s.get(Clerk, clerk_id)
+            if clerk is None:
+                raise AccountError(Message(fa="این کاربر پیدا نشد.", en="No such user."))
+            clerk.active = active
+            audit.record(
+                s, Action.CLERK_ENABLED if active else Action.CLERK_DISABLED,
+                at=self._clock(), clerk_id=by.id, target=clerk_id,
+            )
+            return _info(clerk)
+
+    def change_password(self, by: ClerkInfo, clerk_id: int, new_password: str) -> None:
+        if by.id != clerk_id:
+            self._require_manager(by)
+        _check_password(new_password)
+        with self._store.write() as s:
+            clerk = s.get(Clerk, clerk_id)
+            if clerk is None:
+                raise AccountError(Message(fa="این کاربر پیدا نشد.", en="No such user."))
+            clerk.password_hash = self._hasher.hash(new_password)
+            clerk.failed_attempts = 0
+            clerk.locked_until = None
+            audit.record(s, Action.PASSWORD_CHANGED, at=self._clock(), clerk_id=by.id,
+                         target=clerk_id)
+
+    def authenticate(self, username: str, password: str) -> ClerkInfo:
+        """Check a login. Failures are counted and audited; too many lock the account."""
+        now = self._clock()
+        name = normalize_username(username)
+        with self._store.write() as s:
+            clerk = s.scalar(select(Clerk).where(Clerk.username == name))
+            if clerk is None or not clerk.active:
+                # Same work as a real check, so timing does not tell which names exist.
+                _burn(self._hasher, password)
+                audit.record(s, Action.LOGIN_FAILED, at=now, reason="unknown_or_disabled")
+                raise LoginFailed()
+            if clerk.locked_until is not None and clerk.locked_until > now:
+                remaining = int((clerk.locked_until - now).total_seconds() // 60) + 1
+                raise AccountLocked(remaining)
+            if not _verify(self._hasher, clerk.password_hash, password):
+                clerk.failed_attempts += 1
+                audit.record(s, Action.LOGIN_FAILED, at=now, clerk_id=clerk.id,
+                             reason="password", attempts=clerk.failed_attempts)
+                if clerk.failed_attempts >= self._lockout_attempts:
+                    clerk.locked_until = now + self._lockout
+                    clerk.failed_attempts = 0
+                    audit.record(s, Action.ACCOUNT_LOCKED, at=now, clerk_id=clerk.id)
+                    locked = True
+                else:
+                    locked = False
+            else:
+                locked = None
+                clerk.failed_attempts = 0
+                clerk.locked_until = None
+                clerk.last_login_at = now
+                if self._hasher.check_needs_rehash(clerk.password_hash):
+                    clerk.password_hash = self._hasher.hash(password)
+                audit.record(s, Action.LOGIN, at=now, clerk_id=clerk.id)
+                info = _info(clerk)
+        # Raised after the commit so the failure count and audit event are kept.
+        if locked is True:
+            raise AccountLocked(int(self._lockout.total_seconds() // 60))
+        if locked is False:
+            raise LoginFailed()
+        return info
+
+    def _new(
+        self, s: Session, username: str, display_name: str, password: str, role: str
+    ) -> Clerk:
+        name = normalize_username(username)
+        if not name or len(name) > 50 or not all(ch.isalnum() or ch in "._-" for ch in name):
+            raise AccountError(
+                Message(fa="نام کاربری فقط از حرف، رقم، نقطه و خط تیره تشکیل شود.",
+                        en="User names use letters, digits, dots and dashes only.")
+            )
+        if role not in (MANAGER, CLERK):
+            raise AccountError(Message(fa="نقش نامعتبر است.", en="Unknown role."))
+        display = normalize_letters(display_name)
+        if not display:
+            raise AccountError(Message(fa="نام نمایشی را وارد کنید.", en="Enter a display name."))
+        _check_password(password)
+        if s.scalar(select(Clerk).where(Clerk.username == name)) is not None:
+            raise AccountError(
+                Message(fa="این نام کاربری قبلاً گرفته شده است.", en="This user name is taken.")
+            )
+        clerk = Clerk(
+            username=name, display_name=display, role=role,
+            password_hash=self._hasher.hash(password), active=True, failed_attempts=0,
+            created_at=self._clock(),
+        )
+        s.add(clerk)
+        s.flush()
+        return clerk
+
+    @staticmethod
+    def _require_manager(by: ClerkInfo) -> None:
+        if not by.is_manager:
+            raise PermissionDeniedError(
+                Message(fa="این کار فقط از مدیر دفتر برمی‌آید.",
+                        en="Only the office manager can do this.")
+            )
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(
+            Message(fa=f"گذرواژه دست‌کم {MIN_PASSWORD_LENGTH} نویسه باشد.",
+                    en=f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.")
+        )
+
+
+def _verify(hasher: PasswordHasher, stored: str, password: str) -> bool:
+    try:
+        return hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _burn(hasher: PasswordHasher, password: str) -> None:
+    hasher.hash(password)

@@ -1,0 +1,1 @@
+"""The local store: models (db.models), engine and transactions (db.engine), migrations."""

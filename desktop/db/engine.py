@@ -1,0 +1,200 @@
+"""The local SQLite store: opening, pragmas, migrations, transactions, error mapping.
+
+One SQLite file per PC. WAL with ``synchronous=FULL`` so a commit that
+returned survives a power cut; foreign keys on. Writes take the write lock at
+``BEGIN IMMEDIATE`` so two programs on the PC (the counter and a scripted
+command) never interleave inside a request's transaction, and the gap-free
+sequence can be read and bumped safely.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from desktop.errors import DatabaseBusyError, DiskFullError, SchemaTooNewError
+
+log = logging.getLogger("pishkhan.store")
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+DB_FILENAME = "pishkhan.sqlite3"
+BUSY_TIMEOUT_MS = 10_000
+
+
+def _make_engine(path: Path, *, immediate: bool) -> Engine:
+    engine = create_engine(f"sqlite:///{path}", future=True)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        # We issue BEGIN ourselves (the pysqlite driver's own transaction
+        # handling would start it too late for BEGIN IMMEDIATE).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def translate_db_error(exc: BaseException) -> BaseException:
+    """Environment problems become user-facing errors; anything else stays a bug."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    if "database or disk is full" in text or "disk i/o error" in text:
+        return DiskFullError(text)
+    if "database is locked" in text or "database is busy" in text:
+        return DatabaseBusyError(text)
+    return exc
+
+
+def alembic_config(db_path: Path) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", f"sqlite:///{db_path}")
+    return cfg
+
+
+def schema_head() -> str:
+    head = ScriptDirectory.from_config(alembic_config(Path("unused"))).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+class Store:
+    """The opened local database: hands out short read and write sessions."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._write_engine = _make_engine(path, immediate=True)
+        self._read_engine = _make_engine(path, immediate=False)
+        self._write_sessions = sessionmaker(self._write_engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, data_dir: Path, *, migrate: bool = True) -> Store:
+        """Open (creating if needed) the store in ``data_dir`` and bring its schema up to date.
+
+        A database made by a newer program is refused with ``SchemaTooNewError``
+        and left untouched. Before an existing database is migrated, a copy of it
+        is kept in ``data_dir/backups``.
+        """
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path = data_dir / DB_FILENAME
+        store = cls(path)
+        try:
+            if migrate:
+                store._migrate(data_dir)
+            else:
+                store.check_schema()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def check_schema(self) -> str | None:
+        current = current_revision(self._read_engine)
+        script = ScriptDirectory.from_config(alembic_config(self.path))
+        if current is not None:
+            try:
+                script.get_revision(current)
+            except Exception as exc:  # alembic raises its own ResolutionError family
+                raise SchemaTooNewError(current) from exc
+        return current
+
+    def _migrate(self, data_dir: Path) -> None:
+        current = self.check_schema()
+        head = schema_head()
+        if current == head:
+            return
+        if current is not None:
+            self.backup(data_dir / "backups" / f"pishkhan-{current}-{_stamp()}.sqlite3")
+        log.info("migrating local database from %s to %s", current, head)
+        try:
+            with self._write_engine.connect() as conn:
+                cfg = alembic_config(self.path)
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        except OperationalError as exc:
+            raise translate_db_error(exc) from exc
+
+    def backup(self, target: Path) -> Path:
+        """A consistent copy of the live database (SQLite's online backup API)."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".partial")
+        src = sqlite3.connect(self.path)
+        try:
+            dst = sqlite3.connect(tmp)
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
+        finally:
+            src.close()
+        shutil.move(tmp, target)
+        return target
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction: committed when the block ends, rolled back on error."""
+        session = self._write_sessions()
+        try:
+            with session.begin():
+                yield session
+        except OperationalError as exc:
+            raise translate_db_error(exc) from exc
+        finally:
+            session.close()
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        session = self._read_sessions()
+        try:
+            with session.begin():
+                yield session
+        except OperationalError as exc:
+            raise translate_db_error(exc) from exc
+        finally:
+            session.close()
+
+    def raw_read(self) -> sqlite3.Connection:
+        """A plain read-only sqlite3 connection, for the hot paths of a million-row view."""
+        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        return conn
+
+    def integrity_check(self) -> str:
+        with self._read_engine.connect() as conn:
+            return str(conn.exec_driver_sql("PRAGMA integrity_check").scalar())
+
+    def close(self) -> None:
+        self._write_engine.dispose()
+        self._read_engine.dispose()
+
+
+def _stamp() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -1,0 +1,209 @@
+"""Intake: saving a citizen's request, correcting one, offering a returning citizen's details.
+
+A save is one SQLite transaction that bumps the device's sequence, writes the
+request, its first state, its outbox entry and the audit event. When
+``save`` returns, the request is on disk (WAL, ``synchronous=FULL``): the
+clerk may tell the citizen it is saved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from desktop import audit
+from desktop.audit import Action
+from desktop.catalog import Fees, ValidatedForm, ValidationFailed, validate_request
+from desktop.catalogs import CatalogStore
+from desktop.clerks import ClerkInfo
+from desktop.clock import TEHRAN, Clock, utc_now
+from desktop.db.engine import Store
+from desktop.db.models import OutboxEntry, Request, RequestStateChange
+from desktop.errors import NotFoundError, UserFacingError
+from desktop.messages import Message
+from desktop.normalize import normalize_identifier
+from desktop.states import State
+from desktop.wire import compute_hash
+
+
+@dataclass(frozen=True)
+class RequestDraft:
+    """What the clerk filled in (raw text as typed; normalised on validation)."""
+
+    service_code: str
+    applicant: Mapping[str, str]
+    answers: Mapping[str, str]
+    documents: Iterable[str] = ()
+    card_ref: str = ""
+
+
+@dataclass(frozen=True)
+class SavedRequest:
+    id: str
+    local_id: int
+    seq: int
+    reference: str
+    service_code: str
+    created_at: dt.datetime
+    fees: Fees
+    supersedes: str | None = None
+
+
+@dataclass(frozen=True)
+class ApplicantHint:
+    """What a returning citizen told us last time, to offer on the form."""
+
+    first_name: str
+    last_name: str
+    mobile: str
+    address: str
+
+
+@dataclass
+class Intake:
+    store: Store
+    catalogs: CatalogStore
+    clock: Clock = utc_now
+    new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
+
+    def validate(self, draft: RequestDraft) -> tuple[ValidatedForm, str]:
+        """Check a draft exactly as a save would; returns the form and the card reference."""
+        catalog = self.catalogs.current()
+        errors: dict[str, Message] = {}
+        form: ValidatedForm | None = None
+        try:
+            service = catalog.service(draft.service_code)
+        except Exception as exc:
+            raise ValidationFailed(
+                {"service": Message(fa="این خدمت در فهرست خدمات نیست.",
+                                    en="This service is not in the catalogue.")}
+            ) from exc
+        try:
+            today = self.clock().astimezone(TEHRAN).date()
+            form = validate_request(
+                service, dict(draft.applicant), dict(draft.answers), draft.documents, today=today
+            )
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+        card_ref = normalize_identifier(draft.card_ref or "")
+        if card_ref and (not card_ref.isdigit() or not 6 <= len(card_ref) <= 20):
+            errors["card_ref"] = Message(
+                fa="شمارهٔ پیگیری کارتخوان باید ۶ تا ۲۰ رقم باشد.",
+                en="The card terminal reference is 6 to 20 digits.",
+            )
+        if errors:
+            raise ValidationFailed(errors)
+        assert form is not None
+        return form, card_ref
+
+    def save(self, clerk: ClerkInfo, draft: RequestDraft) -> SavedRequest:
+        return self._save(clerk, draft, supersedes=None)
+
+    def correct(self, clerk: ClerkInfo, original_id: str, draft: RequestDraft) -> SavedRequest:
+        """A correction is a new request that supersedes the original (which stays as it was)."""
+        return self._save(clerk, draft, supersedes=original_id)
+
+    def _save(self, clerk: ClerkInfo, draft: RequestDraft, supersedes: str | None) -> SavedRequest:
+        form, card_ref = self.validate(draft)
+        catalog = self.catalogs.current()
+        service = catalog.service(draft.service_code)
+        now = self.clock()
+        request_id = self.new_id()
+        with self.store.write() as s:
+            if supersedes is not None:
+                _check_supersedable(s, supersedes)
+            # First statement of the transaction: takes the write lock (BEGIN
+            # IMMEDIATE) and bumps the counter; a rollback gives the number back,
+            # so the per-device sequence has no gaps.
+            row = s.execute(
+                text(
+                    "UPDATE devices SET next_seq = next_seq + 1 "
+                    "RETURNING id, office_code, counter_no, next_seq - 1"
+                )
+            ).one_or_none()
+            if row is None:
+                raise UserFacingError(
+                    Message(fa="این رایانه هنوز راه‌اندازی نشده است.",
+                            en="This PC has not been set up yet.")
+                )
+            device_id, office_code, counter_no, seq = row
+            req = Request(
+                id=request_id,
+                device_id=device_id,
+                seq=seq,
+                reference=f"{office_code}-{counter_no}-{seq:06d}",
+                office_code=office_code,
+                service_code=service.code,
+                service_title_fa=service.title.fa,
+                service_title_en=service.title.en,
+                catalog_version=catalog.version,
+                national_code=form.applicant["national_code"],
+                first_name=form.applicant["first_name"],
+                last_name=form.applicant["last_name"],
+                mobile=form.applicant["mobile"],
+                address=form.applicant.get("address", ""),
+                answers_json=json.dumps(form.answers, ensure_ascii=False, sort_keys=True),
+                documents_json=json.dumps(list(form.documents), ensure_ascii=False),
+                government_fee=form.fees.government,
+                office_fee=form.fees.office,
+                vat=form.fees.vat,
+                card_ref=card_ref,
+                clerk_id=clerk.id,
+                clerk_username=clerk.username,
+                created_at=now,
+                supersedes_id=supersedes,
+                content_hash="",
+                state=State.QUEUED,
+                updated_at=now,
+            )
+            req.content_hash = compute_hash(req)
+            s.add(req)
+            s.flush()
+            s.add(RequestStateChange(request_id=req.id, state=State.QUEUED, source="counter",
+                                     clerk_id=clerk.id, at=now))
+            s.add(OutboxEntry(request_id=req.id, seq=seq, status="queued", attempts=0,
+                              enqueued_at=now))
+            audit.record(
+                s,
+                Action.REQUEST_CORRECTED if supersedes else Action.REQUEST_SAVED,
+                at=now, clerk_id=clerk.id, request_id=req.id, service=service.code,
+                **({"supersedes": supersedes} if supersedes else {}),
+            )
+            return SavedRequest(
+                id=req.id, local_id=req.local_id, seq=seq, reference=req.reference,
+                service_code=service.code, created_at=now, fees=form.fees, supersedes=supersedes,
+            )
+
+    def returning_applicant(self, national_code: str) -> ApplicantHint | None:
+        code = normalize_identifier(national_code)
+        if len(code) != 10:
+            return None
+        with self.store.read() as s:
+            req = s.scalar(
+                select(Request)
+                .where(Request.national_code == code)
+                .order_by(Request.local_id.desc())
+                .limit(1)
+            )
+            if req is None:
+                return None
+            return ApplicantHint(req.first_name, req.last_name, req.mobile, req.address)
+
+
+def _check_supersedable(s: Session, original_id: str) -> None:
+    original = s.scalar(select(Request).where(Request.id == original_id))
+    if original is None:
+        raise NotFoundError(Message(fa="درخواست اصلی پیدا نشد.",
+                                    en="The original request was not found."))
+    newer = s.scalar(select(Request.reference).where(Request.supersedes_id == original_id))
+    if newer is not None:
+        raise UserFacingError(
+            Message(fa=f"این درخواست قبلاً با {newer} اصلاح شده است؛ آخرین نسخه را اصلاح کنید.",
+                    en=f"This request was already corrected by {newer}; correct the latest one.")
+        )

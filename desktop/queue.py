@@ -1,0 +1,267 @@
+"""Reading the request queue: filtered id lists, rows on demand, detail, backlog.
+
+Built for a million requests: a filter yields only the integer ``local_id``s
+(an ``array('q')``, 8 bytes each) through a plain read-only sqlite3
+connection, and the rows a view shows are fetched a page at a time by id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sqlite3
+import threading
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from desktop.db.engine import Store
+from desktop.db.types import UTCDateTime, utc_text
+from desktop.normalize import normalize_identifier, normalize_letters
+from desktop.states import WAITING, State
+
+_TIME = UTCDateTime()
+_REFERENCE = re.compile(r"^\d{1,8}-\d{1,2}-\d+$")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    states: frozenset[str] = frozenset()
+    service_code: str | None = None
+    created_from: dt.datetime | None = None  # UTC, inclusive
+    created_to: dt.datetime | None = None  # UTC, exclusive
+    text: str = ""  # national code, reference, mobile, tracking code or a name's beginning
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    local_id: int
+    id: str
+    reference: str
+    service_code: str
+    service_title_fa: str
+    service_title_en: str
+    national_code: str
+    first_name: str
+    last_name: str
+    mobile: str
+    total_fee: int
+    state: str
+    tracking_code: str | None
+    reason_fa: str | None
+    reason_en: str | None
+    created_at: dt.datetime
+    clerk_username: str
+
+
+@dataclass(frozen=True)
+class StateChangeRow:
+    state: str
+    reason_fa: str | None
+    reason_en: str | None
+    source: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class RequestDetail:
+    row: QueueRow
+    address: str
+    answers: dict[str, str]
+    documents: list[str]
+    government_fee: int
+    office_fee: int
+    vat: int
+    card_ref: str
+    catalog_version: int
+    seq: int
+    supersedes: str | None
+    superseded_by: str | None
+    history: list[StateChangeRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Backlog:
+    waiting: int
+    oldest_waiting_at: dt.datetime | None
+    attention: int
+
+
+_ROW_COLUMNS = (
+    "local_id, id, reference, service_code, service_title_fa, service_title_en, national_code,"
+    " first_name, last_name, mobile, government_fee + office_fee + vat, state, tracking_code,"
+    " reason_fa, reason_en, created_at, clerk_username"
+)
+
+
+def _row(r: Sequence[object]) -> QueueRow:
+    values = list(r)
+    values[15] = _TIME.process_result_value(values[15], None)  # type: ignore[arg-type]
+    return QueueRow(*values)  # type: ignore[arg-type]
+
+
+class QueueQueries:
+    """Read-side queries; safe to use from one worker thread at a time per instance."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = self._store.raw_read()
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def ids(self, flt: QueueFilter = QueueFilter()) -> array[int]:
+        """The matching requests' local ids, newest first."""
+        where, params = _where(flt)
+        sql = "SELECT local_id FROM requests"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY local_id DESC"
+        with self._lock:
+            cur = self._db().execute(sql, params)
+            out = array("q")
+            while True:
+                chunk = cur.fetchmany(65536)
+                if not chunk:
+                    break
+                out.extend(r[0] for r in chunk)
+            return out
+
+    def rows(self, local_ids: Sequence[int]) -> dict[int, QueueRow]:
+        if not local_ids:
+            return {}
+        result: dict[int, QueueRow] = {}
+        with self._lock:
+            db = self._db()
+            for start in range(0, len(local_ids), 500):
+                part = list(local_ids[start : start + 500])
+                marks = ",".join("?" * len(part))
+                for r in db.execute(
+                    f"SELECT {_ROW_COLUMNS} FROM requests WHERE local_id IN ({marks})", part
+                ):
+                    result[r[0]] = _row(r)
+        return result
+
+    def detail(self, request_id: str) -> RequestDetail | None:
+        with self._lock:
+            db = self._db()
+            r = db.execute(
+                f"SELECT {_ROW_COLUMNS}, address, answers_json, documents_json, government_fee,"
+                " office_fee, vat, card_ref, catalog_version, seq, supersedes_id"
+                " FROM requests WHERE id = ?",
+                (request_id,),
+            ).fetchone()
+            if r is None:
+                return None
+            newer = db.execute(
+                "SELECT id FROM requests WHERE supersedes_id = ?", (request_id,)
+            ).fetchone()
+            history = [
+                StateChangeRow(h[0], h[1], h[2], h[3], _TIME.process_result_value(h[4], None))  # type: ignore[arg-type]
+                for h in db.execute(
+                    "SELECT state, reason_fa, reason_en, source, at FROM request_state_changes"
+                    " WHERE request_id = ? ORDER BY id",
+                    (request_id,),
+                )
+            ]
+        return RequestDetail(
+            row=_row(r[:17]),
+            address=r[17],
+            answers=json.loads(r[18]),
+            documents=json.loads(r[19]),
+            government_fee=r[20],
+            office_fee=r[21],
+            vat=r[22],
+            card_ref=r[23],
+            catalog_version=r[24],
+            seq=r[25],
+            supersedes=r[26],
+            superseded_by=newer[0] if newer else None,
+            history=history,
+        )
+
+    def counts_by_state(self) -> dict[str, int]:
+        with self._lock:
+            return dict(
+                self._db().execute("SELECT state, count(*) FROM requests GROUP BY state").fetchall()
+            )
+
+    def backlog(self) -> Backlog:
+        """What still waits to reach the server, straight from the outbox."""
+        with self._lock:
+            db = self._db()
+            waiting, oldest = db.execute(
+                "SELECT count(*), min(enqueued_at) FROM outbox"
+                " WHERE status IN ('queued', 'sending')"
+            ).fetchone()
+            attention = db.execute(
+                "SELECT count(*) FROM requests WHERE state = ?", (State.NEEDS_ATTENTION,)
+            ).fetchone()[0]
+        return Backlog(
+            waiting=waiting,
+            oldest_waiting_at=_TIME.process_result_value(oldest, None) if oldest else None,
+            attention=attention,
+        )
+
+
+def _where(flt: QueueFilter) -> tuple[list[str], list[object]]:
+    where: list[str] = []
+    params: list[object] = []
+    if flt.states:
+        where.append(f"state IN ({','.join('?' * len(flt.states))})")
+        params.extend(sorted(flt.states))
+    if flt.service_code:
+        where.append("service_code = ?")
+        params.append(flt.service_code)
+    if flt.created_from is not None:
+        where.append("created_at >= ?")
+        params.append(utc_text(flt.created_from))
+    if flt.created_to is not None:
+        where.append("created_at < ?")
+        params.append(utc_text(flt.created_to))
+    text = flt.text.strip()
+    if text:
+        clause, values = _text_clause(text)
+        where.append(clause)
+        params.extend(values)
+    return where, params
+
+
+def _text_clause(text: str) -> tuple[str, list[object]]:
+    ident = normalize_identifier(text)
+    if ident.isdigit() and len(ident) in (8, 9, 10) and not ident.startswith("09"):
+        return "national_code = ?", [ident.zfill(10)]
+    if ident.isdigit() and (ident.startswith("09") or ident.startswith("98")):
+        mobile = "0" + ident[2:] if ident.startswith("98") else ident
+        return "mobile = ?", [mobile]
+    if _REFERENCE.match(ident):
+        return "reference = ?", [ident]
+    if ident.upper().startswith("PK"):
+        return "tracking_code = ?", [ident.upper()]
+    name = normalize_letters(text)
+    # A name's beginning, as an index range (LIKE would scan a million rows).
+    upper = name + "\U0010ffff"
+    return (
+        "((last_name >= ? AND last_name < ?) OR (first_name >= ? AND first_name < ?))",
+        [name, upper, name, upper],
+    )
+
+
+__all__ = [
+    "WAITING",
+    "Backlog",
+    "QueueFilter",
+    "QueueQueries",
+    "QueueRow",
+    "RequestDetail",
+    "StateChangeRow",
+]

@@ -1,0 +1,40 @@
+"""Everything a window needs, passed in (no global singletons)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from desktop.catalogs import CatalogStore
+from desktop.clerks import ClerkDirectory, ClerkInfo
+from desktop.config import Settings
+from desktop.db.engine import Store
+from desktop.intake import Intake
+from desktop.office import DeviceInfo
+from desktop.queue import QueueQueries
+
+from ui.worker import Worker
+
+if TYPE_CHECKING:
+    from ui.sync_adapter import SyncAdapter
+
+
+@dataclass
+class AppContext:
+    data_dir: Path
+    settings: Settings
+    store: Store
+    catalogs: CatalogStore
+    clerks: ClerkDirectory
+    intake: Intake
+    queries: QueueQueries  # GUI-thread reads of a few rows by id (index lookups, < 1 ms)
+    worker: Worker  # writes and slow reads
+    device: DeviceInfo | None = None
+    clerk: ClerkInfo | None = None
+    sync: SyncAdapter | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def lang(self) -> str:
+        return str(self.settings.get("language"))

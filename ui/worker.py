@@ -1,0 +1,88 @@
+"""Work off the GUI thread, results posted back to it (Picard's thread helper, Anki's ops).
+
+``Worker`` owns one background thread (a one-thread pool): every database
+write and every slow read goes through it in order, so the GUI thread never
+waits on disk and writes never interleave. The sync engine has its own
+thread (``ui.sync_adapter``); the network never touches this one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+log = logging.getLogger("pishkhan.ui")
+
+
+class _Relay(QObject):
+    """Lives in the GUI thread; its signals carry a job's outcome back there."""
+
+    succeeded = Signal(object)
+    failed = Signal(object)
+
+
+class _Job(QRunnable):
+    def __init__(self, fn: Callable[[], Any], relay: _Relay) -> None:
+        super().__init__()
+        self._fn = fn
+        self._relay = relay
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except BaseException as exc:  # delivered to the GUI's error mapper, never lost
+            self._relay.failed.emit(exc)
+        else:
+            self._relay.succeeded.emit(result)
+
+
+class Worker(QObject):
+    """Runs callables in order on one background thread."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._relays: set[_Relay] = set()
+
+    def submit(
+        self,
+        fn: Callable[[], Any],
+        on_result: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        relay = _Relay()
+        relay.moveToThread(self.thread())
+        self._relays.add(relay)
+
+        @Slot(object)
+        def done(result: Any) -> None:
+            self._relays.discard(relay)
+            relay.deleteLater()
+            if on_result is not None:
+                on_result(result)
+
+        @Slot(object)
+        def fail(exc: BaseException) -> None:
+            self._relays.discard(relay)
+            relay.deleteLater()
+            if on_error is not None:
+                on_error(exc)
+            else:
+                log.error("background job failed", exc_info=exc)
+
+        relay.succeeded.connect(done)
+        relay.failed.connect(fail)
+        self._pool.start(_Job(fn, relay))
+
+    def wait_idle(self, msecs: int = 30_000) -> bool:
+        """Block until queued jobs are done (shutdown and tests only)."""
+        return self._pool.waitForDone(msecs)
+
+    @property
+    def busy(self) -> bool:
+        return self._pool.activeThreadCount() > 0 or bool(self._relays)
