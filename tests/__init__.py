@@ -1,0 +1,1 @@
+"""The test suite, a package so tests and bench/ import `tests.support`."""

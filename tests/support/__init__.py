@@ -1,0 +1,1 @@
+"""Test support that runs for real on this machine: the fault-injecting TCP proxy."""
