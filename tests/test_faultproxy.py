@@ -134,9 +134,7 @@ def test_passes_a_megabyte_each_way_unchanged(make_proxy, session) -> None:
     assert stats.connections_accepted == 1  # keep-alive: one connection for both
 
 
-def test_latency_adds_the_round_trip_and_one_more_for_a_new_connection(
-    make_proxy, session
-) -> None:
+def test_latency_adds_the_round_trip_and_one_more_for_a_new_connection(make_proxy, session) -> None:
     proxy = make_proxy(rtt_ms=200)
 
     started = time.perf_counter()
