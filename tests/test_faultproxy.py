@@ -349,3 +349,18 @@ def test_url_for_names_the_listening_port(make_proxy) -> None:
     proxy = make_proxy()
     assert proxy.url_for() == f"http://127.0.0.1:{proxy.port}"
     assert proxy.url_for("https").startswith("https://127.0.0.1:")
+
+
+def test_a_target_that_is_down_reaches_the_client_as_a_reset() -> None:
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        closed_port = unused.getsockname()[1]  # bound, never listening: refuses
+        with FaultProxy("127.0.0.1", closed_port) as proxy:
+            with raw_request(proxy, "GET", "/blob/1") as sock, pytest.raises(ConnectionResetError):
+                sock.recv(1024)
+
+
+def test_start_on_a_port_in_use_raises(make_proxy) -> None:
+    proxy = make_proxy()
+    with pytest.raises(OSError):
+        FaultProxy("127.0.0.1", 1, listen_port=proxy.port).start()

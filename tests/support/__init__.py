@@ -1,1 +1,1 @@
-"""Test support that runs for real on this machine: the fault-injecting TCP proxy."""
+"""Helpers for tests and benchmarks that run for real on this machine (e.g. the fault proxy)."""
