@@ -1,0 +1,85 @@
+"""Normalisation of what the clerk types or pastes, before anything is validated or stored.
+
+Two kinds of input, two rules:
+- free text (names, addresses) keeps the clerk's digits as typed but gets one spelling of
+  the letters: Arabic ي/ى/ك become Persian ی/ک, tatweel goes, spaces are tidied; the
+  zero-width non-joiner (نیم‌فاصله, U+200C) stays because it is part of Persian spelling;
+- identifiers (national code, mobile, card, Sheba, postal code) become plain ASCII digits with
+  no spaces, dashes, dots or the invisible direction marks that copy-paste brings along.
+"""
+
+from __future__ import annotations
+
+import re
+
+from persiantools import digits as _digits
+
+# Arabic letters that Windows' Arabic keyboard layout and old systems put in Persian text.
+# persiantools.characters.ar_to_fa would also silently drop a kasra after six letters (دِ → د),
+# which is not ours to decide in a citizen's name, so letters use this explicit table.
+_LETTERS = str.maketrans(
+    {
+        "ي": "ی",  # U+064A ARABIC LETTER YEH
+        "ى": "ی",  # U+0649 ARABIC LETTER ALEF MAKSURA
+        "ك": "ک",  # U+0643 ARABIC LETTER KAF
+        "ـ": None,  # U+0640 TATWEEL: stretches a word on screen, never part of it
+        "\u00a0": " ",  # NO-BREAK SPACE
+        "\u202f": " ",  # NARROW NO-BREAK SPACE
+        "\t": " ",
+    }
+)
+_SPACE_RUNS = re.compile(r" {2,}")
+_SPACE_AROUND_NEWLINE = re.compile(r" *\n *")
+
+# Invisible characters copy-paste brings from web pages, SMS and PDFs: direction marks and
+# embeddings/isolates, zero-width space/joiners and the byte-order mark. In an identifier they
+# are never meant; in free text they are left alone (the ZWNJ is spelling there).
+BIDI_AND_ZERO_WIDTH = (
+    "\u200b\u200c\u200d\u200e\u200f"  # ZWSP, ZWNJ, ZWJ, LRM, RLM
+    "\u202a\u202b\u202c\u202d\u202e"  # LRE, RLE, PDF, LRO, RLO
+    "\u2066\u2067\u2068\u2069"  # LRI, RLI, FSI, PDI
+    "\u061c\ufeff"  # ARABIC LETTER MARK, BOM / ZERO WIDTH NO-BREAK SPACE
+)
+_DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+_DOTS = ".\u06d4\u2024\uff0e"  # full stop, Arabic full stop, one-dot leader, fullwidth
+_IDENTIFIER_NOISE = str.maketrans(dict.fromkeys(BIDI_AND_ZERO_WIDTH + _DASHES + _DOTS))
+_WHITESPACE = re.compile(r"\s+")
+
+
+def to_ascii_digits(s: str) -> str:
+    """Persian (۰-۹) and Arabic-Indic (٠-٩) digits to ASCII 0-9; everything else unchanged."""
+    return _digits.fa_to_en(_digits.ar_to_fa(s))
+
+
+def to_persian_digits(s: str) -> str:
+    """ASCII and Arabic-Indic digits to Persian ۰-۹, for showing numbers in Persian text."""
+    return _digits.en_to_fa(_digits.ar_to_fa(s))
+
+
+def normalize_letters(s: str) -> str:
+    """One spelling for free text: ي/ى→ی, ك→ک, no tatweel, tidy spaces; keeps ZWNJ and digits.
+
+    No-break and tab characters become spaces, runs of spaces collapse to one, spaces at the
+    ends and around line breaks go. ة is a letter of its own in Persian names and stays.
+    """
+    s = s.replace("\r\n", "\n").replace("\r", "\n").translate(_LETTERS)
+    s = _SPACE_RUNS.sub(" ", s)
+    s = _SPACE_AROUND_NEWLINE.sub("\n", s)
+    return s.strip()
+
+
+def normalize_text(s: str) -> str:
+    """Free text as stored: letters normalised, digits exactly as the clerk typed them."""
+    return normalize_letters(s)
+
+
+def strip_invisible(s: str) -> str:
+    """Remove direction marks, zero-width characters and the BOM (see BIDI_AND_ZERO_WIDTH)."""
+    return s.translate(str.maketrans(dict.fromkeys(BIDI_AND_ZERO_WIDTH)))
+
+
+def normalize_identifier(s: str) -> str:
+    """An identifier as typed or pasted, reduced to its characters: ASCII digits, no spaces,
+    dashes, dots or invisible marks. Letters (the IR of a Sheba) are kept as they are."""
+    s = to_ascii_digits(s).translate(_IDENTIFIER_NOISE)
+    return _WHITESPACE.sub("", s)
