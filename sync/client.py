@@ -1,0 +1,507 @@
+"""The HTTP client of the sync protocol (docs/PROTOCOL.md): one keep-alive session, typed answers.
+
+This module owns everything between a protocol message and the wire: the base URL, the
+device token header, TLS verification (always on; a custom CA bundle may be given), gzip
+request bodies, timeouts sized for a 512 kbit/s link, and the mapping of every failure to
+one of a few error classes the engine acts on:
+
+- :class:`NetworkError`: no answer (refused, reset, cut, timed out, TLS failure) → back off.
+- :class:`ServerBusy`: 5xx, 429 (``retry_after`` from Retry-After) or an answer that is not
+  protocol → back off.
+- :class:`Unauthorized`: 401/403 → ask for re-enrolment, keep everything.
+- :class:`PayloadTooLarge`: 413 → split the batch.
+- :class:`BadRequest`: any other 4xx, with the server's per-field reasons.
+
+One ``requests.Session`` is kept for the life of the client: on a 300 ms link every new
+TCP (and TLS) connection costs one or more round trips, so connections are reused.
+
+Timeouts. ``requests`` has no total deadline: its connect timeout bounds the TCP connect
+*and each send of the body* (urllib3 applies it until the request is written), its read
+timeout bounds each wait for response bytes. The body is therefore handed over as a
+file-like object, which urllib3 writes in 16 KiB pieces, so the fixed connect timeout
+applies per piece, never to a whole large body. The read timeout grows with the payload:
+after the last byte leaves this PC the rest may still be crossing the slow line, and the
+server answers only once it has all of it (``base + bytes / worst_rate``).
+
+The token is only ever put in the Authorization header; it never appears in a log line,
+an exception text or a ``repr``.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import io
+import json
+import logging
+import socket
+import threading
+import time
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from sync.protocol import (
+    AUTHORIZATION_HEADER,
+    CONTENT_ENCODING_HEADER,
+    DEFAULT_CHANGES_LIMIT,
+    PATH_CHANGES,
+    PATH_ENROL,
+    PATH_HEALTH,
+    PATH_HEARTBEAT,
+    PATH_PUSH,
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    RETRY_AFTER_HEADER,
+    ChangesPage,
+    EnrolRequest,
+    EnrolResponse,
+    ErrorBody,
+    ErrorCode,
+    Heartbeat,
+    HeartbeatResponse,
+    ProtocolError,
+    PushResponse,
+    Reason,
+    gzip_json,
+)
+
+log = logging.getLogger("pishkhan.sync")
+
+TokenProvider = Callable[[], "str | None"]
+_T = TypeVar("_T")
+
+#: TCP (+TLS) connect, and each 16 KiB piece of a body handed to the kernel.
+DEFAULT_CONNECT_TIMEOUT = 15.0
+#: Wait for the first byte of an answer on an empty request (server work + one round trip).
+DEFAULT_READ_TIMEOUT_BASE = 30.0
+#: The rate assumed when sizing read timeouts: a quarter of 512 kbit/s, shared with the office.
+DEFAULT_WORST_RATE_BYTES = 16_000
+#: Bodies smaller than this go uncompressed (except push, which the protocol always gzips).
+_GZIP_THRESHOLD = 1024
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class SyncError(Exception):
+    """A failed call. ``message_fa``/``message_en`` are fit for the clerk's screen."""
+
+    code: str = "sync_error"
+    message_fa: str = "ارتباط با سرور مرکزی ناموفق بود."
+    message_en: str = "The exchange with the central server failed."
+
+    def __init__(
+        self,
+        detail: str = "",
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        message_fa: str | None = None,
+        message_en: str | None = None,
+    ) -> None:
+        super().__init__(detail or self.message_en)
+        self.detail = detail
+        self.status = status
+        if code:
+            self.code = code
+        if message_fa:
+            self.message_fa = message_fa
+        if message_en:
+            self.message_en = message_en
+
+
+class NetworkError(SyncError):
+    """No usable answer: connection refused, reset, cut short, timed out, TLS failure."""
+
+    code = "network"
+    message_fa = "سرور مرکزی در دسترس نیست؛ درخواست‌ها در صف می‌مانند و خودکار فرستاده می‌شوند."
+    message_en = (
+        "The central server cannot be reached; requests stay queued and are sent automatically."
+    )
+
+    def __init__(self, detail: str = "", *, timeout: bool = False, **kw: Any) -> None:
+        super().__init__(detail, **kw)
+        self.timeout = timeout
+
+
+class ServerBusy(SyncError):
+    """5xx, 429, or an answer that is not the protocol's: try later (``retry_after`` if given)."""
+
+    code = "server_busy"
+    message_fa = "سرور مرکزی فعلاً پاسخ نمی‌دهد؛ کمی بعد دوباره تلاش می‌شود."
+    message_en = "The central server is not answering right now; it will be tried again shortly."
+
+    def __init__(self, detail: str = "", *, retry_after: float | None = None, **kw: Any) -> None:
+        super().__init__(detail, **kw)
+        self.retry_after = retry_after
+
+
+class InvalidResponse(ServerBusy):
+    """A 2xx answer whose body is not what the protocol promises (a captive portal, a bug)."""
+
+    code = "invalid_response"
+    message_fa = "پاسخ سرور مرکزی قابل فهم نبود؛ کمی بعد دوباره تلاش می‌شود."
+    message_en = "The central server's answer could not be understood; it will be tried again."
+
+
+class Unauthorized(SyncError):
+    """401 (token unknown or revoked) or 403: this PC must be enrolled again."""
+
+    code = "unauthorized"
+    message_fa = "دسترسی این رایانه به سرور مرکزی لغو شده است؛ آن را دوباره ثبت کنید."
+    message_en = "This PC's access to the central server was revoked; enrol it again."
+
+
+class NotEnrolled(Unauthorized):
+    """No device token on this PC: nothing was sent."""
+
+    code = "not_enrolled"
+    message_fa = "این رایانه هنوز در سرور مرکزی ثبت نشده است."
+    message_en = "This PC is not enrolled with the central server yet."
+
+
+class PayloadTooLarge(SyncError):
+    """413: the body (or the number of items) is past the server's limit."""
+
+    code = "too_large"
+    message_fa = "حجم ارسال بیش از حد مجاز سرور بود."
+    message_en = "The upload was larger than the server accepts."
+
+
+class BadRequest(SyncError):
+    """Any other 4xx. ``fields`` maps a field path (``items.3.seq``) to a readable reason."""
+
+    code = "bad_request"
+    message_fa = "سرور مرکزی این درخواست را نپذیرفت."
+    message_en = "The central server refused this request."
+
+    def __init__(self, detail: str = "", *, fields: Mapping[str, Reason] | None = None,
+                 **kw: Any) -> None:
+        super().__init__(detail, **kw)
+        self.fields: dict[str, Reason] = dict(fields or {})
+
+    def item_indexes(self) -> set[int]:
+        """Which pushed items (by position) the reasons name, from paths like ``items.3.x``."""
+        found: set[int] = set()
+        for path in self.fields:
+            parts = path.split(".")
+            if len(parts) >= 2 and parts[0] == "items" and parts[1].isdigit():
+                found.add(int(parts[1]))
+        return found
+
+    @property
+    def about_content(self) -> bool:
+        """400/422 (or a body we could not encode): something in what was sent is wrong.
+
+        Other 4xx (404, 405, 409, 415) say the address or the program is wrong, not an item.
+        """
+        return self.status in (0, 400, 422)
+
+
+# --------------------------------------------------------------------------- transport
+
+
+class _ConnectionRegistry:
+    """The sockets of live connections, so another thread can :meth:`SyncClient.abort` them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._conns: weakref.WeakSet[HTTPConnection] = weakref.WeakSet()
+
+    def add(self, conn: HTTPConnection) -> None:
+        with self._lock:
+            self._conns.add(conn)
+
+    def discard(self, conn: HTTPConnection) -> None:
+        with self._lock:
+            self._conns.discard(conn)
+
+    def shutdown_all(self) -> None:
+        with self._lock:
+            conns = list(self._conns)
+        for conn in conns:
+            sock = getattr(conn, "sock", None)
+            if sock is None:
+                continue
+            try:
+                # shutdown (not close) wakes a recv() blocked in another thread.
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+def _tracked(base: type[HTTPConnection], registry: _ConnectionRegistry) -> type[HTTPConnection]:
+    class Tracked(base):  # type: ignore[valid-type,misc]
+        def connect(self) -> None:
+            super().connect()
+            registry.add(self)
+
+        def close(self) -> None:
+            registry.discard(self)
+            super().close()
+
+    return Tracked
+
+
+class _AbortableAdapter(HTTPAdapter):
+    """A plain adapter whose connections are registered, so that abort() can reach them."""
+
+    def __init__(self, registry: _ConnectionRegistry) -> None:
+        self._registry = registry
+        # Two connections at most: the engine makes one call at a time.
+        super().__init__(pool_connections=1, pool_maxsize=2, max_retries=0)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        http_pool = type(
+            "TrackedHTTPPool", (HTTPConnectionPool,),
+            {"ConnectionCls": _tracked(HTTPConnection, self._registry)},
+        )
+        https_pool = type(
+            "TrackedHTTPSPool", (HTTPSConnectionPool,),
+            {"ConnectionCls": _tracked(HTTPSConnection, self._registry)},
+        )
+        self.poolmanager.pool_classes_by_scheme = {"http": http_pool, "https": https_pool}
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Retry-After in seconds: delta-seconds or an HTTP date; None if absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    reference = time.time() if now is None else now
+    return max(0.0, when.timestamp() - reference)
+
+
+class SyncClient:
+    """Calls of protocol version 1 against one central server."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token_provider: TokenProvider,
+        *,
+        ca_bundle: str | None = None,
+        session: requests.Session | None = None,
+        device_id: str | None = None,
+        app_version: str = "0",
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        read_timeout_base: float = DEFAULT_READ_TIMEOUT_BASE,
+        worst_rate_bytes: float = DEFAULT_WORST_RATE_BYTES,
+    ) -> None:
+        if not base_url.startswith(("https://", "http://")):
+            raise ValueError("the server address starts with https:// (or http:// for tests)")
+        self.base_url = base_url.rstrip("/")
+        self.device_id = device_id
+        self.app_version = app_version
+        self.connect_timeout = connect_timeout
+        self.read_timeout_base = read_timeout_base
+        self.worst_rate_bytes = worst_rate_bytes
+        self._token_provider = token_provider
+        self._registry = _ConnectionRegistry()
+        self._aborted = threading.Event()
+        if session is None:
+            session = requests.Session()
+            adapter = _AbortableAdapter(self._registry)
+            session.mount("https://", adapter)
+            session.mount("http://", adapter)
+        self._session = session
+        # Verification is never switched off: a custom bundle replaces the default one.
+        self._verify: str | bool = ca_bundle if ca_bundle else True
+        self._session.headers.update(
+            {
+                "User-Agent": f"Pishkhan/{app_version}",
+                PROTOCOL_HEADER: str(PROTOCOL_VERSION),
+                "Accept": "application/json",
+            }
+        )
+
+    def __repr__(self) -> str:  # never the token
+        return f"SyncClient({self.base_url!r}, device_id={self.device_id!r})"
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._session.close()
+
+    def abort(self) -> None:
+        """From another thread: fail the call in progress (and any later one) at once."""
+        self._aborted.set()
+        self._registry.shutdown_all()
+
+    def read_timeout(self, payload_bytes: int) -> float:
+        return self.read_timeout_base + payload_bytes / self.worst_rate_bytes
+
+    # -- calls -----------------------------------------------------------------------
+
+    def health(self) -> bool:
+        self._call("GET", PATH_HEALTH, auth=False)
+        return True
+
+    def enrol(self, request: EnrolRequest) -> EnrolResponse:
+        data = self._call("POST", PATH_ENROL, body=request.to_json(), auth=False)
+        return self._parse(EnrolResponse.from_json, data)
+
+    def push(
+        self, items: Sequence[Mapping[str, Any]], *, device_id: str | None = None
+    ) -> PushResponse:
+        """Send ``items`` (wire dicts, ``content_hash`` included, never altered here)."""
+        device = device_id or self.device_id
+        if not device:
+            raise ValueError("push needs the device id")
+        body = {"device_id": device, "items": list(items)}
+        data = self._call("POST", PATH_PUSH, body=body, force_gzip=True)
+        response = self._parse(PushResponse.from_json, data)
+        if len(response.results) != len(items):
+            raise InvalidResponse(
+                f"push answered {len(response.results)} results for {len(items)} items"
+            )
+        return response
+
+    def changes(self, cursor: str | None, limit: int = DEFAULT_CHANGES_LIMIT) -> ChangesPage:
+        params: dict[str, str] = {"limit": str(limit)}
+        if cursor:
+            params["cursor"] = cursor
+        data = self._call("GET", PATH_CHANGES, params=params)
+        return self._parse(ChangesPage.from_json, data)
+
+    def heartbeat(self, heartbeat: Heartbeat) -> HeartbeatResponse:
+        data = self._call("POST", PATH_HEARTBEAT, body=heartbeat.to_json())
+        return self._parse(HeartbeatResponse.from_json, data)
+
+    # -- plumbing --------------------------------------------------------------------
+
+    @staticmethod
+    def _parse(parser: Callable[[Any], _T], data: Any) -> _T:
+        try:
+            return parser(data)
+        except ProtocolError as exc:
+            raise InvalidResponse(f"answer is not protocol v{PROTOCOL_VERSION}: {exc}") from exc
+
+    def _encode(self, body: Any, force_gzip: bool) -> tuple[bytes, dict[str, str]]:
+        try:
+            raw = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            encoded = raw.encode("utf-8")
+        except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
+            raise _unencodable(body, exc) from exc
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        if force_gzip or len(encoded) >= _GZIP_THRESHOLD:
+            headers[CONTENT_ENCODING_HEADER] = "gzip"
+            return gzip_json(body), headers
+        return encoded, headers
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: Mapping[str, str] | None = None,
+        auth: bool = True,
+        force_gzip: bool = False,
+    ) -> Any:
+        if self._aborted.is_set():
+            raise NetworkError("the sync was stopped")
+        headers: dict[str, str] = {}
+        if auth:
+            token = self._token_provider()
+            if not token:
+                raise NotEnrolled("no device token on this PC")
+            headers[AUTHORIZATION_HEADER] = f"Bearer {token}"
+        data: io.BytesIO | None = None
+        size = 0
+        if body is not None:
+            payload, extra = self._encode(body, force_gzip)
+            headers.update(extra)
+            size = len(payload)
+            data = io.BytesIO(payload)  # written in 16 KiB pieces: see the module docstring
+        timeout = (self.connect_timeout, self.read_timeout(size))
+        started = time.monotonic()
+        try:
+            response = self._session.request(
+                method, self.base_url + path, data=data, params=params, headers=headers,
+                timeout=timeout, verify=self._verify, allow_redirects=False,
+            )
+            content = response.content  # read it all here: a cut answer fails in this try
+        except requests.Timeout as exc:
+            raise NetworkError(_describe(exc), timeout=True) from exc
+        except requests.RequestException as exc:
+            raise NetworkError(_describe(exc)) from exc
+        except OSError as exc:  # a socket shut by abort() can surface as a bare OSError
+            raise NetworkError(_describe(exc)) from exc
+        if self._aborted.is_set():
+            raise NetworkError("the sync was stopped")
+        log.debug("%s %s -> %d (%d bytes up, %.2fs)", method, path, response.status_code, size,
+                  time.monotonic() - started)
+        return _interpret(response, content)
+
+
+def _describe(exc: BaseException) -> str:
+    # requests' texts carry the URL and the reason, never request headers.
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _unencodable(body: Any, exc: BaseException) -> BadRequest:
+    """A body that cannot even be written as JSON: name the first item at fault, if any."""
+    fields: dict[str, Reason] = {}
+    items = body.get("items") if isinstance(body, Mapping) else None
+    if isinstance(items, list):
+        for index, item in enumerate(items):
+            try:
+                json.dumps(item, ensure_ascii=False, allow_nan=False).encode("utf-8")
+            except (TypeError, ValueError):
+                fields[f"items.{index}"] = Reason(
+                    fa="این درخواست نویسه یا مقداری دارد که قابل ارسال نیست.",
+                    en="This request holds a character or value that cannot be sent.",
+                )
+                break
+    return BadRequest(f"body cannot be encoded: {exc}", status=0, code="unencodable",
+                      fields=fields)
+
+
+def _error_body(content: bytes) -> ErrorBody | None:
+    try:
+        return ErrorBody.from_json(json.loads(content))
+    except (ValueError, ProtocolError):
+        return None
+
+
+def _interpret(response: requests.Response, content: bytes) -> Any:
+    status = response.status_code
+    if 200 <= status < 300:
+        try:
+            return json.loads(content)
+        except ValueError as exc:
+            raise InvalidResponse(f"HTTP {status} answer is not JSON") from exc
+    body = _error_body(content)
+    kw: dict[str, Any] = {"status": status}
+    if body is not None:
+        kw.update(code=body.error, message_fa=body.message_fa or None,
+                  message_en=body.message_en or None)
+    detail = f"HTTP {status}" + (f" {body.error}" if body else "")
+    retry_after = parse_retry_after(response.headers.get(RETRY_AFTER_HEADER))
+    if status == 429 or status >= 500:
+        raise ServerBusy(detail, retry_after=retry_after, **kw)
+    if status == 408:  # the server gave up waiting for our bytes: a slow line, not a bad body
+        raise NetworkError(detail, timeout=True, **kw)
+    if status in (401, 403):
+        raise Unauthorized(detail, **kw)
+    if status == 413 or (body is not None and body.error == ErrorCode.TOO_MANY_ITEMS):
+        raise PayloadTooLarge(detail, **kw)
+    if 400 <= status < 500:
+        raise BadRequest(detail, fields=body.fields if body else None, **kw)
+    # 1xx/3xx: a redirect is never followed (it could leak the token to another host).
+    raise InvalidResponse(detail, **kw)

@@ -1,0 +1,692 @@
+"""The sync engine: one round = push the outbox, pull the change feed, send a heartbeat.
+
+This module owns the *decisions* of synchronisation; the local store is passed in as a
+:class:`LocalQueue` (``desktop.outbox.StoreQueue`` is the real one) and the network as a
+:class:`~sync.client.SyncClient`, so the engine never imports the desktop core or Qt.
+
+The guarantees (DESIGN.md, "Promises" 2 and 4) and how a round keeps them:
+
+- Items are marked "sending" in the same transaction that hands them out
+  (``next_batch``) and before the call. If the process dies mid-call they stay
+  "sending"; the next round starts with ``reclaim_sending()`` and sends them again. The
+  server keys on the permanent request id and answers ``duplicate`` with the original
+  tracking code, so a resend never makes a second request. Every round reclaims (not
+  only the first after a start): at a round's start nothing of ours can be in flight, and
+  an item stuck "sending" after an unexpected error (a full disk) is not left behind.
+- Network trouble, 5xx and 429 stop the round: whatever is still "sending" goes back to
+  "queued", nothing is dropped, and the next round waits out a jittered backoff
+  (``sync.backoff``), or the server's Retry-After.
+- A per-item ``rejected``/``conflict`` sets that one request aside (needs attention, with
+  the server's reason) and the rest goes on. A whole-batch 400/422 is bisected until
+  the poison item(s) are alone; a lone item refused by 400/422 is set aside when the
+  server names it (``items.0...``) or when the server took other items in this round (so
+  the refusal is about that item, not about every push). If nothing was taken, the
+  refusal is treated as a server-side problem and the items stay queued: a server bug
+  that refuses everything must not send the whole queue to "needs attention".
+- 401/403 marks "needs re-enrolment" and stops; nothing is dropped or set aside.
+- Change-feed pages are applied with their new cursor in one transaction (the queue's
+  ``apply_changes``), so a crash never skips or half-applies a page.
+
+The batch size adapts (:class:`BatchPolicy`): it doubles while full batches come back
+fast and halves on a timeout or a 413. What the engine does is told to ``on_event`` as
+plain event objects (no Qt), which the UI re-emits as signals and ``sync --loop
+--events`` prints as JSON lines.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import datetime as dt
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+from sync.backoff import Backoff
+from sync.client import (
+    BadRequest,
+    InvalidResponse,
+    NetworkError,
+    PayloadTooLarge,
+    SyncClient,
+    SyncError,
+    Unauthorized,
+)
+from sync.protocol import (
+    MAX_ITEMS_PER_PUSH,
+    Change,
+    Heartbeat,
+    ItemResult,
+    ItemStatus,
+    Reason,
+    parse_utc_iso,
+    utc_iso,
+)
+
+log = logging.getLogger("pishkhan.sync")
+
+Clock = Callable[[], dt.datetime]
+#: Seconds to wait when the server says "retry" for an item but not how long.
+DEFAULT_ITEM_RETRY_SECONDS = 10.0
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# --------------------------------------------------------------------------- shared records
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    """The last error, as shown to the clerk (fa/en) and kept in the sync status."""
+
+    code: str
+    message_fa: str
+    message_en: str
+    at: str
+
+    @classmethod
+    def of(cls, exc: SyncError, at: dt.datetime) -> ErrorInfo:
+        return cls(exc.code, exc.message_fa, exc.message_en, utc_iso(at))
+
+
+@dataclass
+class SyncState:
+    """What the engine remembers between rounds and restarts (kept in the local store)."""
+
+    last_contact_at: dt.datetime | None = None  # the last answer from the server
+    last_attempt_at: dt.datetime | None = None  # the last round's start
+    next_try_at: dt.datetime | None = None  # backoff: automatic rounds wait until then
+    hold_until: dt.datetime | None = None  # the server's Retry-After: even F5 waits
+    failures: int = 0  # failed rounds in a row
+    last_error: ErrorInfo | None = None
+    needs_reenrolment: bool = False
+    batch_size: int = 0  # the adaptive batch size last used (0: never)
+
+    def to_json(self) -> str:
+        def t(value: dt.datetime | None) -> str | None:
+            return utc_iso(value) if value else None
+
+        return json.dumps({
+            "last_contact_at": t(self.last_contact_at),
+            "last_attempt_at": t(self.last_attempt_at),
+            "next_try_at": t(self.next_try_at),
+            "hold_until": t(self.hold_until),
+            "failures": self.failures,
+            "last_error": dataclasses.asdict(self.last_error) if self.last_error else None,
+            "needs_reenrolment": self.needs_reenrolment,
+            "batch_size": self.batch_size,
+        }, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str | None) -> SyncState:
+        """Read back; anything unreadable gives a fresh state (it only holds hints)."""
+        try:
+            data = json.loads(text) if text else {}
+            if not isinstance(data, dict):
+                return cls()
+
+            def t(key: str) -> dt.datetime | None:
+                value = data.get(key)
+                return parse_utc_iso(value) if value else None
+
+            error = data.get("last_error")
+            return cls(
+                last_contact_at=t("last_contact_at"),
+                last_attempt_at=t("last_attempt_at"),
+                next_try_at=t("next_try_at"),
+                hold_until=t("hold_until"),
+                failures=int(data.get("failures") or 0),
+                last_error=ErrorInfo(**error) if isinstance(error, dict) else None,
+                needs_reenrolment=bool(data.get("needs_reenrolment")),
+                batch_size=int(data.get("batch_size") or 0),
+            )
+        except (TypeError, ValueError):
+            return cls()
+
+
+@dataclass(frozen=True)
+class BacklogStats:
+    waiting: int  # queued + sending
+    oldest_waiting_at: dt.datetime | None
+    attention: int  # set aside, waiting for the clerk
+    last_seq: int  # this PC's highest sequence number handed out
+
+
+@dataclass(frozen=True)
+class ResultsApplied:
+    accepted: int = 0  # accepted + duplicate (both leave the request accepted here)
+    duplicate: int = 0  # of which duplicate
+    set_aside: int = 0  # rejected + conflict: needs attention
+    retried: int = 0  # back to queued
+    ignored: int = 0  # results for items no longer "sending" here (already settled)
+
+
+@dataclass(frozen=True)
+class ChangesApplied:
+    status_applied: int = 0
+    status_skipped: int = 0  # unknown here, stale, or would overwrite unacknowledged work
+    catalog_versions: tuple[int, ...] = ()
+
+
+class LocalQueue(Protocol):
+    """The local store as the engine needs it. Each method is one short transaction."""
+
+    def reclaim_sending(self) -> int:
+        """Everything left "sending" (by a killed process) goes back to "queued"."""
+
+    def next_batch(self, limit: int) -> list[dict[str, Any]]:
+        """Up to ``limit`` queued items (wire dicts, oldest first), marked "sending" in the
+        same transaction."""
+
+    def apply_results(self, results: Sequence[ItemResult]) -> ResultsApplied:
+        """accepted/duplicate → accepted + tracking code; rejected/conflict → needs
+        attention with the reason; retry → queued."""
+
+    def requeue(self, ids: Sequence[str], error: str | None = None) -> int:
+        """Those of ``ids`` still "sending" go back to "queued" (after a failed call)."""
+
+    def cursor(self) -> str | None: ...
+
+    def apply_changes(self, changes: Sequence[Change], new_cursor: str | None) -> ChangesApplied:
+        """Apply a page of the change feed and store its cursor, in one transaction."""
+
+    def reset_cursor(self) -> None: ...
+
+    def backlog(self) -> BacklogStats: ...
+
+    def load_state(self) -> SyncState: ...
+
+    def save_state(self, state: SyncState) -> None: ...
+
+
+# --------------------------------------------------------------------------- events
+
+
+@dataclass(frozen=True)
+class SyncEvent:
+    kind: ClassVar[str] = "event"
+
+    def to_json(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["kind"] = self.kind
+        return data
+
+
+@dataclass(frozen=True)
+class RoundStarted(SyncEvent):
+    kind: ClassVar[str] = "round_started"
+    at: str
+    reclaimed: int
+
+
+@dataclass(frozen=True)
+class BatchSending(SyncEvent):
+    kind: ClassVar[str] = "batch_sending"
+    size: int
+    ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BatchAnswered(SyncEvent):
+    kind: ClassVar[str] = "batch_answered"
+    size: int
+    accepted: int
+    duplicate: int
+    set_aside: int
+    retried: int
+    seconds: float
+    next_batch_size: int
+
+
+@dataclass(frozen=True)
+class BatchSplit(SyncEvent):
+    kind: ClassVar[str] = "batch_split"
+    size: int
+    reason: str  # "too_large" | "bad_request"
+    next_batch_size: int
+
+
+@dataclass(frozen=True)
+class ItemsSetAside(SyncEvent):
+    kind: ClassVar[str] = "items_set_aside"
+    ids: tuple[str, ...]
+    reason_en: str
+
+
+@dataclass(frozen=True)
+class ChangesPulled(SyncEvent):
+    kind: ClassVar[str] = "changes_pulled"
+    changes: int
+    status_applied: int
+    catalog_versions: tuple[int, ...]
+    more: bool
+
+
+@dataclass(frozen=True)
+class CursorReset(SyncEvent):
+    kind: ClassVar[str] = "cursor_reset"
+
+
+@dataclass(frozen=True)
+class HeartbeatSent(SyncEvent):
+    kind: ClassVar[str] = "heartbeat_sent"
+    queue_depth: int
+
+
+@dataclass(frozen=True)
+class RoundFailed(SyncEvent):
+    kind: ClassVar[str] = "round_failed"
+    code: str
+    message_en: str
+    detail: str
+    next_try_at: str | None
+    needs_reenrolment: bool
+
+
+@dataclass(frozen=True)
+class RoundResult(SyncEvent):
+    """What one round did; also sent as the last event of the round."""
+
+    kind: ClassVar[str] = "round_finished"
+    started_at: str
+    seconds: float
+    pushed: int  # item answers received (a resent item counts again)
+    accepted: int  # accepted + duplicate
+    duplicate: int
+    set_aside: int
+    retried: int
+    status_applied: int
+    catalog_versions: tuple[int, ...]
+    waiting: int  # still queued/sending after the round
+    attention: int
+    error: ErrorInfo | None
+    next_try_at: str | None
+    needs_reenrolment: bool
+    stopped: bool  # request_stop() cut the round short
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.stopped
+
+    @property
+    def requests_changed(self) -> bool:
+        return bool(self.pushed or self.status_applied or self.catalog_versions
+                    or self.set_aside)
+
+
+EventSink = Callable[[SyncEvent], None]
+
+
+# --------------------------------------------------------------------------- batch size
+
+
+@dataclass
+class BatchPolicy:
+    """Adaptive batch size: double while full batches are fast, halve on timeout or 413."""
+
+    size: int = 20
+    floor: int = 1
+    ceiling: int = MAX_ITEMS_PER_PUSH
+    fast_seconds: float = 5.0  # a full batch answered this fast: try twice as many
+    slow_seconds: float = 30.0  # this slow: halve before a timeout does it for us
+
+    def __post_init__(self) -> None:
+        self.ceiling = min(self.ceiling, MAX_ITEMS_PER_PUSH)
+        self.size = max(self.floor, min(self.size, self.ceiling))
+
+    def answered(self, sent: int, seconds: float) -> None:
+        if seconds >= self.slow_seconds:
+            self.shrink(sent)
+        elif sent >= self.size and seconds <= self.fast_seconds:
+            self.size = min(self.ceiling, self.size * 2)
+
+    def shrink(self, sent: int | None = None) -> None:
+        basis = min(self.size, sent) if sent else self.size
+        self.size = max(self.floor, basis // 2)
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+@dataclass
+class _Tally:
+    pushed: int = 0
+    accepted: int = 0
+    duplicate: int = 0
+    set_aside: int = 0
+    retried: int = 0
+    status_applied: int = 0
+    catalog_versions: list[int] = field(default_factory=list)
+    contacted_at: dt.datetime | None = None
+    retry_after: float | None = None
+
+    def add(self, applied: ResultsApplied, answered: int) -> None:
+        self.pushed += answered
+        self.accepted += applied.accepted
+        self.duplicate += applied.duplicate
+        self.set_aside += applied.set_aside
+        self.retried += applied.retried
+
+    @property
+    def server_took_items(self) -> bool:
+        """The server judged items one by one this round (so pushes as such work)."""
+        return self.pushed > 0
+
+
+_TOO_LARGE = Reason(
+    fa="این درخواست برای ارسال بیش از حد بزرگ است؛ با پشتیبانی تماس بگیرید.",
+    en="This request is too large to send; contact support.",
+)
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        queue: LocalQueue,
+        client: SyncClient,
+        *,
+        clock: Clock = _utc_now,
+        backoff: Backoff | None = None,
+        batch_policy: BatchPolicy | None = None,
+        on_event: EventSink | None = None,
+        app_version: str = "0",
+        changes_limit: int = 200,
+        max_bisect_pushes: int = 32,
+        max_pages: int = 1000,
+    ) -> None:
+        self._queue = queue
+        self._client = client
+        self._clock = clock
+        self._backoff = backoff or Backoff()
+        self._policy = batch_policy or BatchPolicy()
+        self._on_event = on_event
+        self._app_version = app_version
+        self._changes_limit = changes_limit
+        self._max_bisect_pushes = max_bisect_pushes
+        self._max_pages = max_pages
+        self._stop = threading.Event()
+        self._state = queue.load_state()
+        if self._state.batch_size and batch_policy is None:
+            self._policy.size = max(self._policy.floor,
+                                    min(self._state.batch_size, self._policy.ceiling))
+
+    # -- scheduling --------------------------------------------------------------
+
+    @property
+    def state(self) -> SyncState:
+        return dataclasses.replace(self._state)
+
+    @property
+    def batch_policy(self) -> BatchPolicy:
+        return self._policy
+
+    def refresh_state(self) -> SyncState:
+        """Re-read the stored status (another process, e.g. ``enrol``, may have changed it)."""
+        self._state = self._queue.load_state()
+        return self.state
+
+    def seconds_until_due(self, now: dt.datetime | None = None, *, manual: bool = False) -> float:
+        """0 when a round may start now. ``manual`` (F5) skips our backoff, not Retry-After."""
+        now = now or self._clock()
+        limits = [self._state.hold_until] + ([] if manual else [self._state.next_try_at])
+        when = max((limit for limit in limits if limit is not None), default=None)
+        if when is None:
+            return 0.0
+        return max(0.0, (when - now).total_seconds())
+
+    def request_stop(self) -> None:
+        """From any thread: end the round in progress as soon as possible (quit)."""
+        self._stop.set()
+        self._client.abort()
+
+    # -- a round -----------------------------------------------------------------
+
+    def run_round(self) -> RoundResult:
+        self._state = self._queue.load_state()
+        started = self._clock()
+        t0 = time.monotonic()
+        tally = _Tally()
+        reclaimed = self._queue.reclaim_sending()
+        self._emit(RoundStarted(at=utc_iso(started), reclaimed=reclaimed))
+        error: SyncError | None = None
+        try:
+            self._push_all(tally)
+            if not self._stop.is_set():
+                self._pull_all(tally)
+            if not self._stop.is_set():
+                self._send_heartbeat(tally)
+        except SyncError as exc:
+            error = exc
+        stopped = self._stop.is_set()
+        self._settle(error, tally, started, stopped)
+        backlog = self._queue.backlog()
+        state = self._state
+        result = RoundResult(
+            started_at=utc_iso(started),
+            seconds=round(time.monotonic() - t0, 3),
+            pushed=tally.pushed, accepted=tally.accepted, duplicate=tally.duplicate,
+            set_aside=tally.set_aside, retried=tally.retried,
+            status_applied=tally.status_applied,
+            catalog_versions=tuple(tally.catalog_versions),
+            waiting=backlog.waiting, attention=backlog.attention,
+            error=None if stopped else state.last_error if error else None,
+            next_try_at=utc_iso(state.next_try_at) if state.next_try_at else None,
+            needs_reenrolment=state.needs_reenrolment,
+            stopped=stopped,
+        )
+        self._emit(result)
+        return result
+
+    def _settle(self, error: SyncError | None, tally: _Tally, started: dt.datetime,
+                stopped: bool) -> None:
+        state = self._state
+        now = self._clock()
+        state.last_attempt_at = started
+        state.batch_size = self._policy.size
+        if tally.contacted_at is not None:
+            state.last_contact_at = tally.contacted_at
+        if stopped:
+            pass  # our own quit is no failure of the server's: nothing to back off from
+        elif error is None:
+            state.failures = 0
+            state.last_error = None
+            state.needs_reenrolment = False
+            if tally.retry_after is not None:
+                state.next_try_at = now + dt.timedelta(seconds=tally.retry_after)
+                state.hold_until = state.next_try_at
+            else:
+                state.next_try_at = state.hold_until = None
+        else:
+            state.failures += 1
+            state.last_error = ErrorInfo.of(error, now)
+            retry_after = getattr(error, "retry_after", None)
+            if isinstance(error, Unauthorized):
+                state.needs_reenrolment = True
+                # Keep asking now and then (a token may be restored), never hammering.
+                delay = self._backoff.cap
+            else:
+                delay = self._backoff.delay(state.failures, retry_after)
+            state.next_try_at = now + dt.timedelta(seconds=delay)
+            state.hold_until = (now + dt.timedelta(seconds=min(retry_after, self._backoff.cap))
+                                if retry_after else None)
+            log.warning("sync round failed (%s: %s); next try in %.0f s", error.code,
+                        error.detail or error.message_en, delay)
+            self._emit(RoundFailed(
+                code=error.code, message_en=error.message_en, detail=error.detail,
+                next_try_at=utc_iso(state.next_try_at),
+                needs_reenrolment=state.needs_reenrolment,
+            ))
+        self._queue.save_state(state)
+
+    # -- push --------------------------------------------------------------------
+
+    def _push_all(self, tally: _Tally) -> None:
+        budget = [self._max_bisect_pushes]
+        while not self._stop.is_set():
+            batch = self._queue.next_batch(self._policy.size)
+            if not batch:
+                return
+            self._push_batch(batch, tally, budget)
+            if tally.retry_after is not None:
+                return  # the server asked us to come back later for some items
+
+    def _push_batch(self, batch: list[dict[str, Any]], tally: _Tally, budget: list[int]) -> None:
+        ids = [str(item["id"]) for item in batch]
+        pending: collections.deque[list[dict[str, Any]]] = collections.deque([batch])
+        suspects: list[tuple[dict[str, Any], BadRequest]] = []
+        try:
+            while pending:
+                if self._stop.is_set():
+                    raise NetworkError("the sync was stopped")
+                part = pending.popleft()
+                self._emit(BatchSending(size=len(part), ids=tuple(str(i["id"]) for i in part)))
+                t0 = time.monotonic()
+                try:
+                    response = self._client.push(part)
+                except PayloadTooLarge:
+                    self._policy.shrink(len(part))
+                    if len(part) == 1:
+                        self._set_aside(part[0], {"": _TOO_LARGE}, tally)
+                    else:
+                        self._split(part, pending, budget, "too_large")
+                    continue
+                except BadRequest as exc:
+                    if not exc.about_content:
+                        raise
+                    if len(part) == 1:
+                        if 0 in exc.item_indexes():
+                            self._set_aside(part[0], _item_reasons(exc, 0), tally)
+                        else:
+                            suspects.append((part[0], exc))
+                        continue
+                    if budget[0] <= 0:
+                        raise
+                    self._split(part, pending, budget, "bad_request", exc.item_indexes())
+                    continue
+                except NetworkError as exc:
+                    if exc.timeout:
+                        self._policy.shrink(len(part))
+                    raise
+                seconds = time.monotonic() - t0
+                tally.contacted_at = self._clock()
+                self._policy.answered(len(part), seconds)
+                applied = self._queue.apply_results(response.results)
+                tally.add(applied, len(response.results))
+                for result in response.results:
+                    if result.status == ItemStatus.RETRY:
+                        wait = float(result.retry_after or DEFAULT_ITEM_RETRY_SECONDS)
+                        tally.retry_after = max(tally.retry_after or 0.0, wait)
+                self._emit(BatchAnswered(
+                    size=len(part), accepted=applied.accepted, duplicate=applied.duplicate,
+                    set_aside=applied.set_aside, retried=applied.retried,
+                    seconds=round(seconds, 3), next_batch_size=self._policy.size,
+                ))
+            if suspects:
+                if not tally.server_took_items:
+                    # Every item refused alone, none taken: the server refuses pushes as
+                    # such (a bug, a wrong version). Keep them queued and back off.
+                    raise suspects[0][1]
+                for item, exc in suspects:
+                    self._set_aside(item, _item_reasons(exc, 0), tally)
+        except BaseException:
+            self._queue.requeue(ids, error="push failed")
+            raise
+
+    def _split(self, part: list[dict[str, Any]], pending: collections.deque[list[dict[str, Any]]],
+               budget: list[int], reason: str, named: set[int] | None = None) -> None:
+        budget[0] -= 1
+        named = {i for i in (named or set()) if i < len(part)}
+        if named and len(named) < len(part):
+            # The server named the culprits: try each alone first, the rest together.
+            rest = [item for i, item in enumerate(part) if i not in named]
+            pending.appendleft(rest)
+            for i in sorted(named, reverse=True):
+                pending.appendleft([part[i]])
+        else:
+            half = len(part) // 2
+            pending.appendleft(part[half:])
+            pending.appendleft(part[:half])
+        self._emit(BatchSplit(size=len(part), reason=reason, next_batch_size=self._policy.size))
+
+    def _set_aside(self, item: dict[str, Any], reasons: dict[str, Reason], tally: _Tally) -> None:
+        result = ItemResult(id=str(item["id"]), status=ItemStatus.REJECTED, reasons=reasons)
+        applied = self._queue.apply_results([result])
+        tally.set_aside += applied.set_aside
+        reason_en = "; ".join(r.en for r in reasons.values())
+        log.warning("request %s set aside: %s", item["id"], reason_en)
+        self._emit(ItemsSetAside(ids=(str(item["id"]),), reason_en=reason_en))
+
+    # -- pull and heartbeat ---------------------------------------------------------
+
+    def _pull_all(self, tally: _Tally) -> None:
+        cursor = self._queue.cursor()
+        resets = 0
+        for _ in range(self._max_pages):
+            if self._stop.is_set():
+                return
+            page = self._client.changes(cursor, self._changes_limit)
+            tally.contacted_at = self._clock()
+            if page.reset:
+                resets += 1
+                if resets > 2:
+                    raise InvalidResponse("the change feed keeps asking for a reset")
+                self._queue.reset_cursor()
+                cursor = None
+                self._emit(CursorReset())
+                continue
+            if page.more and not page.cursor:
+                raise InvalidResponse("a change-feed page with more to come but no cursor")
+            applied = self._queue.apply_changes(page.changes, page.cursor)
+            tally.status_applied += applied.status_applied
+            tally.catalog_versions.extend(applied.catalog_versions)
+            self._emit(ChangesPulled(
+                changes=len(page.changes), status_applied=applied.status_applied,
+                catalog_versions=applied.catalog_versions, more=page.more,
+            ))
+            cursor = page.cursor or cursor
+            if not page.more:
+                return
+
+    def _send_heartbeat(self, tally: _Tally) -> None:
+        backlog = self._queue.backlog()
+        oldest = None
+        if backlog.oldest_waiting_at is not None:
+            oldest = max(0, int((self._clock() - backlog.oldest_waiting_at).total_seconds()))
+        heartbeat = Heartbeat(
+            queue_depth=backlog.waiting, oldest_waiting_seconds=oldest,
+            app_version=self._app_version, last_seq=backlog.last_seq,
+            attention=backlog.attention,
+        )
+        try:
+            self._client.heartbeat(heartbeat)
+        except BadRequest as exc:
+            # Only informational: a refused heartbeat must not make every round "failed".
+            log.warning("heartbeat refused: %s", exc)
+            return
+        tally.contacted_at = self._clock()
+        self._emit(HeartbeatSent(queue_depth=backlog.waiting))
+
+    def _emit(self, event: SyncEvent) -> None:
+        if self._on_event is None:
+            return
+        try:
+            self._on_event(event)
+        except Exception:  # an observer's bug must not break the sync
+            log.exception("sync event handler failed on %s", event.kind)
+
+
+def _item_reasons(exc: BadRequest, index: int) -> dict[str, Reason]:
+    """The reasons ``exc`` gives for item ``index`` (paths without ``items.N.``), or its message."""
+    prefix = f"items.{index}"
+    reasons = {
+        path[len(prefix) + 1:] if path.startswith(prefix + ".") else path: reason
+        for path, reason in exc.fields.items()
+        if path == prefix or path.startswith(prefix + ".")
+    }
+    return reasons or {"": Reason(fa=exc.message_fa, en=exc.message_en)}
