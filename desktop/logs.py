@@ -32,3 +32,12 @@ def setup_logging(data_dir: Path, *, level: int = logging.INFO, console: bool = 
         stream._pishkhan = True  # type: ignore[attr-defined]
         root.addHandler(stream)
     return path
+
+
+def close_logging() -> None:
+    """Close our log files (a temporary data folder can then be removed, also on Windows)."""
+    root = logging.getLogger("pishkhan")
+    for handler in list(root.handlers):
+        if getattr(handler, "_pishkhan", False):
+            root.removeHandler(handler)
+            handler.close()

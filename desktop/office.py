@@ -70,6 +70,7 @@ def initialise(
             raise SetupError(Message(fa="این رایانه قبلاً راه‌اندازی شده است.",
                                      en="This PC is already set up."))
         s.add(Office(code=code, name=name))
+        s.flush()  # no ORM relationship orders these two inserts: the office goes first
         device = Device(
             id=str(uuid.uuid4()), office_code=code, counter_no=int(counter_text),
             name=normalize_letters(device_name), next_seq=1, created_at=clock(),

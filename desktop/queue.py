@@ -18,7 +18,12 @@ from dataclasses import dataclass, field
 
 from desktop.db.engine import Store
 from desktop.db.types import UTCDateTime, utc_text
-from desktop.normalize import normalize_identifier, normalize_letters
+from desktop.normalize import (
+    normalize_identifier,
+    normalize_letters,
+    strip_invisible,
+    to_ascii_digits,
+)
 from desktop.states import WAITING, State
 
 _TIME = UTCDateTime()
@@ -243,10 +248,12 @@ def _text_clause(text: str) -> tuple[str, list[object]]:
     if ident.isdigit() and (ident.startswith("09") or ident.startswith("98")):
         mobile = "0" + ident[2:] if ident.startswith("98") else ident
         return "mobile = ?", [mobile]
-    if _REFERENCE.match(ident):
-        return "reference = ?", [ident]
-    if ident.upper().startswith("PK"):
-        return "tracking_code = ?", [ident.upper()]
+    # References and tracking codes keep their dashes (normalize_identifier drops them).
+    code = to_ascii_digits(strip_invisible(text)).strip().upper()
+    if _REFERENCE.match(code):
+        return "reference = ?", [code]
+    if code.startswith("PK-"):
+        return "tracking_code = ?", [code]
     name = normalize_letters(text)
     # A name's beginning, as an index range (LIKE would scan a million rows).
     upper = name + "\U0010ffff"

@@ -1,0 +1,79 @@
+"""``python -m desktop``: the program's entry point (the composition root).
+
+With a sub-command it runs the headless command line. Without one it starts
+the counter program's window: ``ui.app`` is loaded by name only then, so the
+core and the command line never import Qt (see docs/ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import tempfile
+from pathlib import Path
+
+from desktop import __version__, cli
+from desktop.config import resolve_data_dir
+from desktop.logs import close_logging, setup_logging
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pishkhan", description="Pishkhan — counter program for government service offices"
+    )
+    parser.add_argument("--version", action="version", version=f"Pishkhan {__version__}")
+    parser.add_argument("--data-dir", help="data folder (default: PISHKHAN_DATA_DIR or per-user)")
+    parser.add_argument("--lang", choices=("fa", "en"), help="language of the program")
+    parser.add_argument("--screenshot", metavar="PATH",
+                        help="start with demo data, save a PNG of the main window, exit")
+    parser.add_argument("--smoke", action="store_true",
+                        help="start with a temporary data folder, show the login window, exit 0")
+    parser.add_argument("--demo", action="store_true",
+                        help="fill an empty data folder with demo data first")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    cli.register(sub)
+    try:
+        synccli = importlib.import_module("desktop.synccli")
+    except ImportError:  # pragma: no cover - only while the sync client is being built
+        synccli = None
+    if synccli is not None:
+        synccli.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command:
+        data_dir = resolve_data_dir(getattr(args, "data_dir", None))
+        setup_logging(data_dir)
+        return cli.run_command(args)
+    return run_gui(args)
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    from desktop.demo import demo_data_dir
+
+    with tempfile.TemporaryDirectory(prefix="pishkhan-", ignore_cleanup_errors=True) as scratch:
+        screenshot = Path(args.screenshot).resolve() if args.screenshot else None
+        if args.smoke:
+            data_dir = Path(scratch)
+        elif screenshot is not None and not args.data_dir:
+            data_dir = demo_data_dir(Path(scratch), requests=240)
+        else:
+            data_dir = resolve_data_dir(args.data_dir)
+            if args.demo:
+                demo_data_dir(data_dir)
+        setup_logging(data_dir)
+        app = importlib.import_module("ui.app")
+        try:
+            code: int = app.run_gui(
+                data_dir, lang=args.lang, screenshot=screenshot, smoke=args.smoke, demo=args.demo
+            )
+        finally:
+            close_logging()
+        return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
