@@ -1,0 +1,63 @@
+"""The FastAPI application: ``create_app(settings)`` wires the database, the body limits,
+the error shape and the routes. ``prepare_database`` is what ``serve`` and ``init-db`` run
+first: migrations, the cursor key, and the demo catalogue as version 1 if none exists."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from desktop import __version__
+from server.body import BodyLimits
+from server.catalogs import ensure_catalog
+from server.context import Clock, ServerContext, utc_now
+from server.db import make_engine, migrate
+from server.errors import install_error_handlers
+from server.feed import ensure_cursor_key
+from server.routes import admin_router, device_router
+from server.settings import ServerSettings
+
+log = logging.getLogger("pishkhan.server")
+
+
+def prepare_database(engine: Engine, *, now: dt.datetime | None = None) -> None:
+    """Migrate to the newest schema; make the cursor key; publish the demo catalogue if none."""
+    migrate(engine)
+    ensure_cursor_key(engine)
+    version = ensure_catalog(engine, now=now or utc_now())
+    if version is not None:
+        log.info("no catalogue yet: published the demo catalogue as version %d", version)
+
+
+def create_app(settings: ServerSettings, *, clock: Clock = utc_now) -> FastAPI:
+    engine = make_engine(settings.resolved_database_url)
+    if settings.migrate_on_start:
+        prepare_database(engine, now=clock())
+    ctx = ServerContext(settings=settings, engine=engine, clock=clock)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Pishkhan central server",
+        version=__version__,
+        description="Reference server of the Pishkhan sync protocol v1 (docs/PROTOCOL.md).",
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    install_error_handlers(app)
+    app.include_router(device_router)
+    app.include_router(admin_router)
+    app.add_middleware(
+        BodyLimits,
+        max_body_bytes=settings.max_body_bytes,
+        max_inflated_bytes=settings.max_inflated_bytes,
+    )
+    return app

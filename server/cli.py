@@ -1,0 +1,216 @@
+"""``python -m server <command>``: run the server, or administer its database directly.
+
+Every command takes ``--database-url`` and ``--data-dir`` (default: a SQLite file in the
+data dir; environment: PISHKHAN_SERVER_DATABASE_URL, PISHKHAN_SERVER_DATA_DIR). The admin
+commands work on the database without the HTTP API, and migrate it first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import socket
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from server import feed, monitoring, offices
+from server.catalogs import publish_catalog
+from server.context import utc_now
+from server.db import make_engine
+from server.errors import ApiError
+from server.settings import ServerSettings
+from sync.protocol import RemoteState
+
+log = logging.getLogger("pishkhan.server")
+
+
+def _settings(args: argparse.Namespace) -> ServerSettings:
+    return ServerSettings.from_env(
+        data_dir=args.data_dir,
+        database_url=args.database_url,
+        admin_token=getattr(args, "admin_token", None),
+    )
+
+
+def _prepared_engine(args: argparse.Namespace) -> Engine:
+    from server.app import prepare_database  # imports FastAPI; only when needed
+
+    engine = make_engine(_settings(args).resolved_database_url)
+    prepare_database(engine)
+    return engine
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.app import create_app
+
+    settings = _settings(args)
+    app = create_app(settings)
+    # We bind the socket ourselves so that --port 0 works and the chosen port is known.
+    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((args.host, args.port))
+    port = sock.getsockname()[1]
+    if args.port_file:
+        tmp = Path(args.port_file).with_suffix(".tmp")
+        tmp.write_text(str(port), encoding="ascii")
+        tmp.replace(args.port_file)
+    log.info("serving on http://%s:%d (database %s)", args.host, port, _safe_url(settings))
+    config = uvicorn.Config(
+        app,
+        log_level=args.log_level,
+        access_log=args.access_log,
+        # Rural links pay a round trip or more for every new connection: keep them open.
+        timeout_keep_alive=60,
+        log_config=None,
+    )
+    uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
+def _safe_url(settings: ServerSettings) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.resolved_database_url).render_as_string(hide_password=True)
+
+
+def cmd_init_db(args: argparse.Namespace) -> int:
+    engine = _prepared_engine(args)
+    print(f"database ready: {_safe_url(_settings(args))}")
+    engine.dispose()
+    return 0
+
+
+def cmd_add_office(args: argparse.Namespace) -> int:
+    engine = _prepared_engine(args)
+    offices.add_office(engine, args.code, args.name, now=utc_now())
+    print(args.code)
+    return 0
+
+
+def cmd_enrolment_code(args: argparse.Namespace) -> int:
+    engine = _prepared_engine(args)
+    ttl = args.ttl_hours or ServerSettings().enrolment_code_ttl_hours
+    print(offices.create_enrolment_code(engine, args.office, ttl_hours=ttl, now=utc_now()))
+    return 0
+
+
+def cmd_revoke_device(args: argparse.Namespace) -> int:
+    engine = _prepared_engine(args)
+    offices.revoke_device(engine, args.device_id, now=utc_now())
+    print(f"revoked {args.device_id}")
+    return 0
+
+
+def cmd_set_status(args: argparse.Namespace) -> int:
+    engine = _prepared_engine(args)
+    change = feed.set_status(
+        engine,
+        args.request_id,
+        RemoteState(args.state),
+        reason_fa=args.reason_fa,
+        reason_en=args.reason_en,
+        now=utc_now(),
+    )
+    print(json.dumps(change.to_json(), ensure_ascii=False))
+    return 0
+
+
+def cmd_publish_catalog(args: argparse.Namespace) -> int:
+    engine = _prepared_engine(args)
+    try:
+        document = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        print(f"cannot read {args.file}: {exc}", file=sys.stderr)
+        return 2
+    print(publish_catalog(engine, document, now=utc_now()))
+    return 0
+
+
+def cmd_stuck_offices(args: argparse.Namespace) -> int:
+    engine = _prepared_engine(args)
+    ranked = monitoring.stuck_offices(engine, now=utc_now(), limit=args.limit)
+    if args.json:
+        print(json.dumps([o.to_json() for o in ranked], ensure_ascii=False, indent=2))
+        return 0
+    print(f"{'office':<10} {'waiting(s)':>10} {'queue':>6} {'PCs':>4}  last heartbeat")
+    for o in ranked:
+        data = o.to_json()
+        waiting = "-" if o.oldest_waiting_seconds is None else str(o.oldest_waiting_seconds)
+        print(
+            f"{o.office_code:<10} {waiting:>10} {o.queue_depth:>6} {o.devices:>4}  "
+            f"{data['last_heartbeat'] or 'never'}"
+        )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--database-url", help="SQLAlchemy URL (default: SQLite in data dir)")
+    common.add_argument("--data-dir", help="server data folder (default ./pishkhan-server-data)")
+
+    parser = argparse.ArgumentParser(prog="python -m server", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(
+        name: str, func: Callable[[argparse.Namespace], int], help_: str
+    ) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help_, description=help_)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("serve", cmd_serve, "run the HTTP server (one process)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    p.add_argument("--port-file", help="write the bound port to this file once bound")
+    p.add_argument("--admin-token", help="bearer token for /v1/admin (env PISHKHAN_ADMIN_TOKEN)")
+    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    p.add_argument("--access-log", action="store_true", help="log every HTTP request")
+
+    add("init-db", cmd_init_db, "create or migrate the database; publish the demo catalogue")
+
+    p = add("add-office", cmd_add_office, "add an office")
+    p.add_argument("code")
+    p.add_argument("name")
+
+    p = add("enrolment-code", cmd_enrolment_code, "print a new one-time enrolment code")
+    p.add_argument("office", help="office code")
+    p.add_argument("--ttl-hours", type=float, help="validity (default 72)")
+
+    p = add("revoke-device", cmd_revoke_device, "cut a PC off (its token answers 401)")
+    p.add_argument("device_id")
+
+    p = add("set-status", cmd_set_status, "record the back office's decision on a request")
+    p.add_argument("request_id")
+    p.add_argument("state", choices=[s.value for s in RemoteState])
+    p.add_argument("--reason-fa")
+    p.add_argument("--reason-en")
+
+    p = add("publish-catalog", cmd_publish_catalog, "publish a catalogue document as a new version")
+    p.add_argument("file")
+
+    p = add("stuck-offices", cmd_stuck_offices, "offices whose PCs have waited longest to send")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=100)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=getattr(logging, str(getattr(args, "log_level", "warning")).upper()),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args))
+    except ApiError as exc:
+        body = exc.body
+        print(f"error: {body.message_en}", file=sys.stderr)
+        for name, reason in (body.fields or {}).items():
+            print(f"  {name}: {reason.en}", file=sys.stderr)
+        return 1

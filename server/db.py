@@ -1,0 +1,103 @@
+"""The server's database: engines for SQLite and PostgreSQL, migrations, transactions.
+
+SQLite (the default, one file in the data dir): WAL and ``synchronous=FULL``; writers take
+the lock at ``BEGIN IMMEDIATE`` so a push reads and writes under one lock, readers start a
+plain deferred transaction and never wait. PostgreSQL: READ COMMITTED; pushes of one device
+serialise on its row (``SELECT ... FOR UPDATE``) and feed appends on an advisory lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+
+log = logging.getLogger("pishkhan.server")
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_FILENAME = "pishkhan-server.sqlite3"
+BUSY_TIMEOUT_MS = 15_000
+# Every feed append takes this transaction-scoped lock on PostgreSQL, so change ids become
+# visible in the order they were handed out (a reader never skips a late commit).
+FEED_LOCK_KEY = 0x50_4B_46_45_45_44  # "PKFEED"
+
+
+def default_database_url(data_dir: Path) -> str:
+    return f"sqlite:///{(data_dir / SQLITE_FILENAME).resolve()}"
+
+
+def is_sqlite(engine_or_conn: Engine | Connection) -> bool:
+    return engine_or_conn.dialect.name == "sqlite"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets its pragmas and its own BEGIN handling."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+            # We issue BEGIN ourselves: the driver's own would come too late for IMMEDIATE.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            immediate = conn.get_execution_options().get("pishkhan_write", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+    # 50 offices' PCs push at once; uvicorn's thread pool is 40 wide.
+    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+
+
+@contextlib.contextmanager
+def write_tx(engine: Engine) -> Iterator[Connection]:
+    """A write transaction: BEGIN IMMEDIATE on SQLite, an ordinary one on PostgreSQL."""
+    with engine.connect() as conn:
+        conn = conn.execution_options(pishkhan_write=True)
+        with conn.begin():
+            yield conn
+
+
+@contextlib.contextmanager
+def read_tx(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as conn, conn.begin():
+        yield conn
+
+
+def lock_feed(conn: Connection) -> None:
+    """Serialise change-feed appends until commit (PostgreSQL; SQLite has one writer)."""
+    if not is_sqlite(conn):
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK_KEY})
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision (idempotent)."""
+    cfg = alembic_config()
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+        conn.commit()

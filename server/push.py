@@ -1,0 +1,442 @@
+"""Receiving a batch of requests: each item answered on its own, the batch stored at once.
+
+The work is split so the database sees one short transaction per batch:
+
+1. Outside any transaction, every item is parsed, its content hash checked, its office
+   checked against the device's, and its form validated by the counter's own rules
+   (``desktop.catalog.validate_request``) under the catalogue version it names, with the
+   office's date on the day it was made (a request queued for weeks must not go stale).
+2. One write transaction: lock the device row (one device's pushes run one at a time),
+   look up all the batch's ids, sequence numbers and superseded ids in three queries,
+   decide every item, take the tracking numbers from the key sequence in one query, insert
+   the new requests in bulk, record the sequence numbers, and append "accepted" to the
+   change feed last (under the feed lock).
+
+Two devices pushing the same new id at once both miss it in step 2, and one of them trips
+``UNIQUE(id)``; that batch is retried once (the id is then found: duplicate or conflict).
+If it fails again, its new items are answered ``retry`` and nothing of it is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Engine, case, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from desktop.catalog import Catalog, CatalogError, ValidationFailed, validate_request
+from server.catalogs import CatalogCache
+from server.db import is_sqlite, write_tx
+from server.errors import unauthorized
+from server.feed import append_status
+from server.models import device_seqs, devices, requests
+from server.offices import AuthDevice
+from sync.protocol import (
+    ItemResult,
+    ItemStatus,
+    ProtocolError,
+    PushResponse,
+    Reason,
+    RemoteState,
+    RequestItem,
+    canonical_json,
+    parse_utc_iso,
+    utc_iso,
+)
+
+log = logging.getLogger("pishkhan.server")
+
+TEHRAN = ZoneInfo("Asia/Tehran")
+MAX_GAPS_REPORTED = 100
+
+R_NOT_OBJECT = Reason("قلم ارسالی یک شیء JSON نیست.", "The item is not a JSON object.")
+R_HASH = Reason(
+    "اثر انگشت محتوا با محتوای درخواست نمی‌خواند؛ درخواست در راه تغییر کرده است.",
+    "The content hash does not match the content; the request changed on the way.",
+)
+R_NOT_JSON = Reason("محتوای درخواست قابل خواندن نیست.", "The request content is not valid JSON.")
+R_OFFICE = Reason(
+    "این درخواست برای دفتر دیگری است؛ این رایانه فقط برای دفتر خودش می‌فرستد.",
+    "This request belongs to another office; this PC sends only for its own office.",
+)
+R_UNKNOWN_VERSION = Reason(
+    "این نسخهٔ فهرست خدمات در سرور نیست.",
+    "This service catalogue version is not known to the server.",
+)
+R_FEES = Reason(
+    "مبالغ درخواست با تعرفهٔ فهرست خدمات نمی‌خواند.",
+    "The fees do not match the service catalogue's tariff.",
+)
+R_SUPERSEDES = Reason(
+    "درخواستِ اصلاح‌شده از دفتر دیگری است.",
+    "The request being corrected belongs to another office.",
+)
+R_ID_TAKEN = Reason(
+    "این شناسه پیش‌تر با محتوای دیگری ثبت شده است.",
+    "This id was already stored with different content.",
+)
+R_SEQ_TAKEN = Reason(
+    "شمارهٔ ترتیب این رایانه پیش‌تر برای درخواست دیگری آمده است؛ رایانه را دوباره ثبت کنید.",
+    "This PC's sequence number was already used by another request; re-enrol the PC.",
+)
+
+
+@dataclass
+class PreparedItem:
+    """One pushed item after the checks that need no database."""
+
+    id: str | None  # as sent, if it was a string (echoed in the answer)
+    item: RequestItem | None = None
+    content_hash: str = ""
+    payload: str = ""  # canonical JSON of the item without its hash, as stored
+    reasons: dict[str, Reason] | None = None  # rejected whatever the database says
+    form_reasons: dict[str, Reason] | None = None  # rejected unless a duplicate
+
+
+@dataclass
+class Plan:
+    """What to answer and what to insert, decided under the device lock."""
+
+    results: list[ItemResult | int] = field(default_factory=list)  # int: index in inserts
+    inserts: list[PreparedItem] = field(default_factory=list)
+    seen_seqs: set[int] = field(default_factory=set)
+
+
+def _office_today(created_at: str) -> dt.date:
+    return parse_utc_iso(created_at).astimezone(TEHRAN).date()
+
+
+def _form_reasons(item: RequestItem, catalog: Catalog | None) -> dict[str, Reason] | None:
+    if catalog is None:
+        return {"catalog_version": R_UNKNOWN_VERSION}
+    try:
+        service = catalog.service(item.service_code)
+    except CatalogError as exc:
+        return {"service_code": Reason(exc.message.fa, exc.message.en)}
+    try:
+        form = validate_request(
+            service,
+            item.applicant,  # type: ignore[arg-type]  # None means "not answered" there too
+            item.answers,  # type: ignore[arg-type]
+            item.documents,
+            today=_office_today(item.created_at),
+        )
+    except ValidationFailed as exc:
+        return {path: Reason(msg.fa, msg.en) for path, msg in exc.errors.items()}
+    if dict(item.fees) != form.fees.to_dict():
+        return {"fees": R_FEES}
+    return None
+
+
+def prepare(raw: Any, device: AuthDevice, catalogs: Mapping[int, Catalog]) -> PreparedItem:
+    """Everything about one item that needs no database (CPU only)."""
+    if not isinstance(raw, Mapping):
+        return PreparedItem(id=None, reasons={"item": R_NOT_OBJECT})
+    raw_id = raw.get("id")
+    prepared = PreparedItem(id=raw_id if isinstance(raw_id, str) else None)
+    try:
+        item = RequestItem.from_json(raw)
+    except ProtocolError as exc:
+        prepared.reasons = {exc.field: exc.reason}
+        return prepared
+    try:
+        body = canonical_json({k: v for k, v in raw.items() if k != "content_hash"})
+    except ValueError:  # NaN or infinity somewhere in an unchecked key
+        prepared.reasons = {"item": R_NOT_JSON}
+        return prepared
+    prepared.item = item
+    prepared.content_hash = hashlib.sha256(body).hexdigest()
+    prepared.payload = body.decode("utf-8")
+    if prepared.content_hash != item.content_hash:
+        prepared.reasons = {"content_hash": R_HASH}
+    elif item.office_code != device.office_code:
+        prepared.reasons = {"office_code": R_OFFICE}
+    else:
+        prepared.form_reasons = _form_reasons(item, catalogs.get(item.catalog_version))
+    return prepared
+
+
+def catalog_versions_named(raw_items: Sequence[Any]) -> set[int]:
+    versions = set()
+    for raw in raw_items:
+        if isinstance(raw, Mapping):
+            version = raw.get("catalog_version")
+            if isinstance(version, int) and not isinstance(version, bool) and version > 0:
+                versions.add(version)
+    return versions
+
+
+def _plan(conn: Connection, device: AuthDevice, prepared: list[PreparedItem]) -> Plan:
+    # One device's pushes run one at a time (PostgreSQL row lock; SQLite's write lock).
+    locked = conn.execute(
+        select(devices.c.revoked_at).where(devices.c.id == device.id).with_for_update()
+    ).first()
+    if locked is None or locked.revoked_at is not None:
+        raise unauthorized()
+    candidates = [p.item for p in prepared if p.item is not None and p.reasons is None]
+    existing: dict[str, Any] = {}
+    used_seqs: dict[int, str] = {}
+    superseded_office: dict[str, int] = {}
+    if candidates:
+        ids = sorted({item.id for item in candidates})
+        existing = {
+            row.id: row
+            for row in conn.execute(
+                select(
+                    requests.c.id,
+                    requests.c.office_id,
+                    requests.c.content_hash,
+                    requests.c.tracking_code,
+                ).where(requests.c.id.in_(ids))
+            )
+        }
+        seqs = sorted({item.seq for item in candidates})
+        used_seqs = {
+            row.seq: row.id
+            for row in conn.execute(
+                select(requests.c.seq, requests.c.id).where(
+                    requests.c.device_id == device.id, requests.c.seq.in_(seqs)
+                )
+            )
+        }
+        superseded = sorted({item.supersedes for item in candidates if item.supersedes})
+        if superseded:
+            superseded_office = {
+                row.id: row.office_id
+                for row in conn.execute(
+                    select(requests.c.id, requests.c.office_id).where(requests.c.id.in_(superseded))
+                )
+            }
+
+    plan = Plan()
+    in_batch: dict[str, tuple[str, ItemResult | int]] = {}  # id -> (hash, its answer)
+    batch_seqs: set[int] = set()
+    for p in prepared:
+        item = p.item
+        if item is not None:
+            plan.seen_seqs.add(item.seq)
+        if item is None or p.reasons is not None:
+            plan.results.append(ItemResult(p.id, ItemStatus.REJECTED, reasons=p.reasons))
+            continue
+        stored = existing.get(item.id)
+        if stored is not None:
+            if stored.office_id == device.office_id and stored.content_hash == p.content_hash:
+                plan.results.append(
+                    ItemResult(item.id, ItemStatus.DUPLICATE, tracking_code=stored.tracking_code)
+                )
+            else:
+                plan.results.append(
+                    ItemResult(item.id, ItemStatus.CONFLICT, reasons={"id": R_ID_TAKEN})
+                )
+            continue
+        earlier = in_batch.get(item.id)
+        if earlier is not None:
+            earlier_hash, earlier_answer = earlier
+            if earlier_hash != p.content_hash:
+                plan.results.append(
+                    ItemResult(item.id, ItemStatus.CONFLICT, reasons={"id": R_ID_TAKEN})
+                )
+            else:  # the same answer again; an insert index turns into "duplicate"
+                plan.results.append(earlier_answer)
+            continue
+        answer: ItemResult | int
+        if p.form_reasons is not None:
+            answer = ItemResult(item.id, ItemStatus.REJECTED, reasons=p.form_reasons)
+        elif (
+            item.supersedes is not None
+            and superseded_office.get(item.supersedes, device.office_id) != device.office_id
+        ):
+            answer = ItemResult(item.id, ItemStatus.REJECTED, reasons={"supersedes": R_SUPERSEDES})
+        elif item.seq in batch_seqs or used_seqs.get(item.seq, item.id) != item.id:
+            answer = ItemResult(item.id, ItemStatus.CONFLICT, reasons={"seq": R_SEQ_TAKEN})
+        else:
+            answer = len(plan.inserts)
+            plan.inserts.append(p)
+            batch_seqs.add(item.seq)
+        in_batch[item.id] = (p.content_hash, answer)
+        plan.results.append(answer)
+    return plan
+
+
+def _allocate_keys(conn: Connection, count: int) -> list[int]:
+    """``count`` new request keys in one round trip; tracking codes are made from them."""
+    if is_sqlite(conn):
+        # Under BEGIN IMMEDIATE nobody else inserts; rows are never deleted.
+        top = conn.execute(text("SELECT coalesce(max(pk), 0) FROM requests")).scalar() or 0
+        return list(range(top + 1, top + 1 + count))
+    rows = conn.execute(
+        text(
+            "SELECT nextval(pg_get_serial_sequence('requests', 'pk')) FROM generate_series(1, :n)"
+        ),
+        {"n": count},
+    ).scalars()
+    return sorted(int(v) for v in rows)
+
+
+def tracking_code(office_code: str, key: int) -> str:
+    return f"PK-{office_code}-{key:010d}"
+
+
+def _seq_gaps(conn: Connection, device_id: str) -> list[tuple[int, int]]:
+    rows = conn.execute(
+        text(
+            "SELECT prev, seq FROM ("
+            " SELECT seq, LAG(seq) OVER (ORDER BY seq) AS prev"
+            " FROM device_seqs WHERE device_id = :d) AS t"
+            " WHERE (prev IS NULL AND seq > 1) OR seq > prev + 1"
+            " ORDER BY seq LIMIT :n"
+        ),
+        {"d": device_id, "n": MAX_GAPS_REPORTED},
+    ).all()
+    return [((prev or 0) + 1, seq - 1) for prev, seq in rows]
+
+
+def _apply(
+    conn: Connection, device: AuthDevice, plan: Plan, *, now: dt.datetime
+) -> tuple[list[str], list[tuple[int, int]]]:
+    """Store what the plan says; returns the tracking codes (by insert index) and seq gaps."""
+    codes: list[str] = []
+    if plan.inserts:
+        keys = _allocate_keys(conn, len(plan.inserts))
+        codes = [tracking_code(device.office_code, key) for key in keys]
+        rows = []
+        for key, code, p in zip(keys, codes, plan.inserts, strict=True):
+            item = p.item
+            assert item is not None
+            rows.append(
+                {
+                    "pk": key,
+                    "id": item.id,
+                    "office_id": device.office_id,
+                    "device_id": device.id,
+                    "seq": item.seq,
+                    "reference": item.reference[:64],
+                    "clerk": item.clerk[:64],
+                    "service_code": item.service_code[:64],
+                    "catalog_version": item.catalog_version,
+                    "content_hash": p.content_hash,
+                    "payload": p.payload,
+                    "tracking_code": code,
+                    "state": str(RemoteState.ACCEPTED),
+                    "supersedes": item.supersedes,
+                    "created_at": parse_utc_iso(item.created_at),
+                    "received_at": now,
+                    "state_changed_at": now,
+                }
+            )
+        conn.execute(insert(requests), rows)
+
+    gaps: list[tuple[int, int]] = []
+    if plan.seen_seqs:
+        seen = sorted(plan.seen_seqs)
+        known = set(
+            conn.execute(
+                select(device_seqs.c.seq).where(
+                    device_seqs.c.device_id == device.id, device_seqs.c.seq.in_(seen)
+                )
+            ).scalars()
+        )
+        new = [seq for seq in seen if seq not in known]
+        if new:
+            conn.execute(insert(device_seqs), [{"device_id": device.id, "seq": s} for s in new])
+        state = conn.execute(
+            update(devices)
+            .where(devices.c.id == device.id)
+            .values(
+                seq_max=_greatest(devices.c.seq_max, max(seen)),
+                seq_seen=devices.c.seq_seen + len(new),
+                last_seen_at=now,
+            )
+            .returning(devices.c.seq_max, devices.c.seq_seen)
+        ).one()
+        if state.seq_seen < state.seq_max:
+            gaps = _seq_gaps(conn, device.id)
+
+    if plan.inserts:
+        append_status(
+            conn,
+            [
+                {
+                    "office_id": device.office_id,
+                    "request_id": p.item.id,
+                    "state": str(RemoteState.ACCEPTED),
+                    "tracking_code": code,
+                    "at": now,
+                }
+                for p, code in zip(plan.inserts, codes, strict=True)
+                if p.item is not None
+            ],
+        )
+    return codes, gaps
+
+
+def _greatest(column: Any, value: int) -> Any:
+    return case((column < value, value), else_=column)
+
+
+def _answers(plan: Plan, codes: list[str] | None, retry_after: int) -> list[ItemResult]:
+    """Resolve insert indexes: accepted (first time) / duplicate (repeated in the batch)."""
+    out: list[ItemResult] = []
+    first_seen: set[int] = set()
+    for answer in plan.results:
+        if not isinstance(answer, int):
+            out.append(answer)
+            continue
+        item = plan.inserts[answer].item
+        assert item is not None
+        if codes is None:
+            out.append(ItemResult(item.id, ItemStatus.RETRY, retry_after=retry_after))
+        elif answer in first_seen:
+            out.append(ItemResult(item.id, ItemStatus.DUPLICATE, tracking_code=codes[answer]))
+        else:
+            first_seen.add(answer)
+            out.append(ItemResult(item.id, ItemStatus.ACCEPTED, tracking_code=codes[answer]))
+    return out
+
+
+def push(
+    engine: Engine,
+    cache: CatalogCache,
+    device: AuthDevice,
+    raw_items: Sequence[Any],
+    *,
+    now: dt.datetime,
+    retry_after: int,
+) -> PushResponse:
+    """Answer every item of one push; store the acceptable ones in one transaction."""
+    catalogs = cache.get_many(engine, catalog_versions_named(raw_items))
+    prepared = [prepare(raw, device, catalogs) for raw in raw_items]
+    plan: Plan | None = None
+    codes: list[str] | None = None
+    gaps: list[tuple[int, int]] = []
+    for attempt in (1, 2):
+        try:
+            with write_tx(engine) as conn:
+                plan = _plan(conn, device, prepared)
+                codes, gaps = _apply(conn, device, plan, now=now)
+            break
+        except IntegrityError as exc:
+            # Another device stored one of these ids (or a seq) between our look-up and insert.
+            log.info(
+                "push from device %s lost a race (attempt %d): %s", device.id, attempt, exc.orig
+            )
+            codes = None
+    if plan is None:  # pragma: no cover - the plan only reads; this would be a bug
+        raise RuntimeError("push could not plan the batch")
+    results = _answers(plan, codes, retry_after)
+    counts = Counter(str(r.status) for r in results)
+    log.info(
+        "push device=%s office=%s items=%d %s",
+        device.id,
+        device.office_code,
+        len(results),
+        " ".join(f"{k}={v}" for k, v in sorted(counts.items())),
+    )
+    return PushResponse(results=results, seq_gaps=gaps, server_time=utc_iso(now))

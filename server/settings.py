@@ -1,0 +1,61 @@
+"""The server's settings, each declared once with its default and meaning.
+
+The command line fills them from options, falling back to environment variables
+(``PISHKHAN_SERVER_DATABASE_URL``, ``PISHKHAN_SERVER_DATA_DIR``, ``PISHKHAN_ADMIN_TOKEN``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from server.db import default_database_url
+from sync.protocol import MAX_BODY_BYTES, MAX_INFLATED_BYTES, MAX_ITEMS_PER_PUSH
+
+ENV_DATABASE_URL = "PISHKHAN_SERVER_DATABASE_URL"
+ENV_DATA_DIR = "PISHKHAN_SERVER_DATA_DIR"
+ENV_ADMIN_TOKEN = "PISHKHAN_ADMIN_TOKEN"
+DEFAULT_DATA_DIR = Path("pishkhan-server-data")
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    data_dir: Path = DEFAULT_DATA_DIR
+    """Folder for the default SQLite database and anything else the server keeps on disk."""
+    database_url: str | None = None
+    """SQLAlchemy URL; None means a SQLite file in ``data_dir``. PostgreSQL:
+    ``postgresql+psycopg://user:password@127.0.0.1:5432/db``."""
+    admin_token: str | None = None
+    """Bearer token for /v1/admin/*; None turns the admin API off (401 to everyone)."""
+    max_body_bytes: int = MAX_BODY_BYTES
+    """Largest request body as sent (compressed); past it 413."""
+    max_inflated_bytes: int = MAX_INFLATED_BYTES
+    """Largest gzip body once inflated; past it 413."""
+    max_items_per_push: int = MAX_ITEMS_PER_PUSH
+    """Most items in one push; past it 413 ``too_many_items``."""
+    retry_after_seconds: int = 5
+    """What a ``retry`` item answer tells the client to wait."""
+    enrolment_code_ttl_hours: int = 72
+    """How long a new enrolment code stays usable, unless given."""
+    migrate_on_start: bool = True
+    """Bring the schema up to date (and publish the demo catalogue if none) in create_app."""
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or default_database_url(self.data_dir)
+
+    @classmethod
+    def from_env(
+        cls,
+        *,
+        data_dir: str | Path | None = None,
+        database_url: str | None = None,
+        admin_token: str | None = None,
+    ) -> ServerSettings:
+        """Settings from explicit values, else the environment, else the defaults."""
+        return cls(
+            data_dir=Path(data_dir or os.environ.get(ENV_DATA_DIR) or DEFAULT_DATA_DIR),
+            database_url=database_url or os.environ.get(ENV_DATABASE_URL) or None,
+            admin_token=admin_token or os.environ.get(ENV_ADMIN_TOKEN) or None,
+        )
