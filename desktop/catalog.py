@@ -40,6 +40,7 @@ from typing import Any
 
 from desktop import messages as m
 from desktop import validation as v
+from desktop.errors import UserFacingError
 from desktop.messages import Message
 from desktop.normalize import strip_invisible
 
@@ -56,8 +57,11 @@ class CatalogError(ValueError):
         self.message = message or m.CATALOG_INVALID.format(reason=Message(reason, reason))
 
 
-class ValidationFailed(Exception):
+class ValidationFailed(UserFacingError):
     """A request form has problems; `.errors` holds every one of them, keyed by field path.
+
+    User-facing: its summary message is for the clerk, and each field's message
+    is shown at that field.
 
     Keys: "applicant.<key>", "applicant" (unknown applicant keys), "answers.<key>",
     "answers" (unknown answer keys), "documents" (required documents not checked).
@@ -65,8 +69,7 @@ class ValidationFailed(Exception):
 
     def __init__(self, errors: dict[str, Message]) -> None:
         self.errors = errors
-        self.message = m.FORM_HAS_ERRORS.format(count=len(errors))
-        super().__init__(f"{self.message.en} ({', '.join(errors)})")
+        super().__init__(m.FORM_HAS_ERRORS.format(count=len(errors)), detail=", ".join(errors))
 
     def to_reasons(self) -> dict[str, dict[str, str]]:
         """The protocol's `reasons` object: `{path: {"fa": ..., "en": ...}}`."""
