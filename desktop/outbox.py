@@ -1,0 +1,375 @@
+"""The outbox as the sync engine sees it: ``StoreQueue`` implements ``sync.engine.LocalQueue``.
+
+Every method is one short write transaction on the local store, so the counter's saves
+never wait long behind the sync. The rules it keeps:
+
+- ``next_batch`` marks the outbox entries *and* the requests "sending" in the transaction
+  that reads them, before any byte leaves; ``reclaim_sending``/``requeue`` put them back.
+  These hand-offs write no history rows (a week offline would otherwise fill the history
+  with queued/sending pairs); the history records what a person may care about: accepted
+  with its tracking code, set aside with the reason (source "sync"), and every decision of
+  the back office (source "server").
+- The server's answer wins over our own guesses: "accepted"/"duplicate" settles a request
+  whatever its outbox entry says (it may have been reclaimed meanwhile), but never moves
+  a request the back office has already decided on (needs correction, rejected, completed)
+  back to "accepted"; it only fills in the tracking code and closes the outbox entry.
+- A change-feed page and its cursor commit together. A status change is applied when it
+  is newer than the last one applied for that request (replays after a cursor reset are
+  no-ops). For a request still waiting here (queued/sending) a status change is proof
+  that the server stored it (the back office only sees stored requests, and the feed's
+  "accepted" comes from the server's own acceptance): the state is applied and, when the
+  change carries the tracking code, the outbox entry is closed. A request set aside here
+  (needs attention) is the clerk's to correct; changes for it are skipped, because the
+  server can only know a *different* content under that id (a conflict).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from desktop.catalog import Catalog, CatalogError
+from desktop.catalogs import add_version
+from desktop.clock import Clock, utc_now
+from desktop.db.engine import Store
+from desktop.db.models import Device, KeyValue, OutboxEntry, Request, RequestStateChange
+from desktop.states import State
+from desktop.wire import request_item
+from sync.engine import BacklogStats, ChangesApplied, ResultsApplied, SyncState
+from sync.protocol import (
+    CatalogChange,
+    Change,
+    ItemResult,
+    ItemStatus,
+    Reason,
+    StatusChange,
+    parse_utc_iso,
+)
+
+log = logging.getLogger("pishkhan.sync")
+
+CURSOR_KEY = "sync.cursor"
+STATE_KEY = "sync.state"
+
+QUEUED, SENDING, DONE, ATTENTION = "queued", "sending", "done", "attention"
+_BACK_OFFICE = (State.NEEDS_CORRECTION, State.REJECTED, State.COMPLETED)
+
+_REFUSED = Reason(
+    fa="سرور مرکزی این درخواست را نپذیرفت", en="The central server refused this request"
+)
+_CONFLICT = Reason(
+    fa="سرور مرکزی درخواست دیگری با همین شناسه دارد",
+    en="The central server holds a different request under this id",
+)
+
+
+def _reason_text(head: Reason, reasons: dict[str, Reason] | None) -> tuple[str, str]:
+    """One readable line per language: the verdict, then each reason (and its field)."""
+    parts_fa: list[str] = []
+    parts_en: list[str] = []
+    for path, reason in (reasons or {}).items():
+        where = f" ({path})" if path else ""
+        parts_fa.append(reason.fa.rstrip(".") + where)
+        parts_en.append(reason.en.rstrip(".") + where)
+    fa = head.fa + (": " + "؛ ".join(parts_fa) if parts_fa else "") + "."
+    en = head.en + (": " + "; ".join(parts_en) if parts_en else "") + "."
+    return fa, en
+
+
+class StoreQueue:
+    """``LocalQueue`` over the real SQLite store."""
+
+    def __init__(self, store: Store, clock: Clock = utc_now) -> None:
+        self._store = store
+        self._clock = clock
+
+    # -- push side -------------------------------------------------------------------
+
+    def reclaim_sending(self) -> int:
+        with self._store.write() as s:
+            return self._back_to_queued(s, None, error=None)
+
+    def requeue(self, ids: Sequence[str], error: str | None = None) -> int:
+        if not ids:
+            return 0
+        with self._store.write() as s:
+            return self._back_to_queued(s, list(ids), error=error)
+
+    def _back_to_queued(self, s: Session, ids: list[str] | None, error: str | None) -> int:
+        outbox = update(OutboxEntry).where(OutboxEntry.status == SENDING)
+        reqs = update(Request).where(Request.state == State.SENDING)
+        if ids is not None:
+            outbox = outbox.where(OutboxEntry.request_id.in_(ids))
+            reqs = reqs.where(Request.id.in_(ids))
+        values: dict[str, Any] = {"status": QUEUED}
+        if error is not None:
+            values["last_error"] = error
+        count = s.execute(outbox.values(**values)).rowcount or 0  # type: ignore[attr-defined]
+        s.execute(reqs.values(state=State.QUEUED, updated_at=self._clock()))
+        return int(count)
+
+    def next_batch(self, limit: int) -> list[dict[str, Any]]:
+        now = self._clock()
+        with self._store.write() as s:
+            rows = s.execute(
+                select(OutboxEntry, Request)
+                .join(Request, Request.id == OutboxEntry.request_id)
+                .where(OutboxEntry.status == QUEUED)
+                .order_by(OutboxEntry.seq)
+                .limit(max(1, limit))
+            ).all()
+            items: list[dict[str, Any]] = []
+            for entry, req in rows:
+                entry.status = SENDING
+                entry.attempts = (entry.attempts or 0) + 1
+                entry.last_attempt_at = now
+                if req.state == State.QUEUED:
+                    req.state = State.SENDING
+                    req.updated_at = now
+                items.append(request_item(req))
+            return items
+
+    def apply_results(self, results: Sequence[ItemResult]) -> ResultsApplied:
+        now = self._clock()
+        counts = {"accepted": 0, "duplicate": 0, "set_aside": 0, "retried": 0, "ignored": 0}
+        ids = [r.id for r in results if r.id]
+        with self._store.write() as s:
+            reqs = {r.id: r for r in s.scalars(select(Request).where(Request.id.in_(ids)))}
+            entries = {
+                e.request_id: e
+                for e in s.scalars(select(OutboxEntry).where(OutboxEntry.request_id.in_(ids)))
+            }
+            for result in results:
+                req = reqs.get(result.id or "")
+                entry = entries.get(result.id or "")
+                if req is None or entry is None:
+                    counts["ignored"] += 1
+                    continue
+                outcome = self._apply_result(s, req, entry, result, now)
+                counts[outcome] += 1
+                if outcome == "accepted" and result.status == ItemStatus.DUPLICATE:
+                    counts["duplicate"] += 1
+        return ResultsApplied(**counts)
+
+    def _apply_result(self, s: Session, req: Request, entry: OutboxEntry, result: ItemResult,
+                      now: dt.datetime) -> str:
+        status = result.status
+        if status in (ItemStatus.ACCEPTED, ItemStatus.DUPLICATE):
+            if entry.status == DONE and req.tracking_code:
+                return "ignored"  # settled already (a resend after a reclaim, say)
+            entry.status, entry.done_at, entry.last_error = DONE, now, None
+            if not req.tracking_code and result.tracking_code:
+                req.tracking_code = result.tracking_code
+            if req.state not in _BACK_OFFICE and req.state != State.ACCEPTED:
+                req.state, req.reason_fa, req.reason_en = State.ACCEPTED, None, None
+                s.add(RequestStateChange(request_id=req.id, state=State.ACCEPTED,
+                                         source="sync", at=now))
+            req.updated_at = now
+            return "accepted"
+        if status in (ItemStatus.REJECTED, ItemStatus.CONFLICT):
+            if entry.status not in (SENDING, QUEUED):
+                return "ignored"
+            head = _CONFLICT if status == ItemStatus.CONFLICT else _REFUSED
+            fa, en = _reason_text(head, result.reasons)
+            entry.status, entry.last_error = ATTENTION, en
+            req.state, req.reason_fa, req.reason_en, req.updated_at = (
+                State.NEEDS_ATTENTION, fa, en, now)
+            s.add(RequestStateChange(request_id=req.id, state=State.NEEDS_ATTENTION,
+                                     reason_fa=fa, reason_en=en, source="sync", at=now))
+            return "set_aside"
+        # retry: transient for this item only
+        if entry.status != SENDING:
+            return "ignored"
+        entry.status, entry.last_error = QUEUED, "the server asked to retry later"
+        if req.state == State.SENDING:
+            req.state, req.updated_at = State.QUEUED, now
+        return "retried"
+
+    # -- pull side -------------------------------------------------------------------
+
+    def cursor(self) -> str | None:
+        with self._store.read() as s:
+            row = s.get(KeyValue, CURSOR_KEY)
+            return row.value if row is not None and row.value else None
+
+    def reset_cursor(self) -> None:
+        with self._store.write() as s:
+            row = s.get(KeyValue, CURSOR_KEY)
+            if row is not None:
+                s.delete(row)
+
+    def apply_changes(self, changes: Sequence[Change], new_cursor: str | None) -> ChangesApplied:
+        now = self._clock()
+        applied = skipped = 0
+        versions: list[int] = []
+        with self._store.write() as s:
+            for change in changes:
+                if isinstance(change, StatusChange):
+                    if self._apply_status(s, change):
+                        applied += 1
+                    else:
+                        skipped += 1
+                elif isinstance(change, CatalogChange) and self._apply_catalog(s, change, now):
+                    versions.append(change.version)
+            if new_cursor:
+                _put(s, CURSOR_KEY, new_cursor)
+        return ChangesApplied(status_applied=applied, status_skipped=skipped,
+                              catalog_versions=tuple(versions))
+
+    def _apply_status(self, s: Session, change: StatusChange) -> bool:
+        req = s.scalar(select(Request).where(Request.id == change.request_id))
+        if req is None:
+            return False  # another counter's request: this PC does not hold its content
+        if req.state == State.NEEDS_ATTENTION:
+            return False
+        at = parse_utc_iso(change.at)
+        last = s.scalar(
+            select(func.max(RequestStateChange.at)).where(
+                RequestStateChange.request_id == req.id, RequestStateChange.source == "server"
+            )
+        )
+        if last is not None and at < last:
+            return False  # older than what we have (a replay after a reset)
+        state = State(str(change.state))
+        changed = False
+        if change.tracking_code and not req.tracking_code:
+            req.tracking_code = change.tracking_code
+            changed = True
+        entry = s.get(OutboxEntry, req.id)
+        if entry is not None and entry.status in (QUEUED, SENDING) and req.tracking_code:
+            # The server has it and we know its code: nothing left to send.
+            entry.status, entry.done_at, entry.last_error = DONE, self._clock(), None
+            changed = True
+        same = (req.state == state and req.reason_fa == change.reason_fa
+                and req.reason_en == change.reason_en)
+        if not same:
+            req.state, req.reason_fa, req.reason_en = state, change.reason_fa, change.reason_en
+            s.add(RequestStateChange(request_id=req.id, state=state, reason_fa=change.reason_fa,
+                                     reason_en=change.reason_en, source="server", at=at))
+            changed = True
+        if changed:
+            req.updated_at = self._clock()
+        return changed
+
+    def _apply_catalog(self, s: Session, change: CatalogChange, now: dt.datetime) -> bool:
+        try:
+            catalog = Catalog.from_document(change.catalog)
+        except (CatalogError, ValueError, TypeError, KeyError) as exc:
+            # Skipped, not fatal: a page must not stall the feed forever on one document.
+            log.error("catalogue version %s from the server is unreadable: %s",
+                      change.version, exc)
+            return False
+        if catalog.version != change.version:
+            log.error("catalogue change %s carries a document of version %s",
+                      change.version, catalog.version)
+            return False
+        return add_version(s, catalog, source="server", at=now)
+
+    # -- status ------------------------------------------------------------------------
+
+    def backlog(self) -> BacklogStats:
+        with self._store.read() as s:
+            waiting, oldest = s.execute(
+                select(func.count(), func.min(OutboxEntry.enqueued_at)).where(
+                    OutboxEntry.status.in_((QUEUED, SENDING))
+                )
+            ).one()
+            attention = s.scalar(
+                select(func.count()).select_from(Request)
+                .where(Request.state == State.NEEDS_ATTENTION)
+            )
+            next_seq = s.scalar(select(Device.next_seq))
+        # min() over a column comes back as the stored text, not through the column type.
+        oldest_at = (dt.datetime.strptime(oldest, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+                     if isinstance(oldest, str) else oldest)
+        return BacklogStats(waiting=int(waiting or 0), oldest_waiting_at=oldest_at,
+                            attention=int(attention or 0),
+                            last_seq=max(0, int(next_seq or 1) - 1))
+
+    def load_state(self) -> SyncState:
+        with self._store.read() as s:
+            row = s.get(KeyValue, STATE_KEY)
+            return SyncState.from_json(row.value if row is not None else None)
+
+    def save_state(self, state: SyncState) -> None:
+        with self._store.write() as s:
+            _put(s, STATE_KEY, state.to_json())
+
+    def update_state(self, **changes: Any) -> SyncState:
+        """Change some fields of the stored status in one transaction (enrolment uses it)."""
+        with self._store.write() as s:
+            row = s.get(KeyValue, STATE_KEY)
+            state = SyncState.from_json(row.value if row is not None else None)
+            for name, value in changes.items():
+                setattr(state, name, value)
+            _put(s, STATE_KEY, state.to_json())
+            return state
+
+
+def _put(s: Session, key: str, value: str) -> None:
+    row = s.get(KeyValue, key)
+    if row is None:
+        s.add(KeyValue(key=key, value=value))
+    else:
+        row.value = value
+
+
+
+class SyncLock:
+    """One sync at a time per data folder (the window's and a scripted ``sync``).
+
+    An OS file lock, so it dies with its process: a killed sync never leaves a stale lock.
+    Two syncs at once would still be safe (the server deduplicates), only wasteful.
+    """
+
+    FILENAME = "sync.lock"
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / self.FILENAME
+        self._fh: IO[bytes] | None = None
+
+    def acquire(self) -> bool:
+        """Take the lock without waiting; False if another process holds it."""
+        if self._fh is not None:
+            return True
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(self.path, "a+b")  # held open as long as the lock is held
+        try:
+            if os.name == "nt":
+                import msvcrt
+
+                fh.seek(0)
+                msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.close()
+            return False
+        self._fh = fh
+        return True
+
+    def release(self) -> None:
+        fh, self._fh = self._fh, None
+        if fh is None:
+            return
+        try:
+            if os.name == "nt":
+                import msvcrt
+
+                fh.seek(0)
+                msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        finally:
+            fh.close()

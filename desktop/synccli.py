@@ -1,0 +1,369 @@
+"""Sync on the command line: ``enrol``, ``sync``, ``status``; and the engine's assembly.
+
+``python -m desktop`` calls :func:`register` to add the sub-commands. Each handler takes
+the parsed arguments and returns the exit code:
+
+- ``enrol --server URL --code CODE [--ca-bundle FILE] [--device-name NAME]``: enrols
+  this PC with a one-time code; keeps the server address in the settings and the device
+  token in the OS credential store (or a 0600 file), marks the device enrolled.
+- ``sync [--once]``: one round (push, pull, heartbeat). Exit 0 only if nothing is left
+  waiting and there was no error; 1 otherwise; 2 when the PC must be (re-)enrolled;
+  3 when another sync holds this data folder's sync lock.
+- ``sync --loop [--until-empty] [--max-seconds S] [--interval S] [--max-backoff S]``:
+  rounds until stopped (SIGTERM/SIGINT end it after the call in progress), waiting out
+  the backoff between failed rounds. ``--events`` prints every engine event as one JSON
+  line on stdout (the fault-injection tests read them); the summary goes to stderr then.
+- ``status [--json]``: what waits, what needs attention, last contact, next try.
+
+Killing ``sync`` at any instant is safe: items in flight stay "sending" in the store and
+the next round resends them (the server answers "duplicate").
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+from typing import IO, Any
+
+from desktop import __version__, audit
+from desktop.audit import Action
+from desktop.cli import Context, add_common
+from desktop.clock import Clock, utc_now
+from desktop.config import Settings
+from desktop.db.engine import Store
+from desktop.db.models import Device
+from desktop.errors import UserFacingError
+from desktop.messages import Message
+from desktop.office import DeviceInfo, this_device
+from desktop.outbox import StoreQueue, SyncLock
+from sync.backoff import Backoff
+from sync.client import SyncClient, SyncError
+from sync.credentials import credential_store
+from sync.engine import BatchPolicy, EventSink, RoundResult, SyncEngine, SyncEvent
+from sync.protocol import EnrolRequest, utc_iso
+
+EXIT_OK = 0
+EXIT_WAITING = 1
+EXIT_ENROL = 2
+EXIT_BUSY = 3
+
+NOT_SET_UP = Message(fa="این رایانه هنوز راه‌اندازی نشده است (فرمان init).",
+                     en="This PC has not been set up yet (the init command).")
+NOT_ENROLLED = Message(
+    fa="این رایانه هنوز در سرور مرکزی ثبت نشده است (فرمان enrol).",
+    en="This PC is not enrolled with the central server yet (the enrol command).",
+)
+
+
+# --------------------------------------------------------------------------- assembly
+
+
+def make_engine(
+    store: Store,
+    data_dir: Path,
+    *,
+    settings: Settings | None = None,
+    on_event: EventSink | None = None,
+    clock: Clock = utc_now,
+    backoff: Backoff | None = None,
+    batch_policy: BatchPolicy | None = None,
+) -> SyncEngine:
+    """The sync engine for this data folder (CLI and UI alike); refuses if not enrolled."""
+    settings = settings or Settings(data_dir)
+    device = this_device(store)
+    if device is None:
+        raise UserFacingError(NOT_SET_UP)
+    server_url = str(settings.get("server_url")) or device.server_url or ""
+    if not server_url:
+        raise UserFacingError(NOT_ENROLLED)
+    creds = credential_store(data_dir, device.id)
+    client = SyncClient(
+        server_url, creds.get, ca_bundle=str(settings.get("ca_bundle")) or None,
+        device_id=device.id, app_version=__version__,
+    )
+    return SyncEngine(StoreQueue(store, clock), client, clock=clock, backoff=backoff,
+                      batch_policy=batch_policy, on_event=on_event, app_version=__version__)
+
+
+def enrol_device(
+    store: Store,
+    data_dir: Path,
+    *,
+    server_url: str,
+    code: str,
+    ca_bundle: str | None = None,
+    device_name: str | None = None,
+    clock: Clock = utc_now,
+) -> DeviceInfo:
+    """Enrol this PC with a one-time code; raises ``SyncError`` with the server's reason."""
+    device = this_device(store)
+    if device is None:
+        raise UserFacingError(NOT_SET_UP)
+    client = SyncClient(server_url, lambda: None, ca_bundle=ca_bundle, device_id=device.id,
+                        app_version=__version__)
+    try:
+        answer = client.enrol(EnrolRequest(
+            code=code.strip().upper(), device_id=device.id, office_code=device.office_code,
+            counter_no=device.counter_no,
+            device_name=device_name or device.name or f"PC-{device.counter_no}",
+            app_version=__version__,
+        ))
+    finally:
+        client.close()
+    if answer.device_id != device.id or answer.office_code != device.office_code:
+        raise UserFacingError(Message(
+            fa="پاسخ سرور مرکزی با این رایانه نمی‌خواند؛ ثبت انجام نشد.",
+            en="The central server's answer does not match this PC; not enrolled."))
+    # The token first: a crash after it leaves a PC that syncs and only looks unenrolled.
+    credential_store(data_dir, device.id).set(answer.device_token)
+    settings = Settings(data_dir)
+    settings.set("server_url", server_url.rstrip("/"))
+    if ca_bundle:
+        settings.set("ca_bundle", ca_bundle)
+    now = clock()
+    with store.write() as s:
+        row = s.get(Device, device.id)
+        assert row is not None
+        row.server_url = server_url.rstrip("/")
+        row.enrolled_at = now
+        audit.record(s, Action.DEVICE_ENROLLED, at=now, server=server_url.rstrip("/"))
+    StoreQueue(store, clock).update_state(needs_reenrolment=False, last_error=None,
+                                          next_try_at=None, hold_until=None, failures=0)
+    info = this_device(store)
+    assert info is not None
+    return info
+
+
+@contextlib.contextmanager
+def _held(lock: SyncLock) -> Iterator[bool]:
+    got = lock.acquire()
+    try:
+        yield got
+    finally:
+        if got:
+            lock.release()
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("enrol", help="enrol this PC with the central server (one-time code)")
+    add_common(p)
+    p.add_argument("--server", required=True, help="central server address, https://...")
+    p.add_argument("--code", required=True, help="one-time enrolment code")
+    p.add_argument("--ca-bundle", help="CA bundle file for the server's TLS certificate")
+    p.add_argument("--device-name", help="name of this PC shown to the central office")
+    p.set_defaults(handler=cmd_enrol)
+
+    p = sub.add_parser("sync", help="send waiting requests and fetch changes")
+    add_common(p)
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--once", action="store_true", help="one round (the default)")
+    mode.add_argument("--loop", action="store_true", help="rounds until stopped")
+    p.add_argument("--until-empty", action="store_true",
+                   help="with --loop: exit 0 after a clean round leaves nothing waiting")
+    p.add_argument("--max-seconds", type=float, help="with --loop: give up after this long")
+    p.add_argument("--interval", type=float,
+                   help="with --loop: seconds between rounds (default: the setting)")
+    p.add_argument("--max-backoff", type=float, help="cap of the backoff in seconds (tests)")
+    p.add_argument("--events", action="store_true", help="print engine events as JSON lines")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(handler=cmd_sync)
+
+    p = sub.add_parser("status", help="what waits to be sent, last contact, next try")
+    add_common(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_status)
+
+
+def cmd_enrol(args: argparse.Namespace) -> int:
+    ctx = Context(args)
+    try:
+        try:
+            info = enrol_device(ctx.store, ctx.data_dir, server_url=args.server, code=args.code,
+                                ca_bundle=args.ca_bundle, device_name=args.device_name)
+        except SyncError as exc:
+            print(_say(ctx, exc.message_fa, exc.message_en), file=sys.stderr)
+            return EXIT_ENROL
+        print(json.dumps({"enrolled": True, "device_id": info.id,
+                          "office_code": info.office_code, "server_url": info.server_url},
+                         ensure_ascii=False))
+        return EXIT_OK
+    finally:
+        ctx.close()
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    ctx = Context(args)
+    out: IO[str] = sys.stderr if args.events else sys.stdout
+    emit = _json_lines(sys.stdout) if args.events else None
+    try:
+        backoff = Backoff(cap=args.max_backoff) if args.max_backoff else None
+        engine = make_engine(ctx.store, ctx.data_dir, settings=ctx.settings, on_event=emit,
+                             backoff=backoff)
+        lock = SyncLock(ctx.data_dir)
+        if not args.loop:
+            with _held(lock) as got:
+                if not got:
+                    print(_say(ctx, "همگام‌سازی دیگری در جریان است.",
+                               "Another sync is in progress."), file=sys.stderr)
+                    return EXIT_BUSY
+                result = engine.run_round()
+            _print_summary(ctx, result, out, as_json=args.json)
+            return _exit_code(result)
+        return _loop(ctx, args, engine, lock, out)
+    finally:
+        ctx.close()
+
+
+def _loop(ctx: Context, args: argparse.Namespace, engine: SyncEngine, lock: SyncLock,
+          out: IO[str]) -> int:
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+        engine.request_stop()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    interval = args.interval if args.interval is not None else float(
+        ctx.settings.get("sync_interval_seconds"))
+    deadline = time.monotonic() + args.max_seconds if args.max_seconds else None
+    result: RoundResult | None = None
+    try:
+        while not stop.is_set():
+            with _held(lock) as got:
+                if got:
+                    result = engine.run_round()
+                    _print_summary(ctx, result, out, as_json=args.json)
+            if got and result is not None and args.until_empty and result.ok \
+                    and result.waiting == 0:
+                return EXIT_OK
+            if not got or result is None:
+                wait = 1.0  # another process is syncing this folder: look again shortly
+            elif result.ok and result.waiting == 0:
+                wait = interval
+            else:
+                # Failed: the backoff. Clean but items left (a "retry" answer, or saved
+                # meanwhile): when the server allows, at once otherwise.
+                wait = engine.seconds_until_due()
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return EXIT_WAITING
+                wait = min(wait, remaining)
+            stop.wait(wait)
+        return EXIT_WAITING if result is None else _exit_code(result)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    ctx = Context(args)
+    try:
+        status = sync_status(ctx.store, ctx.data_dir, settings=ctx.settings)
+        if args.json:
+            print(json.dumps(status, ensure_ascii=False))
+            return EXIT_OK
+        error = status["last_error"]
+        lines = [
+            ("enrolled", str(status["enrolled"]).lower()),
+            ("waiting", str(status["waiting"])),
+            ("oldest waiting (s)", str(status["oldest_waiting_age_seconds"] or "-")),
+            ("needs attention", str(status["attention"])),
+            ("last contact", status["last_contact"] or "never"),
+            ("next try", status["next_try"] or "-"),
+            ("needs re-enrolment", str(status["needs_reenrolment"]).lower()),
+            ("last error", _say(ctx, error["message_fa"], error["message_en"]) if error else "-"),
+        ]
+        for name, value in lines:
+            print(f"{name:>20}: {value}")
+        return EXIT_OK
+    finally:
+        ctx.close()
+
+
+def sync_status(store: Store, data_dir: Path, *, settings: Settings | None = None,
+                clock: Clock = utc_now) -> dict[str, Any]:
+    """The sync status as plain JSON-ready values (``status --json`` prints this)."""
+    settings = settings or Settings(data_dir)
+    queue = StoreQueue(store, clock)
+    backlog = queue.backlog()
+    state = queue.load_state()
+    device = this_device(store)
+    now = clock()
+    age = (max(0, int((now - backlog.oldest_waiting_at).total_seconds()))
+           if backlog.oldest_waiting_at else None)
+
+    def t(value: dt.datetime | None) -> str | None:
+        return utc_iso(value) if value else None
+
+    return {
+        "enrolled": bool(device and device.enrolled),
+        "device_id": device.id if device else None,
+        "server_url": (str(settings.get("server_url")) or (device.server_url if device else None)
+                       or None),
+        "waiting": backlog.waiting,
+        "oldest_waiting_age_seconds": age,
+        "attention": backlog.attention,
+        "last_contact": t(state.last_contact_at),
+        "last_attempt": t(state.last_attempt_at),
+        "next_try": t(state.next_try_at),
+        "failures": state.failures,
+        "needs_reenrolment": state.needs_reenrolment,
+        "last_error": ({"code": state.last_error.code, "message_fa": state.last_error.message_fa,
+                        "message_en": state.last_error.message_en, "at": state.last_error.at}
+                       if state.last_error else None),
+    }
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _exit_code(result: RoundResult) -> int:
+    if result.needs_reenrolment:
+        return EXIT_ENROL
+    return EXIT_OK if result.ok and result.waiting == 0 else EXIT_WAITING
+
+
+def _say(ctx: Context, fa: str, en: str) -> str:
+    return Message(fa=fa, en=en).text(ctx.lang if ctx.lang in ("fa", "en") else "fa")
+
+
+def _print_summary(ctx: Context, result: RoundResult, out: IO[str], *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result.to_json(), ensure_ascii=False), file=out, flush=True)
+        return
+    text = (f"sent {result.pushed}: accepted {result.accepted} (duplicate {result.duplicate}),"
+            f" set aside {result.set_aside}, retry {result.retried}; changes applied"
+            f" {result.status_applied}, catalogues {list(result.catalog_versions)};"
+            f" waiting {result.waiting}, needs attention {result.attention}")
+    print(text, file=out, flush=True)
+    if result.error is not None:
+        print(_say(ctx, result.error.message_fa, result.error.message_en), file=out, flush=True)
+
+
+def _json_lines(stream: IO[str]) -> EventSink:
+    lock = threading.Lock()
+
+    def emit(event: SyncEvent) -> None:
+        line = json.dumps(event.to_json(), ensure_ascii=False, default=str)
+        with lock:
+            stream.write(line + "\n")
+            stream.flush()
+
+    return emit
+
+
+__all__ = ["cmd_enrol", "cmd_status", "cmd_sync", "enrol_device", "make_engine", "register",
+           "sync_status"]
