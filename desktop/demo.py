@@ -65,13 +65,20 @@ def seed_demo(
     step = dt.timedelta(days=6) / max(requests, 1)
     for i in range(requests):
         moment = start + step * i
-        intake = Intake(store, catalogs, clock=lambda m=moment: m)
+        intake = Intake(store, catalogs, clock=_fixed(moment))
         saved = intake.save(clerk, sample_draft(rng.choice(services), rng))
         # The oldest two thirds have been through the central office already.
         if settled and i < requests * 2 // 3:
             state, reason_fa, reason_en = _LIFECYCLE[i % len(_LIFECYCLE)]
             _settle(store, saved.id, state, reason_fa, reason_en, moment, i)
     return clerk
+
+
+def _fixed(moment: dt.datetime) -> Clock:
+    def clock() -> dt.datetime:
+        return moment
+
+    return clock
 
 
 def _settle(

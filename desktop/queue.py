@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from desktop.db.engine import Store
-from desktop.db.types import UTCDateTime, utc_text
+from desktop.db.types import parse_utc_text, utc_text
 from desktop.normalize import (
     normalize_identifier,
     normalize_letters,
@@ -26,7 +26,6 @@ from desktop.normalize import (
 )
 from desktop.states import WAITING, State
 
-_TIME = UTCDateTime()
 _REFERENCE = re.compile(r"^\d{1,8}-\d{1,2}-\d+$")
 
 
@@ -102,7 +101,7 @@ _ROW_COLUMNS = (
 
 def _row(r: Sequence[object]) -> QueueRow:
     values = list(r)
-    values[15] = _TIME.process_result_value(values[15], None)  # type: ignore[arg-type]
+    values[15] = parse_utc_text(str(values[15]))
     return QueueRow(*values)  # type: ignore[arg-type]
 
 
@@ -171,7 +170,7 @@ class QueueQueries:
                 "SELECT id FROM requests WHERE supersedes_id = ?", (request_id,)
             ).fetchone()
             history = [
-                StateChangeRow(h[0], h[1], h[2], h[3], _TIME.process_result_value(h[4], None))  # type: ignore[arg-type]
+                StateChangeRow(h[0], h[1], h[2], h[3], parse_utc_text(h[4]))
                 for h in db.execute(
                     "SELECT state, reason_fa, reason_en, source, at FROM request_state_changes"
                     " WHERE request_id = ? ORDER BY id",
@@ -213,7 +212,7 @@ class QueueQueries:
             ).fetchone()[0]
         return Backlog(
             waiting=waiting,
-            oldest_waiting_at=_TIME.process_result_value(oldest, None) if oldest else None,
+            oldest_waiting_at=parse_utc_text(oldest) if oldest else None,
             attention=attention,
         )
 

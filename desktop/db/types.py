@@ -30,7 +30,12 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
-        return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+        return parse_utc_text(value)
+
+
+def parse_utc_text(value: str) -> dt.datetime:
+    """The stored text form back to an aware UTC datetime (for raw-SQL reads)."""
+    return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
 
 
 def utc_text(value: dt.datetime) -> str:
