@@ -18,13 +18,17 @@ Content hashes are real (``desktop.wire.request_fields`` +
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import json
 import random
+import shutil
 import sqlite3
+import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -39,7 +43,7 @@ from desktop.catalog import (
 )
 from desktop.catalogs import CatalogStore, demo_catalog_path
 from desktop.clock import TEHRAN
-from desktop.db.engine import Store
+from desktop.db.engine import DB_FILENAME, Store
 from desktop.db.models import Request
 from desktop.db.types import UTCDateTime
 from desktop.states import State
@@ -355,7 +359,7 @@ def fill_requests(
     Uses the store's device and first clerk (creating office 1001, counter 1 and a
     ``bulk`` manager when the store is fresh), the given catalogue or else the
     store's current one or else the demo catalogue. Deterministic for a seed.
-    ``rebuild_indexes`` (default: when n >= 100,000) drops the secondary indexes
+    ``rebuild_indexes`` (default: when n >= 10,000) drops the secondary indexes
     during the fill and recreates them from their stored SQL afterwards, which
     is several times faster than keeping a dozen random-order B-trees up to date.
     """
@@ -370,7 +374,7 @@ def fill_requests(
     # appears in the pick list in proportion to 1/(i+1).
     service_pick = [s for i, s in enumerate(services) for _ in range(max(1, 60 // (i + 1)))]
     if rebuild_indexes is None:
-        rebuild_indexes = n >= 100_000
+        rebuild_indexes = n >= 10_000
 
     conn = sqlite3.connect(store.path, isolation_level=None)
     try:
@@ -594,3 +598,70 @@ def _write(conn: sqlite3.Connection, requests: Sequence[tuple[Any, ...]],
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+# --- One filled database per test process, copied into each test's data folder --------------
+
+_TEMPLATES: dict[tuple[object, ...], Path] = {}
+_TEMPLATE_ROOT: Path | None = None
+
+
+def template_database(
+    n: int,
+    *,
+    key: str,
+    prepare: Callable[[Store], object] | None = None,
+    seed: int = 1403,
+    now: dt.datetime | None = None,
+    real_hashes: bool = False,
+) -> Path:
+    """A closed database file with ``n`` bulk requests, built once per process and per key.
+
+    ``prepare`` runs on the fresh store first (e.g. the demo office and clerks); ``key``
+    names what it does, so two different preparations never share a file. Copy the
+    result into a test's data folder (``copy_database``) rather than opening it.
+    """
+    global _TEMPLATE_ROOT
+    cache_key = (n, key, seed, now, real_hashes)
+    cached = _TEMPLATES.get(cache_key)
+    if cached is not None:
+        return cached
+    if _TEMPLATE_ROOT is None:
+        _TEMPLATE_ROOT = Path(tempfile.mkdtemp(prefix="pishkhan-bulk-"))
+        atexit.register(shutil.rmtree, _TEMPLATE_ROOT, True)
+    folder = _TEMPLATE_ROOT / f"t{len(_TEMPLATES)}"
+    store = Store.open(folder)
+    try:
+        if prepare is not None:
+            prepare(store)
+        fill_requests(store, n, seed=seed, now=now, real_hashes=real_hashes)
+    finally:
+        store.close()
+    conn = sqlite3.connect(folder / DB_FILENAME)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the main file
+    finally:
+        conn.close()
+    _TEMPLATES[cache_key] = folder / DB_FILENAME
+    return folder / DB_FILENAME
+
+
+def copy_database(template: Path, data_dir: Path) -> Path:
+    """Put a copy of a template database where ``Store.open(data_dir)`` will find it."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    target = data_dir / DB_FILENAME
+    shutil.copyfile(template, target)
+    return target
+
+
+def open_bulk_store(data_dir: Path, n: int, *, now: dt.datetime, seed: int = 1403) -> Store:
+    """The demo office (``desktop.demo.seed_demo`` without requests) plus ``n`` bulk requests,
+    opened in ``data_dir``: built once per process, then copied (a 20,000-row copy: ~0.1 s)."""
+    from desktop.demo import seed_demo
+
+    template = template_database(
+        n, key="demo-office", prepare=lambda store: seed_demo(store, requests=0),
+        seed=seed, now=now,
+    )
+    copy_database(template, data_dir)
+    return Store.open(data_dir)
