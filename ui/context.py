@@ -13,7 +13,6 @@ from desktop.db.engine import Store
 from desktop.intake import Intake
 from desktop.office import DeviceInfo
 from desktop.queue import QueueQueries
-
 from ui.worker import Worker
 
 if TYPE_CHECKING:
@@ -34,7 +33,9 @@ class AppContext:
     clerk: ClerkInfo | None = None
     sync: SyncAdapter | None = None
     extra: dict[str, object] = field(default_factory=dict)
+    # ``--lang`` for one run, without changing the saved setting.
+    lang_override: str | None = None
 
     @property
     def lang(self) -> str:
-        return str(self.settings.get("language"))
+        return self.lang_override or str(self.settings.get("language"))

@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import traceback
 
+from PySide6.QtWidgets import QMessageBox, QWidget
+
 from desktop.catalog import ValidationFailed
 from desktop.errors import Cancelled, UserFacingError
-from PySide6.QtWidgets import QMessageBox, QWidget
 
 log = logging.getLogger("pishkhan.ui")
 

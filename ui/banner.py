@@ -1,0 +1,184 @@
+"""The strip at the top of the main window: what still waits to reach the central server.
+
+Read from the database (the outbox), not from the sync engine's memory, so it
+tells the truth after a restart or a crash: how many requests wait and how
+old the oldest is, how many need the clerk's attention, and, when the sync
+adapter is there, when the server was last reached and when the next try is.
+The count is read on the worker thread every few seconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from desktop.clock import Clock, utc_now
+from desktop.queue import Backlog, QueueQueries
+from ui.context import AppContext
+from ui.theme import (
+    AMBER,
+    AMBER_LIGHT,
+    GREEN,
+    GREEN_LIGHT,
+    RED,
+    RED_LIGHT,
+    format_age,
+    format_jalali_datetime,
+    format_number,
+    format_time,
+)
+
+REFRESH_MS = 5_000
+# After this long unsent, waiting is worth the clerk's notice (amber).
+STALE_AFTER = dt.timedelta(hours=1)
+
+
+class Banner(QFrame):
+    """Backlog and sync status; ``syncRequested`` when the clerk asks to send now."""
+
+    syncRequested = Signal()
+    attentionRequested = Signal()
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        parent: QWidget | None = None,
+        *,
+        interval_ms: int = REFRESH_MS,
+        clock: Clock = utc_now,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self._ctx = ctx
+        self._lang = ctx.lang
+        self._clock = clock
+        # Its own read connection: the banner's poll never queues behind a view's query.
+        self._queries = QueueQueries(ctx.store)
+        self._pending = False
+        self.backlog: Backlog | None = None
+        self.sync_status: Any = None
+
+        self.dot = QLabel("●", self)
+        self.waiting = QLabel(self)
+        self.waiting.setObjectName("bannerWaiting")
+        self.attention = QPushButton(self)
+        self.attention.setObjectName("bannerAttention")
+        self.attention.setFlat(True)
+        self.attention.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.attention.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.attention.clicked.connect(self.attentionRequested)
+        self.attention.hide()
+        self.sync = QLabel(self)
+        self.sync.setObjectName("bannerSync")
+        self.send_now = QPushButton(self.tr("Send now (F5)"), self)
+        self.send_now.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.send_now.clicked.connect(self.syncRequested)
+        self.send_now.setVisible(ctx.sync is not None)
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 6, 12, 6)
+        layout.setSpacing(10)
+        layout.addWidget(self.dot)
+        layout.addWidget(self.waiting)
+        layout.addWidget(self.attention)
+        layout.addStretch(1)
+        layout.addWidget(self.sync)
+        layout.addWidget(self.send_now)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start()
+        self.destroyed.connect(self._queries.close)
+        self._paint(None)
+        self.refresh()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def refresh(self) -> None:
+        """Read the backlog on the worker thread (one read at a time; never piles up)."""
+        if self._pending:
+            return
+        self._pending = True
+        queries = self._queries
+        self._ctx.worker.submit(queries.backlog, self._loaded, self._failed)
+
+    def _loaded(self, backlog: Backlog) -> None:
+        self._pending = False
+        self.backlog = backlog
+        self._paint(backlog)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._pending = False
+        self.waiting.setText(self.tr("The queue could not be read: %1").replace("%1", str(exc)))
+
+    def set_sync_status(self, status: object) -> None:
+        """From ``SyncAdapter.statusChanged``: last contact and next try are shown."""
+        self.sync_status = status
+        self.send_now.show()
+        self._paint_sync()
+        self.refresh()
+
+    def _paint(self, backlog: Backlog | None) -> None:
+        lang = self._lang
+        if backlog is None:
+            self.waiting.setText(self.tr("Reading the queue…"))
+            self._colour(GREEN, GREEN_LIGHT)
+            return
+        now = self._clock()
+        if backlog.waiting == 0:
+            self.waiting.setText(self.tr("Every request has reached the central office."))
+            colour = (GREEN, GREEN_LIGHT)
+        else:
+            text = self.tr("%1 request(s) waiting to be sent").replace(
+                "%1", format_number(backlog.waiting, lang))
+            if backlog.oldest_waiting_at is not None:
+                age = now - backlog.oldest_waiting_at
+                text += self.tr(" — the oldest for %1").replace("%1", format_age(age, lang))
+                stale = age >= STALE_AFTER
+            else:
+                stale = False
+            self.waiting.setText(text)
+            colour = (AMBER, AMBER_LIGHT) if stale else (GREEN, GREEN_LIGHT)
+        if backlog.attention:
+            self.attention.setText(self.tr("%1 need(s) attention").replace(
+                "%1", format_number(backlog.attention, lang)))
+            self.attention.setStyleSheet(
+                f"QPushButton {{ color: {RED}; font-weight: bold; text-decoration: underline;"
+                " border: none; }")
+            self.attention.show()
+            colour = (RED, RED_LIGHT)
+        else:
+            self.attention.hide()
+        self._colour(*colour)
+        self._paint_sync()
+
+    def _paint_sync(self) -> None:
+        status = self.sync_status
+        lang = self._lang
+        if status is None:
+            self.sync.setText(self.tr("Not connected to a central server yet")
+                              if self._ctx.sync is None else "")
+            return
+        parts: list[str] = []
+        last = getattr(status, "last_contact", None)
+        if isinstance(last, dt.datetime):
+            parts.append(self.tr("Last contact: %1").replace(
+                "%1", format_jalali_datetime(last, lang)))
+        else:
+            parts.append(self.tr("No contact with the server yet"))
+        next_try = getattr(status, "next_try", None)
+        if isinstance(next_try, dt.datetime):
+            parts.append(self.tr("next try %1").replace("%1", format_time(next_try, lang)))
+        self.sync.setText(" · ".join(parts))
+
+    def _colour(self, ink: str, background: str) -> None:
+        self.dot.setStyleSheet(f"color: {ink}; font-size: 14pt;")
+        self.setStyleSheet(
+            f"QFrame#banner {{ background: {background}; border: 1px solid {ink};"
+            " border-radius: 6px; }"
+        )

@@ -1,0 +1,245 @@
+"""One editor widget per catalogue field type, for the generated request form.
+
+Every editor gives back the text as the clerk typed it (either digit set):
+validation and normalisation are the core's (``Intake.validate``), so the
+form and the central server judge a value by the same rules.
+
+Jalali dates are a line edit plus a popup Jalali calendar rather than a
+``QDateEdit``: a date edit cannot be empty (an optional birth date would get a
+value nobody typed), and in the Persian locale it silently misreads typed
+dates ("1399/2/3" became 1399/05/23 in our trials), while the core's parser
+takes "1403/05/12", "1403-5-12", "14030512" in either digit set.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCalendar, QDate, QEvent, QObject, QPoint, Qt, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QTextCharFormat
+from PySide6.QtWidgets import (
+    QCalendarWidget,
+    QComboBox,
+    QHBoxLayout,
+    QLineEdit,
+    QMenu,
+    QToolButton,
+    QWidget,
+    QWidgetAction,
+)
+
+from desktop import validation as v
+from desktop.catalog import Field, FieldType
+from ui.theme import RED, digits, format_number, locale_for, set_flag
+
+JALALI = QCalendar(QCalendar.System.Jalali)
+
+# Long enough for identifiers pasted with spaces, dashes or direction marks.
+_IDENTIFIER_MAX = 48
+_PLACEHOLDERS: dict[FieldType, str] = {
+    FieldType.NATIONAL_CODE: "0012345678",
+    FieldType.MOBILE: "09121234567",
+    FieldType.POSTAL_CODE: "1234567890",
+    FieldType.SHEBA: "IR000000000000000000000000",
+    FieldType.BANK_CARD: "6037990000000000",
+    FieldType.JALALI_DATE: "1403/05/12",
+}
+
+
+class FieldEditor(QObject):
+    """The widget for one field, and its value as text."""
+
+    changed = Signal()
+
+    def __init__(self, field: Field, lang: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.field = field
+        self.lang = lang
+        self.widget: QWidget = parent
+        self.focus_widget: QWidget = parent
+
+    def value(self) -> str:
+        raise NotImplementedError
+
+    def set_value(self, text: str) -> None:
+        raise NotImplementedError
+
+    def clear(self) -> None:
+        self.set_value("")
+
+    def set_invalid(self, invalid: bool) -> None:
+        set_flag(self.focus_widget, "invalid", invalid)
+
+
+class LineEditor(FieldEditor):
+    """Free text, identifiers, numbers and money in a line edit."""
+
+    def __init__(self, field: Field, lang: str, parent: QWidget) -> None:
+        super().__init__(field, lang, parent)
+        self.edit = QLineEdit(parent)
+        self.widget = self.focus_widget = self.edit
+        ftype = field.type
+        if ftype is FieldType.TEXT:
+            self.edit.setMaxLength((field.max_length or 200) + 20)
+        else:
+            self.edit.setMaxLength(_IDENTIFIER_MAX)
+        if ftype in _PLACEHOLDERS:
+            self.edit.setPlaceholderText(digits(_PLACEHOLDERS[ftype], lang))
+        if ftype is FieldType.SHEBA:
+            # Latin letters and digits read left to right wherever the form is.
+            self.edit.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+        self.edit.textChanged.connect(self.changed)
+        if ftype is FieldType.MONEY:
+            self.edit.editingFinished.connect(self._group_money)
+
+    def value(self) -> str:
+        return self.edit.text()
+
+    def set_value(self, text: str) -> None:
+        shown = digits(text, self.lang) if self.field.type is not FieldType.TEXT else text
+        self.edit.setText(shown)
+        if self.field.type is FieldType.MONEY:
+            self._group_money()
+
+    def _group_money(self) -> None:
+        """Show a typed amount grouped by thousands (the core accepts the separators back)."""
+        try:
+            amount = v.check_money(self.edit.text())
+        except v.FieldError:
+            return
+        self.edit.setText(format_number(amount, self.lang))
+
+
+class ChoiceEditor(FieldEditor):
+    """A fixed list; the first entry is "not chosen" so a required choice is a real decision."""
+
+    def __init__(self, field: Field, lang: str, parent: QWidget) -> None:
+        super().__init__(field, lang, parent)
+        self.combo = QComboBox(parent)
+        self.widget = self.focus_widget = self.combo
+        self.combo.addItem("—", "")
+        for choice in field.choices:
+            self.combo.addItem(choice.label.text(lang), choice.value)
+        self.combo.currentIndexChanged.connect(self.changed)
+
+    def value(self) -> str:
+        return str(self.combo.currentData() or "")
+
+    def set_value(self, text: str) -> None:
+        index = self.combo.findData(text)
+        self.combo.setCurrentIndex(max(index, 0))
+
+
+class JalaliCalendar(QCalendarWidget):
+    """Jalali month view, week from Saturday, Friday as the weekend."""
+
+    def __init__(self, lang: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setCalendar(JALALI)
+        self.setLocale(locale_for(lang))
+        self.setFirstDayOfWeek(Qt.DayOfWeek.Saturday)
+        self.setGridVisible(False)
+        self.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
+        plain = QTextCharFormat()
+        weekend = QTextCharFormat()
+        weekend.setForeground(QColor(RED))
+        # Qt marks Saturday and Sunday by default; in Iran only Friday is the weekend.
+        for day in (Qt.DayOfWeek.Saturday, Qt.DayOfWeek.Sunday):
+            self.setWeekdayTextFormat(day, plain)
+        self.setWeekdayTextFormat(Qt.DayOfWeek.Friday, weekend)
+
+
+def jalali_text(date: QDate) -> str:
+    """A QDate as Jalali "yyyy/MM/dd" with ASCII digits."""
+    parts = JALALI.partsFromDate(date)
+    return f"{parts.year:04d}/{parts.month:02d}/{parts.day:02d}"
+
+
+class DateEditor(FieldEditor):
+    """A Jalali date: typed (either digit set, with or without slashes) or picked."""
+
+    def __init__(self, field: Field, lang: str, parent: QWidget) -> None:
+        super().__init__(field, lang, parent)
+        box = QWidget(parent)
+        # FACTS: dates read left to right even in a right-to-left form.
+        box.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+        layout = QHBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        self.edit = QLineEdit(box)
+        self.edit.setMaxLength(16)
+        self.edit.setPlaceholderText(digits(_PLACEHOLDERS[FieldType.JALALI_DATE], lang))
+        self.edit.textChanged.connect(self.changed)
+        self.edit.editingFinished.connect(self._tidy)
+        self.button = QToolButton(box)
+        self.button.setText("▾")
+        self.button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.button.setToolTip(self.tr("Pick from the calendar (Alt+Down)"))
+        self.button.clicked.connect(self.show_calendar)
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(self.button)
+        self.widget = box
+        self.focus_widget = self.edit
+        self.edit.installEventFilter(self)
+        self._menu: QMenu | None = None
+
+    def eventFilter(self, watched: QObject, event: object) -> bool:
+        if (
+            isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() == Qt.Key.Key_Down
+            and event.modifiers() & Qt.KeyboardModifier.AltModifier
+        ):
+            self.show_calendar()
+            return True
+        return False
+
+    def value(self) -> str:
+        return self.edit.text()
+
+    def set_value(self, text: str) -> None:
+        self.edit.setText(digits(text, self.lang))
+
+    def current_date(self) -> QDate | None:
+        try:
+            day, _ = v.parse_jalali_date(self.edit.text())
+        except v.FieldError:
+            return None
+        return QDate(day.year, day.month, day.day)
+
+    def _tidy(self) -> None:
+        """Show a date the parser understood in its canonical form, in the clerk's digits."""
+        try:
+            _, canonical = v.parse_jalali_date(self.edit.text())
+        except v.FieldError:
+            return
+        shown = digits(canonical, self.lang)
+        if shown != self.edit.text():
+            self.edit.setText(shown)
+
+    def show_calendar(self) -> None:
+        calendar = JalaliCalendar(self.lang)
+        current = self.current_date()
+        if current is not None:
+            calendar.setSelectedDate(current)
+        menu = QMenu(self.widget)
+        action = QWidgetAction(menu)
+        action.setDefaultWidget(calendar)
+        menu.addAction(action)
+
+        def picked(date: QDate) -> None:
+            self.edit.setText(digits(jalali_text(date), self.lang))
+            menu.close()
+            self.edit.setFocus()
+
+        calendar.activated.connect(picked)
+        calendar.clicked.connect(picked)
+        self._menu = menu
+        calendar.setFocus()
+        menu.popup(self.edit.mapToGlobal(QPoint(0, self.edit.height())))
+
+
+def make_editor(field: Field, lang: str, parent: QWidget) -> FieldEditor:
+    if field.type is FieldType.CHOICE:
+        return ChoiceEditor(field, lang, parent)
+    if field.type is FieldType.JALALI_DATE:
+        return DateEditor(field, lang, parent)
+    return LineEditor(field, lang, parent)

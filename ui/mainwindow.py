@@ -1,0 +1,335 @@
+"""The counter's main window: banner, new-request form and queue, menus and shortcuts.
+
+Composes the other engineers' parts (queue view, request detail, printing,
+day close, sync adapter) and the form. Shortcuts a clerk lives by: Ctrl+N new
+request, Ctrl+S save, Ctrl+P print the last receipt, Ctrl+F search the queue,
+F5 send now.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from types import ModuleType
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QSizePolicy,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.clock import utc_now
+from desktop.intake import SavedRequest
+from ui.about import AboutDialog
+from ui.banner import Banner
+from ui.clerks_dialog import ClerksDialog
+from ui.context import AppContext
+from ui.errors import show_error
+from ui.i18n import LANGUAGE_NAMES, LANGUAGES
+from ui.request_form import RequestForm
+from ui.theme import digits, format_jalali_date, resource_path, set_role
+
+log = logging.getLogger("pishkhan.ui")
+
+
+def optional_module(name: str) -> ModuleType | None:
+    """A part another engineer may not have delivered yet; a bug inside it still raises."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name:
+            return None
+        raise
+
+
+class MainWindow(QMainWindow):
+    logoutRequested = Signal()
+    languageRequested = Signal(str)
+    closedByUser = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._lang = ctx.lang
+        self._force_close = False
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(self.tr("Pishkhan"))
+        self.setWindowIcon(QIcon(str(resource_path("icons", "pishkhan.png"))))
+        self.resize(1280, 800)
+
+        self.banner = Banner(ctx, self)
+        self.form = RequestForm(ctx, self)
+        self.form.saved.connect(self._saved)
+        self.queue = self._make_queue()
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("mainTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.form, self.tr("New request"))
+        self.tabs.addTab(self.queue, self.tr("Requests"))
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(8, 8, 8, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+        self.banner.syncRequested.connect(self.sync_now)
+        self.banner.attentionRequested.connect(self.show_attention)
+        if ctx.sync is not None:
+            ctx.sync.statusChanged.connect(self.banner.set_sync_status)
+
+        self._build_actions()
+        self._build_status_bar()
+        self.form.picker.focus_search()
+
+    # --- parts from other modules -------------------------------------------------------
+
+    def _make_queue(self) -> QWidget:
+        module = optional_module("ui.queue_view")
+        if module is None:
+            placeholder = QLabel(self.tr("The request list is not available in this build."))
+            placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            set_role(placeholder, "help")
+            return placeholder
+        view: QWidget = module.QueueView(self._ctx, self)
+        activated = getattr(view, "requestActivated", None)
+        if activated is not None:
+            activated.connect(self.open_request)
+        return view
+
+    def open_request(self, request_id: str) -> None:
+        module = optional_module("ui.detail")
+        if module is None:
+            return
+        dialog = module.RequestDetailDialog(self._ctx, request_id, self,
+                                            on_correct=self.start_correction)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def start_correction(self, request_id: str) -> None:
+        self.tabs.setCurrentWidget(self.form)
+        self.form.load_for_correction(request_id)
+
+    # --- actions --------------------------------------------------------------------------
+
+    def _action(self, text: str, slot: Any, shortcut: str | None = None,
+                name: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        if name:
+            action.setObjectName(name)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        manager = self._ctx.clerk is not None and self._ctx.clerk.is_manager
+        self.act_new = self._action(self.tr("New request"), self.new_request, "Ctrl+N",
+                                    "actNew")
+        self.act_queue = self._action(self.tr("Requests"), self.show_queue, "Ctrl+L",
+                                      "actQueue")
+        self.act_search = self._action(self.tr("Search requests"), self.search_queue, "Ctrl+F",
+                                       "actSearch")
+        self.act_print = self._action(self.tr("Print receipt"), self.print_last, "Ctrl+P",
+                                      "actPrint")
+        self.act_sync = self._action(self.tr("Send now"), self.sync_now, "F5", "actSync")
+        self.act_dayclose = self._action(self.tr("Close the day"), self.day_close, None,
+                                         "actDayClose")
+        self.act_clerks = self._action(self.tr("Accounts"), self.manage_clerks, None,
+                                       "actClerks")
+        self.act_clerks.setVisible(manager)
+        self.act_about = self._action(self.tr("About Pishkhan"), self.about, None, "actAbout")
+        self.act_logout = self._action(self.tr("Log out"), self.logout, "Ctrl+Shift+L",
+                                       "actLogout")
+        self.act_print.setEnabled(False)
+        self.act_dayclose.setEnabled(optional_module("ui.dayclose_dialog") is not None)
+
+        self.language_actions: dict[str, QAction] = {}
+        group = QActionGroup(self)
+        for lang in LANGUAGES:
+            action = QAction(LANGUAGE_NAMES[lang], self)
+            action.setCheckable(True)
+            action.setChecked(lang == self._lang)
+            action.setObjectName(f"actLanguage_{lang}")
+            action.triggered.connect(lambda _=False, code=lang: self.change_language(code))
+            group.addAction(action)
+            self.language_actions[lang] = action
+
+        menu = self.menuBar()
+        work = menu.addMenu(self.tr("&Requests"))
+        for action in (self.act_new, self.act_queue, self.act_search, self.act_print):
+            work.addAction(action)
+        office = menu.addMenu(self.tr("&Office"))
+        office.addAction(self.act_sync)
+        office.addAction(self.act_dayclose)
+        office.addAction(self.act_clerks)
+        office.addSeparator()
+        office.addAction(self.act_logout)
+        settings = menu.addMenu(self.tr("&Language"))
+        for action in self.language_actions.values():
+            settings.addAction(action)
+        help_menu = menu.addMenu(self.tr("&Help"))
+        help_menu.addAction(self.act_about)
+
+        toolbar = QToolBar(self.tr("Main"), self)
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for action in (self.act_new, self.act_queue, self.act_print, self.act_sync,
+                       self.act_dayclose):
+            toolbar.addAction(action)
+        if manager:
+            toolbar.addAction(self.act_clerks)
+        spacer = QWidget(toolbar)
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+        toolbar.addAction(self.act_logout)
+        self.addToolBar(toolbar)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        ctx = self._ctx
+        lang = self._lang
+        clerk = ctx.clerk
+        if clerk is not None:
+            role = self.tr("manager") if clerk.is_manager else self.tr("clerk")
+            self.clerk_label = QLabel(
+                self.tr("Logged in: %1 (%2)").replace("%1", clerk.display_name)
+                .replace("%2", role), self)
+            self.clerk_label.setObjectName("statusClerk")
+            bar.addPermanentWidget(self.clerk_label)
+        if ctx.device is not None:
+            office = QLabel(
+                self.tr("%1 — counter %2").replace("%1", ctx.device.office_name)
+                .replace("%2", digits(str(ctx.device.counter_no), lang)), self)
+            office.setObjectName("statusOffice")
+            bar.addPermanentWidget(office)
+        version = ctx.catalogs.current_version()
+        if version is not None:
+            bar.addPermanentWidget(QLabel(self.tr("Services list v%1").replace(
+                "%1", digits(str(version), lang)), self))
+        bar.addPermanentWidget(QLabel(format_jalali_date(utc_now().date(), lang), self))
+
+    # --- what the actions do ------------------------------------------------------------
+
+    def new_request(self) -> None:
+        self.tabs.setCurrentWidget(self.form)
+        if self.form.correcting is None and self.form.has_input():
+            if not self.confirm_discard():
+                return
+        self.form.new_request()
+
+    def show_queue(self) -> None:
+        self.tabs.setCurrentWidget(self.queue)
+        self.queue.setFocus()
+
+    def search_queue(self) -> None:
+        self.tabs.setCurrentWidget(self.queue)
+        focus = getattr(self.queue, "focus_search", None)
+        if callable(focus):
+            focus()
+            return
+        search = self.queue.findChild(QLineEdit)
+        if search is not None:
+            search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            search.selectAll()
+
+    def show_attention(self) -> None:
+        self.tabs.setCurrentWidget(self.queue)
+        show = getattr(self.queue, "show_attention", None)
+        if callable(show):
+            show()
+
+    def print_last(self) -> None:
+        saved = self.form.last_saved
+        module = optional_module("ui.printing")
+        if saved is None or module is None:
+            return
+        try:
+            module.print_receipt(self, self._ctx, saved.id)
+        except Exception as exc:  # a printer problem must not lose the window
+            show_error(self, exc, self._lang)
+
+    def sync_now(self) -> None:
+        sync = self._ctx.sync
+        if sync is None:
+            self.statusBar().showMessage(
+                self.tr("This PC is not connected to a central server yet."), 5000)
+            return
+        sync.sync_now()
+        self.statusBar().showMessage(self.tr("Sending…"), 3000)
+
+    def day_close(self) -> None:
+        module = optional_module("ui.dayclose_dialog")
+        if module is None:
+            return
+        dialog = module.DayCloseDialog(self._ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def manage_clerks(self) -> None:
+        dialog = ClerksDialog(self._ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def about(self) -> None:
+        dialog = AboutDialog(self._ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def change_language(self, lang: str) -> None:
+        if lang == self._lang:
+            return
+        if self.form.has_input() and not self.confirm_discard():
+            self.language_actions[self._lang].setChecked(True)
+            return
+        self.languageRequested.emit(lang)
+
+    def logout(self) -> None:
+        if self.form.has_input() and not self.confirm_discard():
+            return
+        self.logoutRequested.emit()
+
+    def _saved(self, saved: SavedRequest) -> None:
+        self.act_print.setEnabled(optional_module("ui.printing") is not None)
+        refresh = getattr(self.queue, "refresh", None)
+        if callable(refresh):
+            refresh()
+        self.banner.refresh()
+        self.statusBar().showMessage(
+            self.tr("Saved %1").replace("%1", digits(saved.reference, self._lang)), 8000)
+
+    def confirm_discard(self) -> bool:
+        answer = QMessageBox.question(
+            self, self.tr("Pishkhan"),
+            self.tr("The form has unsaved entries. Leave them?"),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def close_for_good(self) -> None:
+        """Close without asking (logout, language switch, shutdown already asked)."""
+        self._force_close = True
+        self.banner.stop()
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._force_close and self.form.has_input() and not self.confirm_discard():
+            event.ignore()
+            return
+        self.banner.stop()
+        event.accept()
+        if not self._force_close:
+            self.closedByUser.emit()

@@ -1,0 +1,729 @@
+"""The counter's main job: register a citizen's request (or correct one) from the keyboard.
+
+The form is generated from the catalogue's service definition: the fixed
+applicant block, the service's own fields, the documents the clerk must see,
+fees and the card terminal's reference. Saving runs on the worker thread
+(``Intake.save`` / ``Intake.correct`` validate exactly as the server will);
+every problem is shown under its own field and nothing typed is lost when a
+save fails. Enter moves to the next field and saves on the last one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import validation as v
+from desktop.catalog import APPLICANT_FIELDS, Field, FieldType, Service, ValidationFailed
+from desktop.errors import UserFacingError
+from desktop.intake import ApplicantHint, RequestDraft, SavedRequest
+from desktop.messages import Message
+from desktop.normalize import normalize_identifier
+from ui.context import AppContext
+from ui.errors import show_error
+from ui.form_fields import FieldEditor, make_editor
+from ui.service_picker import ServicePicker
+from ui.theme import digits, format_money, heading_font, set_flag, set_role
+
+log = logging.getLogger("pishkhan.ui")
+
+# Fields whose text is long enough to take a whole row of the grid.
+_WIDE_TEXT = 100
+_RETURNING_KEYS = ("first_name", "last_name", "mobile", "address")
+
+
+class FieldCell(QWidget):
+    """Label, editor, optional help and the field's error, stacked."""
+
+    def __init__(self, editor: FieldEditor, lang: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.editor = editor
+        field = editor.field
+        text = field.label.text(lang) + (" *" if field.required else "")
+        self.label = QLabel(text, self)
+        self.label.setBuddy(editor.focus_widget)
+        self.error = QLabel(self)
+        self.error.setWordWrap(True)
+        self.error.setObjectName(f"error_{field.key}")
+        set_role(self.error, "error")
+        self.error.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 4)
+        layout.setSpacing(2)
+        layout.addWidget(self.label)
+        editor.widget.setParent(self)
+        layout.addWidget(editor.widget)
+        if field.help is not None:
+            help_label = QLabel(field.help.text(lang), self)
+            help_label.setWordWrap(True)
+            set_role(help_label, "help")
+            layout.addWidget(help_label)
+        layout.addWidget(self.error)
+
+    def show_error(self, text: str | None) -> None:
+        self.error.setText(text or "")
+        self.error.setVisible(bool(text))
+        self.editor.set_invalid(bool(text))
+
+
+def _grid(cells: list[FieldCell], group: QGroupBox, first_row: int = 0) -> None:
+    grid = group.layout()
+    assert isinstance(grid, QGridLayout)
+    row, col = first_row, 0
+    for cell in cells:
+        field = cell.editor.field
+        wide = field.type is FieldType.TEXT and (field.max_length or 200) > _WIDE_TEXT
+        if wide and col == 1:
+            row, col = row + 1, 0
+        grid.addWidget(cell, row, col, 1, 2 if wide else 1)
+        if wide or col == 1:
+            row, col = row + 1, 0
+        else:
+            col = 1
+
+
+class RequestForm(QWidget):
+    """The new-request (and correction) form; ``saved`` carries the SavedRequest."""
+
+    saved = Signal(object)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("requestForm")
+        self._ctx = ctx
+        self._lang = ctx.lang
+        self._service: Service | None = None
+        self._correcting: str | None = None
+        self._correcting_reference = ""
+        self._saving = False
+        self._filling = False
+        self._hint_filled: dict[str, str] = {}
+        self._hint_for = ""
+        self.last_saved: SavedRequest | None = None
+        self._chain: list[QWidget] = []
+        self.applicant_cells: dict[str, FieldCell] = {}
+        self.answer_cells: dict[str, FieldCell] = {}
+        self.document_boxes: dict[str, QCheckBox] = {}
+
+        self.picker = ServicePicker(self._lang, self)
+        self.picker.setMinimumWidth(240)
+        self.picker.setMaximumWidth(320)
+        self.picker.serviceChosen.connect(self.set_service)
+
+        self.result = QLabel(self)  # the saved reference, big
+        self.result.setObjectName("savedReference")
+        self.result.setTextFormat(Qt.TextFormat.RichText)
+        self.result.setWordWrap(True)
+        self.result.hide()
+        self.correction = QLabel(self)
+        self.correction.setObjectName("correctionNote")
+        self.correction.setWordWrap(True)
+        self.correction.hide()
+        self.cancel_correction = QPushButton(self.tr("Cancel correction"), self)
+        self.cancel_correction.hide()
+        self.cancel_correction.clicked.connect(self.new_request)
+        self.summary = QLabel(self)  # "3 entries to correct" and errors with no field
+        self.summary.setObjectName("formSummary")
+        self.summary.setWordWrap(True)
+        set_role(self.summary, "error")
+        self.summary.hide()
+
+        self.body = QWidget(self)
+        self.body.setObjectName("formBody")
+        self._build_body()
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.body)
+        self.scroll = scroll
+
+        self.bottom = self._build_bottom()
+
+        right = QVBoxLayout()
+        right.setSpacing(6)
+        correction_row = QHBoxLayout()
+        correction_row.addWidget(self.correction, 1)
+        correction_row.addWidget(self.cancel_correction)
+        right.addWidget(self.result)
+        right.addLayout(correction_row)
+        right.addWidget(self.summary)
+        right.addWidget(scroll, 1)
+        right.addWidget(self.bottom)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 10, 10, 10)
+        layout.setSpacing(12)
+        layout.addWidget(self.picker)
+        layout.addLayout(right, 1)
+
+        save_shortcut = QShortcut(QKeySequence("Ctrl+S"), self)
+        save_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        save_shortcut.activated.connect(self.save)
+        self.reload_catalog()
+        self._show_service(None)
+
+    # --- building -------------------------------------------------------------------------
+
+    def _build_body(self) -> None:
+        layout = QVBoxLayout(self.body)
+        layout.setContentsMargins(0, 0, 6, 0)
+        layout.setSpacing(8)
+        self.placeholder = QLabel(
+            self.tr("Choose a service from the list to start a request.\n"
+                    "Type a few letters of its name to find it, then press Enter."),
+            self.body,
+        )
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        set_role(self.placeholder, "help")
+        self.title = QLabel(self.body)
+        self.title.setObjectName("serviceTitle")
+        self.title.setFont(heading_font(self.font(), grow=4))
+        set_role(self.title, "heading")
+        self.category = QLabel(self.body)
+        set_role(self.category, "help")
+
+        self.applicant_group = QGroupBox(self.tr("Applicant"), self.body)
+        QGridLayout(self.applicant_group)
+        self.returning_note = QLabel(self.applicant_group)
+        self.returning_note.setObjectName("returningNote")
+        self.returning_note.setWordWrap(True)
+        set_role(self.returning_note, "note")
+        self.returning_note.hide()
+        grid = self.applicant_group.layout()
+        assert isinstance(grid, QGridLayout)
+        grid.addWidget(self.returning_note, 0, 0, 1, 2)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        for field in APPLICANT_FIELDS:
+            cell = FieldCell(make_editor(field, self._lang, self.applicant_group), self._lang,
+                             self.applicant_group)
+            self.applicant_cells[field.key] = cell
+        _grid(list(self.applicant_cells.values()), self.applicant_group, first_row=1)
+        national = self.applicant_cells["national_code"].editor
+        national.changed.connect(self._national_code_changed)
+        for key in _RETURNING_KEYS:
+            self.applicant_cells[key].editor.changed.connect(self._applicant_edited)
+
+        self.details_group = QGroupBox(self.tr("Request details"), self.body)
+        QGridLayout(self.details_group)
+        self.documents_group = QGroupBox(self.tr("Documents seen"), self.body)
+        docs = QVBoxLayout(self.documents_group)
+        self.documents_error = QLabel(self.documents_group)
+        self.documents_error.setObjectName("error_documents")
+        self.documents_error.setWordWrap(True)
+        set_role(self.documents_error, "error")
+        self.documents_error.hide()
+        docs.addWidget(self.documents_error)
+
+        layout.addWidget(self.placeholder, 1)
+        layout.addWidget(self.title)
+        layout.addWidget(self.category)
+        layout.addWidget(self.applicant_group)
+        layout.addWidget(self.details_group)
+        layout.addWidget(self.documents_group)
+        layout.addStretch(1)
+
+    def _build_bottom(self) -> QFrame:
+        bottom = QFrame(self)
+        bottom.setObjectName("formBottom")
+        bottom.setFrameShape(QFrame.Shape.StyledPanel)
+        self.fees_detail = QLabel(bottom)
+        self.fees_detail.setObjectName("feesDetail")
+        set_role(self.fees_detail, "help")
+        self.fees_total = QLabel(bottom)
+        self.fees_total.setObjectName("feesTotal")
+        self.fees_total.setFont(heading_font(self.font(), grow=2))
+        self.card_ref = QLineEdit(bottom)
+        self.card_ref.setObjectName("cardRef")
+        self.card_ref.setMaxLength(32)
+        self.card_ref.setPlaceholderText(digits("123456789012", self._lang))
+        card_label = QLabel(self.tr("Card terminal reference"), bottom)
+        card_label.setBuddy(self.card_ref)
+        self.card_error = QLabel(bottom)
+        self.card_error.setObjectName("error_card_ref")
+        set_role(self.card_error, "error")
+        self.card_error.hide()
+        self.save_button = QPushButton(self.tr("Save request (Ctrl+S)"), bottom)
+        self.save_button.setObjectName("saveButton")
+        set_flag(self.save_button, "primary", True)
+        self.save_button.setAutoDefault(False)
+        self.save_button.clicked.connect(self.save)
+        self.clear_button = QPushButton(self.tr("Clear"), bottom)
+        self.clear_button.setAutoDefault(False)
+        self.clear_button.clicked.connect(self.clear)
+
+        fees = QVBoxLayout()
+        fees.setSpacing(0)
+        fees.addWidget(self.fees_total)
+        fees.addWidget(self.fees_detail)
+        card = QVBoxLayout()
+        card.setSpacing(2)
+        card.addWidget(card_label)
+        card.addWidget(self.card_ref)
+        card.addWidget(self.card_error)
+        row = QHBoxLayout(bottom)
+        row.setContentsMargins(10, 6, 10, 6)
+        row.addLayout(fees, 2)
+        row.addLayout(card, 1)
+        row.addWidget(self.clear_button, 0, Qt.AlignmentFlag.AlignBottom)
+        row.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignBottom)
+        self.card_ref.installEventFilter(self)
+        return bottom
+
+    def reload_catalog(self) -> None:
+        """Offer the current catalogue's active services (after a new version arrives)."""
+        try:
+            catalog = self._ctx.catalogs.current()
+        except UserFacingError as exc:
+            self.picker.set_services([])
+            self.summary.setText(exc.message.text(self._lang))
+            self.summary.show()
+            return
+        self.picker.set_services(list(catalog.active_services()))
+
+    def set_service(self, service: Service | None) -> None:
+        """Show the form for ``service``; what was typed in the applicant block stays."""
+        if service is not None and self._service is not None and service.code == self._service.code:
+            self._focus_first_field()
+            return
+        self._show_service(service)
+        if service is not None:
+            self._focus_first_field()
+
+    def _show_service(self, service: Service | None) -> None:
+        self._service = service
+        for cell in self.answer_cells.values():
+            cell.setParent(None)
+            cell.deleteLater()
+        self.answer_cells.clear()
+        for box in self.document_boxes.values():
+            box.setParent(None)
+            box.deleteLater()
+        self.document_boxes.clear()
+        self._clear_errors()
+        has = service is not None
+        self.placeholder.setVisible(not has)
+        for widget in (self.title, self.category, self.applicant_group, self.bottom):
+            widget.setVisible(has)
+        if service is None:
+            self.details_group.hide()
+            self.documents_group.hide()
+            return
+        self.title.setText(service.title.text(self._lang))
+        self.category.setText(service.category.text(self._lang))
+        cells = []
+        for field in service.fields:
+            cell = FieldCell(make_editor(field, self._lang, self.details_group), self._lang,
+                             self.details_group)
+            cell.editor.changed.connect(self._update_fees)
+            self.answer_cells[field.key] = cell
+            cells.append(cell)
+        _grid(cells, self.details_group)
+        grid = self.details_group.layout()
+        assert isinstance(grid, QGridLayout)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        self.details_group.setVisible(bool(cells))
+        docs = self.documents_group.layout()
+        assert isinstance(docs, QVBoxLayout)
+        for document in service.documents:
+            text = document.label.text(self._lang)
+            if document.required:
+                text += " *"
+            box = QCheckBox(text, self.documents_group)
+            box.setObjectName(f"document_{document.key}")
+            self.document_boxes[document.key] = box
+            docs.insertWidget(docs.count() - 1, box)
+        self.documents_group.setVisible(bool(service.documents))
+        self._update_fees()
+        self._install_keys()
+
+    def _install_keys(self) -> None:
+        """Tab order in reading order; Enter moves on (and saves on the last field)."""
+        chain: list[QWidget] = [self.picker.search, self.picker.list]
+        chain += [c.editor.focus_widget for c in self.applicant_cells.values()]
+        chain += [c.editor.focus_widget for c in self.answer_cells.values()]
+        chain += list(self.document_boxes.values())
+        chain += [self.card_ref, self.save_button]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
+        for widget in chain[2:-2]:
+            widget.installEventFilter(self)
+        self._chain = chain
+
+    # --- values ---------------------------------------------------------------------------
+
+    @property
+    def service(self) -> Service | None:
+        return self._service
+
+    @property
+    def correcting(self) -> str | None:
+        return self._correcting
+
+    def draft(self) -> RequestDraft:
+        assert self._service is not None
+        return RequestDraft(
+            service_code=self._service.code,
+            applicant={k: c.editor.value() for k, c in self.applicant_cells.items()},
+            answers={k: c.editor.value() for k, c in self.answer_cells.items()},
+            documents=[k for k, box in self.document_boxes.items() if box.isChecked()],
+            card_ref=self.card_ref.text(),
+        )
+
+    def has_input(self) -> bool:
+        """Whether the clerk typed anything that a switch of window would lose."""
+        cells = list(self.applicant_cells.values()) + list(self.answer_cells.values())
+        return (
+            any(c.editor.value().strip() for c in cells)
+            or any(b.isChecked() for b in self.document_boxes.values())
+            or bool(self.card_ref.text().strip())
+        )
+
+    def _update_fees(self) -> None:
+        if self._service is None:
+            return
+        choices = {
+            k: c.editor.value() for k, c in self.answer_cells.items()
+            if c.editor.field.type is FieldType.CHOICE
+        }
+        fees = self._service.fees_for(choices)
+        lang = self._lang
+        self.fees_total.setText(self.tr("Total: %1").replace("%1", format_money(fees.total, lang)))
+        self.fees_detail.setText(
+            self.tr("Government fee %1 · Office fee %2 · VAT %3")
+            .replace("%1", format_money(fees.government, lang))
+            .replace("%2", format_money(fees.office, lang))
+            .replace("%3", format_money(fees.vat, lang))
+        )
+
+    # --- returning citizen ----------------------------------------------------------------
+
+    def _national_code_changed(self) -> None:
+        if self._filling:
+            return
+        code = normalize_identifier(self.applicant_cells["national_code"].editor.value())
+        if code != self._hint_for:
+            self._withdraw_hint()
+        if len(code) != 10 or not v.national_code_is_valid(code) or code == self._hint_for:
+            return
+        self._hint_for = code
+        intake = self._ctx.intake
+        self._ctx.worker.submit(
+            lambda: intake.returning_applicant(code),
+            lambda hint: self._offer_hint(code, hint),
+            lambda exc: log.warning("returning applicant lookup failed: %s", exc),
+        )
+
+    def _offer_hint(self, code: str, hint: ApplicantHint | None) -> None:
+        current = normalize_identifier(self.applicant_cells["national_code"].editor.value())
+        if hint is None or current != code:
+            return
+        filled: list[str] = []
+        self._filling = True
+        try:
+            for key in _RETURNING_KEYS:
+                value = getattr(hint, key)
+                editor = self.applicant_cells[key].editor
+                # Never overwrite what the clerk typed.
+                if value and not editor.value().strip():
+                    editor.set_value(value)
+                    self._hint_filled[key] = editor.value()
+                    filled.append(self.applicant_cells[key].editor.field.label.text(self._lang))
+        finally:
+            self._filling = False
+        if filled:
+            sep = "، " if self._lang == "fa" else ", "
+            self.returning_note.setText(
+                self.tr("Returning citizen: %1 filled in from their last request. "
+                        "Check them with the citizen.").replace("%1", sep.join(filled))
+            )
+            self.returning_note.show()
+
+    def _applicant_edited(self) -> None:
+        if self._filling:
+            return
+        for key in list(self._hint_filled):
+            if self.applicant_cells[key].editor.value() != self._hint_filled[key]:
+                del self._hint_filled[key]  # the clerk made it theirs
+
+    def _withdraw_hint(self) -> None:
+        """The national code changed: take back suggestions the clerk left untouched."""
+        self._filling = True
+        try:
+            for key, value in self._hint_filled.items():
+                editor = self.applicant_cells[key].editor
+                if editor.value() == value:
+                    editor.clear()
+        finally:
+            self._filling = False
+        self._hint_filled.clear()
+        self._hint_for = ""
+        self.returning_note.hide()
+
+    # --- errors ---------------------------------------------------------------------------
+
+    def _clear_errors(self) -> None:
+        for cell in [*self.applicant_cells.values(), *self.answer_cells.values()]:
+            cell.show_error(None)
+        self.documents_error.hide()
+        self.card_error.hide()
+        set_flag(self.card_ref, "invalid", False)
+        self.summary.hide()
+
+    def show_errors(self, errors: dict[str, Message], summary: Message | None = None) -> None:
+        """Every error under its own field; the first bad field gets the focus."""
+        self._clear_errors()
+        lang = self._lang
+        first: QWidget | None = None
+        loose: list[str] = []
+        order = [f"applicant.{k}" for k in self.applicant_cells]
+        order += [f"answers.{k}" for k in self.answer_cells]
+        order += ["documents", "card_ref"]
+        for key in order + sorted(set(errors) - set(order)):
+            message = errors.get(key)
+            if message is None:
+                continue
+            text = message.text(lang)
+            target: QWidget | None = None
+            block, _, name = key.partition(".")
+            if block == "applicant" and name in self.applicant_cells:
+                self.applicant_cells[name].show_error(text)
+                target = self.applicant_cells[name].editor.focus_widget
+            elif block == "answers" and name in self.answer_cells:
+                self.answer_cells[name].show_error(text)
+                target = self.answer_cells[name].editor.focus_widget
+            elif key == "documents":
+                self.documents_error.setText(text)
+                self.documents_error.show()
+                missing = [k for k, b in self.document_boxes.items() if not b.isChecked()]
+                target = self.document_boxes[missing[0]] if missing else None
+            elif key == "card_ref":
+                self.card_error.setText(text)
+                self.card_error.show()
+                set_flag(self.card_ref, "invalid", True)
+                target = self.card_ref
+            else:
+                loose.append(text)
+            if first is None and target is not None:
+                first = target
+        lines = [summary.text(lang)] if summary is not None else []
+        self.summary.setText("\n".join(lines + loose))
+        self.summary.setVisible(bool(lines or loose))
+        if first is not None:
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.scroll.ensureWidgetVisible(first)
+
+    def error_text(self, key: str) -> str:
+        """The error shown for a field path ("applicant.mobile", "documents"); "" if none."""
+        block, _, name = key.partition(".")
+        if block == "applicant" and name in self.applicant_cells:
+            label = self.applicant_cells[name].error
+        elif block == "answers" and name in self.answer_cells:
+            label = self.answer_cells[name].error
+        elif key == "documents":
+            label = self.documents_error
+        elif key == "card_ref":
+            label = self.card_error
+        else:
+            return ""
+        return label.text() if not label.isHidden() else ""
+
+    # --- saving ---------------------------------------------------------------------------
+
+    @property
+    def saving(self) -> bool:
+        return self._saving
+
+    def save(self) -> None:
+        if self._saving:
+            return
+        if self._service is None:
+            self.summary.setText(self.tr("Choose a service first."))
+            self.summary.show()
+            self.picker.focus_search()
+            return
+        clerk = self._ctx.clerk
+        if clerk is None:
+            raise RuntimeError("the form saves only for a logged-in clerk")
+        draft = self.draft()
+        intake = self._ctx.intake
+        original = self._correcting
+        self._set_saving(True)
+        if original is not None:
+            self._ctx.worker.submit(lambda: intake.correct(clerk, original, draft),
+                                    self._saved, self._save_failed)
+        else:
+            self._ctx.worker.submit(lambda: intake.save(clerk, draft),
+                                    self._saved, self._save_failed)
+
+    def _set_saving(self, saving: bool) -> None:
+        self._saving = saving
+        for widget in (self.picker, self.body, self.bottom):
+            widget.setEnabled(not saving)
+        self.save_button.setText(self.tr("Saving…") if saving else self.tr("Save request (Ctrl+S)"))
+
+    def _saved(self, saved: SavedRequest) -> None:
+        self._set_saving(False)
+        self.last_saved = saved
+        corrected = self._correcting_reference
+        self.clear(keep_result=True)
+        self._end_correction()
+        reference = digits(saved.reference, self._lang)
+        if corrected:
+            head = self.tr("Correction saved; it replaces %1.").replace(
+                "%1", digits(corrected, self._lang))
+        else:
+            head = self.tr("Request saved.")
+        label = self.tr("Reference number:")
+        next_step = self.tr("Ctrl+P prints the receipt. The next citizen can be served.")
+        self.result.setText(
+            f"<div style='font-size:12pt'>{head} {label}</div>"
+            f"<div style='font-size:20pt;font-weight:bold'>{reference}</div>"
+            f"<div>{next_step}</div>"
+        )
+        self.result.setStyleSheet(
+            "QLabel { background:#e6f4ea; color:#1e5b35; border:1px solid #a7d3b5;"
+            " border-radius:6px; padding:8px 12px; }"
+        )
+        self.result.show()
+        self._focus_first_field()
+        self.saved.emit(saved)
+
+    def _save_failed(self, exc: BaseException) -> None:
+        self._set_saving(False)
+        # Whatever happened, the clerk's input stays in the form.
+        if isinstance(exc, ValidationFailed):
+            self.show_errors(exc.errors, exc.message)
+            return
+        self.summary.hide()
+        show_error(self.window(), exc, self._lang)
+
+    # --- clearing, correcting -------------------------------------------------------------
+
+    def clear(self, *, keep_result: bool = False) -> None:
+        """Empty every field for the next citizen (the chosen service stays)."""
+        self._filling = True
+        try:
+            for cell in [*self.applicant_cells.values(), *self.answer_cells.values()]:
+                cell.editor.clear()
+            for box in self.document_boxes.values():
+                box.setChecked(False)
+            self.card_ref.clear()
+        finally:
+            self._filling = False
+        self._hint_filled.clear()
+        self._hint_for = ""
+        self.returning_note.hide()
+        self._clear_errors()
+        if not keep_result:
+            self.result.hide()
+        self._update_fees()
+
+    def new_request(self) -> None:
+        """Ctrl+N: an empty form and the cursor in the service search."""
+        self._end_correction()
+        self.clear()
+        self._show_service(None)
+        self.picker.search.clear()
+        self.picker.focus_search()
+
+    def _end_correction(self) -> None:
+        self._correcting = None
+        self._correcting_reference = ""
+        self.correction.hide()
+        self.cancel_correction.hide()
+
+    def load_for_correction(self, request_id: str) -> None:
+        """Fill the form from a saved request; saving makes a correction that supersedes it."""
+        detail = self._ctx.queries.detail(request_id)
+        if detail is None:
+            show_error(self.window(), UserFacingError(Message(
+                fa="این درخواست پیدا نشد.", en="This request was not found.")), self._lang)
+            return
+        try:
+            service = self._ctx.catalogs.current().service(detail.row.service_code)
+        except Exception:
+            show_error(self.window(), UserFacingError(Message(
+                fa="خدمت این درخواست دیگر در فهرست خدمات نیست؛ اصلاح آن از این باجه ممکن نیست.",
+                en="This request's service is no longer in the catalogue; it cannot be "
+                   "corrected here.")), self._lang)
+            return
+        self.new_request()
+        self.set_service(service)
+        row = detail.row
+        values = {"national_code": row.national_code, "first_name": row.first_name,
+                  "last_name": row.last_name, "mobile": row.mobile, "address": detail.address}
+        self._filling = True
+        try:
+            for key, value in values.items():
+                self.applicant_cells[key].editor.set_value(value)
+            for key, value in detail.answers.items():
+                if key in self.answer_cells:
+                    self.answer_cells[key].editor.set_value(value)
+            for key in detail.documents:
+                if key in self.document_boxes:
+                    self.document_boxes[key].setChecked(True)
+            self.card_ref.setText(digits(detail.card_ref, self._lang))
+        finally:
+            self._filling = False
+        self._hint_for = row.national_code
+        self._update_fees()
+        self._correcting = request_id
+        self._correcting_reference = row.reference
+        note = self.tr("Correcting request %1. Saving registers a new request that replaces "
+                       "it; the original stays on record.")
+        self.correction.setText(note.replace("%1", digits(row.reference, self._lang)))
+        self.correction.setStyleSheet(
+            "QLabel { background:#fdf3e1; color:#7a4d0b; border:1px solid #ecc98a;"
+            " border-radius:6px; padding:6px 10px; }"
+        )
+        self.correction.show()
+        self.cancel_correction.show()
+        self.result.hide()
+
+    # --- keyboard -------------------------------------------------------------------------
+
+    def _focus_first_field(self) -> None:
+        self.applicant_cells["national_code"].editor.focus_widget.setFocus(
+            Qt.FocusReason.OtherFocusReason)
+
+    def focus_next(self, widget: QWidget) -> None:
+        chain = [w for w in self._chain if w.isVisibleTo(self) and w.isEnabled()]
+        if widget in chain and chain.index(widget) + 1 < len(chain):
+            chain[chain.index(widget) + 1].setFocus(Qt.FocusReason.TabFocusReason)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers() & (
+                Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+            ):
+                if isinstance(watched, QComboBox) and watched.view().isVisible():
+                    return False
+                if watched is self.card_ref:
+                    self.save()
+                    return True
+                if isinstance(watched, QWidget):
+                    self.focus_next(watched)
+                    return True
+        return super().eventFilter(watched, event)
+
+    def applicant_field(self, key: str) -> Field:
+        return self.applicant_cells[key].editor.field

@@ -1,0 +1,200 @@
+"""First start on a new PC: the office, this counter, and the office manager's account.
+
+One page with two parts, so the person setting the PC up sees everything it
+asks at once. The office and device are recorded first (``desktop.office.
+initialise``); if the manager's account is then refused (a short password),
+a second try skips the part that is already done.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.clerks import MIN_PASSWORD_LENGTH, AccountError, ClerkInfo
+from desktop.errors import UserFacingError
+from desktop.office import DeviceInfo, SetupError, initialise, this_device
+from ui.context import AppContext
+from ui.errors import show_error
+from ui.login import password_text
+from ui.theme import digits, heading_font, set_flag, set_role
+
+
+class SetupWizard(QDialog):
+    """Emits ``completed(DeviceInfo, ClerkInfo)`` once the office and manager exist."""
+
+    completed = Signal(object, object)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._lang = ctx.lang
+        self._busy = False
+        self.setObjectName("setupWizard")
+        self.setWindowTitle(self.tr("Pishkhan — setting up this PC"))
+        self.setMinimumWidth(520)
+
+        title = QLabel(self.tr("Welcome to Pishkhan"), self)
+        title.setFont(heading_font(self.font(), grow=5))
+        set_role(title, "heading")
+        intro = QLabel(
+            self.tr("This PC is not set up yet. Enter the office's details and create the "
+                    "office manager's account; the manager then adds the clerks."),
+            self,
+        )
+        intro.setWordWrap(True)
+
+        self.office_code = QLineEdit(self)
+        self.office_code.setObjectName("officeCode")
+        self.office_code.setPlaceholderText(digits("1234", self._lang))
+        self.office_name = QLineEdit(self)
+        self.office_name.setObjectName("officeName")
+        self.counter_no = QLineEdit(self)
+        self.counter_no.setObjectName("counterNo")
+        self.counter_no.setPlaceholderText(digits("1", self._lang))
+        office = QGroupBox(self.tr("Office and counter"), self)
+        office_form = QFormLayout(office)
+        office_form.addRow(self.tr("Office code"), self.office_code)
+        office_form.addRow(self.tr("Office name"), self.office_name)
+        office_form.addRow(self.tr("Counter number of this PC"), self.counter_no)
+        self.office_error = self._error_label("officeError")
+        office_form.addRow(self.office_error)
+        self.office_group = office
+
+        self.username = QLineEdit(self)
+        self.username.setObjectName("managerUsername")
+        self.display_name = QLineEdit(self)
+        self.display_name.setObjectName("managerName")
+        self.password = QLineEdit(self)
+        self.password.setObjectName("managerPassword")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_again = QLineEdit(self)
+        self.password_again.setObjectName("managerPasswordAgain")
+        self.password_again.setEchoMode(QLineEdit.EchoMode.Password)
+        manager = QGroupBox(self.tr("Office manager's account"), self)
+        manager_form = QFormLayout(manager)
+        manager_form.addRow(self.tr("User name"), self.username)
+        manager_form.addRow(self.tr("Full name"), self.display_name)
+        manager_form.addRow(self.tr("Password"), self.password)
+        manager_form.addRow(self.tr("Password again"), self.password_again)
+        hint = QLabel(self.tr("At least %1 characters.").replace(
+            "%1", digits(str(MIN_PASSWORD_LENGTH), self._lang)), self)
+        set_role(hint, "help")
+        manager_form.addRow(hint)
+        self.manager_error = self._error_label("managerError")
+        manager_form.addRow(self.manager_error)
+
+        self.finish = QPushButton(self.tr("Set up"), self)
+        self.finish.setObjectName("setupButton")
+        set_flag(self.finish, "primary", True)
+        self.finish.setDefault(True)
+        self.finish.clicked.connect(self.submit)
+        quit_button = QPushButton(self.tr("Quit"), self)
+        quit_button.setAutoDefault(False)
+        quit_button.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(quit_button)
+        buttons.addWidget(self.finish)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.setSpacing(12)
+        layout.addWidget(title)
+        layout.addWidget(intro)
+        layout.addWidget(office)
+        layout.addWidget(manager)
+        layout.addLayout(buttons)
+
+        device = ctx.device
+        if device is not None:
+            # Set up before, but the manager's account was never made: only that is left.
+            self.office_code.setText(digits(device.office_code, self._lang))
+            self.office_name.setText(device.office_name)
+            self.counter_no.setText(digits(str(device.counter_no), self._lang))
+            office.setEnabled(False)
+            self.username.setFocus()
+        else:
+            self.office_code.setFocus()
+
+    def _error_label(self, name: str) -> QLabel:
+        label = QLabel(self)
+        label.setObjectName(name)
+        label.setWordWrap(True)
+        set_role(label, "error")
+        label.hide()
+        return label
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    def submit(self) -> None:
+        if self._busy:
+            return
+        self.office_error.hide()
+        self.manager_error.hide()
+        password = password_text(self.password.text())
+        if password != password_text(self.password_again.text()):
+            self._show(self.manager_error, self.tr("The two passwords are not the same."))
+            self.password_again.clear()
+            self.password_again.setFocus()
+            return
+        office_code = self.office_code.text()
+        office_name = self.office_name.text()
+        counter_no = self.counter_no.text()
+        username = self.username.text()
+        display_name = self.display_name.text()
+        store = self._ctx.store
+        clerks = self._ctx.clerks
+
+        def job() -> tuple[DeviceInfo, ClerkInfo]:
+            device = this_device(store)
+            if device is None:
+                device = initialise(store, office_code=office_code, office_name=office_name,
+                                    counter_no=counter_no)
+            return device, clerks.create_manager(username, display_name, password)
+
+        self._set_busy(True)
+        self._ctx.worker.submit(job, self._done, self._failed)
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.finish.setEnabled(not busy)
+
+    def _done(self, result: tuple[DeviceInfo, ClerkInfo]) -> None:
+        self._set_busy(False)
+        device, manager = result
+        self._ctx.device = device
+        self.completed.emit(device, manager)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        # The office may have been recorded before the account was refused.
+        self._ctx.device = this_device(self._ctx.store)
+        if self._ctx.device is not None:
+            self.office_group.setEnabled(False)
+        if isinstance(exc, SetupError):
+            self._show(self.office_error, exc.message.text(self._lang))
+            self.office_code.setFocus()
+        elif isinstance(exc, (AccountError, UserFacingError)):
+            self._show(self.manager_error, exc.message.text(self._lang))
+            self.username.setFocus()
+        else:
+            show_error(self, exc, self._lang)
+
+    @staticmethod
+    def _show(label: QLabel, text: str) -> None:
+        label.setText(text)
+        label.show()

@@ -1,0 +1,258 @@
+"""The look of the program and how numbers, money and times appear on screen.
+
+Owns: finding bundled resources (source tree or PyInstaller bundle), loading
+Vazirmatn, the palette and style sheet, table row heights from font metrics,
+and every formatter that turns a value into on-screen text (Persian digits,
+thousands separators, Jalali dates in Tehran time). Other UI modules format
+through these functions so that the whole program shows numbers one way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import jdatetime
+from PySide6.QtCore import QLocale, Qt
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetrics, QPalette
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QWidget
+
+from desktop.clock import to_local
+from desktop.normalize import to_persian_digits
+
+FONT_FAMILY = "Vazirmatn"
+FONT_FILES = ("Vazirmatn-Regular.ttf", "Vazirmatn-Medium.ttf", "Vazirmatn-Bold.ttf")
+BASE_POINT_SIZE = 10
+
+# A calm palette: teal of the application icon for actions, warm amber for "waiting",
+# muted red only for what needs the clerk's attention.
+TEAL = "#0f6f64"
+TEAL_DARK = "#0b5a51"
+TEAL_LIGHT = "#e3f1ef"
+AMBER = "#b7791f"
+AMBER_LIGHT = "#fdf3e1"
+RED = "#b42318"
+RED_LIGHT = "#fdecea"
+GREEN = "#1e7b45"
+GREEN_LIGHT = "#e6f4ea"
+INK = "#1f2933"
+MUTED = "#5f6b76"
+WINDOW = "#f4f6f7"
+BORDER = "#cfd6dc"
+
+
+def resource_path(*parts: str) -> Path:
+    """A bundled resource: inside the PyInstaller bundle when frozen, else in the source tree.
+
+    ``resource_path("fonts", "Vazirmatn-Regular.ttf")`` → ``<root>/resources/fonts/...``.
+    """
+    bundle = getattr(sys, "_MEIPASS", None)
+    root = Path(bundle) if bundle is not None else Path(__file__).resolve().parents[1]
+    return root.joinpath("resources", *parts)
+
+
+def load_fonts() -> str | None:
+    """Register the bundled Vazirmatn faces; returns the family name, or None if missing."""
+    family: str | None = None
+    for name in FONT_FILES:
+        path = resource_path("fonts", name)
+        font_id = QFontDatabase.addApplicationFont(str(path))
+        if font_id >= 0 and family is None:
+            families = QFontDatabase.applicationFontFamilies(font_id)
+            family = families[0] if families else None
+    return family
+
+
+def app_font(point_size: int = BASE_POINT_SIZE) -> QFont:
+    font = QFont(FONT_FAMILY, point_size)
+    font.setStyleStrategy(QFont.StyleStrategy.PreferAntialias)
+    return font
+
+
+def heading_font(base: QFont, *, grow: int = 3, bold: bool = True) -> QFont:
+    font = QFont(base)
+    font.setPointSize(max(base.pointSize(), 1) + grow)
+    font.setWeight(QFont.Weight.Bold if bold else QFont.Weight.Medium)
+    return font
+
+
+def palette() -> QPalette:
+    p = QPalette()
+    role = QPalette.ColorRole
+    p.setColor(role.Window, QColor(WINDOW))
+    p.setColor(role.WindowText, QColor(INK))
+    p.setColor(role.Base, QColor("#ffffff"))
+    p.setColor(role.AlternateBase, QColor("#f7f9fa"))
+    p.setColor(role.Text, QColor(INK))
+    p.setColor(role.Button, QColor("#ffffff"))
+    p.setColor(role.ButtonText, QColor(INK))
+    p.setColor(role.Highlight, QColor(TEAL))
+    p.setColor(role.HighlightedText, QColor("#ffffff"))
+    p.setColor(role.ToolTipBase, QColor("#ffffff"))
+    p.setColor(role.ToolTipText, QColor(INK))
+    p.setColor(role.PlaceholderText, QColor("#8a949d"))
+    p.setColor(role.Link, QColor(TEAL))
+    disabled = QPalette.ColorGroup.Disabled
+    for r in (role.Text, role.WindowText, role.ButtonText):
+        p.setColor(disabled, r, QColor("#9aa3ab"))
+    return p
+
+
+STYLE_SHEET = f"""
+QMainWindow, QDialog {{ background: {WINDOW}; }}
+QToolBar {{ background: #ffffff; border: none; border-bottom: 1px solid {BORDER};
+           spacing: 4px; padding: 2px 6px; }}
+QToolBar QToolButton {{ padding: 4px 10px; border-radius: 4px; color: {INK}; }}
+QToolBar QToolButton:hover {{ background: {TEAL_LIGHT}; }}
+QLineEdit, QComboBox, QPlainTextEdit {{ border: 1px solid {BORDER}; border-radius: 4px;
+           padding: 3px 6px; background: #ffffff; selection-background-color: {TEAL}; }}
+QLineEdit:focus, QComboBox:focus, QPlainTextEdit:focus {{ border: 1px solid {TEAL}; }}
+QLineEdit[invalid="true"], QComboBox[invalid="true"] {{ border: 1px solid {RED};
+           background: #fffafa; }}
+QPushButton {{ border: 1px solid {BORDER}; border-radius: 4px; padding: 5px 14px;
+           background: #ffffff; }}
+QPushButton:hover {{ border-color: {TEAL}; }}
+QPushButton:focus {{ border: 1px solid {TEAL}; }}
+QPushButton[primary="true"] {{ background: {TEAL}; color: #ffffff; border-color: {TEAL};
+           font-weight: bold; }}
+QPushButton[primary="true"]:hover {{ background: {TEAL_DARK}; }}
+QPushButton[primary="true"]:disabled {{ background: #9fbfba; border-color: #9fbfba; }}
+QGroupBox {{ background: #ffffff; border: 1px solid {BORDER}; border-radius: 6px;
+           margin-top: 14px; padding: 10px 8px 8px 8px; font-weight: bold; }}
+QGroupBox::title {{ subcontrol-origin: margin; subcontrol-position: top right;
+           padding: 0 6px; right: 10px; color: {TEAL_DARK}; }}
+QGroupBox[rtl="false"]::title {{ subcontrol-position: top left; left: 10px; }}
+QTabWidget::pane {{ border: 1px solid {BORDER}; border-radius: 4px; background: #ffffff; }}
+QTabBar::tab {{ padding: 6px 18px; border: 1px solid transparent; }}
+QTabBar::tab:selected {{ background: #ffffff; border: 1px solid {BORDER};
+           border-bottom-color: #ffffff; color: {TEAL_DARK}; font-weight: bold; }}
+QStatusBar {{ background: #ffffff; border-top: 1px solid {BORDER}; color: {MUTED}; }}
+QStatusBar QLabel {{ padding: 0 8px; }}
+QLabel[role="error"] {{ color: {RED}; }}
+QLabel[role="help"] {{ color: {MUTED}; }}
+QLabel[role="note"] {{ color: {TEAL_DARK}; background: {TEAL_LIGHT}; border-radius: 4px;
+           padding: 4px 8px; }}
+QLabel[role="heading"] {{ color: {TEAL_DARK}; }}
+QListWidget {{ border: 1px solid {BORDER}; border-radius: 4px; background: #ffffff; }}
+QListWidget::item {{ padding: 4px 6px; border-bottom: 1px solid #eef1f3; }}
+QListWidget::item:selected {{ background: {TEAL}; color: #ffffff; }}
+QHeaderView::section {{ background: #eef2f3; border: none; border-bottom: 1px solid {BORDER};
+           padding: 4px 6px; font-weight: bold; }}
+QScrollArea {{ border: none; background: transparent; }}
+"""
+
+
+def apply_theme(app: QApplication) -> None:
+    """Fusion, our palette and style sheet, Vazirmatn (if bundled) as the application font."""
+    app.setStyle("Fusion")
+    family = load_fonts()
+    if family is not None:
+        app.setFont(app_font())
+    app.setPalette(palette())
+    extra = resource_path("style.qss")
+    sheet = STYLE_SHEET
+    if extra.is_file():
+        sheet += "\n" + extra.read_text(encoding="utf-8")
+    app.setStyleSheet(sheet)
+
+
+def row_height(font: QFont, *, padding: int = 10) -> int:
+    """A table row tall enough for Vazirmatn's tall line (FACTS: it clips at Qt's default)."""
+    return QFontMetrics(font).height() + padding
+
+
+def configure_table(view: QAbstractItemView, *, padding: int = 10) -> None:
+    """Fixed row height from the font: no clipping, and no per-row measuring on big models."""
+    header = getattr(view, "verticalHeader", None)
+    if header is None:
+        return
+    vh: QHeaderView = header()
+    height = row_height(view.font(), padding=padding)
+    vh.setMinimumSectionSize(height)
+    vh.setDefaultSectionSize(height)
+    vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+
+
+def set_role(widget: QWidget, role: str) -> None:
+    """Give a label a style role from the sheet above ("error", "help", "note", "heading")."""
+    widget.setProperty("role", role)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+def set_flag(widget: QWidget, name: str, value: bool) -> None:
+    """Set a boolean style property ("invalid", "primary") and re-apply the style sheet."""
+    widget.setProperty(name, value)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+# --- On-screen text for values -------------------------------------------------------------
+
+
+def locale_for(lang: str) -> QLocale:
+    if lang == "fa":
+        return QLocale(QLocale.Language.Persian, QLocale.Country.Iran)
+    return QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
+
+
+def layout_direction(lang: str) -> Qt.LayoutDirection:
+    return Qt.LayoutDirection.RightToLeft if lang == "fa" else Qt.LayoutDirection.LeftToRight
+
+
+def digits(text: str, lang: str) -> str:
+    """Show ASCII digits in ``text`` as Persian digits when the language is Persian."""
+    return to_persian_digits(text) if lang == "fa" else text
+
+
+def format_number(value: int, lang: str) -> str:
+    """An integer with the language's digits and thousands separator (۱۲٬۳۴۵ / 12,345)."""
+    return locale_for(lang).toString(int(value))
+
+
+def format_money(rials: int, lang: str) -> str:
+    """An amount in rials: «۱۲۰٬۰۰۰ ریال» / "120,000 rials"."""
+    amount = format_number(rials, lang)
+    return f"{amount} ریال" if lang == "fa" else f"{amount} rials"
+
+
+def format_jalali_date(day: dt.date, lang: str) -> str:
+    """A Gregorian date as Jalali yyyy/mm/dd (the office's calendar in both languages)."""
+    j = jdatetime.date.fromgregorian(date=day)
+    return digits(f"{j.year:04d}/{j.month:02d}/{j.day:02d}", lang)
+
+
+def format_jalali_datetime(moment: dt.datetime, lang: str, *, seconds: bool = False) -> str:
+    """A UTC moment as Tehran time in the Jalali calendar: «۱۴۰۵/۰۹/۰۶ ۱۴:۳۵»."""
+    local = to_local(moment)
+    j = jdatetime.datetime.fromgregorian(datetime=local.replace(tzinfo=None))
+    text = f"{j.year:04d}/{j.month:02d}/{j.day:02d} {j.hour:02d}:{j.minute:02d}"
+    if seconds:
+        text += f":{j.second:02d}"
+    return digits(text, lang)
+
+
+def format_time(moment: dt.datetime, lang: str) -> str:
+    """Tehran wall-clock time «۱۴:۳۵» of a UTC moment."""
+    local = to_local(moment)
+    return digits(f"{local.hour:02d}:{local.minute:02d}", lang)
+
+
+def format_age(age: dt.timedelta, lang: str) -> str:
+    """How long ago, in words a clerk reads at a glance: «۳ ساعت» / "3 hours"."""
+    minutes = max(int(age.total_seconds() // 60), 0)
+    if minutes < 1:
+        return "کمتر از یک دقیقه" if lang == "fa" else "less than a minute"
+    if minutes < 60:
+        unit = ("دقیقه", "minute")
+        count = minutes
+    elif minutes < 48 * 60:
+        unit = ("ساعت", "hour")
+        count = minutes // 60
+    else:
+        unit = ("روز", "day")
+        count = minutes // (24 * 60)
+    if lang == "fa":
+        return f"{format_number(count, lang)} {unit[0]}"
+    return f"{count} {unit[1]}" + ("s" if count != 1 else "")
