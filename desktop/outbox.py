@@ -69,6 +69,11 @@ _CONFLICT = Reason(
     en="The central server holds a different request under this id",
 )
 
+_DAMAGED = Reason(
+    fa="این درخواست در پایگاه دادهٔ این رایانه آسیب دیده و قابل ارسال نیست؛ آن را دوباره ثبت کنید",
+    en="This request is damaged in this PC's database and cannot be sent; register it again",
+)
+
 
 def _reason_text(head: Reason, reasons: dict[str, Reason] | None) -> tuple[str, str]:
     """One readable line per language: the verdict, then each reason (and its field)."""
@@ -127,13 +132,21 @@ class StoreQueue:
             ).all()
             items: list[dict[str, Any]] = []
             for entry, req in rows:
+                try:
+                    item = request_item(req)
+                except (ValueError, TypeError) as exc:
+                    # Damaged on this disk (unreadable JSON): it can never be sent, and
+                    # must not stop every batch behind it. Set aside for the clerk.
+                    log.error("request %s cannot be read for sending: %s", req.id, exc)
+                    self._set_aside(s, req, entry, _DAMAGED, None, now)
+                    continue
                 entry.status = SENDING
                 entry.attempts = (entry.attempts or 0) + 1
                 entry.last_attempt_at = now
                 if req.state == State.QUEUED:
                     req.state = State.SENDING
                     req.updated_at = now
-                items.append(request_item(req))
+                items.append(item)
             return items
 
     def apply_results(self, results: Sequence[ItemResult]) -> ResultsApplied:
@@ -177,12 +190,7 @@ class StoreQueue:
             if entry.status not in (SENDING, QUEUED):
                 return "ignored"
             head = _CONFLICT if status == ItemStatus.CONFLICT else _REFUSED
-            fa, en = _reason_text(head, result.reasons)
-            entry.status, entry.last_error = ATTENTION, en
-            req.state, req.reason_fa, req.reason_en, req.updated_at = (
-                State.NEEDS_ATTENTION, fa, en, now)
-            s.add(RequestStateChange(request_id=req.id, state=State.NEEDS_ATTENTION,
-                                     reason_fa=fa, reason_en=en, source="sync", at=now))
+            self._set_aside(s, req, entry, head, result.reasons, now)
             return "set_aside"
         # retry: transient for this item only
         if entry.status != SENDING:
@@ -191,6 +199,16 @@ class StoreQueue:
         if req.state == State.SENDING:
             req.state, req.updated_at = State.QUEUED, now
         return "retried"
+
+    @staticmethod
+    def _set_aside(s: Session, req: Request, entry: OutboxEntry, head: Reason,
+                   reasons: dict[str, Reason] | None, now: dt.datetime) -> None:
+        fa, en = _reason_text(head, reasons)
+        entry.status, entry.last_error = ATTENTION, en
+        req.state, req.reason_fa, req.reason_en, req.updated_at = (
+            State.NEEDS_ATTENTION, fa, en, now)
+        s.add(RequestStateChange(request_id=req.id, state=State.NEEDS_ATTENTION,
+                                 reason_fa=fa, reason_en=en, source="sync", at=now))
 
     # -- pull side -------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ an exception text or a ``repr``.
 from __future__ import annotations
 
 import email.utils
+import gzip
 import io
 import json
 import logging
@@ -67,7 +68,6 @@ from sync.protocol import (
     ProtocolError,
     PushResponse,
     Reason,
-    gzip_json,
 )
 
 log = logging.getLogger("pishkhan.sync")
@@ -400,7 +400,8 @@ class SyncClient:
         headers = {"Content-Type": "application/json; charset=utf-8"}
         if force_gzip or len(encoded) >= _GZIP_THRESHOLD:
             headers[CONTENT_ENCODING_HEADER] = "gzip"
-            return gzip_json(body), headers
+            # What sync.protocol.gzip_json makes, without encoding the JSON a second time.
+            return gzip.compress(encoded, compresslevel=6, mtime=0), headers
         return encoded, headers
 
     def _call(

@@ -9,24 +9,30 @@ own keyring.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from desktop.catalogs import CatalogStore
 from desktop.clerks import ClerkDirectory, ClerkInfo
 from desktop.db.engine import Store
+from desktop.db.models import OutboxEntry, Request, RequestStateChange
 from desktop.intake import Intake, RequestDraft, SavedRequest
 from desktop.office import DeviceInfo, initialise
 from desktop.outbox import StoreQueue
 from desktop.synccli import enrol_device, make_engine
+from desktop.wire import compute_hash
 from sync.backoff import Backoff
 from sync.engine import BatchPolicy, EventSink, SyncEngine, SyncEvent
 from tests.support.server import RunningServer, national_code, start_server
@@ -126,3 +132,49 @@ def counter(tmp_path: Path, server: RunningServer) -> Iterator[Counter]:
     c = make_counter(tmp_path / "pc", office.code)
     yield c
     c.store.close()
+
+
+def insert_crafted(counter: Counter, *, national: str = "1234567890",
+                   answers: dict[str, Any] | None = None, answers_json: str | None = None) -> str:
+    """A queued request written straight into the store, past the form's checks.
+
+    What a bug in an older program version, or a hand-edited database, could leave in
+    the outbox: the immutability trigger forbids changing a saved request, not inserting a
+    bad one. Returns the request id.
+    """
+    now = dt.datetime.now(dt.UTC)
+    with counter.store.write() as s:
+        device_id, office_code, counter_no, seq = s.execute(text(
+            "UPDATE devices SET next_seq = next_seq + 1 "
+            "RETURNING id, office_code, counter_no, next_seq - 1")).one()
+        req = Request(
+            id=str(uuid.uuid4()), device_id=device_id, seq=seq,
+            reference=f"{office_code}-{counter_no}-{seq:06d}", office_code=office_code,
+            service_code="bill_payment", service_title_fa="قبض", service_title_en="Bill",
+            catalog_version=1, national_code=national, first_name="زهرا", last_name="احمدی",
+            mobile="09121234567", address="",
+            answers_json=answers_json or json.dumps(
+                answers or {"amount": "100000", "bill_id": "1234567890", "bill_type": "water",
+                            "payment_id": "987654321"}, sort_keys=True),
+            documents_json="[]", government_fee=0, office_fee=100_000, vat=10_000,
+            card_ref="123456789012", clerk_id=counter.clerk.id,
+            clerk_username=counter.clerk.username, created_at=now, content_hash="",
+            state="queued", updated_at=now,
+        )
+        try:
+            req.content_hash = compute_hash(req)
+        except ValueError:  # content the counter could never have hashed (damaged JSON)
+            req.content_hash = "0" * 64
+        s.add(req)
+        s.flush()
+        s.add(RequestStateChange(request_id=req.id, state="queued", source="counter", at=now))
+        s.add(OutboxEntry(request_id=req.id, seq=seq, status="queued", attempts=0,
+                          enqueued_at=now))
+        return req.id
+
+
+def server_rows(server: RunningServer, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """Read the server's own SQLite database (what it really stored)."""
+    path = server.database_url.removeprefix("sqlite:///")
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        return list(conn.execute(sql, params).fetchall())
