@@ -1,0 +1,289 @@
+"""Benchmark 5: server ingest with 50 PCs pushing at once, on SQLite and on PostgreSQL.
+
+The real server (``python -m server serve``, one process, as shipped) on a fresh database;
+50 offices with one enrolled PC each. Every PC has its backlog of realistic requests
+ready as gzip push bodies of ``BATCH`` items (built before the clock starts, so the load
+generator costs the server's 2 cores as little as possible), and 50 threads push them as
+fast as the server answers, each on its own keep-alive connection.
+
+Figures: requests accepted per second (all accepted ÷ wall time from the first push to
+the last answer), push latency p50/p99, and CPU seconds used per 1,000 requests by the
+server process, by PostgreSQL's processes and by the load generator. Baselines, same run:
+- empty pushes by the same 50 PCs: the fixed cost of one push (HTTP, token look-up, the
+  device lock, a transaction) with no items: the ceiling of pushes per second;
+- the server's per-item checks (``server.push.prepare``: parse, canonical JSON, hash,
+  the counter's form validation) timed in this process on the same items: the ceiling of
+  requests per second of one core doing nothing else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from bench.common import (
+    BenchResult,
+    RunOptions,
+    at_least,
+    percentile,
+)
+from bench.items import ItemFactory, demo_catalog, push_body
+from bench.profile import Profile, start_recording
+
+NAME = "ingest"
+TITLE = "Server ingest: 50 PCs pushing at once (SQLite, PostgreSQL)"
+PCS = 50
+BATCH = 100
+HEADERS = {"Content-Type": "application/json; charset=utf-8", "Content-Encoding": "gzip"}
+
+
+@dataclass
+class Device:
+    device_id: str
+    token: str
+    office_code: str
+    bodies: list[bytes] = field(default_factory=list)
+    items: int = 0
+
+    def headers(self) -> dict[str, str]:
+        return {**HEADERS, "Authorization": f"Bearer {self.token}"}
+
+
+@dataclass
+class Fire:
+    wall: float
+    latencies: list[float]
+    statuses: Counter[str]
+    errors: list[str]
+    server_cpu: float
+    pg_cpu: float | None
+    client_cpu: float
+
+    @property
+    def accepted(self) -> int:
+        return self.statuses["accepted"]
+
+
+def _proc_cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_cpu() -> float:
+    """CPU seconds of every process named postgres (the server and its backends)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    total += _proc_cpu(int(entry.name))
+            except OSError:
+                continue
+    return total
+
+
+def _own_cpu() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+def fire(url: str, devices: list[Device], *, pg: bool, server_pid: int) -> Fire:
+    """Every device pushes its bodies in order, all devices at once; timed from a barrier."""
+    barrier = threading.Barrier(len(devices) + 1)
+    latencies: list[float] = []
+    statuses: Counter[str] = Counter()
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def pc(device: Device) -> None:
+        session = requests.Session()
+        headers = device.headers()
+        mine: list[float] = []
+        counts: Counter[str] = Counter()
+        try:
+            session.get(url + "/v1/health", timeout=60)  # the connection is open before the start
+            barrier.wait()
+            for body in device.bodies:
+                t0 = time.perf_counter()
+                r = session.post(url + "/v1/push", data=body, headers=headers, timeout=300)
+                mine.append(time.perf_counter() - t0)
+                if r.status_code != 200:
+                    with lock:
+                        errors.append(f"{r.status_code} {r.text[:200]}")
+                    continue
+                for result in r.json()["results"]:
+                    counts[result["status"]] += 1
+        except Exception as exc:
+            with lock:
+                errors.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            session.close()
+            with lock:
+                latencies.extend(mine)
+                statuses.update(counts)
+
+    threads = [threading.Thread(target=pc, args=(d,), daemon=True) for d in devices]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    cpu0 = (_proc_cpu(server_pid), _postgres_cpu() if pg else 0.0, _own_cpu())
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    cpu1 = (_proc_cpu(server_pid), _postgres_cpu() if pg else 0.0, _own_cpu())
+    return Fire(wall, latencies, statuses, errors, cpu1[0] - cpu0[0],
+                (cpu1[1] - cpu0[1]) if pg else None, cpu1[2] - cpu0[2])
+
+
+@contextlib.contextmanager
+def _server(opts: RunOptions, label: str, pg_url: str | None) -> Iterator[object]:
+    from tests.support.server import postgres_schema_url, start_server
+
+    data_dir = opts.work_dir / f"ingest-{label.lower()}"
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(postgres_schema_url(pg_url)) if pg_url else None
+        server = stack.enter_context(start_server(data_dir, database_url=url))
+        yield server
+
+
+def _enrol(server: object, n: int) -> list[Device]:
+    out = []
+    for i in range(n):
+        code = str(7000 + i)
+        server.add_office(code, f"دفتر {i + 1}")  # type: ignore[attr-defined]
+        enrolled = server.enrol(code, counter_no=1)  # type: ignore[attr-defined]
+        out.append(Device(enrolled.device_id, enrolled.token, code))
+    return out
+
+
+def _load(factory: ItemFactory, devices: list[Device], per_pc: int, batch: int,
+          first_seq: int) -> None:
+    for d in devices:
+        items = factory.items(d.office_code, 1, per_pc, first_seq=first_seq)
+        d.bodies = [push_body(d.device_id, items[i:i + batch])
+                    for i in range(0, len(items), batch)]
+        d.items = len(items)
+
+
+def _prepare_ceiling(factory: ItemFactory, n: int) -> float:
+    """Requests per second of ``server.push.prepare`` alone, in this process (one core)."""
+    from server.offices import AuthDevice
+    from server.push import prepare
+
+    device = AuthDevice(id="bench", office_id=1, office_code="7000", counter_no=1)
+    items = factory.items("7000", 1, n)
+    raw = json.loads(json.dumps(items))  # fresh objects, as the server's JSON parser gives
+    catalogs = {1: demo_catalog()}
+    t0 = time.perf_counter()
+    for item in raw:
+        p = prepare(item, device, catalogs)
+        assert p.reasons is None and p.form_reasons is None, (p.reasons, p.form_reasons)
+    return n / (time.perf_counter() - t0)
+
+
+def _one_backend(res: BenchResult, opts: RunOptions, label: str, pg_url: str | None,
+                 factory: ItemFactory, per_pc: int, batch: int) -> None:
+    with _server(opts, label, pg_url) as server:
+        url = server.base_url  # type: ignore[attr-defined]
+        pid = server.process.pid  # type: ignore[attr-defined]
+        devices = _enrol(server, PCS)
+        pg = pg_url is not None
+
+        for d in devices:  # baseline: empty pushes, the fixed cost of a push
+            d.bodies = [push_body(d.device_id, [])] * max(2, per_pc // batch)
+        empty = fire(url, devices, pg=pg, server_pid=pid)
+
+        _load(factory, devices, per_pc, batch, first_seq=1)
+        total = sum(d.items for d in devices)
+        main = fire(url, devices, pg=pg, server_pid=pid)
+
+        rate = main.accepted / main.wall
+        empty_rate = len(empty.latencies) / empty.wall
+        goal = at_least(2000, "≥ 2,000 /s") if pg else None
+        res.add(f"{label}: requests accepted per second", rate, "/s", goal, digits=0)
+        res.add(f"{label}: push latency p50 ({batch} items)",
+                percentile(main.latencies, 50) * 1000, "ms", digits=0)
+        res.add(f"{label}: push latency p99 ({batch} items)",
+                percentile(main.latencies, 99) * 1000, "ms", digits=0)
+        res.add(f"{label}: baseline empty pushes per second", empty_rate, "/s", digits=0)
+        res.add(f"{label}: empty push latency p99",
+                percentile(empty.latencies, 99) * 1000, "ms", digits=0)
+        per_k = 1000 / max(1, main.accepted)
+        res.add(f"{label}: server process CPU per 1,000 requests", main.server_cpu * per_k,
+                "s", digits=2)
+        if main.pg_cpu is not None:
+            res.add(f"{label}: PostgreSQL CPU per 1,000 requests", main.pg_cpu * per_k, "s",
+                    digits=2)
+        res.add(f"{label}: load generator CPU per 1,000 requests", main.client_cpu * per_k,
+                "s", digits=2)
+        others = {k: v for k, v in main.statuses.items() if k != "accepted"}
+        res.notes.append(
+            f"{label}: {main.accepted:,} of {total:,} accepted in {main.wall:.1f} s "
+            f"({len(main.latencies)} pushes){'; other answers ' + str(others) if others else ''}"
+            f"{'; errors: ' + '; '.join(main.errors[:3]) if main.errors else ''}; server CPU "
+            f"{main.server_cpu / main.wall:.0%} of one core, "
+            + (f"PostgreSQL {main.pg_cpu / main.wall:.0%}, " if main.pg_cpu is not None else "")
+            + f"load generator {main.client_cpu / main.wall:.0%}")
+        if main.accepted != total or main.errors:
+            raise RuntimeError(f"{label}: only {main.accepted} of {total} accepted; "
+                               f"{dict(main.statuses)} {main.errors[:3]}")
+
+        if goal is not None and not goal.met(rate) and opts.profile:
+            _load(factory, devices, per_pc, batch, first_seq=per_pc + 1)
+            rec = start_recording(pid, max(3.0, main.wall * 0.8))
+            fire(url, devices, pg=pg, server_pid=pid)
+            profile = rec.finish() if rec else Profile(0, [], [], note="py-spy not installed")
+            res.profile = profile.text(f"server process during a second {label} ingest run "
+                                       f"(non-idle samples, all threads)")
+            res.limits.extend(_explain(label, main, rate, empty_rate, batch,
+                                       res.params.get("prepare ceiling", 0.0)))
+
+
+def _explain(label: str, main: Fire, rate: float, empty_rate: float, batch: int,
+             prepare_rate: float) -> list[str]:
+    server_share = main.server_cpu / main.wall
+    lines = [
+        f"{label}: the server is one Python process: it used {server_share:.0%} of one core "
+        f"during the run ({main.server_cpu / max(1, main.accepted) * 1e6:,.0f} µs of CPU per "
+        f"request); on this 2-core machine the load generator and the database share the rest",
+        f"per-request checks alone (server.push.prepare) run at {prepare_rate:,.0f} /s on one "
+        f"core: that is the ceiling of one server process whatever the database does",
+        f"a push has a fixed cost too: {empty_rate:,.0f} empty pushes/s at most, i.e. "
+        f"{empty_rate * batch:,.0f} requests/s in batches of {batch} if items were free",
+    ]
+    return lines
+
+
+def run(opts: RunOptions) -> BenchResult:
+    res = BenchResult(NAME, TITLE)
+    per_pc = opts.size(600, 20)
+    batch = opts.size(BATCH, 10)
+    factory = ItemFactory(variants=opts.size(2000, 100), seed=55)
+    prepare_rate = _prepare_ceiling(factory, opts.size(3000, 100))
+    res.params = {"PCs": PCS, "requests per PC": per_pc, "items per push": batch,
+                  "server": "python -m server serve (one process, uvicorn)",
+                  "prepare ceiling": prepare_rate}
+    res.add("baseline: server per-item checks alone, one core", prepare_rate, "/s", digits=0)
+    backends: list[tuple[str, str | None]] = [("SQLite", None)]
+    if opts.pg_url:
+        backends.append(("PostgreSQL", opts.pg_url))
+    for label, url in backends:
+        _one_backend(res, opts, label, url, factory, per_pc, batch)
+    res.params["prepare ceiling"] = f"{prepare_rate:,.0f} /s"
+    if not opts.pg_url:
+        res.notes.append("PostgreSQL not measured: PISHKHAN_TEST_PG_URL is not set "
+                         '(eval "$(bash .ci/postgres.sh | tail -1)")')
+    return res
