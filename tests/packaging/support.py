@@ -37,6 +37,7 @@ def _load(name: str, path: Path) -> ModuleType:
 # the tests load the very same files.
 bundle_files = _load("pishkhan_bundle_files", ROOT / "installer" / "bundle_files.py")
 version_info = _load("pishkhan_version_info", ROOT / "installer" / "version_info.py")
+build_installer = _load("pishkhan_build_installer", ROOT / "installer" / "build_installer.py")
 
 
 def program_env(tmp: Path) -> dict[str, str]:
