@@ -19,7 +19,7 @@ import logging
 import operator
 from array import array
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from enum import IntEnum
 from typing import Any, Protocol
 
@@ -43,10 +43,10 @@ from ui.context import AppContext
 log = logging.getLogger("pishkhan.ui")
 
 PAGE_SIZE = 200
-#: Rows kept in memory at most (50 pages): bounded whatever the clerk scrolls through.
+# Rows kept in memory at most (50 pages): bounded whatever the clerk scrolls through.
 MAX_CACHED_ROWS = 10_000
 
-#: Custom data roles.
+# Custom data roles.
 REQUEST_ID_ROLE = Qt.ItemDataRole.UserRole + 1  # the request's permanent id (str)
 LOCAL_ID_ROLE = Qt.ItemDataRole.UserRole + 2  # its local id (int)
 STATE_ROLE = Qt.ItemDataRole.UserRole + 3  # its state value (str)
@@ -73,7 +73,7 @@ STATE_COLORS: dict[str, str] = {
     State.NEEDS_CORRECTION: theme.RED,
     State.REJECTED: theme.MUTED,
 }
-#: States that ask something of the clerk: shown bold, with the reason as tooltip.
+# States that ask something of the clerk: shown bold, with the reason as tooltip.
 ACTION_STATES = frozenset({State.NEEDS_ATTENTION, State.NEEDS_CORRECTION})
 REASON_STATES = ACTION_STATES | {State.REJECTED}
 
@@ -132,11 +132,11 @@ _ICONS: dict[str, QIcon] = {}
 class QueueModel(QAbstractTableModel):
     """Requests matching a filter, newest first; rows fetched from the store on demand."""
 
-    #: The id list was (re)loaded: the number of matching requests.
+    # The id list was (re)loaded: the number of matching requests.
     loaded = Signal(int)
-    #: The id query failed (the exception); the previous list stays on screen.
+    # The id query failed (the exception); the previous list stays on screen.
     loadFailed = Signal(object)
-    #: A query started or ended (True while one is running).
+    # A query started or ended (True while one is running).
     busyChanged = Signal(bool)
 
     def __init__(
@@ -199,6 +199,21 @@ class QueueModel(QAbstractTableModel):
         own, self._own_ids = self._own_ids, None
         if own is not None:
             self._ctx.worker.submit(own.close)
+
+    def closer(self) -> Callable[..., None]:
+        """A function that releases the model's own connection; safe once the model is gone
+        (connect a parent's ``destroyed`` to it)."""
+        own, worker = self._own_ids, self._ctx.worker
+
+        def close(*_args: object) -> None:
+            if own is None:
+                return
+            if shiboken6.isValid(worker):
+                worker.submit(own.close)  # after any query still running on it
+            else:
+                own.close()
+
+        return close
 
     def _load(self, *, reset: bool) -> None:
         self._generation += 1

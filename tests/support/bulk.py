@@ -654,7 +654,14 @@ def copy_database(template: Path, data_dir: Path) -> Path:
     return target
 
 
-def open_bulk_store(data_dir: Path, n: int, *, now: dt.datetime, seed: int = 1403) -> Store:
+# The UI tests' shared store (one build per pytest process): 20,000 requests as of a
+# Wednesday afternoon in Tehran.
+UI_TEST_REQUESTS = 20_000
+UI_TEST_NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+
+
+def open_bulk_store(data_dir: Path, n: int = UI_TEST_REQUESTS, *,
+                    now: dt.datetime = UI_TEST_NOW, seed: int = 1403) -> Store:
     """The demo office (``desktop.demo.seed_demo`` without requests) plus ``n`` bulk requests,
     opened in ``data_dir``: built once per process, then copied (a 20,000-row copy: ~0.1 s)."""
     from desktop.demo import seed_demo

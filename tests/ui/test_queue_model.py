@@ -30,7 +30,13 @@ from desktop.queue import QueueFilter, QueueQueries, QueueRow
 from desktop.states import State
 from desktop.validation import national_code_is_valid
 from desktop.wire import compute_hash
-from tests.support.bulk import PLACEHOLDER_HASH, fill_requests, open_bulk_store
+from tests.support.bulk import (
+    PLACEHOLDER_HASH,
+    UI_TEST_NOW,
+    UI_TEST_REQUESTS,
+    fill_requests,
+    open_bulk_store,
+)
 from tests.ui.conftest import CLERK_USER, MakeCtx, sample_for
 from ui.context import AppContext
 from ui.queue_model import (
@@ -43,8 +49,8 @@ from ui.queue_model import (
 )
 from ui.theme import format_jalali_datetime, format_money
 
-NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)  # a Wednesday afternoon in Tehran
-BULK = 20_000
+NOW = UI_TEST_NOW  # a Wednesday afternoon in Tehran
+BULK = UI_TEST_REQUESTS
 
 
 class CountingQueries:
