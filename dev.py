@@ -74,7 +74,26 @@ def cmd_test(py: Path, extra: list[str]) -> int:
 
 
 def cmd_build(py: Path, extra: list[str]) -> int:
-    return run(py, "-m", "PyInstaller", "--noconfirm", "--clean", "build.spec", *extra)
+    """The release pipeline after the tests: bundle, smoke run of the bundle, installer.
+
+    ``dist/pishkhan`` (PyInstaller, build.spec), then the frozen program must start,
+    show its login window and exit 0 with no unexpected stderr (installer/smoke.py),
+    then, on Windows, ``dist/pishkhan-<version>-setup.exe`` (NSIS). A Linux bundle
+    is never packed into a Windows installer. Extra arguments go to PyInstaller.
+    """
+    rc = run(py, "-m", "PyInstaller", "--noconfirm", "--clean", "build.spec", *extra)
+    if rc != 0:
+        return rc
+    env = dict(os.environ)
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    rc = run(py, "installer/smoke.py", str(ROOT / "dist" / "pishkhan"), env=env)
+    if rc != 0:
+        print("dev.py: the frozen program failed its smoke run (see above)", file=sys.stderr)
+        return rc
+    if os.name != "nt":
+        print("dev.py: the installer is built on Windows only (see docs/PACKAGING.md)")
+        return 0
+    return run(py, "installer/build_installer.py")
 
 
 def cmd_bench(py: Path, extra: list[str]) -> int:

@@ -14,15 +14,6 @@ IS_WINDOWS = sys.platform == "win32"
 EXE_SUFFIX = ".exe" if IS_WINDOWS else ""
 RUN_TIMEOUT_S = 180  # a cold start on a loaded 2-core CI box takes seconds, not minutes
 
-# Lines Qt may print on stderr that are not a problem. Everything else fails.
-ALLOWED_STDERR: dict[str, str] = {
-    # Qt's offscreen platform plugin has no window manager to pass a window's
-    # minimum/maximum size to; QPlatformWindow's default implementation says so
-    # once per window that has size constraints. Only printed offscreen (the
-    # smoke runs), never on a real screen.
-    "This plugin does not support propagateSizeHints()": "offscreen has no window manager",
-}
-
 
 def _load(name: str, path: Path) -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, path)
@@ -38,6 +29,7 @@ def _load(name: str, path: Path) -> ModuleType:
 bundle_files = _load("pishkhan_bundle_files", ROOT / "installer" / "bundle_files.py")
 version_info = _load("pishkhan_version_info", ROOT / "installer" / "version_info.py")
 build_installer = _load("pishkhan_build_installer", ROOT / "installer" / "build_installer.py")
+smoke = _load("pishkhan_smoke", ROOT / "installer" / "smoke.py")
 
 
 def program_env(tmp: Path) -> dict[str, str]:
@@ -76,7 +68,8 @@ def run(
 
 
 def unexpected_stderr(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if line.strip() and line not in ALLOWED_STDERR]
+    """Stderr lines outside the allow-list in installer/smoke.py (one list for all smoke runs)."""
+    return list(smoke.unexpected_stderr(stderr))
 
 
 def tree_snapshot(folder: Path) -> dict[str, int]:
