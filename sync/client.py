@@ -212,9 +212,13 @@ class _ConnectionRegistry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._conns: weakref.WeakSet[HTTPConnection] = weakref.WeakSet()
+        self._aborted = False
 
     def add(self, conn: HTTPConnection) -> None:
         with self._lock:
+            if self._aborted:
+                # abort() came between the caller's check and this connect: never block.
+                raise ConnectionAbortedError("the sync was stopped")
             self._conns.add(conn)
 
     def discard(self, conn: HTTPConnection) -> None:
@@ -223,6 +227,7 @@ class _ConnectionRegistry:
 
     def shutdown_all(self) -> None:
         with self._lock:
+            self._aborted = True
             conns = list(self._conns)
         for conn in conns:
             sock = getattr(conn, "sock", None)
@@ -239,7 +244,11 @@ def _tracked(base: type[HTTPConnection], registry: _ConnectionRegistry) -> type[
     class Tracked(base):  # type: ignore[valid-type,misc]
         def connect(self) -> None:
             super().connect()
-            registry.add(self)
+            try:
+                registry.add(self)
+            except ConnectionAbortedError:
+                super().close()
+                raise
 
         def close(self) -> None:
             registry.discard(self)
