@@ -85,19 +85,21 @@ class BodyLimits:
                 try:
                     declared = int(value)
                 except ValueError:
-                    raise bad_request(
+                    refused = bad_request(
                         "طول بدنهٔ درخواست نامعتبر است.", "Invalid Content-Length."
-                    ) from None
+                    )
+                    refused.headers["Connection"] = "close"
+                    raise refused from None
         if declared is not None and declared > self.max_body_bytes:
-            await self._drain(receive)
-            raise self._too_large()
+            raise await self._refuse(receive, self._too_large())
         if encoding not in ("", "identity", "gzip"):
-            raise ApiError(
+            unsupported = ApiError(
                 415,
                 ErrorCode.UNSUPPORTED_MEDIA,
                 "فقط فشرده‌سازی gzip پذیرفته می‌شود.",
                 f"Only gzip content encoding is accepted, not {encoding!r}.",
             )
+            raise await self._refuse(receive, unsupported)
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -108,7 +110,7 @@ class BodyLimits:
             size += len(chunk)
             if size > self.max_body_bytes:
                 if message.get("more_body", False):
-                    await self._drain(receive)
+                    raise await self._refuse(receive, self._too_large())
                 raise self._too_large()
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -133,17 +135,24 @@ class BodyLimits:
     def _too_large(self) -> ApiError:
         return too_large(f"بیش از {self.max_body_bytes} بایت", f"over {self.max_body_bytes} bytes")
 
-    async def _drain(self, receive: Receive) -> None:
+    async def _drain(self, receive: Receive) -> bool:
         """Read and drop the rest of a refused body (up to a cap), so the client, still
-        sending, reads our 413 instead of a connection reset; past the cap we just close."""
+        sending, reads our answer instead of a connection reset. False if the cap was
+        reached first (the connection is then closed after the answer)."""
         left = DRAIN_FACTOR * self.max_body_bytes
         while left > 0:
             message = await receive()
             if message["type"] != "http.request":
-                return
+                return False
             left -= len(message.get("body", b""))
             if not message.get("more_body", False):
-                return
+                return True
+        return False
+
+    async def _refuse(self, receive: Receive, error: ApiError) -> ApiError:
+        if not await self._drain(receive):
+            error.headers["Connection"] = "close"
+        return error
 
 
 def _strip_encoding(scope: Scope, length: int) -> None:
@@ -163,8 +172,6 @@ async def _send_error(send: Send, error: ApiError) -> None:
         (b"content-type", b"application/json"),
         (b"content-length", str(len(payload)).encode()),
         _PROTOCOL_HEADER,
-        # The rest of a refused body is not read: close rather than desynchronise.
-        (b"connection", b"close"),
     ]
     headers += [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
     await send({"type": "http.response.start", "status": error.status, "headers": headers})

@@ -8,11 +8,12 @@ commands work on the database without the HTTP API, and migrate it first.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import socket
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -36,12 +37,17 @@ def _settings(args: argparse.Namespace) -> ServerSettings:
     )
 
 
-def _prepared_engine(args: argparse.Namespace) -> Engine:
+@contextlib.contextmanager
+def _prepared_engine(args: argparse.Namespace) -> Iterator[Engine]:
+    """The database, migrated (admin commands work on it directly, not through HTTP)."""
     from server.app import prepare_database  # imports FastAPI; only when needed
 
     engine = make_engine(_settings(args).resolved_database_url)
-    prepare_database(engine)
-    return engine
+    try:
+        prepare_database(engine)
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -80,73 +86,72 @@ def _safe_url(settings: ServerSettings) -> str:
 
 
 def cmd_init_db(args: argparse.Namespace) -> int:
-    engine = _prepared_engine(args)
-    print(f"database ready: {_safe_url(_settings(args))}")
-    engine.dispose()
-    return 0
+    with _prepared_engine(args):
+        print(f"database ready: {_safe_url(_settings(args))}")
+        return 0
 
 
 def cmd_add_office(args: argparse.Namespace) -> int:
-    engine = _prepared_engine(args)
-    offices.add_office(engine, args.code, args.name, now=utc_now())
-    print(args.code)
-    return 0
+    with _prepared_engine(args) as engine:
+        offices.add_office(engine, args.code, args.name, now=utc_now())
+        print(args.code)
+        return 0
 
 
 def cmd_enrolment_code(args: argparse.Namespace) -> int:
-    engine = _prepared_engine(args)
-    ttl = args.ttl_hours or ServerSettings().enrolment_code_ttl_hours
-    print(offices.create_enrolment_code(engine, args.office, ttl_hours=ttl, now=utc_now()))
-    return 0
+    with _prepared_engine(args) as engine:
+        ttl = args.ttl_hours or ServerSettings().enrolment_code_ttl_hours
+        print(offices.create_enrolment_code(engine, args.office, ttl_hours=ttl, now=utc_now()))
+        return 0
 
 
 def cmd_revoke_device(args: argparse.Namespace) -> int:
-    engine = _prepared_engine(args)
-    offices.revoke_device(engine, args.device_id, now=utc_now())
-    print(f"revoked {args.device_id}")
-    return 0
+    with _prepared_engine(args) as engine:
+        offices.revoke_device(engine, args.device_id, now=utc_now())
+        print(f"revoked {args.device_id}")
+        return 0
 
 
 def cmd_set_status(args: argparse.Namespace) -> int:
-    engine = _prepared_engine(args)
-    change = feed.set_status(
-        engine,
-        args.request_id,
-        RemoteState(args.state),
-        reason_fa=args.reason_fa,
-        reason_en=args.reason_en,
-        now=utc_now(),
-    )
-    print(json.dumps(change.to_json(), ensure_ascii=False))
-    return 0
+    with _prepared_engine(args) as engine:
+        change = feed.set_status(
+            engine,
+            args.request_id,
+            RemoteState(args.state),
+            reason_fa=args.reason_fa,
+            reason_en=args.reason_en,
+            now=utc_now(),
+        )
+        print(json.dumps(change.to_json(), ensure_ascii=False))
+        return 0
 
 
 def cmd_publish_catalog(args: argparse.Namespace) -> int:
-    engine = _prepared_engine(args)
-    try:
-        document = json.loads(Path(args.file).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        print(f"cannot read {args.file}: {exc}", file=sys.stderr)
-        return 2
-    print(publish_catalog(engine, document, now=utc_now()))
-    return 0
+    with _prepared_engine(args) as engine:
+        try:
+            document = json.loads(Path(args.file).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            print(f"cannot read {args.file}: {exc}", file=sys.stderr)
+            return 2
+        print(publish_catalog(engine, document, now=utc_now()))
+        return 0
 
 
 def cmd_stuck_offices(args: argparse.Namespace) -> int:
-    engine = _prepared_engine(args)
-    ranked = monitoring.stuck_offices(engine, now=utc_now(), limit=args.limit)
-    if args.json:
-        print(json.dumps([o.to_json() for o in ranked], ensure_ascii=False, indent=2))
+    with _prepared_engine(args) as engine:
+        ranked = monitoring.stuck_offices(engine, now=utc_now(), limit=args.limit)
+        if args.json:
+            print(json.dumps([o.to_json() for o in ranked], ensure_ascii=False, indent=2))
+            return 0
+        print(f"{'office':<10} {'waiting(s)':>10} {'queue':>6} {'PCs':>4}  last heartbeat")
+        for o in ranked:
+            data = o.to_json()
+            waiting = "-" if o.oldest_waiting_seconds is None else str(o.oldest_waiting_seconds)
+            print(
+                f"{o.office_code:<10} {waiting:>10} {o.queue_depth:>6} {o.devices:>4}  "
+                f"{data['last_heartbeat'] or 'never'}"
+            )
         return 0
-    print(f"{'office':<10} {'waiting(s)':>10} {'queue':>6} {'PCs':>4}  last heartbeat")
-    for o in ranked:
-        data = o.to_json()
-        waiting = "-" if o.oldest_waiting_seconds is None else str(o.oldest_waiting_seconds)
-        print(
-            f"{o.office_code:<10} {waiting:>10} {o.queue_depth:>6} {o.devices:>4}  "
-            f"{data['last_heartbeat'] or 'never'}"
-        )
-    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

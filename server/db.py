@@ -17,8 +17,9 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 log = logging.getLogger("pishkhan.server")
 
@@ -27,7 +28,7 @@ SQLITE_FILENAME = "pishkhan-server.sqlite3"
 BUSY_TIMEOUT_MS = 15_000
 # Every feed append takes this transaction-scoped lock on PostgreSQL, so change ids become
 # visible in the order they were handed out (a reader never skips a late commit).
-FEED_LOCK_KEY = 0x50_4B_46_45_45_44  # "PKFEED"
+FEED_LOCK_KEY = 0x504B4645  # "PKFE"; an int4, paired with the schema's hash
 
 
 def default_database_url(data_dir: Path) -> str:
@@ -64,7 +65,9 @@ def make_engine(url: str) -> Engine:
 
         return engine
     # 50 offices' PCs push at once; uvicorn's thread pool is 40 wide.
-    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    # No pre-ping (a round trip per checkout): a dropped connection fails one call (answered
+    # 503, the client retries) and SQLAlchemy throws the pool's stale connections away.
+    return create_engine(url, pool_size=20, max_overflow=20)
 
 
 @contextlib.contextmanager
@@ -83,9 +86,15 @@ def read_tx(engine: Engine) -> Iterator[Connection]:
 
 
 def lock_feed(conn: Connection) -> None:
-    """Serialise change-feed appends until commit (PostgreSQL; SQLite has one writer)."""
+    """Serialise change-feed appends until commit (PostgreSQL; SQLite has one writer).
+
+    The lock is per schema, so databases side by side in one cluster (tests) do not wait
+    on each other."""
     if not is_sqlite(conn):
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK_KEY})
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(:key, hashtext(current_schema()))"),
+            {"key": FEED_LOCK_KEY},
+        )
 
 
 def alembic_config() -> Config:
@@ -101,3 +110,28 @@ def migrate(engine: Engine) -> None:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
         conn.commit()
+
+
+def bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows at once: COPY on PostgreSQL (several times faster than INSERTs),
+    the driver's executemany on SQLite. A unique violation is raised as IntegrityError
+    either way."""
+    if not rows:
+        return
+    if is_sqlite(conn):
+        conn.execute(table.insert(), rows)
+        return
+    columns = list(rows[0])
+    statement = 'COPY "{}" ({}) FROM STDIN'.format(
+        table.name, ", ".join(f'"{name}"' for name in columns)
+    )
+    import psycopg  # PostgreSQL only
+
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([row[name] for name in columns])
+    except psycopg.IntegrityError as exc:
+        raise IntegrityError(statement, None, exc) from exc

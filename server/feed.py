@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from server.db import lock_feed, read_tx, write_tx
+from server.db import bulk_insert, lock_feed, read_tx, write_tx
 from server.errors import not_found
 from server.models import as_utc, catalog_versions, changes, requests, server_meta
 from sync.protocol import (
@@ -174,7 +174,7 @@ def append_status(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     lock_feed(conn)
-    conn.execute(insert(changes), [{"kind": str(ChangeKind.STATUS), **row} for row in rows])
+    bulk_insert(conn, changes, [{"kind": str(ChangeKind.STATUS), **row} for row in rows])
 
 
 def set_status(

@@ -28,12 +28,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, case, insert, select, text, update
+from sqlalchemy import Connection, Engine, any_, bindparam, case, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
 from desktop.catalog import Catalog, CatalogError, ValidationFailed, validate_request
 from server.catalogs import CatalogCache
-from server.db import is_sqlite, write_tx
+from server.db import bulk_insert, is_sqlite, write_tx
 from server.errors import unauthorized
 from server.feed import append_status
 from server.models import device_seqs, devices, requests
@@ -173,6 +174,13 @@ def catalog_versions_named(raw_items: Sequence[Any]) -> set[int]:
     return versions
 
 
+def _among(conn: Connection, column: Any, values: Sequence[Any]) -> Any:
+    """``column IN values``; on PostgreSQL as ``= ANY(array)``, one parameter, not hundreds."""
+    if is_sqlite(conn):
+        return column.in_(values)
+    return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+
+
 def _plan(conn: Connection, device: AuthDevice, prepared: list[PreparedItem]) -> Plan:
     # One device's pushes run one at a time (PostgreSQL row lock; SQLite's write lock).
     locked = conn.execute(
@@ -194,7 +202,7 @@ def _plan(conn: Connection, device: AuthDevice, prepared: list[PreparedItem]) ->
                     requests.c.office_id,
                     requests.c.content_hash,
                     requests.c.tracking_code,
-                ).where(requests.c.id.in_(ids))
+                ).where(_among(conn, requests.c.id, ids))
             )
         }
         seqs = sorted({item.seq for item in candidates})
@@ -202,7 +210,7 @@ def _plan(conn: Connection, device: AuthDevice, prepared: list[PreparedItem]) ->
             row.seq: row.id
             for row in conn.execute(
                 select(requests.c.seq, requests.c.id).where(
-                    requests.c.device_id == device.id, requests.c.seq.in_(seqs)
+                    requests.c.device_id == device.id, _among(conn, requests.c.seq, seqs)
                 )
             )
         }
@@ -331,32 +339,12 @@ def _apply(
                     "state_changed_at": now,
                 }
             )
-        conn.execute(insert(requests), rows)
+        bulk_insert(conn, requests, rows)
 
     gaps: list[tuple[int, int]] = []
     if plan.seen_seqs:
-        seen = sorted(plan.seen_seqs)
-        known = set(
-            conn.execute(
-                select(device_seqs.c.seq).where(
-                    device_seqs.c.device_id == device.id, device_seqs.c.seq.in_(seen)
-                )
-            ).scalars()
-        )
-        new = [seq for seq in seen if seq not in known]
-        if new:
-            conn.execute(insert(device_seqs), [{"device_id": device.id, "seq": s} for s in new])
-        state = conn.execute(
-            update(devices)
-            .where(devices.c.id == device.id)
-            .values(
-                seq_max=_greatest(devices.c.seq_max, max(seen)),
-                seq_seen=devices.c.seq_seen + len(new),
-                last_seen_at=now,
-            )
-            .returning(devices.c.seq_max, devices.c.seq_seen)
-        ).one()
-        if state.seq_seen < state.seq_max:
+        seq_max, seq_seen = _record_seqs(conn, device.id, sorted(plan.seen_seqs), now=now)
+        if seq_seen < seq_max:
             gaps = _seq_gaps(conn, device.id)
 
     if plan.inserts:
@@ -377,8 +365,46 @@ def _apply(
     return codes, gaps
 
 
-def _greatest(column: Any, value: int) -> Any:
-    return case((column < value, value), else_=column)
+def _record_seqs(
+    conn: Connection, device_id: str, seen: list[int], *, now: dt.datetime
+) -> tuple[int, int]:
+    """Note the sequence numbers seen; returns the device's (highest, how many distinct)."""
+    if not is_sqlite(conn):
+        # One round trip: insert the new numbers, count them into the device row.
+        row = conn.execute(
+            text(
+                "WITH new AS ("
+                " INSERT INTO device_seqs (device_id, seq)"
+                " SELECT :d, s FROM unnest(CAST(:seqs AS bigint[])) AS s"
+                " ON CONFLICT DO NOTHING RETURNING 1)"
+                " UPDATE devices SET seq_max = GREATEST(seq_max, :top),"
+                " seq_seen = seq_seen + (SELECT count(*) FROM new), last_seen_at = :now"
+                " WHERE id = :d RETURNING seq_max, seq_seen"
+            ),
+            {"d": device_id, "seqs": seen, "top": seen[-1], "now": now},
+        ).one()
+        return int(row.seq_max), int(row.seq_seen)
+    known = set(
+        conn.execute(
+            select(device_seqs.c.seq).where(
+                device_seqs.c.device_id == device_id, device_seqs.c.seq.in_(seen)
+            )
+        ).scalars()
+    )
+    new = [seq for seq in seen if seq not in known]
+    if new:
+        bulk_insert(conn, device_seqs, [{"device_id": device_id, "seq": s} for s in new])
+    row = conn.execute(
+        update(devices)
+        .where(devices.c.id == device_id)
+        .values(
+            seq_max=case((devices.c.seq_max < seen[-1], seen[-1]), else_=devices.c.seq_max),
+            seq_seen=devices.c.seq_seen + len(new),
+            last_seen_at=now,
+        )
+        .returning(devices.c.seq_max, devices.c.seq_seen)
+    ).one()
+    return int(row.seq_max), int(row.seq_seen)
 
 
 def _answers(plan: Plan, codes: list[str] | None, retry_after: int) -> list[ItemResult]:

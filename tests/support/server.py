@@ -153,10 +153,12 @@ class RunningServer:
                 self.process.kill()
                 self.process.wait(timeout=15)
 
-    def restart(self) -> RunningServer:
-        """Stop this process and start a new one on the same database (a new port)."""
+    def restart(self) -> None:
+        """Stop this process and start a new one on the same database (port may change)."""
         self.stop()
-        return _launch(self.data_dir, self.database_url, self.admin_token, self.extra_args)
+        fresh = _launch(self.data_dir, self.database_url, self.admin_token, self.extra_args)
+        self.process, self.port, self.log_path = fresh.process, fresh.port, fresh.log_path
+        self.session = fresh.session
 
 
 def run_cli(
