@@ -272,8 +272,13 @@ class RequestDetailDialog(QDialog):
                         detail.catalog_version, detail.row.service_code)
             return None
 
-    def _form_box(self, title: str, parent: QWidget) -> tuple[QGroupBox, QFormLayout]:
+    def _group(self, title: str, parent: QWidget) -> QGroupBox:
         box = QGroupBox(title, parent)
+        box.setProperty("rtl", self._lang == "fa")  # the style sheet puts the title first
+        return box
+
+    def _form_box(self, title: str, parent: QWidget) -> tuple[QGroupBox, QFormLayout]:
+        box = self._group(title, parent)
         form = QFormLayout(box)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignVCenter)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -346,15 +351,15 @@ class RequestDetailDialog(QDialog):
             return choice_label or raw
         if kind is FieldType.MONEY and raw.isdigit():
             return theme.format_money(int(raw), lang)
-        if kind is FieldType.NUMBER and raw.lstrip("-").isdigit():
-            return theme.format_number(int(raw), lang)
+        # NUMBER stays ungrouped: in the catalogue it is as often an identifier (bill id,
+        # payment id) or a year as a quantity, and "۱٬۳۶۶" is no year.
         if kind is FieldType.SHEBA:
             return raw
         return theme.digits(raw, lang)
 
     def _documents_box(self, detail: RequestDetail, service: Service | None,
                        parent: QWidget) -> QGroupBox:
-        box = QGroupBox(self.tr("Documents seen"), parent)
+        box = self._group(self.tr("Documents seen"), parent)
         layout = QVBoxLayout(box)
         labels = {d.key: d.label.text(self._lang) for d in service.documents} if service else {}
         names = [labels.get(key, key) for key in detail.documents]
@@ -399,7 +404,7 @@ class RequestDetailDialog(QDialog):
         return box
 
     def _history_box(self, detail: RequestDetail, parent: QWidget) -> QGroupBox:
-        box = QGroupBox(self.tr("History"), parent)
+        box = self._group(self.tr("History"), parent)
         layout = QVBoxLayout(box)
         tree = QTreeWidget(box)
         tree.setObjectName("detailHistory")
@@ -426,6 +431,7 @@ class RequestDetailDialog(QDialog):
                 reason or change.reason_fa or change.reason_en or "",
             ])
             item.setForeground(1, QColor(STATE_COLORS.get(change.state, theme.INK)))
+            item.setToolTip(3, item.text(3))  # a long reason is elided in its column
             # Vazirmatn's tall line needs the room (on the stretching column: no width effect).
             item.setSizeHint(3, QSize(0, line))
             tree.addTopLevelItem(item)

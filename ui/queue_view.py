@@ -213,7 +213,7 @@ class QueueView(QWidget):
             Column.REFERENCE: theme.digits("1001-12-000000", self._lang),
             Column.CREATED: theme.digits("1405/09/06 14:35", self._lang),
             Column.SERVICE: "تکمیل ثبت‌نام کارت هوشمند ملی" if fa else "Smart national card",
-            Column.APPLICANT: "غلامرضا پورمحمدی" if fa else "Gholamreza Pourmohammadi",
+            Column.APPLICANT: "غلامرضا پورمحمدی",  # names are Persian in either language
             Column.NATIONAL_CODE: theme.digits("0012345678", self._lang),
             Column.MOBILE: theme.digits("09120000000", self._lang),
             Column.FEE: theme.format_money(12_345_678, self._lang),
