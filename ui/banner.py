@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from desktop.clock import Clock, utc_now
+from desktop.messages import Message
 from desktop.queue import Backlog, QueueQueries
 from ui.context import AppContext
 from ui.theme import (
@@ -160,11 +161,20 @@ class Banner(QFrame):
     def _paint_sync(self) -> None:
         status = self.sync_status
         lang = self._lang
+        self.sync.setToolTip("")
+        self.sync.setStyleSheet("")
         if status is None:
             self.sync.setText(self.tr("Not connected to a central server yet")
                               if self._ctx.sync is None else "")
             return
+        if getattr(status, "needs_reenrolment", False):
+            self.sync.setText(self.tr("The central office no longer accepts this PC: "
+                                      "it must be enrolled again. Nothing saved is lost."))
+            self.sync.setStyleSheet(f"color: {RED}; font-weight: bold;")
+            return
         parts: list[str] = []
+        if getattr(status, "running", False):
+            parts.append(self.tr("Sending…"))
         last = getattr(status, "last_contact", None)
         if isinstance(last, dt.datetime):
             parts.append(self.tr("Last contact: %1").replace(
@@ -172,8 +182,12 @@ class Banner(QFrame):
         else:
             parts.append(self.tr("No contact with the server yet"))
         next_try = getattr(status, "next_try", None)
-        if isinstance(next_try, dt.datetime):
+        if isinstance(next_try, dt.datetime) and not getattr(status, "running", False):
             parts.append(self.tr("next try %1").replace("%1", format_time(next_try, lang)))
+        error = getattr(status, "last_error", None)
+        if isinstance(error, Message):
+            self.sync.setToolTip(error.text(lang))
+            parts.append(self.tr("last try failed"))
         self.sync.setText(" · ".join(parts))
 
     def _colour(self, ink: str, background: str) -> None:

@@ -5,7 +5,7 @@ Accounts are never deleted: every request names the clerk who saved it.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -109,6 +109,7 @@ class ClerksDialog(QDialog):
 
     def _show_clerks(self, clerks: list[ClerkInfo]) -> None:
         self._clerks = clerks
+        self.table.clearSelection()
         self.table.setRowCount(len(clerks))
         for row, clerk in enumerate(clerks):
             role = self.tr("Manager") if clerk.is_manager else self.tr("Clerk")
@@ -133,7 +134,12 @@ class ClerksDialog(QDialog):
     def select(self, username: str) -> None:
         for row, clerk in enumerate(self._clerks):
             if clerk.username == username:
-                self.table.selectRow(row)
+                # Through the selection model: selectRow() reads modifiers off the
+                # last input event and may toggle instead of select.
+                flags = (QItemSelectionModel.SelectionFlag.ClearAndSelect
+                         | QItemSelectionModel.SelectionFlag.Rows)
+                self.table.selectionModel().select(self.table.model().index(row, 0), flags)
+        self._selection_changed()
 
     def _selection_changed(self) -> None:
         clerk = self._selected()

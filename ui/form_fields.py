@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from desktop import validation as v
 from desktop.catalog import Field, FieldType
-from ui.theme import RED, digits, format_number, locale_for, set_flag
+from ui.theme import RED, calendar_icon, digits, format_number, locale_for, set_flag
 
 JALALI = QCalendar(QCalendar.System.Jalali)
 
@@ -170,7 +170,8 @@ class DateEditor(FieldEditor):
         self.edit.textChanged.connect(self.changed)
         self.edit.editingFinished.connect(self._tidy)
         self.button = QToolButton(box)
-        self.button.setText("▾")
+        self.button.setIcon(calendar_icon())
+        self.button.setAutoRaise(True)
         self.button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.button.setToolTip(self.tr("Pick from the calendar (Alt+Down)"))
         self.button.clicked.connect(self.show_calendar)

@@ -86,6 +86,11 @@ class MainWindow(QMainWindow):
         self.banner.attentionRequested.connect(self.show_attention)
         if ctx.sync is not None:
             ctx.sync.statusChanged.connect(self.banner.set_sync_status)
+            self.banner.set_sync_status(ctx.sync.status)
+            refresh = getattr(self.queue, "refresh", None)
+            if callable(refresh):
+                ctx.sync.requestsChanged.connect(refresh)
+        self.form.printRequested.connect(self.print_request)
 
         self._build_actions()
         self._build_status_bar()
@@ -253,11 +258,15 @@ class MainWindow(QMainWindow):
 
     def print_last(self) -> None:
         saved = self.form.last_saved
+        if saved is not None:
+            self.print_request(saved.id)
+
+    def print_request(self, request_id: str) -> None:
         module = optional_module("ui.printing")
-        if saved is None or module is None:
+        if module is None:
             return
         try:
-            module.print_receipt(self, self._ctx, saved.id)
+            module.print_receipt(self, self._ctx, request_id)
         except Exception as exc:  # a printer problem must not lose the window
             show_error(self, exc, self._lang)
 
@@ -307,6 +316,8 @@ class MainWindow(QMainWindow):
         if callable(refresh):
             refresh()
         self.banner.refresh()
+        if self._ctx.sync is not None:
+            self._ctx.sync.nudge()  # send it soon, while the citizen is still here
         self.statusBar().showMessage(
             self.tr("Saved %1").replace("%1", digits(saved.reference, self._lang)), 8000)
 

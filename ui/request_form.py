@@ -92,7 +92,7 @@ def _grid(cells: list[FieldCell], group: QGroupBox, first_row: int = 0) -> None:
         wide = field.type is FieldType.TEXT and (field.max_length or 200) > _WIDE_TEXT
         if wide and col == 1:
             row, col = row + 1, 0
-        grid.addWidget(cell, row, col, 1, 2 if wide else 1)
+        grid.addWidget(cell, row, col, 1, 2 if wide else 1, Qt.AlignmentFlag.AlignTop)
         if wide or col == 1:
             row, col = row + 1, 0
         else:
@@ -103,6 +103,7 @@ class RequestForm(QWidget):
     """The new-request (and correction) form; ``saved`` carries the SavedRequest."""
 
     saved = Signal(object)
+    printRequested = Signal(str)  # a request id
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -127,10 +128,25 @@ class RequestForm(QWidget):
         self.picker.setMaximumWidth(320)
         self.picker.serviceChosen.connect(self.set_service)
 
-        self.result = QLabel(self)  # the saved reference, big
-        self.result.setObjectName("savedReference")
-        self.result.setTextFormat(Qt.TextFormat.RichText)
-        self.result.setWordWrap(True)
+        self.result = QFrame(self)  # the saved reference, big, and its receipt
+        self.result.setObjectName("savedResult")
+        self.result.setStyleSheet(
+            "QFrame#savedResult { background:#e6f4ea; border:1px solid #a7d3b5;"
+            " border-radius:6px; } QFrame#savedResult QLabel { color:#1e5b35; }"
+        )
+        self.result_text = QLabel(self.result)
+        self.result_text.setObjectName("savedReference")
+        self.result_text.setTextFormat(Qt.TextFormat.RichText)
+        self.result_text.setWordWrap(True)
+        self.result_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.print_button = QPushButton(self.tr("Print receipt (Ctrl+P)"), self.result)
+        self.print_button.setObjectName("printReceipt")
+        self.print_button.setAutoDefault(False)
+        self.print_button.clicked.connect(self._print_last)
+        result_row = QHBoxLayout(self.result)
+        result_row.setContentsMargins(12, 6, 12, 6)
+        result_row.addWidget(self.result_text, 1)
+        result_row.addWidget(self.print_button, 0, Qt.AlignmentFlag.AlignVCenter)
         self.result.hide()
         self.correction = QLabel(self)
         self.correction.setObjectName("correctionNote")
@@ -142,7 +158,7 @@ class RequestForm(QWidget):
         self.summary = QLabel(self)  # "3 entries to correct" and errors with no field
         self.summary.setObjectName("formSummary")
         self.summary.setWordWrap(True)
-        set_role(self.summary, "error")
+        set_role(self.summary, "summary")
         self.summary.hide()
 
         self.body = QWidget(self)
@@ -493,6 +509,7 @@ class RequestForm(QWidget):
         lang = self._lang
         first: QWidget | None = None
         loose: list[str] = []
+        named: list[str] = []  # where the problems are, for the summary line
         order = [f"applicant.{k}" for k in self.applicant_cells]
         order += [f"answers.{k}" for k in self.answer_cells]
         order += ["documents", "card_ref"]
@@ -506,10 +523,13 @@ class RequestForm(QWidget):
             if block == "applicant" and name in self.applicant_cells:
                 self.applicant_cells[name].show_error(text)
                 target = self.applicant_cells[name].editor.focus_widget
+                named.append(self.applicant_cells[name].editor.field.label.text(lang))
             elif block == "answers" and name in self.answer_cells:
                 self.answer_cells[name].show_error(text)
                 target = self.answer_cells[name].editor.focus_widget
+                named.append(self.answer_cells[name].editor.field.label.text(lang))
             elif key == "documents":
+                named.append(self.documents_group.title())
                 self.documents_error.setText(text)
                 self.documents_error.show()
                 missing = [k for k, b in self.document_boxes.items() if not b.isChecked()]
@@ -519,11 +539,14 @@ class RequestForm(QWidget):
                 self.card_error.show()
                 set_flag(self.card_ref, "invalid", True)
                 target = self.card_ref
+                named.append(self.tr("Card terminal reference"))
             else:
                 loose.append(text)
             if first is None and target is not None:
                 first = target
         lines = [summary.text(lang)] if summary is not None else []
+        if lines and named:
+            lines[0] += ": " + ("، " if lang == "fa" else ", ").join(named)
         self.summary.setText("\n".join(lines + loose))
         self.summary.setVisible(bool(lines or loose))
         if first is not None:
@@ -592,15 +615,9 @@ class RequestForm(QWidget):
         else:
             head = self.tr("Request saved.")
         label = self.tr("Reference number:")
-        next_step = self.tr("Ctrl+P prints the receipt. The next citizen can be served.")
-        self.result.setText(
-            f"<div style='font-size:12pt'>{head} {label}</div>"
-            f"<div style='font-size:20pt;font-weight:bold'>{reference}</div>"
-            f"<div>{next_step}</div>"
-        )
-        self.result.setStyleSheet(
-            "QLabel { background:#e6f4ea; color:#1e5b35; border:1px solid #a7d3b5;"
-            " border-radius:6px; padding:8px 12px; }"
+        self.result_text.setText(
+            f"<span style='font-size:12pt'>{head} {label}</span> "
+            f"<span style='font-size:18pt;font-weight:bold'>&nbsp;{reference}</span>"
         )
         self.result.show()
         self._focus_first_field()
@@ -614,6 +631,10 @@ class RequestForm(QWidget):
             return
         self.summary.hide()
         show_error(self.window(), exc, self._lang)
+
+    def _print_last(self) -> None:
+        if self.last_saved is not None:
+            self.printRequested.emit(self.last_saved.id)
 
     # --- clearing, correcting -------------------------------------------------------------
 

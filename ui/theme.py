@@ -14,8 +14,18 @@ import sys
 from pathlib import Path
 
 import jdatetime
-from PySide6.QtCore import QLocale, Qt
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetrics, QPalette
+from PySide6.QtCore import QLocale, QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QFontMetrics,
+    QIcon,
+    QPainter,
+    QPalette,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QWidget
 
 from desktop.clock import to_local
@@ -105,11 +115,10 @@ QToolBar {{ background: #ffffff; border: none; border-bottom: 1px solid {BORDER}
            spacing: 4px; padding: 2px 6px; }}
 QToolBar QToolButton {{ padding: 4px 10px; border-radius: 4px; color: {INK}; }}
 QToolBar QToolButton:hover {{ background: {TEAL_LIGHT}; }}
-QLineEdit, QComboBox, QPlainTextEdit {{ border: 1px solid {BORDER}; border-radius: 4px;
+QLineEdit, QPlainTextEdit {{ border: 1px solid {BORDER}; border-radius: 4px;
            padding: 3px 6px; background: #ffffff; selection-background-color: {TEAL}; }}
-QLineEdit:focus, QComboBox:focus, QPlainTextEdit:focus {{ border: 1px solid {TEAL}; }}
-QLineEdit[invalid="true"], QComboBox[invalid="true"] {{ border: 1px solid {RED};
-           background: #fffafa; }}
+QLineEdit:focus, QPlainTextEdit:focus {{ border: 1px solid {TEAL}; }}
+QLineEdit[invalid="true"] {{ border: 1px solid {RED}; background: #fffafa; }}
 QPushButton {{ border: 1px solid {BORDER}; border-radius: 4px; padding: 5px 14px;
            background: #ffffff; }}
 QPushButton:hover {{ border-color: {TEAL}; }}
@@ -131,6 +140,8 @@ QStatusBar {{ background: #ffffff; border-top: 1px solid {BORDER}; color: {MUTED
 QStatusBar QLabel {{ padding: 0 8px; }}
 QLabel[role="error"] {{ color: {RED}; }}
 QLabel[role="help"] {{ color: {MUTED}; }}
+QLabel[role="summary"] {{ color: {RED}; background: {RED_LIGHT}; border: 1px solid #f1b8b2;
+           border-radius: 6px; padding: 6px 10px; font-weight: bold; }}
 QLabel[role="note"] {{ color: {TEAL_DARK}; background: {TEAL_LIGHT}; border-radius: 4px;
            padding: 4px 8px; }}
 QLabel[role="heading"] {{ color: {TEAL_DARK}; }}
@@ -155,6 +166,29 @@ def apply_theme(app: QApplication) -> None:
     if extra.is_file():
         sheet += "\n" + extra.read_text(encoding="utf-8")
     app.setStyleSheet(sheet)
+
+
+def calendar_icon(size: int = 18, colour: str = TEAL) -> QIcon:
+    """A small month-page glyph, drawn (no image plugin or file needed)."""
+    pixmap = QPixmap(size * 2, size * 2)  # drawn at 2x, crisp on high-DPI screens
+    pixmap.fill(QColor(0, 0, 0, 0))
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    s = size * 2
+    pen = QPen(QColor(colour), s / 12)
+    painter.setPen(pen)
+    painter.drawRoundedRect(QRectF(s * 0.12, s * 0.2, s * 0.76, s * 0.68), s * 0.08, s * 0.08)
+    painter.fillRect(QRectF(s * 0.12, s * 0.2, s * 0.76, s * 0.16), QColor(colour))
+    for x in (0.32, 0.68):
+        painter.drawLine(QPointF(s * x, s * 0.1), QPointF(s * x, s * 0.28))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(colour))
+    for row in (0.5, 0.7):
+        for col in (0.3, 0.5, 0.7):
+            painter.drawEllipse(QPointF(s * col, s * row), s * 0.045, s * 0.045)
+    painter.end()
+    pixmap.setDevicePixelRatio(2)
+    return QIcon(pixmap)
 
 
 def row_height(font: QFont, *, padding: int = 10) -> int:

@@ -115,7 +115,7 @@ def test_saved_reference_shown_and_form_cleared(qtbot: QtBot, ui_ctx: AppContext
         QTest.keyClick(form.card_ref, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     reference = saved.args[0].reference
     assert form.result.isVisible()
-    assert to_persian_digits(reference) in form.result.text()
+    assert to_persian_digits(reference) in form.result_text.text()
     assert form.last_saved is not None and form.last_saved.reference == reference
     assert form.card_ref.text() == ""
     assert ui_ctx.queries.ids(QueueFilter(text=reference))
