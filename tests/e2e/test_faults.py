@@ -1,0 +1,79 @@
+"""1,000 requests over each kind of bad link end as exactly 1,000 requests on the server.
+
+Real server process, real HTTP, the fault proxy between the counter and the server, real
+SQLite files on both sides. Each scenario asserts that its faults really happened (the
+proxy's counters) and then the promise (``check_exactly_once``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import REQUESTS
+from tests.support.e2e import (
+    CentralServer,
+    ClientTuning,
+    Counter,
+    EventLog,
+    check_exactly_once,
+    describe_link,
+    make_engine,
+    settle,
+)
+from tests.support.faultproxy import FaultProxy, LinkConfig, LinkStats
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass(frozen=True)
+class Weather:
+    link: LinkConfig
+    must_happen: tuple[str, ...]  # LinkStats counters that must be > 0 afterwards
+    tuning: ClientTuning = field(default_factory=ClientTuning)
+
+
+WEATHER = {
+    # A rural line: 300 ms round trips, 512 kbit/s each way shared by every connection.
+    "latency_and_rate": Weather(
+        LinkConfig(rtt_ms=300, rate_bps=512_000, seed=1), (),
+        ClientTuning(read_timeout_base=30, worst_rate_bytes=16_000, batch_size=50),
+    ),
+    "random_resets": Weather(LinkConfig(reset_probability=0.04, seed=2), ("resets",)),
+    "stalls": Weather(LinkConfig(stall_probability=0.05, stall_ms=1500, seed=3), ("stalls",),
+                      ClientTuning(read_timeout_base=1.0, worst_rate_bytes=1_000_000)),
+    "cut_responses": Weather(LinkConfig(cut_response_probability=0.15, seed=4), ("cuts",)),
+    "drop_after_request": Weather(LinkConfig(drop_after_request_probability=0.25, seed=5),
+                                  ("drops_after_request",)),
+}
+
+
+@pytest.mark.parametrize("name", list(WEATHER))
+def test_every_request_reaches_the_server_exactly_once(
+    name: str, server: CentralServer, counter: Counter, tmp_path: Path
+) -> None:
+    weather = WEATHER[name]
+    with FaultProxy("127.0.0.1", server.port, config=LinkConfig()) as proxy:
+        counter.enrol(server, proxy.url_for())
+        proxy.set_config(weather.link)
+        proxy.reset_stats()
+        events = EventLog()
+        engine = make_engine(counter, weather.tuning, events)
+        t0 = time.monotonic()
+        run = settle(engine, describe=lambda: describe_link(proxy))
+        stats = proxy.stats()
+    outcome = check_exactly_once(counter, server, expected=REQUESTS)
+    for counter_name in weather.must_happen:
+        assert getattr(stats, counter_name) > 0, f"no {counter_name} happened: {stats}"
+    print(f"\n[e2e {name}] {time.monotonic() - t0:.1f}s rounds={run.rounds} "
+          f"failed={run.failed_rounds} {outcome.line()} {events.summary()} {_faults(stats)}")
+
+
+def _faults(stats: LinkStats) -> str:
+    return (f"resets={stats.resets} cuts={stats.cuts} drops={stats.drops_after_request} "
+            f"stalls={stats.stalls} refused={stats.refused} blackholed={stats.blackholed} "
+            f"connections={stats.connections_accepted} "
+            f"bytes_up={stats.bytes_client_to_server} bytes_down={stats.bytes_server_to_client}")
