@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -360,7 +360,7 @@ class SyncLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fh = open(self.path, "a+b")  # held open as long as the lock is held
         try:
-            if os.name == "nt":
+            if sys.platform == "win32":
                 import msvcrt
 
                 fh.seek(0)
@@ -380,7 +380,7 @@ class SyncLock:
         if fh is None:
             return
         try:
-            if os.name == "nt":
+            if sys.platform == "win32":
                 import msvcrt
 
                 fh.seek(0)

@@ -592,8 +592,8 @@ class SyncEngine:
                     # Every item refused alone, none taken: the server refuses pushes as
                     # such (a bug, a wrong version). Keep them queued and back off.
                     raise suspects[0][1]
-                for item, exc in suspects:
-                    self._set_aside(item, _item_reasons(exc, 0), tally)
+                for item, refusal in suspects:
+                    self._set_aside(item, _item_reasons(refusal, 0), tally)
         except BaseException:
             self._queue.requeue(ids, error="push failed")
             raise
