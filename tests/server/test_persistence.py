@@ -4,6 +4,7 @@ admin commands work as separate processes on the same database."""
 from __future__ import annotations
 
 import re
+import socket
 import uuid
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
+from server.cli import bind_socket
 from server.cli import main as server_cli
 from server.models import Base
 from tests.support.server import RunningServer, sample_item
@@ -57,7 +59,7 @@ def test_migrations_create_exactly_the_models(engine: Engine) -> None:
 
 
 def test_admin_commands(
-    server: RunningServer, db_kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    server: RunningServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The command line works on the database directly, while the server runs."""
     office = server.add_office()
@@ -65,11 +67,10 @@ def test_admin_commands(
     def cli(*args: str) -> int:
         return server_cli([*args, "--database-url", server.database_url])
 
-    if db_kind == "sqlite":  # one real process, for the entry point; in-process elsewhere
-        code = server.cli("enrolment-code", office.code, "--ttl-hours", "2").stdout.strip()
-    else:
-        assert cli("enrolment-code", office.code, "--ttl-hours", "2") == 0
-        code = capsys.readouterr().out.strip()
+    # In-process: the same parser and code as `python -m server` (whose entry point every
+    # server fixture runs), without paying a Python start-up per command.
+    assert cli("enrolment-code", office.code, "--ttl-hours", "2") == 0
+    code = capsys.readouterr().out.strip()
     assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", code)
     enrolled = server.session.post(
         server.url("/v1/enrol"),
@@ -98,3 +99,9 @@ def test_admin_commands(
     assert "catalog" in capsys.readouterr().err
     assert cli("revoke-device", str(uuid.uuid4())) == 1
     assert cli("init-db") == 0
+
+
+def test_serve_socket_is_tcp_so_asyncio_disables_nagle() -> None:
+    with bind_socket("127.0.0.1", 0) as sock:
+        assert sock.proto == socket.IPPROTO_TCP
+        assert sock.getsockname()[1] > 0
