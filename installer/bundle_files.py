@@ -39,12 +39,7 @@ DATA_FILES: tuple[DataFiles, ...] = (
     DataFiles("resources/icons/pishkhan.ico", "resources/icons", "window icon on Windows"),
     DataFiles("resources/icons/pishkhan.png", "resources/icons", "window icon elsewhere, About"),
     DataFiles("resources/icons/*.svg", "resources/icons", "toolbar icons", required=False),
-    DataFiles(
-        "resources/translations/*.qm",
-        "resources/translations",
-        "the program's own compiled translations",
-        required=False,  # until the first .qm is committed; tests/packaging checks each ships
-    ),
+    DataFiles("resources/translations/*.qm", "resources/translations", "compiled translations"),
     DataFiles("resources/styles/*.qss", "resources/styles", "style sheets", required=False),
     # Alembic loads env.py and every revision from *files* (not imports), so
     # they ship as source next to where desktop/db/engine.py looks for them.

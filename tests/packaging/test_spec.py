@@ -38,6 +38,7 @@ def test_every_required_data_file_exists() -> None:
     shipped = {Path(src).relative_to(ROOT).as_posix() for src, _ in pairs}
     assert "resources/fonts/OFL.txt" in shipped
     assert "desktop/migrations/env.py" in shipped
+    assert "resources/translations/pishkhan_fa.qm" in shipped
     assert any(s.startswith("desktop/migrations/versions/") for s in shipped)
 
 
@@ -45,7 +46,8 @@ def test_a_missing_required_file_stops_the_build(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError) as caught:
         bundle_files.resolve_data_files(tmp_path)
     assert "resources/fonts/OFL.txt" in str(caught.value)
-    assert "resources/translations/*.qm" not in str(caught.value)  # optional until committed
+    assert "resources/translations/*.qm" in str(caught.value)
+    assert "resources/icons/*.svg" not in str(caught.value)  # optional
 
 
 def _imported_modules(package: str) -> dict[str, set[str]]:
