@@ -173,3 +173,19 @@ def test_a_server_refusing_every_push_sets_nothing_aside(
     assert counter.states() == {"queued": 12}
     assert client.pushes == 2 * 12 - 1  # the whole tree once, then it backs off
     assert engine.state.failures == 1
+
+
+def test_a_round_reuses_one_connection_over_a_slow_link(
+    counter: Counter, server: RunningServer, proxy: FaultProxy
+) -> None:
+    """On a 300 ms line every new connection costs a round trip: push, pull and heartbeat
+    of a whole round (several batches) go over one kept-alive connection."""
+    counter.enrol(server, url=proxy.url_for())
+    counter.save(30)
+    proxy.set_config(LinkConfig(rtt_ms=300, rate_bps=512_000))
+    proxy.reset_stats()
+    result = counter.engine(policy=BatchPolicy(size=10)).run_round()
+    assert result.ok and result.accepted == 30
+    batches = [e for e in counter.events if isinstance(e, BatchSending)]
+    assert len(batches) >= 2
+    assert proxy.stats().connections_accepted == 1
