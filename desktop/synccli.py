@@ -209,8 +209,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
     emit = _json_lines(sys.stdout) if args.events else None
     try:
         backoff = Backoff(cap=args.max_backoff) if args.max_backoff else None
-        engine = make_engine(ctx.store, ctx.data_dir, settings=ctx.settings, on_event=emit,
-                             backoff=backoff)
+        try:
+            engine = make_engine(ctx.store, ctx.data_dir, settings=ctx.settings, on_event=emit,
+                                 backoff=backoff)
+        except UserFacingError as exc:  # not set up or not enrolled: nothing to send with
+            print(ctx.say(exc.message), file=sys.stderr)
+            return EXIT_ENROL
         lock = SyncLock(ctx.data_dir)
         if not args.loop:
             with _held(lock) as got:
