@@ -33,8 +33,8 @@ from bench.common import (
 BENCHMARKS = {
     "intake": "bench.intake",
     "startup": "bench.startup",
-    "queue": "bench.queue",
-    "sync": "bench.sync",
+    "queue": "bench.queueview",
+    "sync": "bench.rural",
     "ingest": "bench.ingest",
 }
 

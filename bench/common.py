@@ -24,6 +24,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RESULTS = ROOT / "bench" / "RESULTS.md"
 DEFAULT_CACHE = ROOT / ".bench-cache"
+QUICK_STORED = 5_000
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,11 @@ class RunOptions:
 
     def size(self, full: int, quick: int) -> int:
         return quick if self.quick else full
+
+    @property
+    def stored(self) -> int:
+        """Requests in the big local store: a million, or a few thousand for --quick."""
+        return self.size(1_000_000, QUICK_STORED)
 
 
 class Skip(Exception):

@@ -37,11 +37,10 @@ from bench.common import (
     percentile,
 )
 from bench.items import ItemFactory, demo_catalog, push_body
-from bench.profile import Profile, start_recording
+from bench.profiling import Profile, start_recording
 
 NAME = "ingest"
-TITLE = "Server ingest: 50 PCs pushing at once (SQLite, PostgreSQL)"
-PCS = 50
+TITLE = "Server ingest: many PCs pushing at once (SQLite, PostgreSQL)"
 BATCH = 100
 HEADERS = {"Content-Type": "application/json; charset=utf-8", "Content-Encoding": "gzip"}
 
@@ -195,11 +194,11 @@ def _prepare_ceiling(factory: ItemFactory, n: int) -> float:
 
 
 def _one_backend(res: BenchResult, opts: RunOptions, label: str, pg_url: str | None,
-                 factory: ItemFactory, per_pc: int, batch: int) -> None:
+                 factory: ItemFactory, pcs: int, per_pc: int, batch: int) -> None:
     with _server(opts, label, pg_url) as server:
         url = server.base_url  # type: ignore[attr-defined]
         pid = server.process.pid  # type: ignore[attr-defined]
-        devices = _enrol(server, PCS)
+        devices = _enrol(server, pcs)
         pg = pg_url is not None
 
         for d in devices:  # baseline: empty pushes, the fixed cost of a push
@@ -269,11 +268,12 @@ def _explain(label: str, main: Fire, rate: float, empty_rate: float, batch: int,
 
 def run(opts: RunOptions) -> BenchResult:
     res = BenchResult(NAME, TITLE)
+    pcs = opts.size(50, 5)
     per_pc = opts.size(600, 20)
     batch = opts.size(BATCH, 10)
     factory = ItemFactory(variants=opts.size(2000, 100), seed=55)
     prepare_rate = _prepare_ceiling(factory, opts.size(3000, 100))
-    res.params = {"PCs": PCS, "requests per PC": per_pc, "items per push": batch,
+    res.params = {"PCs": pcs, "requests per PC": per_pc, "items per push": batch,
                   "server": "python -m server serve (one process, uvicorn)",
                   "prepare ceiling": prepare_rate}
     res.add("baseline: server per-item checks alone, one core", prepare_rate, "/s", digits=0)
@@ -281,7 +281,7 @@ def run(opts: RunOptions) -> BenchResult:
     if opts.pg_url:
         backends.append(("PostgreSQL", opts.pg_url))
     for label, url in backends:
-        _one_backend(res, opts, label, url, factory, per_pc, batch)
+        _one_backend(res, opts, label, url, factory, pcs, per_pc, batch)
     res.params["prepare ceiling"] = f"{prepare_rate:,.0f} /s"
     if not opts.pg_url:
         res.notes.append("PostgreSQL not measured: PISHKHAN_TEST_PG_URL is not set "

@@ -17,7 +17,7 @@ import uuid
 
 from bench.common import BenchResult, RunOptions, at_most, median, percentile, ratio
 from bench.million import copy_store, store_size_bytes
-from bench.profile import profile_self
+from bench.profiling import profile_self
 from desktop.catalogs import CatalogStore
 from desktop.clerks import ClerkDirectory
 from desktop.db.engine import DB_FILENAME, Store
@@ -25,7 +25,7 @@ from desktop.intake import Intake, RequestDraft
 from desktop.samples import sample_draft
 
 NAME = "intake"
-TITLE = "Intake: save latency into a store of 1,000,000 requests"
+TITLE = "Intake: save latency into a store of a million requests"
 BLOCK = 500
 WARM_UP = 50
 
@@ -80,8 +80,8 @@ class _Baseline:
 
 def run(opts: RunOptions) -> BenchResult:
     res = BenchResult(NAME, TITLE)
-    existing = opts.size(1_000_000, 20_000)
-    saves = opts.size(10_000, 200)
+    existing = opts.stored
+    saves = opts.size(10_000, 100)
     block = min(BLOCK, saves)
     res.params = {"requests already stored": f"{existing:,}", "saves": f"{saves:,}",
                   "synchronous": "FULL (WAL)", "blocks": f"{block} saves / {block} baseline"}

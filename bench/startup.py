@@ -1,0 +1,119 @@
+"""Benchmark 2: start-up, process start to login window shown, with a million-request store.
+
+Each run is a fresh process (``bench/startup_probe.py``): the real program through its
+entry point (``desktop.__main__.main``: arguments, logging, ``ui.app.run_gui``: the store
+opened and its schema checked, the context built, the catalogue seeded, the login window
+shown) on a copy of the cached million-request store, offscreen. The baseline, in the
+same run and alternating with it, is a bare PySide6 dialog with the same widgets a login
+window has. Medians of several runs; the first run of each is a warm-up (file cache,
+``.pyc``) and not counted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.common import ROOT, BenchResult, RunOptions, at_most, median, ratio
+from bench.million import copy_store
+from bench.profiling import Profile, summarise
+
+NAME = "startup"
+TITLE = "Start-up: process start to login window shown, a million requests stored"
+PROBE = "bench.startup_probe"  # run with -m: a script's folder on sys.path would shadow modules
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def start_once(kind: str, data_dir: Path | None = None) -> dict[str, float]:
+    """Seconds from spawn to each mark of the probe (``shown`` is the figure)."""
+    args = [sys.executable, "-m", PROBE, kind] + ([str(data_dir)] if data_dir else [])
+    t0 = time.perf_counter()
+    proc = subprocess.run(args, cwd=ROOT, env=_env(), capture_output=True, text=True,
+                          timeout=300)
+    if proc.returncode != 0:
+        raise RuntimeError(f"start-up probe {kind} failed ({proc.returncode}): "
+                           f"{proc.stderr[-800:]}")
+    marks = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {k: v - t0 for k, v in marks.items()}
+
+
+def _profile_start(data_dir: Path) -> Profile:
+    from bench.profiling import py_spy
+
+    tool = py_spy()
+    if tool is None:
+        return Profile(0, [], [], note="py-spy is not installed (dev extra)")
+    out = data_dir.parent / "startup-profile.txt"
+    subprocess.run([tool, "record", "--rate", "1000", "--format", "raw", "--output", str(out),
+                    "--", sys.executable, "-m", PROBE, "app", str(data_dir)],
+                   cwd=ROOT, env=_env(), capture_output=True, timeout=300)
+    raw = out.read_text(encoding="utf-8", errors="replace") if out.exists() else ""
+    return summarise(raw, top=10)
+
+
+def run(opts: RunOptions) -> BenchResult:
+    res = BenchResult(NAME, TITLE)
+    existing = opts.stored
+    runs = opts.size(7, 1)
+    res.params = {"requests stored": f"{existing:,}", "runs each (after one warm-up)": runs,
+                  "platform": "offscreen"}
+    data_dir = copy_store(opts.cache_dir, existing, opts.work_dir / "startup")
+    start_once("bare")  # warm-up: .pyc files, the file cache, Qt's font cache
+    start_once("app", data_dir)
+    app_runs: list[dict[str, float]] = []
+    bare_runs: list[dict[str, float]] = []
+    for _ in range(runs):
+        app_runs.append(start_once("app", data_dir))
+        bare_runs.append(start_once("bare"))
+
+    med = _mark
+    app_shown, bare_shown = med(app_runs, "shown"), med(bare_runs, "shown")
+    res.add("program: login window shown (median)", app_shown * 1000, "ms", digits=0)
+    res.add("baseline: bare PySide6 window shown (median)", bare_shown * 1000, "ms", digits=0)
+    res.add("program ÷ baseline", ratio(app_shown, bare_shown), "×",
+            at_most(1.5, "≤ 1.5×"))
+    res.add("program: slowest run", max(r["shown"] for r in app_runs) * 1000, "ms", digits=0)
+    phases = _phases(app_runs)
+    res.notes.append("program's start, medians: " + "; ".join(
+        f"{name} {ms:,.0f} ms" for name, ms in phases))
+    res.notes.append("baseline's start, medians: interpreter start "
+                     f"{med(bare_runs, 'main') * 1000:,.0f} ms; PySide6 imported "
+                     f"{(med(bare_runs, 'ui_imported') - med(bare_runs, 'main')) * 1000:,.0f} ms")
+    if res.misses and opts.profile:
+        res.profile = _profile_start(data_dir).text(
+            "the program's start-up to the login window (py-spy, 1 kHz, one start)")
+        res.limits.append(_explain(phases, bare_shown * 1000))
+    return res
+
+
+def _mark(runs: list[dict[str, float]], key: str) -> float:
+    """The median over the runs of one mark's time since spawn."""
+    return median([r[key] for r in runs if key in r])
+
+
+def _phases(app_runs: list[dict[str, float]]) -> list[tuple[str, float]]:
+    steps = [("interpreter start", "main", None), ("importing the UI and the core", "ui_imported",
+             "main"), ("entry point to store opening", "store_open_start", "ui_imported"),
+             ("store opened (schema checked)", "store_opened", "store_open_start"),
+             ("context, catalogue, login window built and shown", "shown", "store_opened")]
+    out = []
+    for name, end, start in steps:
+        value = _mark(app_runs, end) - (_mark(app_runs, start) if start else 0.0)
+        out.append((name, value * 1000))
+    return out
+
+
+def _explain(phases: list[tuple[str, float]], bare_ms: float) -> str:
+    biggest = max(phases, key=lambda p: p[1])
+    return (f"the largest part of the start is {biggest[0]} ({biggest[1]:,.0f} ms, against "
+            f"{bare_ms:,.0f} ms for the whole bare start); see the profile for the modules")
