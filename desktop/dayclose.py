@@ -175,7 +175,7 @@ def day_summary(store: Store, day: dt.date, clerk_id: int | None = None) -> DayS
     start, end = local_day_bounds(day)
     with store.read() as s:
         rows = s.execute(text(_day_sql(clerk_id)), _params(day, clerk_id)).all()
-        names = dict(s.execute(select(Clerk.id, Clerk.display_name)).tuples().all())
+        names: dict[int, str] = {i: n for i, n in s.execute(select(Clerk.id, Clerk.display_name))}
         office = s.scalar(select(Office).limit(1))
         office_code, office_name = (office.code, office.name) if office else ("", "")
 
@@ -210,7 +210,8 @@ def day_summary(store: Store, day: dt.date, clerk_id: int | None = None) -> DayS
 
 # --- CSV --------------------------------------------------------------------------------
 
-_CSV = {
+# Words of the report, the same on screen, on paper and in the CSV.
+LABELS: dict[str, Message] = {
     "title": Message("گزارش بستن روز پیشخوان", "Pishkhan day close"),
     "day": Message("روز", "Day (Jalali)"),
     "office": Message("دفتر", "Office"),
@@ -229,6 +230,11 @@ _CSV = {
     "total": Message("جمع (ریال)", "Total (rials)"),
     "grand_total": Message("جمع کل", "Grand total"),
     "of_which": Message("از این میان اصلاحیه", "Of which corrections"),
+    "clerk_total": Message("جمع {name}", "Total for {name}"),
+    "report_title": Message("گزارش بستن روز", "Day close report"),
+    "sign_clerk": Message("امضای متصدی", "Clerk's signature"),
+    "sign_manager": Message("امضای مدیر دفتر", "Office manager's signature"),
+    "printed_at": Message("زمان چاپ", "Printed"),
 }
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -242,7 +248,7 @@ def _cell(value: str) -> str:
 def csv_rows(summary: DaySummary, lang: str) -> list[list[str | int]]:
     """The CSV's rows: a title row (with the Jalali day), the header, one row per
     clerk × service × kind, then the grand total and its corrections."""
-    t = {k: m.text(lang) for k, m in _CSV.items()}
+    t = {k: m.text(lang) for k, m in LABELS.items()}
     # The Jalali day stays text, inside words: Excel would read a bare "1405/09/06" as the
     # Gregorian year 1405. The ISO Gregorian date is a real date for it to sort on.
     scope = (
@@ -336,20 +342,21 @@ def _closes(s: Session, day: dt.date, clerk_id: int | None) -> int:
 
 
 def record_export(
-    store: Store, clerk: ClerkInfo | None, summary: DaySummary, *, clock: Clock = utc_now
+    store: Store, clerk: ClerkInfo | None, summary: DaySummary, *, how: str = "csv",
+    clock: Clock = utc_now,
 ) -> None:
-    """Audit that the day's summary left the program (CSV or print)."""
+    """Audit that the day's summary left the program: ``how`` is csv, pdf or paper."""
     with store.write() as s:
         audit.record(
             s, Action.DAY_EXPORTED, at=clock(), clerk_id=clerk.id if clerk else None,
-            day=summary.day.isoformat(),
+            day=summary.day.isoformat(), how=how,
             scope="all" if summary.clerk_id is None else summary.clerk_id,
             rows=len(summary.lines), total=summary.total.total,
         )
 
 
 __all__ = [
-    "DAY_QUERY", "ClerkTotal", "DaySummary", "SummaryLine", "Takings", "close_day",
+    "DAY_QUERY", "LABELS", "ClerkTotal", "DaySummary", "SummaryLine", "Takings", "close_day",
     "csv_rows", "day_summary", "export_csv", "jalali", "query_plan",
     "record_export", "times_closed", "visible_clerk",
 ]

@@ -118,6 +118,7 @@ class Row:
     value: str
     ltr: bool = False
     strong: bool = False
+    amount: bool = False  # money: kept in one column so the amounts line up for adding
 
 
 @dataclass(frozen=True)
@@ -216,9 +217,9 @@ class Receipt:
         ]
         out += [Row(label, value, ltr=ltr) for label, value, ltr in self.answers]
         out += [Rule("dashed"), Heading(t("fees"), "small")]
-        out += [Row(f.label, f.text) for f in self.fees]
+        out += [Row(f.label, f.text, amount=True) for f in self.fees]
         out += [
-            Row(t("total"), self.total_text, strong=True),
+            Row(t("total"), self.total_text, strong=True, amount=True),
             Row(t("card_ref"), self.card_ref or t("no_card_ref"), ltr=bool(self.card_ref)),
             Rule(),
             QrCode(self.qr_payload, self.reference),
