@@ -17,9 +17,10 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+from PySide6.QtWidgets import QApplication
 
 from desktop.messages import Message
-from ui.theme import layout_direction, locale_for, resource_path
+from ui.theme import layout_direction, locale_for, resource_path, style_sheet
 
 log = logging.getLogger("pishkhan.ui")
 
@@ -66,6 +67,8 @@ def apply_language(app: QCoreApplication, lang: str) -> None:
     set_direction = getattr(app, "setLayoutDirection", None)
     if set_direction is not None:
         set_direction(layout_direction(lang))
+    if isinstance(app, QApplication) and app.styleSheet():
+        app.setStyleSheet(style_sheet(lang))
 
 
 def translate(context: str, text: str) -> str:

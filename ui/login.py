@@ -25,7 +25,7 @@ from desktop.errors import UserFacingError
 from desktop.normalize import to_ascii_digits
 from ui.context import AppContext
 from ui.errors import show_error
-from ui.theme import digits, heading_font, resource_path, set_flag, set_role
+from ui.theme import digits, heading_font, isolate, resource_path, set_flag, set_role
 
 
 def password_text(raw: str) -> str:
@@ -62,10 +62,10 @@ class LoginDialog(QDialog):
         set_role(office, "help")
         device = ctx.device
         if device is not None:
-            office.setText(
+            office.setText(isolate(
                 self.tr("%1 — counter %2").replace("%1", device.office_name)
-                .replace("%2", digits(str(device.counter_no), self._lang))
-            )
+                .replace("%2", digits(str(device.counter_no), self._lang)), self._lang
+            ))
         heading = QVBoxLayout()
         heading.addWidget(title)
         heading.addWidget(office)

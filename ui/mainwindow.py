@@ -36,7 +36,7 @@ from ui.context import AppContext
 from ui.errors import show_error
 from ui.i18n import LANGUAGE_NAMES, LANGUAGES
 from ui.request_form import RequestForm
-from ui.theme import digits, format_jalali_date, resource_path, set_role
+from ui.theme import digits, format_jalali_date, isolate, resource_path, set_role
 
 log = logging.getLogger("pishkhan.ui")
 
@@ -209,15 +209,15 @@ class MainWindow(QMainWindow):
         clerk = ctx.clerk
         if clerk is not None:
             role = self.tr("manager") if clerk.is_manager else self.tr("clerk")
-            self.clerk_label = QLabel(
+            self.clerk_label = QLabel(isolate(
                 self.tr("Logged in: %1 (%2)").replace("%1", clerk.display_name)
-                .replace("%2", role), self)
+                .replace("%2", role), lang), self)
             self.clerk_label.setObjectName("statusClerk")
             bar.addPermanentWidget(self.clerk_label)
         if ctx.device is not None:
-            office = QLabel(
+            office = QLabel(isolate(
                 self.tr("%1 — counter %2").replace("%1", ctx.device.office_name)
-                .replace("%2", digits(str(ctx.device.counter_no), lang)), self)
+                .replace("%2", digits(str(ctx.device.counter_no), lang)), lang), self)
             office.setObjectName("statusOffice")
             bar.addPermanentWidget(office)
         version = ctx.catalogs.current_version()

@@ -546,7 +546,7 @@ class RequestForm(QWidget):
                 first = target
         lines = [summary.text(lang)] if summary is not None else []
         if lines and named:
-            lines[0] += ": " + ("، " if lang == "fa" else ", ").join(named)
+            lines[0] += " — " + ("، " if lang == "fa" else ", ").join(named)
         self.summary.setText("\n".join(lines + loose))
         self.summary.setVisible(bool(lines or loose))
         if first is not None:

@@ -94,6 +94,8 @@ class SetupWizard(QDialog):
         self.manager_error = self._error_label("managerError")
         manager_form.addRow(self.manager_error)
 
+        _align_labels(office_form, manager_form)
+
         self.finish = QPushButton(self.tr("Set up"), self)
         self.finish.setObjectName("setupButton")
         set_flag(self.finish, "primary", True)
@@ -198,3 +200,16 @@ class SetupWizard(QDialog):
     def _show(label: QLabel, text: str) -> None:
         label.setText(text)
         label.show()
+
+
+def _align_labels(*forms: QFormLayout) -> None:
+    """One label column width for both parts, so their fields line up."""
+    labels = []
+    for form in forms:
+        for row in range(form.rowCount()):
+            item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            if item is not None and item.widget() is not None:
+                labels.append(item.widget())
+    width = max((label.sizeHint().width() for label in labels), default=0)
+    for label in labels:
+        label.setMinimumWidth(width)

@@ -109,7 +109,7 @@ def palette() -> QPalette:
     return p
 
 
-STYLE_SHEET = f"""
+_STYLE_SHEET = """
 QMainWindow, QDialog {{ background: {WINDOW}; }}
 QToolBar {{ background: #ffffff; border: none; border-bottom: 1px solid {BORDER};
            spacing: 4px; padding: 2px 6px; }}
@@ -129,9 +129,8 @@ QPushButton[primary="true"]:hover {{ background: {TEAL_DARK}; }}
 QPushButton[primary="true"]:disabled {{ background: #9fbfba; border-color: #9fbfba; }}
 QGroupBox {{ background: #ffffff; border: 1px solid {BORDER}; border-radius: 6px;
            margin-top: 14px; padding: 10px 8px 8px 8px; font-weight: bold; }}
-QGroupBox::title {{ subcontrol-origin: margin; subcontrol-position: top right;
-           padding: 0 6px; right: 10px; color: {TEAL_DARK}; }}
-QGroupBox[rtl="false"]::title {{ subcontrol-position: top left; left: 10px; }}
+QGroupBox::title {{ subcontrol-origin: margin; subcontrol-position: top left;
+           padding: 0 6px; left: 10px; color: {TEAL_DARK}; }}
 QTabWidget::pane {{ border: 1px solid {BORDER}; border-radius: 4px; background: #ffffff; }}
 QTabBar::tab {{ padding: 6px 18px; border: 1px solid transparent; }}
 QTabBar::tab:selected {{ background: #ffffff; border: 1px solid {BORDER};
@@ -154,18 +153,35 @@ QScrollArea {{ border: none; background: transparent; }}
 """
 
 
-def apply_theme(app: QApplication) -> None:
+def style_sheet(lang: str) -> str:
+    """The application's style sheet (Qt mirrors "left" in right-to-left layouts)."""
+    sheet = _STYLE_SHEET.format(
+        INK=INK, BORDER=BORDER, TEAL=TEAL, TEAL_DARK=TEAL_DARK,
+        TEAL_LIGHT=TEAL_LIGHT, RED=RED, RED_LIGHT=RED_LIGHT, MUTED=MUTED, WINDOW=WINDOW,
+    )
+    extra = resource_path("style.qss")
+    if extra.is_file():
+        sheet += "\n" + extra.read_text(encoding="utf-8")
+    return sheet
+
+
+def apply_theme(app: QApplication, lang: str = "fa") -> None:
     """Fusion, our palette and style sheet, Vazirmatn (if bundled) as the application font."""
     app.setStyle("Fusion")
     family = load_fonts()
     if family is not None:
         app.setFont(app_font())
     app.setPalette(palette())
-    extra = resource_path("style.qss")
-    sheet = STYLE_SHEET
-    if extra.is_file():
-        sheet += "\n" + extra.read_text(encoding="utf-8")
-    app.setStyleSheet(sheet)
+    app.setStyleSheet(style_sheet(lang))
+
+
+def isolate(text: str, lang: str) -> str:
+    """Text that mixes scripts, led by a mark of the language's direction.
+
+    A label takes its direction from its first strong letter: an English sentence that
+    begins with a Persian office name would otherwise be laid out right to left.
+    """
+    return ("\u200f" if lang == "fa" else "\u200e") + text
 
 
 def calendar_icon(size: int = 18, colour: str = TEAL) -> QIcon:

@@ -174,6 +174,81 @@
     </message>
 </context>
 <context>
+    <name>DayCloseDialog</name>
+    <message>
+        <source>Close the day</source>
+        <translation>بستن حساب روز</translation>
+    </message>
+    <message>
+        <source>Print summary…</source>
+        <translation>چاپ خلاصه…</translation>
+    </message>
+    <message>
+        <source>Save as PDF…</source>
+        <translation>ذخیره به صورت PDF…</translation>
+    </message>
+    <message>
+        <source>Export CSV…</source>
+        <translation>خروجی CSV…</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>پایان</translation>
+    </message>
+    <message>
+        <source>Day:</source>
+        <translation>روز:</translation>
+    </message>
+    <message>
+        <source>Clerk:</source>
+        <translation>کارمند:</translation>
+    </message>
+    <message>
+        <source>Total taken: %1 — %2 requests, of which %3 corrections (%4)</source>
+        <translation>جمع دریافتی: %1 — %2 درخواست، شامل %3 اصلاحیه (%4)</translation>
+    </message>
+    <message>
+        <source>This day has not been closed yet.</source>
+        <translation>حساب این روز هنوز بسته نشده است.</translation>
+    </message>
+    <message>
+        <source>Closed %1 time(s) already; closing again records the new totals.</source>
+        <translation>تاکنون %1 بار بسته شده است؛ بستن دوباره، جمع‌های تازه را ثبت می‌کند.</translation>
+    </message>
+    <message>
+        <source>The summary was sent to the printer.</source>
+        <translation>خلاصه به چاپگر فرستاده شد.</translation>
+    </message>
+    <message>
+        <source>Save the summary as PDF</source>
+        <translation>ذخیرهٔ خلاصه به صورت PDF</translation>
+    </message>
+    <message>
+        <source>Saved: %1</source>
+        <translation>ذخیره شد: %1</translation>
+    </message>
+    <message>
+        <source>Export the summary as CSV</source>
+        <translation>خروجی CSV از خلاصه</translation>
+    </message>
+    <message>
+        <source>the whole office</source>
+        <translation>کل دفتر</translation>
+    </message>
+    <message>
+        <source>your own requests</source>
+        <translation>درخواست‌های خودتان</translation>
+    </message>
+    <message>
+        <source>Close %1 for %2? The totals are recorded in the audit trail.</source>
+        <translation>حساب روز %1 برای %2 بسته شود؟ جمع‌ها در سابقهٔ رویدادها ثبت می‌شود.</translation>
+    </message>
+    <message>
+        <source>The day is closed.</source>
+        <translation>حساب روز بسته شد.</translation>
+    </message>
+</context>
+<context>
     <name>LoginDialog</name>
     <message>
         <source>Pishkhan — log in</source>
