@@ -105,6 +105,10 @@ class Store:
         """
         data_dir.mkdir(parents=True, exist_ok=True)
         path = data_dir / DB_FILENAME
+        if path.exists():
+            # Before any read-write connection: closing one checkpoints the WAL
+            # into the file, which would change a newer program's database.
+            _refuse_newer_schema(path)
         store = cls(path)
         try:
             if migrate:
@@ -194,6 +198,26 @@ class Store:
     def close(self) -> None:
         self._write_engine.dispose()
         self._read_engine.dispose()
+
+
+def _refuse_newer_schema(path: Path) -> None:
+    """Read the schema revision through a read-only connection; refuse one we do not know."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        try:
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        except sqlite3.OperationalError:
+            return  # no schema yet (or not ours): the migration will say so
+    finally:
+        conn.close()
+    if row is None:
+        return
+    script = ScriptDirectory.from_config(alembic_config(path))
+    try:
+        script.get_revision(row[0])
+    except Exception as exc:  # alembic raises its own ResolutionError family
+        raise SchemaTooNewError(row[0]) from exc
 
 
 def _stamp() -> str:
