@@ -8,7 +8,9 @@ packaging broke.
 
 from __future__ import annotations
 
+import re
 import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from tests.packaging.support import (
     EXE_SUFFIX,
     IS_WINDOWS,
     ROOT,
+    RUN_TIMEOUT_S,
     bundle_files,
     program_env,
     run,
@@ -98,6 +101,21 @@ def test_frozen_program_migrates_and_logs_in_its_data_folder(
     log = (data / "logs" / "pishkhan.log").read_text(encoding="utf-8")
     assert f"to {schema_head()}" in log
     assert tree_snapshot(frozen_bundle) == before
+
+
+@pytest.mark.bundle
+def test_frozen_console_writes_persian_to_a_pipe(frozen_bundle: Path, tmp_path: Path) -> None:
+    """Persian messages survive a pipe (UTF-8 mode; Windows would use the ANSI code page)."""
+    proc = subprocess.run(
+        [str(_exe(frozen_bundle, "pishkhan-console")), "add-request", "-", "--clerk", "nobody",
+         "--lang", "fa", "--data-dir", str(tmp_path / "data")],
+        input=b"{}", env=program_env(tmp_path), cwd=tmp_path, capture_output=True,
+        timeout=RUN_TIMEOUT_S, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    said = (proc.stdout + proc.stderr).decode("utf-8")  # strict: no mojibake, no '?'
+    assert re.search("[\u0600-\u06ff]", said), said
+    assert "Traceback" not in said
 
 
 def _internal(bundle: Path) -> Path:
