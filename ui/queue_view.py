@@ -300,8 +300,9 @@ class QueueView(QWidget):
         """Run the query for what the filters say now (no query if nothing changed)."""
         self._debounce.stop()
         flt = self.current_filter()
-        if flt == self.model.filter and self.model.loaded_once and not self.model.busy:
-            self._focus_after_search()
+        if flt == self.model.filter and (self.model.loaded_once or self.model.busy):
+            if not self.model.busy:  # else the running query's result does it
+                self._focus_after_search()
             return
         self.model.set_filter(flt)
 
