@@ -42,7 +42,7 @@ from desktop.db.engine import Store
 from desktop.db.models import Device, KeyValue, OutboxEntry, Request, RequestStateChange
 from desktop.states import State
 from desktop.wire import request_item
-from sync.engine import BacklogStats, ChangesApplied, ResultsApplied, SyncState
+from sync.localqueue import BacklogStats, ChangesApplied, ResultsApplied, SyncState
 from sync.protocol import (
     CatalogChange,
     Change,

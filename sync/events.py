@@ -1,0 +1,129 @@
+"""What the sync engine tells its observers: plain event objects (no Qt).
+
+The UI re-emits them as signals; ``sync --loop --events`` prints ``event.to_json()`` as
+one JSON line each (``{"kind": ..., fields...}``), which end-to-end tests read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from sync.localqueue import ErrorInfo
+
+
+@dataclass(frozen=True)
+class SyncEvent:
+    kind: ClassVar[str] = "event"
+
+    def to_json(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["kind"] = self.kind
+        return data
+
+
+@dataclass(frozen=True)
+class RoundStarted(SyncEvent):
+    kind: ClassVar[str] = "round_started"
+    at: str
+    reclaimed: int
+
+
+@dataclass(frozen=True)
+class BatchSending(SyncEvent):
+    kind: ClassVar[str] = "batch_sending"
+    size: int
+    ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BatchAnswered(SyncEvent):
+    kind: ClassVar[str] = "batch_answered"
+    size: int
+    accepted: int
+    duplicate: int
+    set_aside: int
+    retried: int
+    seconds: float
+    next_batch_size: int
+
+
+@dataclass(frozen=True)
+class BatchSplit(SyncEvent):
+    kind: ClassVar[str] = "batch_split"
+    size: int
+    reason: str  # "too_large" | "bad_request"
+    next_batch_size: int
+
+
+@dataclass(frozen=True)
+class ItemsSetAside(SyncEvent):
+    kind: ClassVar[str] = "items_set_aside"
+    ids: tuple[str, ...]
+    reason_en: str
+
+
+@dataclass(frozen=True)
+class ChangesPulled(SyncEvent):
+    kind: ClassVar[str] = "changes_pulled"
+    changes: int
+    status_applied: int
+    catalog_versions: tuple[int, ...]
+    more: bool
+
+
+@dataclass(frozen=True)
+class CursorReset(SyncEvent):
+    kind: ClassVar[str] = "cursor_reset"
+
+
+@dataclass(frozen=True)
+class HeartbeatSent(SyncEvent):
+    kind: ClassVar[str] = "heartbeat_sent"
+    queue_depth: int
+
+
+@dataclass(frozen=True)
+class RoundFailed(SyncEvent):
+    kind: ClassVar[str] = "round_failed"
+    code: str
+    message_en: str
+    detail: str
+    next_try_at: str | None
+    needs_reenrolment: bool
+
+
+@dataclass(frozen=True)
+class RoundResult(SyncEvent):
+    """What one round did; also sent as the last event of the round."""
+
+    kind: ClassVar[str] = "round_finished"
+    started_at: str
+    seconds: float
+    pushed: int  # item answers received (a resent item counts again)
+    accepted: int  # accepted + duplicate
+    duplicate: int
+    set_aside: int
+    retried: int
+    status_applied: int
+    catalog_versions: tuple[int, ...]
+    waiting: int  # still queued/sending after the round
+    attention: int
+    error: ErrorInfo | None
+    next_try_at: str | None
+    needs_reenrolment: bool
+    stopped: bool  # request_stop() cut the round short
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.stopped
+
+    @property
+    def requests_changed(self) -> bool:
+        return bool(self.pushed or self.status_applied or self.catalog_versions
+                    or self.set_aside)
+
+
+EventSink = Callable[[SyncEvent], None]
