@@ -84,7 +84,7 @@ def attach_sync(ctx: AppContext) -> None:
     try:
         ctx.sync = factory(ctx) if callable(factory) else module.SyncAdapter(ctx)
     except UserFacingError as exc:
-        log.warning("sync not started: %s", exc)
+        log.info("sync not started: %s", exc)
 
 
 class Shell(QObject):
@@ -211,7 +211,8 @@ def demo_clerk(ctx: AppContext) -> ClerkInfo | None:
         if clerk.username == wanted:
             return clerk
     plain = [c for c in clerks if not c.is_manager]
-    return (plain or clerks or [None])[0]
+    candidates = plain or clerks
+    return candidates[0] if candidates else None
 
 
 def settle(app: QApplication, ctx: AppContext, *, timeout_s: float = SCREENSHOT_TIMEOUT_S,

@@ -168,7 +168,7 @@ class RequestForm(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.body)
-        self.scroll = scroll
+        self.scroll_area = scroll
 
         self.bottom = self._build_bottom()
 
@@ -551,7 +551,7 @@ class RequestForm(QWidget):
         self.summary.setVisible(bool(lines or loose))
         if first is not None:
             first.setFocus(Qt.FocusReason.OtherFocusReason)
-            self.scroll.ensureWidgetVisible(first)
+            self.scroll_area.ensureWidgetVisible(first)
 
     def error_text(self, key: str) -> str:
         """The error shown for a field path ("applicant.mobile", "documents"); "" if none."""

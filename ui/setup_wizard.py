@@ -204,12 +204,13 @@ class SetupWizard(QDialog):
 
 def _align_labels(*forms: QFormLayout) -> None:
     """One label column width for both parts, so their fields line up."""
-    labels = []
+    labels: list[QWidget] = []
     for form in forms:
         for row in range(form.rowCount()):
             item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
-            if item is not None and item.widget() is not None:
-                labels.append(item.widget())
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                labels.append(widget)
     width = max((label.sizeHint().width() for label in labels), default=0)
     for label in labels:
         label.setMinimumWidth(width)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QMessageBox
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desktop import __version__
@@ -276,3 +276,34 @@ def test_make_ctx_is_reusable(make_ctx: MakeCtx, office_store: Store) -> None:
     ctx = make_ctx(office_store, clerk=MANAGER_USER, lang="en")
     assert ctx.clerk is not None and ctx.clerk.is_manager
     assert ctx.lang == "en" and ctx.device is not None
+
+
+def test_main_window_wires_detail_correction_day_close_and_shortcuts(
+    qtbot: QtBot, populated_ctx: AppContext
+) -> None:
+    window = MainWindow(populated_ctx)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    request_id = populated_ctx.queries.rows(populated_ctx.queries.ids()[:1]).popitem()[1].id
+
+    window.open_request(request_id)
+    detail = window.findChild(QDialog, "requestDetail")
+    assert detail is not None and detail.isVisible()
+    detail.close()
+    window.start_correction(request_id)
+    assert window.tabs.currentWidget() is window.form
+    assert window.form.correcting == request_id
+
+    window.act_search.trigger()  # Ctrl+F
+    assert window.tabs.currentWidget() is window.queue
+    window.act_new.trigger()  # Ctrl+N: the correction is dropped, the search box waits
+    assert window.tabs.currentWidget() is window.form
+    assert window.form.correcting is None and window.form.service is None
+
+    assert window.act_dayclose.isEnabled()
+    window.day_close()
+    assert any(type(d).__name__ == "DayCloseDialog" and d.isVisible()
+               for d in window.findChildren(QDialog))
+    window.sync_now()  # no server: says so in the status bar, nothing else
+    assert window.statusBar().currentMessage()
