@@ -83,12 +83,18 @@ def test_every_service_and_field_type_saves_with_persian_digits(
     qtbot: QtBot, ui_ctx: AppContext
 ) -> None:
     form = make_form(qtbot, ui_ctx)
-    services = ui_ctx.catalogs.current().active_services()
-    seen_types = set()
+    # Few services that between them have every field type (each save is an fsync).
+    services = []
+    seen_types: set[FieldType] = set()
+    for service in sorted(ui_ctx.catalogs.current().active_services(),
+                          key=lambda s: -len({f.type for f in s.fields})):
+        if {f.type for f in service.fields} - seen_types:
+            services.append(service)
+            seen_types |= {f.type for f in service.fields}
+    assert seen_types == set(FieldType)
     for n, service in enumerate(services):
         draft = sample_for(ui_ctx, service.code, seed=n)
         fill_form(form, draft)
-        seen_types |= {f.type for f in service.fields}
         with qtbot.waitSignal(form.saved, timeout=5000) as saved:
             form.save()
         record = saved.args[0]
@@ -105,7 +111,6 @@ def test_every_service_and_field_type_saves_with_persian_digits(
         # Cleared for the next citizen; the service stays chosen.
         assert not form.has_input()
         assert form.service is not None and form.service.code == service.code
-    assert seen_types == set(FieldType)
 
 
 def test_saved_reference_shown_and_form_cleared(qtbot: QtBot, ui_ctx: AppContext) -> None:
