@@ -350,7 +350,14 @@ class SyncEngine:
                 seconds = time.monotonic() - t0
                 tally.contacted_at = self._clock()
                 self._policy.answered(len(part), seconds)
-                applied = self._queue.apply_results(response.results)
+                sent = {str(item["id"]) for item in part}
+                unanswered = sent - {r.id for r in response.results if r.id}
+                if unanswered == sent:
+                    raise InvalidResponse("the push answers name none of the items sent")
+                applied = self._queue.apply_results(
+                    [r for r in response.results if r.id in sent])
+                if unanswered:  # a server bug: those go back to the queue for the next round
+                    self._queue.requeue(sorted(unanswered), error="no answer for this item")
                 tally.add(applied, len(response.results))
                 for result in response.results:
                     if result.status == ItemStatus.RETRY:
