@@ -9,7 +9,8 @@ the parsed arguments and returns the exit code:
 - ``sync [--once]``: one round (push, pull, heartbeat). Exit 0 only if nothing is left
   waiting and there was no error; 1 otherwise; 2 when the PC must be (re-)enrolled;
   3 when another sync holds this data folder's sync lock.
-- ``sync --loop [--until-empty] [--max-seconds S] [--interval S] [--max-backoff S]``:
+- ``sync --loop [--until-empty] [--max-seconds S] [--interval S] [--max-backoff S]
+  [--read-timeout S]``:
   rounds until stopped (SIGTERM/SIGINT end it after the call in progress), waiting out
   the backoff between failed rounds. ``--events`` prints every engine event as one JSON
   line on stdout (the fault-injection tests read them); the summary goes to stderr then.
@@ -76,6 +77,7 @@ def make_engine(
     clock: Clock = utc_now,
     backoff: Backoff | None = None,
     batch_policy: BatchPolicy | None = None,
+    read_timeout_base: float | None = None,
 ) -> SyncEngine:
     """The sync engine for this data folder (CLI and UI alike); refuses if not enrolled."""
     settings = settings or Settings(data_dir)
@@ -90,6 +92,8 @@ def make_engine(
         server_url, creds.get, ca_bundle=str(settings.get("ca_bundle")) or None,
         device_id=device.id, app_version=__version__,
     )
+    if read_timeout_base is not None:
+        client.read_timeout_base = read_timeout_base
     return SyncEngine(StoreQueue(store, clock), client, clock=clock, backoff=backoff,
                       batch_policy=batch_policy, on_event=on_event, app_version=__version__)
 
@@ -176,6 +180,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--interval", type=float,
                    help="with --loop: seconds between rounds (default: the setting)")
     p.add_argument("--max-backoff", type=float, help="cap of the backoff in seconds (tests)")
+    p.add_argument("--read-timeout", type=float,
+                   help="seconds to wait for an answer before the payload allowance (tests)")
     p.add_argument("--events", action="store_true", help="print engine events as JSON lines")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(handler=cmd_sync)
@@ -211,7 +217,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         backoff = Backoff(cap=args.max_backoff) if args.max_backoff else None
         try:
             engine = make_engine(ctx.store, ctx.data_dir, settings=ctx.settings, on_event=emit,
-                                 backoff=backoff)
+                                 backoff=backoff, read_timeout_base=args.read_timeout)
         except UserFacingError as exc:  # not set up or not enrolled: nothing to send with
             print(ctx.say(exc.message), file=sys.stderr)
             return EXIT_ENROL

@@ -22,7 +22,8 @@ def _sync_loop(counter: Counter, *extra: str) -> subprocess.Popen[str]:
     env = dict(os.environ, PISHKHAN_DATA_DIR=str(counter.data_dir))
     return subprocess.Popen(
         [sys.executable, "-m", "desktop", "sync", "--loop", "--until-empty", "--events",
-         "--interval", "1", "--max-backoff", "2", "--max-seconds", "120", *extra],
+         "--interval", "1", "--max-backoff", "2", "--read-timeout", "10", "--max-seconds", "120",
+         *extra],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
