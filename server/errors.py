@@ -11,11 +11,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, ErrorBody, ErrorCode, Reason
 
 log = logging.getLogger("pishkhan.server")
+
+RETRY_AFTER_UNAVAILABLE = 10  # seconds
 
 
 class ApiError(Exception):
@@ -143,6 +146,18 @@ def install_error_handlers(app: FastAPI) -> None:
             message_en=str(exc.detail),
         )
         return error_response(exc.status_code, body, exc.headers)
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+        # Locked too long, connection lost, server restarting: the client backs off and
+        # retries; nothing of the call was committed.
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        body = ErrorBody(
+            error=str(ErrorCode.UNAVAILABLE),
+            message_fa="سرور موقتاً در دسترس نیست؛ کمی بعد دوباره تلاش می‌شود.",
+            message_en="The server is temporarily unavailable; it will be retried shortly.",
+        )
+        return error_response(503, body, {"Retry-After": str(RETRY_AFTER_UNAVAILABLE)})
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:

@@ -84,6 +84,7 @@ class ErrorCode(StrEnum):
     COUNTER_TAKEN = "counter_taken"  # an active device already has that counter (409)
     DEVICE_MISMATCH = "device_mismatch"  # push body's device_id is not the token's device
     UNSUPPORTED_MEDIA = "unsupported_media"  # a Content-Encoding other than gzip (415)
+    UNAVAILABLE = "unavailable"  # the server's database is busy or down (503, Retry-After)
     INTERNAL = "internal"  # a bug on the server (500)
 
 

@@ -158,3 +158,24 @@ def test_lying_content_length_does_not_hang_or_crash(server: RunningServer) -> N
             b'Content-Length: 1000\r\n\r\n{"items": ['
         )
     assert server.session.get(server.url("/v1/health"), timeout=30).status_code == 200
+
+
+def test_openapi_is_published(server: RunningServer) -> None:
+    response = server.session.get(server.url("/openapi.json"), timeout=30)
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    for path in (
+        "/v1/health",
+        "/v1/enrol",
+        "/v1/push",
+        "/v1/changes",
+        "/v1/heartbeat",
+        "/v1/admin/offices",
+        "/v1/admin/enrolment-codes",
+        "/v1/admin/devices/{device_id}/revoke",
+        "/v1/admin/requests/{request_id}/status",
+        "/v1/admin/catalog",
+        "/v1/admin/offices/stuck",
+    ):
+        assert path in paths, path
+    assert "PushBody" in response.json()["components"]["schemas"]

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from server.cli import bind_socket
 from server.cli import main as server_cli
@@ -105,3 +107,34 @@ def test_serve_socket_is_tcp_so_asyncio_disables_nagle() -> None:
     with bind_socket("127.0.0.1", 0) as sock:
         assert sock.proto == socket.IPPROTO_TCP
         assert sock.getsockname()[1] > 0
+
+
+def test_lost_database_connections_answer_503_then_recover(
+    server: RunningServer, db_kind: str
+) -> None:
+    """PostgreSQL restarted under the server: one 503 (retry later), never a 500, then fine."""
+    if db_kind != "postgres":
+        pytest.skip("cutting the server's connections is a PostgreSQL operation")
+    device = server.enrol(server.add_office().code)
+    url = make_url(server.database_url)
+    schema = url.query["application_name"]
+    admin = create_engine(url.set(query={}), poolclass=NullPool)
+    with admin.begin() as conn:
+        cut = conn.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = :name"
+            ),
+            {"name": schema},
+        ).scalar()
+    admin.dispose()
+    assert cut
+    answers = [
+        server.session.get(server.url("/v1/changes"), headers=device.headers, timeout=30)
+        for _ in range(3)
+    ]
+    assert answers[0].status_code == 503
+    assert answers[0].json()["error"] == "unavailable"
+    assert int(answers[0].headers["Retry-After"]) > 0
+    assert answers[-1].status_code == 200
+    assert all(a.status_code in (200, 503) for a in answers)

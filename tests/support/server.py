@@ -295,7 +295,8 @@ def postgres_schema_url(base_url: str) -> Iterator[str]:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     separator = "&" if "?" in base_url else "?"
     try:
-        yield f"{base_url}{separator}options=-csearch_path%3D{schema}"
+        # application_name lets a test find (and cut) exactly this database's connections.
+        yield f"{base_url}{separator}options=-csearch_path%3D{schema}&application_name={schema}"
     finally:
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
