@@ -39,8 +39,11 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", help="data folder (default: PISHKHAN_DATA_DIR or per-user)")
-    parser.add_argument("--lang", choices=("fa", "en"), help="language of messages")
+    # SUPPRESS: given before the sub-command, the top-level value must survive.
+    parser.add_argument("--data-dir", default=argparse.SUPPRESS,
+                        help="data folder (default: PISHKHAN_DATA_DIR or per-user)")
+    parser.add_argument("--lang", choices=("fa", "en"), default=argparse.SUPPRESS,
+                        help="language of messages")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
