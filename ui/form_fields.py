@@ -18,17 +18,21 @@ from PySide6.QtGui import QColor, QKeyEvent, QTextCharFormat
 from PySide6.QtWidgets import (
     QCalendarWidget,
     QComboBox,
+    QGridLayout,
+    QGroupBox,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QMenu,
     QToolButton,
+    QVBoxLayout,
     QWidget,
     QWidgetAction,
 )
 
 from desktop import validation as v
 from desktop.catalog import Field, FieldType
-from ui.theme import RED, calendar_icon, digits, format_number, locale_for, set_flag
+from ui.theme import RED, calendar_icon, digits, format_number, locale_for, set_flag, set_role
 
 JALALI = QCalendar(QCalendar.System.Jalali)
 
@@ -236,6 +240,61 @@ class DateEditor(FieldEditor):
         self._menu = menu
         calendar.setFocus()
         menu.popup(self.edit.mapToGlobal(QPoint(0, self.edit.height())))
+
+
+# Fields whose text is long enough to take a whole row of the grid.
+_WIDE_TEXT = 100
+
+
+class FieldCell(QWidget):
+    """Label, editor, optional help and the field's error, stacked."""
+
+    def __init__(self, editor: FieldEditor, lang: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.editor = editor
+        field = editor.field
+        text = field.label.text(lang) + (" *" if field.required else "")
+        self.label = QLabel(text, self)
+        self.label.setBuddy(editor.focus_widget)
+        self.error = QLabel(self)
+        self.error.setWordWrap(True)
+        self.error.setObjectName(f"error_{field.key}")
+        set_role(self.error, "error")
+        self.error.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 4)
+        layout.setSpacing(2)
+        layout.addWidget(self.label)
+        editor.widget.setParent(self)
+        layout.addWidget(editor.widget)
+        if field.help is not None:
+            help_label = QLabel(field.help.text(lang), self)
+            help_label.setWordWrap(True)
+            set_role(help_label, "help")
+            layout.addWidget(help_label)
+        layout.addWidget(self.error)
+
+    def show_error(self, text: str | None) -> None:
+        self.error.setText(text or "")
+        self.error.setVisible(bool(text))
+        self.editor.set_invalid(bool(text))
+
+
+def place_cells(cells: list[FieldCell], group: QGroupBox, first_row: int = 0) -> None:
+    """Two cells a row in the group's grid; long free text takes a whole row."""
+    grid = group.layout()
+    assert isinstance(grid, QGridLayout)
+    row, col = first_row, 0
+    for cell in cells:
+        field = cell.editor.field
+        wide = field.type is FieldType.TEXT and (field.max_length or 200) > _WIDE_TEXT
+        if wide and col == 1:
+            row, col = row + 1, 0
+        grid.addWidget(cell, row, col, 1, 2 if wide else 1, Qt.AlignmentFlag.AlignTop)
+        if wide or col == 1:
+            row, col = row + 1, 0
+        else:
+            col = 1
 
 
 def make_editor(field: Field, lang: str, parent: QWidget) -> FieldEditor:

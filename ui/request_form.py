@@ -30,74 +30,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import validation as v
 from desktop.catalog import APPLICANT_FIELDS, Field, FieldType, Service, ValidationFailed
 from desktop.errors import UserFacingError
-from desktop.intake import ApplicantHint, RequestDraft, SavedRequest
+from desktop.intake import RequestDraft, SavedRequest
 from desktop.messages import Message
-from desktop.normalize import normalize_identifier
 from ui.context import AppContext
 from ui.errors import show_error
-from ui.form_fields import FieldEditor, make_editor
+from ui.form_fields import FieldCell, make_editor, place_cells
+from ui.returning_citizen import ReturningCitizen
 from ui.service_picker import ServicePicker
 from ui.theme import digits, format_money, heading_font, set_flag, set_role
 
 log = logging.getLogger("pishkhan.ui")
-
-# Fields whose text is long enough to take a whole row of the grid.
-_WIDE_TEXT = 100
-_RETURNING_KEYS = ("first_name", "last_name", "mobile", "address")
-
-
-class FieldCell(QWidget):
-    """Label, editor, optional help and the field's error, stacked."""
-
-    def __init__(self, editor: FieldEditor, lang: str, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.editor = editor
-        field = editor.field
-        text = field.label.text(lang) + (" *" if field.required else "")
-        self.label = QLabel(text, self)
-        self.label.setBuddy(editor.focus_widget)
-        self.error = QLabel(self)
-        self.error.setWordWrap(True)
-        self.error.setObjectName(f"error_{field.key}")
-        set_role(self.error, "error")
-        self.error.hide()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 4)
-        layout.setSpacing(2)
-        layout.addWidget(self.label)
-        editor.widget.setParent(self)
-        layout.addWidget(editor.widget)
-        if field.help is not None:
-            help_label = QLabel(field.help.text(lang), self)
-            help_label.setWordWrap(True)
-            set_role(help_label, "help")
-            layout.addWidget(help_label)
-        layout.addWidget(self.error)
-
-    def show_error(self, text: str | None) -> None:
-        self.error.setText(text or "")
-        self.error.setVisible(bool(text))
-        self.editor.set_invalid(bool(text))
-
-
-def _grid(cells: list[FieldCell], group: QGroupBox, first_row: int = 0) -> None:
-    grid = group.layout()
-    assert isinstance(grid, QGridLayout)
-    row, col = first_row, 0
-    for cell in cells:
-        field = cell.editor.field
-        wide = field.type is FieldType.TEXT and (field.max_length or 200) > _WIDE_TEXT
-        if wide and col == 1:
-            row, col = row + 1, 0
-        grid.addWidget(cell, row, col, 1, 2 if wide else 1, Qt.AlignmentFlag.AlignTop)
-        if wide or col == 1:
-            row, col = row + 1, 0
-        else:
-            col = 1
-
 
 class RequestForm(QWidget):
     """The new-request (and correction) form; ``saved`` carries the SavedRequest."""
@@ -114,9 +58,6 @@ class RequestForm(QWidget):
         self._correcting: str | None = None
         self._correcting_reference = ""
         self._saving = False
-        self._filling = False
-        self._hint_filled: dict[str, str] = {}
-        self._hint_for = ""
         self.last_saved: SavedRequest | None = None
         self._chain: list[QWidget] = []
         self.applicant_cells: dict[str, FieldCell] = {}
@@ -230,11 +171,9 @@ class RequestForm(QWidget):
             cell = FieldCell(make_editor(field, self._lang, self.applicant_group), self._lang,
                              self.applicant_group)
             self.applicant_cells[field.key] = cell
-        _grid(list(self.applicant_cells.values()), self.applicant_group, first_row=1)
-        national = self.applicant_cells["national_code"].editor
-        national.changed.connect(self._national_code_changed)
-        for key in _RETURNING_KEYS:
-            self.applicant_cells[key].editor.changed.connect(self._applicant_edited)
+        place_cells(list(self.applicant_cells.values()), self.applicant_group, first_row=1)
+        self.returning = ReturningCitizen(self._ctx, self.applicant_cells, self.returning_note,
+                                          self)
 
         self.details_group = QGroupBox(self.tr("Request details"), self.body)
         QGridLayout(self.details_group)
@@ -350,7 +289,7 @@ class RequestForm(QWidget):
             cell.editor.changed.connect(self._update_fees)
             self.answer_cells[field.key] = cell
             cells.append(cell)
-        _grid(cells, self.details_group)
+        place_cells(cells, self.details_group)
         grid = self.details_group.layout()
         assert isinstance(grid, QGridLayout)
         grid.setColumnStretch(0, 1)
@@ -428,70 +367,6 @@ class RequestForm(QWidget):
             .replace("%2", format_money(fees.office, lang))
             .replace("%3", format_money(fees.vat, lang))
         )
-
-    # --- returning citizen ----------------------------------------------------------------
-
-    def _national_code_changed(self) -> None:
-        if self._filling:
-            return
-        code = normalize_identifier(self.applicant_cells["national_code"].editor.value())
-        if code != self._hint_for:
-            self._withdraw_hint()
-        if len(code) != 10 or not v.national_code_is_valid(code) or code == self._hint_for:
-            return
-        self._hint_for = code
-        intake = self._ctx.intake
-        self._ctx.worker.submit(
-            lambda: intake.returning_applicant(code),
-            lambda hint: self._offer_hint(code, hint),
-            lambda exc: log.warning("returning applicant lookup failed: %s", exc),
-        )
-
-    def _offer_hint(self, code: str, hint: ApplicantHint | None) -> None:
-        current = normalize_identifier(self.applicant_cells["national_code"].editor.value())
-        if hint is None or current != code:
-            return
-        filled: list[str] = []
-        self._filling = True
-        try:
-            for key in _RETURNING_KEYS:
-                value = getattr(hint, key)
-                editor = self.applicant_cells[key].editor
-                # Never overwrite what the clerk typed.
-                if value and not editor.value().strip():
-                    editor.set_value(value)
-                    self._hint_filled[key] = editor.value()
-                    filled.append(self.applicant_cells[key].editor.field.label.text(self._lang))
-        finally:
-            self._filling = False
-        if filled:
-            sep = "، " if self._lang == "fa" else ", "
-            self.returning_note.setText(
-                self.tr("Returning citizen: %1 filled in from their last request. "
-                        "Check them with the citizen.").replace("%1", sep.join(filled))
-            )
-            self.returning_note.show()
-
-    def _applicant_edited(self) -> None:
-        if self._filling:
-            return
-        for key in list(self._hint_filled):
-            if self.applicant_cells[key].editor.value() != self._hint_filled[key]:
-                del self._hint_filled[key]  # the clerk made it theirs
-
-    def _withdraw_hint(self) -> None:
-        """The national code changed: take back suggestions the clerk left untouched."""
-        self._filling = True
-        try:
-            for key, value in self._hint_filled.items():
-                editor = self.applicant_cells[key].editor
-                if editor.value() == value:
-                    editor.clear()
-        finally:
-            self._filling = False
-        self._hint_filled.clear()
-        self._hint_for = ""
-        self.returning_note.hide()
 
     # --- errors ---------------------------------------------------------------------------
 
@@ -640,18 +515,13 @@ class RequestForm(QWidget):
 
     def clear(self, *, keep_result: bool = False) -> None:
         """Empty every field for the next citizen (the chosen service stays)."""
-        self._filling = True
-        try:
+        with self.returning.paused():
             for cell in [*self.applicant_cells.values(), *self.answer_cells.values()]:
                 cell.editor.clear()
             for box in self.document_boxes.values():
                 box.setChecked(False)
             self.card_ref.clear()
-        finally:
-            self._filling = False
-        self._hint_filled.clear()
-        self._hint_for = ""
-        self.returning_note.hide()
+        self.returning.reset()
         self._clear_errors()
         if not keep_result:
             self.result.hide()
@@ -691,8 +561,7 @@ class RequestForm(QWidget):
         row = detail.row
         values = {"national_code": row.national_code, "first_name": row.first_name,
                   "last_name": row.last_name, "mobile": row.mobile, "address": detail.address}
-        self._filling = True
-        try:
+        with self.returning.paused():
             for key, value in values.items():
                 self.applicant_cells[key].editor.set_value(value)
             for key, value in detail.answers.items():
@@ -702,9 +571,7 @@ class RequestForm(QWidget):
                 if key in self.document_boxes:
                     self.document_boxes[key].setChecked(True)
             self.card_ref.setText(digits(detail.card_ref, self._lang))
-        finally:
-            self._filling = False
-        self._hint_for = row.national_code
+        self.returning.reset(known=row.national_code)
         self._update_fees()
         self._correcting = request_id
         self._correcting_reference = row.reference

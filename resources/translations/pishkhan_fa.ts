@@ -700,10 +700,6 @@ Type a few letters of its name to find it, then press Enter.</source>
         <translation>هزینهٔ دولتی %1 · کارمزد دفتر %2 · مالیات بر ارزش افزوده %3</translation>
     </message>
     <message>
-        <source>Returning citizen: %1 filled in from their last request. Check them with the citizen.</source>
-        <translation>مراجعهٔ قبلی: %1 از آخرین درخواست این شخص پر شد؛ آن‌ها را با متقاضی بررسی کنید.</translation>
-    </message>
-    <message>
         <source>Choose a service first.</source>
         <translation>نخست خدمت را انتخاب کنید.</translation>
     </message>
@@ -726,6 +722,13 @@ Type a few letters of its name to find it, then press Enter.</source>
     <message>
         <source>Correcting request %1. Saving registers a new request that replaces it; the original stays on record.</source>
         <translation>در حال اصلاح درخواست %1. با ذخیره، درخواست تازه‌ای جایگزین آن می‌شود و درخواست اصلی در سابقه می‌ماند.</translation>
+    </message>
+</context>
+<context>
+    <name>ReturningCitizen</name>
+    <message>
+        <source>Returning citizen: %1 filled in from their last request. Check them with the citizen.</source>
+        <translation>مراجعهٔ قبلی: %1 از آخرین درخواست این شخص پر شد؛ آن‌ها را با متقاضی بررسی کنید.</translation>
     </message>
 </context>
 <context>
