@@ -138,7 +138,7 @@ def visual_lines(path: Path, page_number: int = 0) -> list[str]:
         cells = sorted(rows[y])
         line = ""
         for i, (x, text) in enumerate(cells):
-            if i and x - cells[i - 1][0] > 12:  # a gap wider than any glyph: a column break
+            if i and x - cells[i - 1][0] > 30:  # wider than any glyph here: a column break
                 line += "  "
             line += text.replace("\t", " ")
         lines.append(unicodedata.normalize("NFKC", line))
