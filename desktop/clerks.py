@@ -61,9 +61,9 @@ class AccountLocked(UserFacingError):
     def __init__(self, minutes: int) -> None:
         super().__init__(
             Message(
-                fa=f"به دلیل چند ورود نادرست، این حساب تا {minutes} دقیقهٔ دیگر قفل است.",
-                en=f"Too many failed logins: this account is locked for {minutes} more minute(s).",
-            )
+                fa="به دلیل چند ورود نادرست، این حساب تا {minutes} دقیقهٔ دیگر قفل است.",
+                en="Too many failed logins: this account is locked for {minutes} more minute(s).",
+            ).format(minutes=minutes)
         )
 
 
@@ -105,6 +105,7 @@ class ClerkDirectory:
 
     def create_manager(self, username: str, display_name: str, password: str) -> ClerkInfo:
         """The first account of a new installation; refused once any account exists."""
+        password = password_text(password)
         with self._store.write() as s:
             if s.scalar(select(func.count(Clerk.id))):
                 raise PermissionDeniedError(
@@ -121,6 +122,7 @@ class ClerkDirectory:
         self, by: ClerkInfo, username: str, display_name: str, password: str, role: str = CLERK
     ) -> ClerkInfo:
         self._require_manager(by)
+        password = password_text(password)
         with self._store.write() as s:
             clerk = self._new(s, username, display_name, password, role)
             audit.record(
@@ -150,6 +152,7 @@ class ClerkDirectory:
     def change_password(self, by: ClerkInfo, clerk_id: int, new_password: str) -> None:
         if by.id != clerk_id:
             self._require_manager(by)
+        new_password = password_text(new_password)
         _check_password(new_password)
         with self._store.write() as s:
             clerk = s.get(Clerk, clerk_id)
@@ -165,6 +168,7 @@ class ClerkDirectory:
         """Check a login. Failures are counted and audited; too many lock the account."""
         now = self._clock()
         name = normalize_username(username)
+        password = password_text(password)
         with self._store.write() as s:
             clerk = s.scalar(select(Clerk).where(Clerk.username == name))
             if clerk is None or not clerk.active:
@@ -239,11 +243,17 @@ class ClerkDirectory:
             )
 
 
+def password_text(raw: str) -> str:
+    """A typed password with Persian/Arabic digits made ASCII: the same keys give the same
+    password whichever keyboard layout was on (counter PCs switch layouts all day)."""
+    return to_ascii_digits(raw)
+
+
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(
-            Message(fa=f"گذرواژه دست‌کم {MIN_PASSWORD_LENGTH} نویسه باشد.",
-                    en=f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.")
+            Message(fa="گذرواژه دست‌کم {n} نویسه باشد.",
+                    en="Passwords need at least {n} characters.").format(n=MIN_PASSWORD_LENGTH)
         )
 
 

@@ -21,16 +21,14 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.clerks import ClerkInfo
+from desktop.clerks import password_text as core_password_text
 from desktop.errors import UserFacingError
-from desktop.normalize import to_ascii_digits
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.theme import digits, heading_font, isolate, resource_path, set_flag, set_role
 
-
-def password_text(raw: str) -> str:
-    """A typed password with Persian/Arabic digits made ASCII (same keys, either layout)."""
-    return to_ascii_digits(raw)
+# The core normalises passwords itself (desktop.clerks.password_text); kept as a name here.
+password_text = core_password_text
 
 
 class LoginDialog(QDialog):

@@ -103,3 +103,11 @@ def test_password_is_hashed_with_argon2(store: Store, manager: ClerkInfo) -> Non
     stored = con.execute("SELECT password_hash FROM clerks").fetchone()[0]
     con.close()
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
+
+
+def test_password_with_persian_digits_matches_ascii(
+    clerks: ClerkDirectory, manager: ClerkInfo
+) -> None:
+    clerk = clerks.add_clerk(manager, "baje3", "باجه سه", "ramz۱۲۳۴۵")
+    assert clerks.authenticate("baje3", "ramz12345").id == clerk.id
+    assert clerks.authenticate("baje3", "ramz١٢٣٤٥").id == clerk.id
