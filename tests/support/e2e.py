@@ -163,6 +163,13 @@ class CentralServer:
                          device_id)
         return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
+    def stored_among(self, ids: list[str]) -> int:
+        """How many of ``ids`` the server has stored (so far)."""
+        if not ids:
+            return 0
+        marks = ",".join("?" * len(ids))
+        return int(self.rows(f"SELECT count(*) FROM requests WHERE id IN ({marks})", *ids)[0][0])
+
     def push_log(self, device_id: str) -> Tally[str]:
         """Items answered per status (and ``pushes``) for the device, from every log."""
         tally: Tally[str] = Tally()
@@ -270,7 +277,11 @@ class Counter:
         return dict(self.rows("SELECT status, count(*) FROM outbox GROUP BY status"))
 
     def sending(self) -> int:
-        return int(self.rows("SELECT count(*) FROM outbox WHERE status = 'sending'")[0][0])
+        return len(self.sending_ids())
+
+    def sending_ids(self) -> list[str]:
+        """The requests handed to a push that has not been answered (or was cut off)."""
+        return [r[0] for r in self.rows("SELECT request_id FROM outbox WHERE status = 'sending'")]
 
 
 # --------------------------------------------------------------------------- syncing
@@ -285,11 +296,12 @@ class ClientTuning:
     worst_rate_bytes: float = 250_000
     batch_size: int = 50
     batch_ceiling: int = 100  # more turns per 1,000 requests: more chances for each fault
+    backoff_cap: float = 0.2  # production: 15 minutes
 
 
-def fast_backoff(seed: int = 0) -> Backoff:
-    """Immediate-ish retries: full jitter up to 0.2 s (production: up to 15 minutes)."""
-    return Backoff(base=0.02, cap=0.2, floor=0.0, rng=random.Random(seed))
+def fast_backoff(cap: float = 0.2, seed: int = 0) -> Backoff:
+    """Immediate-ish retries: full jitter up to ``cap`` seconds (production: 15 minutes)."""
+    return Backoff(base=min(0.02, cap), cap=cap, floor=0.0, rng=random.Random(seed))
 
 
 @dataclass
@@ -333,8 +345,9 @@ def make_engine(counter: Counter, tuning: ClientTuning, events: EventLog,
         worst_rate_bytes=tuning.worst_rate_bytes,
     )
     policy = BatchPolicy(size=tuning.batch_size, ceiling=tuning.batch_ceiling)
-    return SyncEngine(StoreQueue(counter.store), client, backoff=fast_backoff(seed),
-                      batch_policy=policy, on_event=events, app_version=__version__)
+    return SyncEngine(StoreQueue(counter.store), client,
+                      backoff=fast_backoff(tuning.backoff_cap, seed), batch_policy=policy,
+                      on_event=events, app_version=__version__)
 
 
 @dataclass
