@@ -21,6 +21,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jdatetime
 from sqlalchemy import select, text
@@ -181,7 +182,7 @@ def day_summary(store: Store, day: dt.date, clerk_id: int | None = None) -> DayS
 
     lines = [
         SummaryLine(
-            clerk_id=r[0], clerk_username=r[10], clerk_name=names.get(r[0], r[10]),
+            clerk_id=r[0], clerk_username=r[10], clerk_name=names.get(r[0]) or r[10],
             service_code=r[1], service_title=Message(r[8], r[9]), correction=bool(r[2]),
             takings=Takings(r[3], r[4], r[5], r[6]),
         )
@@ -294,7 +295,7 @@ def export_csv(summary: DaySummary, path: Path | str, lang: str) -> Path:
 # --- Audit -------------------------------------------------------------------------------
 
 
-def _audit_detail(summary: DaySummary) -> dict[str, object]:
+def _audit_detail(summary: DaySummary) -> dict[str, Any]:
     # Ids and sums only: the trail holds no names (see desktop.audit).
     return {
         "day": summary.day.isoformat(),

@@ -195,7 +195,7 @@ class Receipt:
             Heading(t("title")),
         ]
         if self.reprint:
-            out.append(Heading(t("duplicate"), "small"))
+            out.append(Heading(t("duplicate")))
         out += [
             Row(t("date"), self.date),
             Row(t("time"), self.time),
@@ -276,6 +276,11 @@ def mask_card_number(card: str) -> str:
     return "-".join(shown[i : i + 4] for i in range(0, 16, 4))
 
 
+def group_sheba(sheba: str) -> str:
+    """IR062960000000100324200001 → IR06 2960 0000 0010 0324 2000 01."""
+    return " ".join(sheba[i : i + 4] for i in range(0, len(sheba), 4))
+
+
 def jalali_date(moment: dt.datetime, lang: str) -> str:
     local = moment.astimezone(TEHRAN)
     j = jdatetime.date.fromgregorian(date=local.date())
@@ -316,8 +321,9 @@ def _answer_lines(
             case FieldType.BANK_CARD:
                 lines.append((label, digits(mask_card_number(value), lang), True))
             case FieldType.SHEBA:
-                # In full: the citizen must be able to check the account the money goes to.
-                lines.append((label, digits(value, lang), True))
+                # In full: the citizen must be able to check the account the money goes to;
+                # in groups of four, as banks print it, so it can be read out and compared.
+                lines.append((label, digits(group_sheba(value), lang), True))
             case FieldType.POSTAL_CODE | FieldType.MOBILE | FieldType.NUMBER:
                 lines.append((label, digits(value, lang), True))
             case _:
@@ -443,7 +449,7 @@ def record_print(
 
 __all__ = [
     "QR_PREFIX", "Block", "FeeLine", "Heading", "Note", "QrCode", "Receipt", "Row", "Rule",
-    "digits", "jalali_date", "local_time", "mask_card_number", "mask_national_code", "money",
-    "qr_payload", "receipt_for", "record_print",
+    "digits", "group_sheba", "jalali_date", "local_time", "mask_card_number",
+    "mask_national_code", "money", "qr_payload", "receipt_for", "record_print",
 ]
 

@@ -438,10 +438,25 @@ def receipt_flow(receipt: Receipt, device: QPagedPaintDevice, layout: str) -> Fl
         if not pending:
             return
         if wide:
-            cells = [flow.row_parts(r.label, r.value, label_font, value_font,
-                                    cell_width - 2 * pad, ltr_value=r.ltr, adjacent=True)
-                     for r in pending]
-            flow.grid(cells, columns=2, cell_width=cell_width, boxed=True, pad=pad)
+            # Pairs of short rows share a line; a row too long for half the sheet (a company
+            # name, a Sheba number) takes the whole line rather than wrapping in a narrow box.
+            room = cell_width - 2 * pad - flow.mm(1.5)
+            pairs: list[tuple[float, Draw]] = []
+            for r in pending:
+                if (flow.natural_width(f"{r.label}:", label_font)
+                        + flow.natural_width(r.value, value_font)) <= room:
+                    pairs.append(flow.row_parts(r.label, r.value, label_font, value_font,
+                                                cell_width - 2 * pad, ltr_value=r.ltr,
+                                                adjacent=True))
+                    continue
+                if pairs:
+                    flow.grid(pairs, columns=2, cell_width=cell_width, boxed=True, pad=pad)
+                    pairs = []
+                whole = flow.row_parts(r.label, r.value, label_font, value_font,
+                                       flow.width - 2 * pad, ltr_value=r.ltr, adjacent=True)
+                flow.grid([whole], columns=1, cell_width=flow.width, boxed=True, pad=pad)
+            if pairs:
+                flow.grid(pairs, columns=2, cell_width=cell_width, boxed=True, pad=pad)
         else:
             for r in pending:
                 flow.row(r.label, r.value, label_font, value_font, ltr_value=r.ltr, space=gap)
