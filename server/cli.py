@@ -76,6 +76,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         tmp.write_text(str(port), encoding="ascii")
         tmp.replace(args.port_file)
     log.info("serving on http://%s:%d (database %s)", args.host, port, _safe_url(settings))
+    if not settings.admin_token:
+        log.warning("no admin token (--admin-token / PISHKHAN_ADMIN_TOKEN): admin API is off")
     config = uvicorn.Config(
         app,
         log_level=args.log_level,

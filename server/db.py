@@ -81,8 +81,21 @@ def write_tx(engine: Engine) -> Iterator[Connection]:
 
 @contextlib.contextmanager
 def read_tx(engine: Engine) -> Iterator[Connection]:
+    """Reads that need one snapshot (a transaction)."""
     with engine.connect() as conn, conn.begin():
         yield conn
+
+
+@contextlib.contextmanager
+def read_now(engine: Engine) -> Iterator[Connection]:
+    """Reads that each stand alone: on PostgreSQL in autocommit, which saves the BEGIN and
+    COMMIT round trips (the token check runs on every call); on SQLite a plain read."""
+    if is_sqlite(engine):
+        with read_tx(engine) as conn:
+            yield conn
+        return
+    with engine.connect() as conn:
+        yield conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def lock_feed(conn: Connection) -> None:

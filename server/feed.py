@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from server.db import bulk_insert, lock_feed, read_tx, write_tx
+from server.db import bulk_insert, lock_feed, read_now, read_tx, write_tx
 from server.errors import not_found
 from server.models import as_utc, catalog_versions, changes, requests, server_meta
 from sync.protocol import (
@@ -107,7 +107,7 @@ def changes_page(
     engine: Engine, key: bytes, office_id: int, cursor: str | None, limit: int
 ) -> ChangesPage:
     """The next ``limit`` changes for ``office_id`` after ``cursor`` (None: from the start)."""
-    with read_tx(engine) as conn:
+    with read_now(engine) as conn:
         # Everything up to the current end is committed (ids become visible in order), so
         # both queries below read the same prefix of the feed even without one snapshot.
         horizon = conn.execute(select(func.coalesce(func.max(changes.c.id), 0))).scalar() or 0

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from server.db import read_tx, write_tx
+from server.db import read_now, write_tx
 from server.errors import ApiError, invalid, not_found
 from server.models import as_utc, devices, enrolment_codes, offices
 from sync.protocol import EnrolRequest, EnrolResponse, ErrorCode, Reason
@@ -242,7 +242,7 @@ def revoke_device(engine: Engine, device_id: str, *, now: dt.datetime) -> None:
 
 def authenticate(engine: Engine, token: str) -> AuthDevice | None:
     """The active device holding ``token``, or None (unknown or revoked)."""
-    with read_tx(engine) as conn:
+    with read_now(engine) as conn:
         row = conn.execute(
             select(devices.c.id, devices.c.office_id, devices.c.counter_no, offices.c.code)
             .join(offices, offices.c.id == devices.c.office_id)
