@@ -1,6 +1,7 @@
 """Bodies the server must survive: too large, gzip bombs, corrupt gzip, not JSON, wrong shapes.
 
-Every answer is a 4xx in the protocol's error shape, never a 5xx.
+Every answer is a 4xx in the protocol's error shape, never a 5xx. This is the HTTP layer,
+in front of any database work, so it runs against the SQLite server only.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import pytest
 
 from sync.protocol import MAX_BODY_BYTES, MAX_INFLATED_BYTES, ErrorBody, gzip_json
 from tests.support.server import EnrolledDevice, RunningServer, sample_item
+
+
+pytestmark = pytest.mark.parametrize("db_kind", ["sqlite"], indirect=True)
 
 
 @pytest.fixture
