@@ -27,6 +27,7 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -393,13 +394,20 @@ def fill_requests(
             rows = _Rows(rng, now, days, n, catalog.version, variants, service_pick,
                          device_id, office, counter, clerk_id, clerk_name, tracking_next,
                          real_hashes)
-            done = 0
-            while done < n:
-                size = min(batch_size, n - done)
-                requests, changes, outbox = rows.batch(next_seq, size)
-                next_seq += size
-                _write(conn, requests, changes, outbox, device_id, next_seq)
-                done += size
+            # The next batch is generated on a second thread while this one is written:
+            # sqlite3 lets go of the GIL inside its statements, so the two overlap.
+            sizes = [min(batch_size, n - start) for start in range(0, n, batch_size)]
+            with ThreadPoolExecutor(max_workers=1) as generator:
+                first_seqs = [next_seq + sum(sizes[:i]) for i in range(len(sizes))]
+                pending = (generator.submit(rows.batch, first_seqs[0], sizes[0])
+                           if sizes else None)
+                for i, size in enumerate(sizes):
+                    assert pending is not None
+                    requests, changes, outbox = pending.result()
+                    pending = (generator.submit(rows.batch, first_seqs[i + 1], sizes[i + 1])
+                               if i + 1 < len(sizes) else None)
+                    next_seq += size
+                    _write(conn, requests, changes, outbox, device_id, next_seq)
         finally:
             if dropped:
                 conn.execute("BEGIN IMMEDIATE")
