@@ -7,6 +7,7 @@ Times are stored as UTC. SQLite hands them back naive; ``as_utc`` puts the zone 
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from sqlalchemy import (
     BigInteger,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -177,11 +179,12 @@ class CatalogVersion(Base):
     published_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
-offices = Office.__table__
-enrolment_codes = EnrolmentCode.__table__
-devices = Device.__table__
-device_seqs = DeviceSeq.__table__
-requests = Request.__table__
-changes = Change.__table__
-catalog_versions = CatalogVersion.__table__
-server_meta = ServerMeta.__table__
+# The tables, typed as such (``__table__`` is declared as a bare FromClause).
+offices = cast(Table, Office.__table__)
+enrolment_codes = cast(Table, EnrolmentCode.__table__)
+devices = cast(Table, Device.__table__)
+device_seqs = cast(Table, DeviceSeq.__table__)
+requests = cast(Table, Request.__table__)
+changes = cast(Table, Change.__table__)
+catalog_versions = cast(Table, CatalogVersion.__table__)
+server_meta = cast(Table, ServerMeta.__table__)

@@ -78,7 +78,9 @@ def add_office(engine: Engine, code: str, name: str, *, now: dt.datetime) -> int
             result = conn.execute(
                 insert(offices).values(code=code, name=name.strip(), created_at=now)
             )
-            return int(result.inserted_primary_key[0])
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
     except IntegrityError:
         raise ApiError(
             409, "office_exists", f"دفتر {code} از قبل هست.", f"Office {code} already exists."

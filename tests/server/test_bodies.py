@@ -16,7 +16,6 @@ import pytest
 from sync.protocol import MAX_BODY_BYTES, MAX_INFLATED_BYTES, ErrorBody, gzip_json
 from tests.support.server import EnrolledDevice, RunningServer, sample_item
 
-
 pytestmark = pytest.mark.parametrize("db_kind", ["sqlite"], indirect=True)
 
 

@@ -12,7 +12,7 @@ from tests.support.server import EnrolledDevice, RunningServer, national_code, s
 PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
-def _push(server: RunningServer, device: EnrolledDevice, items: list[dict[str, Any]]) -> Any:
+def _push(server: RunningServer, device: EnrolledDevice, items: list[Any]) -> Any:
     response = server.push(device, items)
     assert response.status_code == 200, response.text
     assert response.headers["X-Pishkhan-Protocol"] == "1"
@@ -60,7 +60,7 @@ def test_each_item_answered_on_its_own_in_order(server: RunningServer) -> None:
     wrong_fees = sample_item(office.code, 8, fees={"government": 0, "office": 1, "vat": 0})
     tampered = {**sample_item(office.code, 9), "clerk": "someone-else"}  # hash now stale
     not_typed = {**sample_item(office.code, 10), "seq": "ten"}
-    batch = [
+    batch: list[Any] = [
         good[0],
         bad_national,
         good[1],
@@ -74,7 +74,7 @@ def test_each_item_answered_on_its_own_in_order(server: RunningServer) -> None:
         good[2],
         good[0],  # the same item twice in one batch
     ]
-    body = _push(server, device, batch)  # type: ignore[arg-type]
+    body = _push(server, device, batch)
     assert _statuses(body) == [
         "accepted",
         "rejected",
@@ -90,10 +90,7 @@ def test_each_item_answered_on_its_own_in_order(server: RunningServer) -> None:
         "duplicate",
     ]
     results = body["results"]
-    assert [r["id"] for r in results[:9]] == [
-        item["id"]
-        for item in batch[:9]  # type: ignore[index]
-    ]
+    assert [r["id"] for r in results[:9]] == [item["id"] for item in batch[:9]]
     assert results[9]["id"] is None
     assert results[11]["tracking_code"] == results[0]["tracking_code"]
     national = results[1]["reasons"]["applicant.national_code"]

@@ -131,7 +131,7 @@ class RunningServer:
         token = response.json()["device_token"]
         return EnrolledDevice(device_id, token, office_code, counter_no)
 
-    def push(self, device: EnrolledDevice, items: list[dict[str, Any]]) -> requests.Response:
+    def push(self, device: EnrolledDevice, items: list[Any]) -> requests.Response:
         return self.session.post(
             self.url("/v1/push"),
             json={"device_id": device.device_id, "items": items},
