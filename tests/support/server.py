@@ -10,9 +10,9 @@ Reusable by any test package (sync, UI, end-to-end)::
         requests.get(running_server.url("/v1/changes"), headers=device.headers)
 
 Or start one by hand with ``start_server(data_dir, database_url=...)`` (a context manager
-too). PostgreSQL: ``postgres_schema_url()`` makes a schema of its own in the database named
-by ``PISHKHAN_TEST_PG_URL`` and drops it afterwards. ``sample_item()`` builds a request item
-that the demo catalogue (version 1) accepts.
+too). PostgreSQL: the ``postgres_url`` fixture (or ``postgres_schema_url()``) makes a schema
+of its own in the database named by ``PISHKHAN_TEST_PG_URL`` and drops it afterwards.
+``sample_item()`` builds a request item that the demo catalogue (version 1) accepts.
 """
 
 from __future__ import annotations
@@ -301,6 +301,16 @@ def postgres_schema_url(base_url: str) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """An empty PostgreSQL schema of this test's own (skipped without PostgreSQL; on CI a
+    failure). Pass it to ``start_server(..., database_url=postgres_url)``."""
+    base = postgres_base_url()
+    assert base is not None
+    with postgres_schema_url(base) as url:
+        yield url
 
 
 # --------------------------------------------------------------------------- request items
