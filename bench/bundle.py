@@ -10,6 +10,11 @@ the two in one run; the first pair is a warm-up (file cache) and not counted.
 Wall time and, on Linux, the CPU time of the child (a loaded shared machine
 stretches wall time; CPU time says more there). Medians; ratios frozen/source.
 
+Everything runs on a snapshot of the last commit (``git archive HEAD``), both
+the builds and the source runs: colleagues editing the working tree meanwhile
+cannot break the run or make the two sides differ. ``--working-tree`` uses the
+working tree as it is instead.
+
 ``--installer`` also packs the bundle with the NSIS script (LZMA) to show
 what compression does; on Linux that is the Linux bundle, so it only
 approximates the Windows installer's size. The section is appended to
@@ -51,7 +56,17 @@ def _tree_bytes(folder: Path) -> tuple[int, int]:
     return sum(p.stat().st_size for p in files), len(files)
 
 
-def build(dist: Path, work: Path, *, untrimmed: bool) -> tuple[Path, float]:
+def snapshot(into: Path) -> Path:
+    """The last commit's files in ``into`` (no .git, no untracked files)."""
+    into.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", "HEAD"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
+def build(tree: Path, dist: Path, work: Path, *, untrimmed: bool) -> tuple[Path, float]:
     env = dict(os.environ)
     env.pop("PISHKHAN_BUNDLE_UNTRIMMED", None)
     if untrimmed:
@@ -59,8 +74,8 @@ def build(dist: Path, work: Path, *, untrimmed: bool) -> tuple[Path, float]:
     started = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-         "--distpath", str(dist), "--workpath", str(work), str(ROOT / "build.spec")],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+         "--distpath", str(dist), "--workpath", str(work), str(tree / "build.spec")],
+        cwd=tree, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     if proc.returncode != 0:
         raise RuntimeError(f"PyInstaller failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
@@ -91,13 +106,14 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _run_once(command: list[str], tmp: Path) -> tuple[float, float]:
+def _run_once(command: list[str], tmp: Path, tree: Path) -> tuple[float, float]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PISHKHAN_DATA_DIR=str(tmp / "data"))
+    env["PYTHONPATH"] = str(tree)  # the source side runs the same files the bundle froze
     for var in ("TMPDIR", "TEMP", "TMP"):
         env[var] = str(tmp)
     cpu0 = _children_cpu()
     t0 = time.perf_counter()
-    proc = subprocess.run(command, cwd=tmp, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"{command} exited {proc.returncode}: {proc.stderr[-800:]}")
@@ -113,7 +129,7 @@ class StartTimes:
     source_cpu: float
 
 
-def measure_start(bundle: Path, args: list[str], runs: int) -> StartTimes:
+def measure_start(bundle: Path, tree: Path, args: list[str], runs: int) -> StartTimes:
     frozen = [str(bundle / f"pishkhan{EXE}"), *args]
     source = [sys.executable, "-m", "desktop", *args]
     samples: dict[str, list[tuple[float, float]]] = {"frozen": [], "source": []}
@@ -122,7 +138,7 @@ def measure_start(bundle: Path, args: list[str], runs: int) -> StartTimes:
             # Alternate which goes first, so neither always gets the warmer cache.
             order = [("frozen", frozen), ("source", source)]
             for kind, command in order if i % 2 == 0 else reversed(order):
-                sample = _run_once(command, Path(scratch))
+                sample = _run_once(command, Path(scratch), tree)
                 if i > 0:  # the first pair warms the file cache
                     samples[kind].append(sample)
     return StartTimes(
@@ -150,7 +166,11 @@ def _mb(n: int) -> str:
 
 
 def report(
-    sizes: dict[str, BundleSize], starts: list[StartTimes], installer: int | None, runs: int
+    sizes: dict[str, BundleSize],
+    starts: list[StartTimes],
+    installer: int | None,
+    runs: int,
+    source: str,
 ) -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     facts = machine()
@@ -160,6 +180,7 @@ def report(
         "",
         "Machine: " + ", ".join(f"{k} {v}" for k, v in facts.items())
         + (f"; load average {load[0]:.1f} at the end" if load else ""),
+        f"Built from: {source}.",
         "",
         "| bundle | total | _internal | of which PySide6 | pishkhan | pishkhan-console "
         "| files | build |",
@@ -207,25 +228,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-untrimmed", action="store_true", help="skip the 'before' build")
     parser.add_argument("--installer", action="store_true", help="also pack it with NSIS (LZMA)")
     parser.add_argument("--no-record", action="store_true", help="print only")
+    parser.add_argument("--working-tree", action="store_true", help="not a snapshot of HEAD")
     parser.add_argument("--results", type=Path, default=DEFAULT_RESULTS)
     args = parser.parse_args(argv)
 
     sizes: dict[str, BundleSize] = {}
     with tempfile.TemporaryDirectory(prefix="bench-bundle-build-") as scratch:
         tmp = Path(scratch)
+        tree = ROOT if args.working_tree else snapshot(tmp / "src")
         if not args.no_untrimmed:
-            bundle, seconds = build(tmp / "untrimmed", tmp / "work-u", untrimmed=True)
+            bundle, seconds = build(tree, tmp / "untrimmed", tmp / "work-u", untrimmed=True)
             sizes["untrimmed"] = measure_size(bundle, seconds)
             print(f"untrimmed: {_mb(sizes['untrimmed'].total)}", flush=True)
         if args.bundle:
             bundle, seconds = args.bundle.resolve(), float("nan")
         else:
-            bundle, seconds = build(tmp / "shipped", tmp / "work-s", untrimmed=False)
+            bundle, seconds = build(tree, tmp / "shipped", tmp / "work-s", untrimmed=False)
         sizes["shipped"] = measure_size(bundle, seconds)
         print(f"shipped: {_mb(sizes['shipped'].total)}", flush=True)
         installer = installer_size(bundle, tmp) if args.installer else None
-        starts = [measure_start(bundle, a, args.runs) for a in (["--version"], ["--smoke"])]
-        text = report(sizes, starts, installer, args.runs)
+        starts = [measure_start(bundle, tree, a, args.runs) for a in (["--version"], ["--smoke"])]
+        commit = "working tree" if args.working_tree else f"snapshot of {machine()['commit']}"
+        text = report(sizes, starts, installer, args.runs, commit)
     print(text)
     if not args.no_record:
         with args.results.open("a", encoding="utf-8") as fh:
