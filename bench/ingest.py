@@ -42,6 +42,7 @@ from bench.profiling import Profile, start_recording
 NAME = "ingest"
 TITLE = "Server ingest: many PCs pushing at once (SQLite, PostgreSQL)"
 BATCH = 100
+MAX_ATTEMPTS = 20
 HEADERS = {"Content-Type": "application/json; charset=utf-8", "Content-Encoding": "gzip"}
 
 
@@ -115,15 +116,21 @@ def fire(url: str, devices: list[Device], *, pg: bool, server_pid: int) -> Fire:
             session.get(url + "/v1/health", timeout=60)  # the connection is open before the start
             barrier.wait()
             for body in device.bodies:
-                t0 = time.perf_counter()
-                r = session.post(url + "/v1/push", data=body, headers=headers, timeout=300)
-                mine.append(time.perf_counter() - t0)
-                if r.status_code != 200:
-                    with lock:
-                        errors.append(f"{r.status_code} {r.text[:200]}")
-                    continue
-                for result in r.json()["results"]:
-                    counts[result["status"]] += 1
+                for _attempt in range(MAX_ATTEMPTS):
+                    t0 = time.perf_counter()
+                    r = session.post(url + "/v1/push", data=body, headers=headers, timeout=300)
+                    mine.append(time.perf_counter() - t0)
+                    if r.status_code in (429, 503):  # busy: the client backs off, then resends
+                        counts[f"http {r.status_code}"] += 1
+                        time.sleep(min(float(r.headers.get("Retry-After") or 1), 2.0))
+                        continue
+                    if r.status_code != 200:
+                        with lock:
+                            errors.append(f"{r.status_code} {r.text[:200]}")
+                    else:
+                        for result in r.json()["results"]:
+                            counts[result["status"]] += 1
+                    break
         except Exception as exc:
             with lock:
                 errors.append(f"{type(exc).__name__}: {exc}")
@@ -228,6 +235,8 @@ def _one_backend(res: BenchResult, opts: RunOptions, label: str, pg_url: str | N
                     digits=2)
         res.add(f"{label}: load generator CPU per 1,000 requests", main.client_cpu * per_k,
                 "s", digits=2)
+        busy = sum(v for k, v in main.statuses.items() if k.startswith("http"))
+        res.add(f"{label}: pushes answered 429/503 (busy), resent", busy, "", digits=0)
         others = {k: v for k, v in main.statuses.items() if k != "accepted"}
         res.notes.append(
             f"{label}: {main.accepted:,} of {total:,} accepted in {main.wall:.1f} s "

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bench.common import ROOT
 
-PROJECT_PACKAGES = ("desktop/", "sync/", "server/", "ui/", "bench/", "tests/support/")
+PROJECT_PACKAGES = ("desktop/", "sync/", "server/", "ui/")  # not bench/: its frames wrap all
 
 
 def py_spy() -> str | None:

@@ -27,6 +27,9 @@ from array import array
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QWidget
+
 from bench.common import rss_bytes
 
 ROW_SQL = (
@@ -54,6 +57,25 @@ class Bare:
         part = list(ids[start:start + 200])
         marks = ",".join("?" * len(part))
         return self.conn.execute(f"{ROW_SQL} WHERE local_id IN ({marks})", part).fetchall()
+
+
+class PaintCounter(QObject):
+    """Counts paint events of a widget; ``since_load``: one happened after the last reset."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__(widget)
+        self.count = 0
+        self.since_load = False
+        widget.installEventFilter(self)
+
+    def loaded(self) -> None:
+        self.since_load = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.count += 1
+            self.since_load = True
+        return False
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -87,14 +109,17 @@ def main(data_dir: Path, searches: int) -> dict[str, object]:
     view.resize(1280, 800)
     view.show()
     model = view.model
+    paints = PaintCounter(view.table.viewport())
+    model.modelReset.connect(paints.loaded)  # every set_filter resets the model
 
     def wait_loaded() -> None:
-        deadline = time.monotonic() + 120
-        while (model.busy or not model.loaded_once) and time.monotonic() < deadline:
-            ctx.worker.wait_idle(5)
+        """Until the model has its new ids and the table has painted them (rows read then)."""
+        deadline = time.monotonic() + 300
+        while model.busy or not model.loaded_once or not paints.since_load:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the queue view never showed the result")
+            ctx.worker.wait_idle(2)
             app.processEvents()
-        view.table.viewport().repaint()  # paint now: the visible rows are read here
-        app.processEvents()
 
     wait_loaded()
     out["open_s"] = time.perf_counter() - t0
@@ -103,10 +128,12 @@ def main(data_dir: Path, searches: int) -> dict[str, object]:
     ids = bare.ids()
     out["bare_open_s"] = timed(lambda: (bare.ids(), bare.page(ids, 0)))
 
-    # Scroll to the end: the oldest rows, read by id.
+    # Scroll to the end: the oldest rows, read by id, painted.
     def to_end() -> None:
         view.table.scrollToBottom()
-        view.table.viewport().repaint()
+        before = paints.count
+        while paints.count == before:
+            app.processEvents()
 
     out["scroll_end_s"] = timed(to_end)
     out["bare_page_end_s"] = timed(lambda: bare.page(ids, len(ids) - 200))
