@@ -27,30 +27,43 @@ import contextlib
 import datetime as dt
 import json
 import signal
+import ssl
 import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
+import requests
+
 from desktop import __version__, audit
 from desktop.audit import Action
+from desktop.clerks import ClerkInfo
 from desktop.cli import Context, add_common
 from desktop.clock import Clock, utc_now
 from desktop.config import Settings
 from desktop.db.engine import Store
 from desktop.db.models import Device
-from desktop.errors import UserFacingError
+from desktop.errors import Cancelled, PermissionDeniedError, UserFacingError
 from desktop.messages import Message
 from desktop.office import DeviceInfo, this_device
 from desktop.outbox import StoreQueue, SyncLock
 from sync.backoff import Backoff
-from sync.client import SyncClient, SyncError
+from sync.client import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_READ_TIMEOUT_BASE,
+    InvalidResponse,
+    NetworkError,
+    ServerBusy,
+    SyncClient,
+    SyncError,
+)
 from sync.credentials import credential_store
 from sync.engine import BatchPolicy, EventSink, RoundResult, SyncEngine, SyncEvent
-from sync.protocol import EnrolRequest, utc_iso
+from sync.protocol import EnrolRequest, EnrolResponse, ErrorCode, utc_iso
 
 EXIT_OK = 0
 EXIT_WAITING = 1
@@ -63,6 +76,61 @@ NOT_ENROLLED = Message(
     fa="این رایانه هنوز در سرور مرکزی ثبت نشده است (فرمان enrol).",
     en="This PC is not enrolled with the central server yet (the enrol command).",
 )
+BAD_SERVER_ADDRESS = Message(
+    fa="نشانی سرور مرکزی باید با https:// آغاز شود.",
+    en="The central server's address starts with https://.")
+ANSWER_MISMATCH = Message(
+    fa="پاسخ سرور مرکزی با این رایانه نمی‌خواند؛ ثبت انجام نشد.",
+    en="The central server's answer does not match this PC; not enrolled.")
+# What an enrolment's failure means for the person enrolling (see enrol_failure).
+ENROL_CANCELLED = Message(
+    fa="ثبت لغو شد؛ این رایانه هنوز به سرور مرکزی وصل نیست. اگر دفعهٔ بعد کد پذیرفته نشد، "
+    "کد تازه‌ای از دفتر مرکزی بگیرید.",
+    en="Cancelled: this PC is not connected to the central server. If the code is refused "
+    "next time, ask the central office for a new one.")
+ENROL_UNREACHABLE = Message(
+    fa="سرور مرکزی در دسترس نیست. نشانی سرور و اتصال اینترنت را بررسی کنید و دوباره تلاش "
+    "کنید. درخواست‌های ذخیره‌شده از دست نمی‌روند.",
+    en="The central server cannot be reached. Check the server address and the internet "
+    "connection, then try again. Saved requests are not lost.")
+ENROL_TIMEOUT = Message(
+    fa="سرور مرکزی در زمان مقرر پاسخ نداد. اتصال اینترنت را بررسی کنید و دوباره تلاش کنید؛ "
+    "اگر آن‌گاه کد پذیرفته نشد، کد تازه‌ای از دفتر مرکزی بگیرید.",
+    en="The central server did not answer in time. Check the internet connection and try "
+    "again; if the code is then refused, ask the central office for a new one.")
+ENROL_TLS = Message(
+    fa="اتصال امن به سرور مرکزی برقرار نشد: گواهی امنیتی سرور پذیرفته نشد. نشانی را بررسی "
+    "کنید؛ اگر دفتر مرکزی پروندهٔ گواهی داده است، آن را انتخاب کنید.",
+    en="No secure connection to the central server: its security certificate was not "
+    "accepted. Check the address; if the central office gave you a certificate file, "
+    "choose it.")
+ENROL_NOT_A_SERVER = Message(
+    fa="این نشانی سرور مرکزی پیشخوان نیست یا پاسخ آن قابل فهم نبود. نشانی را با دفتر مرکزی "
+    "بررسی کنید.",
+    en="This address is not a Pishkhan central server, or its answer could not be "
+    "understood. Check the address with the central office.")
+ENROL_SERVER_BUSY = Message(
+    fa="سرور مرکزی فعلاً پاسخ نمی‌دهد؛ چند دقیقهٔ دیگر دوباره تلاش کنید.",
+    en="The central server is not answering right now; try again in a few minutes.")
+ENROL_INVALID_CODE = Message(
+    fa="کد یک‌بارمصرف پذیرفته نشد: نادرست است، منقضی شده یا قبلاً به کار رفته است. کد را "
+    "دوباره بررسی کنید یا کد تازه‌ای از دفتر مرکزی بگیرید.",
+    en="The one-time code was not accepted: it is wrong, expired or already used. Check "
+    "it, or ask the central office for a new one.")
+ENROL_OFFICE_MISMATCH = Message(
+    fa="این کد برای دفتر دیگری صادر شده است. از دفتر مرکزی کدی برای دفتر {office} بخواهید.",
+    en="This code was issued for another office. Ask the central office for a code for "
+    "office {office}.")
+ENROL_COUNTER_TAKEN = Message(
+    fa="باجهٔ {counter} این دفتر در سرور مرکزی به رایانهٔ دیگری داده شده است. اگر آن رایانه "
+    "دیگر به کار نمی‌رود، از دفتر مرکزی بخواهید دسترسی آن را لغو کند و دوباره تلاش کنید؛ "
+    "همین کد هنوز معتبر است.",
+    en="Counter {counter} of this office is held by another PC at the central server. If "
+    "that PC is no longer used, ask the central office to revoke it, then try again; this "
+    "code is still valid.")
+ENROL_REFUSED = Message(
+    fa="سرور مرکزی ثبت را نپذیرفت: {reason}",
+    en="The central server refused the enrolment: {reason}")
 
 
 # --------------------------------------------------------------------------- assembly
@@ -98,6 +166,127 @@ def make_engine(
                       batch_policy=batch_policy, on_event=on_event, app_version=__version__)
 
 
+@dataclass(frozen=True)
+class EnrolResult:
+    """A finished enrolment: this PC as now recorded, and the office as the server names it."""
+
+    device: DeviceInfo
+    office_name: str
+    server_url: str
+
+
+class Enrolment:
+    """One enrolment with a one-time code, which another thread may :meth:`abort` (Cancel).
+
+    ``run`` does the whole enrolment: one call to the server, then the token, settings and
+    database. Only the call can be aborted (:class:`Cancelled` is raised); once the server's
+    answer is in, it is always recorded, since the code it spent cannot be spent again.
+    ``settings``: the caller's own ``Settings`` object (a window keeps one in memory: it
+    must see the new address and not write the old one back); ``ca_bundle``: ``None``
+    keeps the setting as it is, ``""`` clears it, a path replaces it. ``by``: the clerk
+    who enrols (recorded in the audit; must be the manager).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        data_dir: Path,
+        *,
+        server_url: str,
+        code: str,
+        ca_bundle: str | None = None,
+        device_name: str | None = None,
+        settings: Settings | None = None,
+        by: ClerkInfo | None = None,
+        clock: Clock = utc_now,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        read_timeout: float = DEFAULT_READ_TIMEOUT_BASE,
+    ) -> None:
+        self._store = store
+        self._data_dir = data_dir
+        self._server_url = server_url.strip().rstrip("/")
+        self._code = code
+        self._ca_bundle = ca_bundle
+        self._device_name = device_name
+        self._settings = settings
+        self._by = by
+        self._clock = clock
+        self._connect_timeout = connect_timeout
+        self._read_timeout = read_timeout
+        self._lock = threading.Lock()
+        self._client: SyncClient | None = None
+        self._aborted = False
+
+    def abort(self) -> None:
+        """From any thread: give up the call to the server at once (``run`` raises Cancelled)."""
+        with self._lock:
+            self._aborted = True
+            client = self._client
+        if client is not None:
+            client.abort()
+
+    def run(self) -> EnrolResult:
+        """Enrol; raises ``SyncError`` with the server's reason, ``UserFacingError``, Cancelled."""
+        if self._by is not None and not self._by.is_manager:
+            raise PermissionDeniedError(Message(
+                fa="ثبت این رایانه در سرور مرکزی فقط از مدیر دفتر برمی‌آید.",
+                en="Only the office manager can connect this PC to the central server."))
+        device = this_device(self._store)
+        if device is None:
+            raise UserFacingError(NOT_SET_UP)
+        try:
+            client = SyncClient(
+                self._server_url, lambda: None, ca_bundle=self._ca_bundle or None,
+                device_id=device.id, app_version=__version__,
+                connect_timeout=self._connect_timeout, read_timeout_base=self._read_timeout)
+        except ValueError as exc:
+            raise UserFacingError(BAD_SERVER_ADDRESS, detail=str(exc)) from exc
+        with self._lock:
+            if not self._aborted:
+                self._client = client
+        try:
+            if self._aborted:
+                raise Cancelled()
+            answer = client.enrol(EnrolRequest(
+                code=self._code.strip().upper(), device_id=device.id,
+                office_code=device.office_code, counter_no=device.counter_no,
+                device_name=self._device_name or device.name or f"PC-{device.counter_no}",
+                app_version=__version__,
+            ))
+        except SyncError as exc:
+            if self._aborted:
+                raise Cancelled() from exc
+            raise
+        finally:
+            client.close()
+        return self._record(device, answer)
+
+    def _record(self, device: DeviceInfo, answer: EnrolResponse) -> EnrolResult:
+        if answer.device_id != device.id or answer.office_code != device.office_code:
+            raise UserFacingError(ANSWER_MISMATCH)
+        url = self._server_url
+        # The token first: a crash after it leaves a PC that syncs and only looks unenrolled.
+        credential_store(self._data_dir, device.id).set(answer.device_token)
+        settings = self._settings or Settings(self._data_dir)
+        settings.set("server_url", url)
+        if self._ca_bundle is not None:
+            settings.set("ca_bundle", self._ca_bundle)
+        now = self._clock()
+        with self._store.write() as s:
+            row = s.get(Device, device.id)
+            assert row is not None
+            row.server_url = url
+            row.enrolled_at = now
+            audit.record(s, Action.DEVICE_ENROLLED, at=now,
+                         clerk_id=self._by.id if self._by is not None else None, server=url)
+        StoreQueue(self._store, self._clock).update_state(
+            needs_reenrolment=False, last_error=None, next_try_at=None, hold_until=None,
+            failures=0)
+        info = this_device(self._store)
+        assert info is not None
+        return EnrolResult(device=info, office_name=answer.office_name, server_url=url)
+
+
 def enrol_device(
     store: Store,
     data_dir: Path,
@@ -109,42 +298,50 @@ def enrol_device(
     clock: Clock = utc_now,
 ) -> DeviceInfo:
     """Enrol this PC with a one-time code; raises ``SyncError`` with the server's reason."""
-    device = this_device(store)
-    if device is None:
-        raise UserFacingError(NOT_SET_UP)
-    client = SyncClient(server_url, lambda: None, ca_bundle=ca_bundle, device_id=device.id,
-                        app_version=__version__)
-    try:
-        answer = client.enrol(EnrolRequest(
-            code=code.strip().upper(), device_id=device.id, office_code=device.office_code,
-            counter_no=device.counter_no,
-            device_name=device_name or device.name or f"PC-{device.counter_no}",
-            app_version=__version__,
-        ))
-    finally:
-        client.close()
-    if answer.device_id != device.id or answer.office_code != device.office_code:
-        raise UserFacingError(Message(
-            fa="پاسخ سرور مرکزی با این رایانه نمی‌خواند؛ ثبت انجام نشد.",
-            en="The central server's answer does not match this PC; not enrolled."))
-    # The token first: a crash after it leaves a PC that syncs and only looks unenrolled.
-    credential_store(data_dir, device.id).set(answer.device_token)
-    settings = Settings(data_dir)
-    settings.set("server_url", server_url.rstrip("/"))
-    if ca_bundle:
-        settings.set("ca_bundle", ca_bundle)
-    now = clock()
-    with store.write() as s:
-        row = s.get(Device, device.id)
-        assert row is not None
-        row.server_url = server_url.rstrip("/")
-        row.enrolled_at = now
-        audit.record(s, Action.DEVICE_ENROLLED, at=now, server=server_url.rstrip("/"))
-    StoreQueue(store, clock).update_state(needs_reenrolment=False, last_error=None,
-                                          next_try_at=None, hold_until=None, failures=0)
-    info = this_device(store)
-    assert info is not None
-    return info
+    return Enrolment(store, data_dir, server_url=server_url, code=code, ca_bundle=ca_bundle,
+                     device_name=device_name, clock=clock).run().device
+
+
+def enrol_failure(exc: BaseException, device: DeviceInfo | None = None) -> Message | None:
+    """What to tell the person enrolling when :class:`Enrolment` failed; None for a bug.
+
+    The sync client's error classes and the server's error codes become advice for the
+    enrolment (the sync's own texts speak of queued requests, not of a code to check).
+    """
+    if isinstance(exc, Cancelled):
+        return ENROL_CANCELLED
+    if isinstance(exc, UserFacingError):
+        return exc.message
+    if isinstance(exc, NetworkError):
+        if _tls_failure(exc):
+            return ENROL_TLS
+        return ENROL_TIMEOUT if exc.timeout else ENROL_UNREACHABLE
+    if isinstance(exc, InvalidResponse):
+        return ENROL_NOT_A_SERVER
+    if isinstance(exc, ServerBusy):
+        return ENROL_SERVER_BUSY
+    if isinstance(exc, SyncError):
+        if exc.code == ErrorCode.INVALID_CODE:
+            return ENROL_INVALID_CODE
+        if exc.code == ErrorCode.OFFICE_MISMATCH and device is not None:
+            return ENROL_OFFICE_MISMATCH.format(office=device.office_code)
+        if exc.code == ErrorCode.COUNTER_TAKEN and device is not None:
+            return ENROL_COUNTER_TAKEN.format(counter=device.counter_no)
+        if exc.status in (404, 405):  # no enrolment at that address: not our server
+            return ENROL_NOT_A_SERVER
+        return ENROL_REFUSED.format(reason=Message(fa=exc.message_fa, en=exc.message_en))
+    return None
+
+
+def _tls_failure(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, (ssl.SSLError, requests.exceptions.SSLError)):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 @contextlib.contextmanager
@@ -375,5 +572,5 @@ def _json_lines(stream: IO[str]) -> EventSink:
     return emit
 
 
-__all__ = ["cmd_enrol", "cmd_status", "cmd_sync", "enrol_device", "make_engine", "register",
-           "sync_status"]
+__all__ = ["EnrolResult", "Enrolment", "cmd_enrol", "cmd_status", "cmd_sync", "enrol_device",
+           "enrol_failure", "make_engine", "register", "sync_status"]
