@@ -56,14 +56,18 @@ def _tree_bytes(folder: Path) -> tuple[int, int]:
     return sum(p.stat().st_size for p in files), len(files)
 
 
-def snapshot(into: Path) -> Path:
-    """The last commit's files in ``into`` (no .git, no untracked files)."""
+def snapshot(into: Path) -> tuple[Path, str]:
+    """The last commit's files in ``into`` (no .git, no untracked files), and its id."""
     into.mkdir(parents=True)
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+        check=True,
+    ).stdout.strip()  # fmt: skip
     archive = subprocess.run(
-        ["git", "archive", "--format=tar", "HEAD"], cwd=ROOT, capture_output=True, check=True
+        ["git", "archive", "--format=tar", commit], cwd=ROOT, capture_output=True, check=True
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    return into
+    return into, commit
 
 
 def build(tree: Path, dist: Path, work: Path, *, untrimmed: bool) -> tuple[Path, float]:
@@ -180,7 +184,7 @@ def report(
         "",
         "Machine: " + ", ".join(f"{k} {v}" for k, v in facts.items())
         + (f"; load average {load[0]:.1f} at the end" if load else ""),
-        f"Built from: {source}.",
+        f"Built and run from: {source}.",
         "",
         "| bundle | total | _internal | of which PySide6 | pishkhan | pishkhan-console "
         "| files | build |",
@@ -235,7 +239,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     sizes: dict[str, BundleSize] = {}
     with tempfile.TemporaryDirectory(prefix="bench-bundle-build-") as scratch:
         tmp = Path(scratch)
-        tree = ROOT if args.working_tree else snapshot(tmp / "src")
+        if args.working_tree:
+            tree, source = ROOT, "the working tree"
+        else:
+            tree, commit = snapshot(tmp / "src")
+            source = f"commit {commit} (git archive)"
         if not args.no_untrimmed:
             bundle, seconds = build(tree, tmp / "untrimmed", tmp / "work-u", untrimmed=True)
             sizes["untrimmed"] = measure_size(bundle, seconds)
@@ -248,8 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"shipped: {_mb(sizes['shipped'].total)}", flush=True)
         installer = installer_size(bundle, tmp) if args.installer else None
         starts = [measure_start(bundle, tree, a, args.runs) for a in (["--version"], ["--smoke"])]
-        commit = "working tree" if args.working_tree else f"snapshot of {machine()['commit']}"
-        text = report(sizes, starts, installer, args.runs, commit)
+        text = report(sizes, starts, installer, args.runs, source)
     print(text)
     if not args.no_record:
         with args.results.open("a", encoding="utf-8") as fh:
