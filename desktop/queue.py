@@ -126,6 +126,10 @@ class QueueQueries:
     def ids(self, flt: QueueFilter = QueueFilter()) -> array[int]:
         """The matching requests' local ids, newest first."""
         where, params = _where(flt)
+        if not where:
+            whole = self._all_ids()
+            if whole is not None:
+                return whole
         sql = "SELECT local_id FROM requests"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -139,6 +143,27 @@ class QueueQueries:
                     break
                 out.extend(r[0] for r in chunk)
             return out
+
+    def _all_ids(self) -> array[int] | None:
+        """The unfiltered list without a million-row scan, when the ids are 1..N.
+
+        Requests are never deleted (a trigger refuses it) and ``local_id`` is the
+        rowid, so the ids are normally exactly 1..N; two index-only aggregates
+        prove it, and the list is then built from a range (about 100 times
+        faster than reading the ids). Anything else falls back to the query.
+        """
+        with self._lock:
+            db = self._db()
+            # Separate statements: SQLite answers a lone min() or max() of the
+            # rowid from the b-tree's ends, but scans for the two together.
+            count = db.execute("SELECT count(*) FROM requests").fetchone()[0]
+            low = db.execute("SELECT min(local_id) FROM requests").fetchone()[0]
+            high = db.execute("SELECT max(local_id) FROM requests").fetchone()[0]
+        if count == 0:
+            return array("q")
+        if low == 1 and high == count:
+            return array("q", range(high, 0, -1))
+        return None
 
     def rows(self, local_ids: Sequence[int]) -> dict[int, QueueRow]:
         if not local_ids:
