@@ -38,10 +38,12 @@ STALE_AFTER = dt.timedelta(hours=1)
 
 
 class Banner(QFrame):
-    """Backlog and sync status; ``syncRequested`` when the clerk asks to send now."""
+    """Backlog and sync status; ``syncRequested`` when the clerk asks to send now,
+    ``enrolRequested`` when the manager asks to connect the PC (again)."""
 
     syncRequested = Signal()
     attentionRequested = Signal()
+    enrolRequested = Signal()
 
     def __init__(
         self,
@@ -78,6 +80,14 @@ class Banner(QFrame):
         self.send_now.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.send_now.clicked.connect(self.syncRequested)
         self.send_now.setVisible(ctx.sync is not None)
+        # Only the manager can enrol; a clerk reads the banner's words and calls them.
+        self._can_enrol = ctx.clerk is not None and ctx.clerk.is_manager
+        self.enrol = QPushButton(self)
+        self.enrol.setObjectName("bannerEnrol")
+        self.enrol.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.enrol.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.enrol.clicked.connect(self.enrolRequested)
+        self.enrol.hide()
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 6)
@@ -87,6 +97,7 @@ class Banner(QFrame):
         layout.addWidget(self.attention)
         layout.addStretch(1)
         layout.addWidget(self.sync)
+        layout.addWidget(self.enrol)
         layout.addWidget(self.send_now)
 
         self._timer = QTimer(self)
@@ -163,14 +174,21 @@ class Banner(QFrame):
         lang = self._lang
         self.sync.setToolTip("")
         self.sync.setStyleSheet("")
+        self.enrol.hide()
         if status is None:
             self.sync.setText(self.tr("Not connected to a central server yet")
                               if self._ctx.sync is None else "")
+            if self._ctx.sync is None and self._can_enrol:
+                self.enrol.setText(self.tr("Connect…"))
+                self.enrol.show()
             return
         if getattr(status, "needs_reenrolment", False):
             self.sync.setText(self.tr("The central office no longer accepts this PC: "
                                       "it must be enrolled again. Nothing saved is lost."))
             self.sync.setStyleSheet(f"color: {RED}; font-weight: bold;")
+            if self._can_enrol:
+                self.enrol.setText(self.tr("Enrol again…"))
+                self.enrol.show()
             return
         parts: list[str] = []
         if getattr(status, "running", False):

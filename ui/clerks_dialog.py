@@ -1,11 +1,13 @@
-"""The manager's list of the office's accounts: add a clerk, disable or enable one.
+"""The office's accounts: the manager's list (add, disable or enable, set a password) and
+the password window, for the manager resetting a clerk's password and for anyone changing
+their own (which asks for the current one first).
 
 Accounts are never deleted: every request names the clerk who saved it.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -23,12 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.clerks import CLERK, MANAGER, MIN_PASSWORD_LENGTH, ClerkInfo
+from desktop.clerks import CLERK, MANAGER, MIN_PASSWORD_LENGTH, ClerkInfo, LoginFailed
 from desktop.errors import UserFacingError
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.login import password_text
-from ui.theme import configure_table, digits, set_flag, set_role
+from ui.theme import configure_table, digits, heading_font, isolate, set_flag, set_role
 
 
 class ClerksDialog(QDialog):
@@ -57,6 +59,16 @@ class ClerksDialog(QDialog):
         self.toggle.setObjectName("toggleActive")
         self.toggle.setEnabled(False)
         self.toggle.clicked.connect(self._toggle_active)
+        self.reset_password = QPushButton(self.tr("Set password…"), self)
+        self.reset_password.setObjectName("resetPassword")
+        self.reset_password.setEnabled(False)
+        self.reset_password.clicked.connect(self.set_password)
+        self.notice = QLabel(self)
+        self.notice.setObjectName("clerksNotice")
+        self.notice.setWordWrap(True)
+        set_role(self.notice, "note")
+        self.notice.hide()
+        self.password_dialog: PasswordDialog | None = None
 
         self.username = QLineEdit(self)
         self.username.setObjectName("newUsername")
@@ -94,11 +106,13 @@ class ClerksDialog(QDialog):
         close.clicked.connect(self.accept)
         row = QHBoxLayout()
         row.addWidget(self.toggle)
+        row.addWidget(self.reset_password)
         row.addStretch(1)
         row.addWidget(close)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
         layout.addLayout(row)
+        layout.addWidget(self.notice)
         layout.addWidget(add_group)
         self.password.returnPressed.connect(self._add)
         self.reload()
@@ -144,7 +158,10 @@ class ClerksDialog(QDialog):
     def _selection_changed(self) -> None:
         clerk = self._selected()
         me = self._ctx.clerk
-        self.toggle.setEnabled(clerk is not None and (me is None or clerk.id != me.id))
+        someone_else = clerk is not None and (me is None or clerk.id != me.id)
+        self.toggle.setEnabled(someone_else)
+        # One's own password is changed from the main menu, where the current one is asked.
+        self.reset_password.setEnabled(someone_else)
         if clerk is not None:
             self.toggle.setText(self.tr("Disable") if clerk.active else self.tr("Enable"))
 
@@ -158,6 +175,28 @@ class ClerksDialog(QDialog):
             lambda: directory.set_active(me, clerk.id, not clerk.active),
             lambda _info: self.reload(), self._failed,
         )
+
+    def set_password(self) -> None:
+        """The manager sets a new password for the selected clerk (a forgotten one)."""
+        clerk = self._selected()
+        me = self._ctx.clerk
+        if clerk is None or me is None or clerk.id == me.id:
+            return
+        dialog = PasswordDialog(self._ctx, clerk, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.passwordChanged.connect(self._password_set)
+        dialog.destroyed.connect(self._password_dialog_gone)
+        self.password_dialog = dialog
+        dialog.open()
+
+    def _password_dialog_gone(self) -> None:
+        self.password_dialog = None
+
+    def _password_set(self, clerk: ClerkInfo) -> None:
+        self.notice.setText(isolate(
+            self.tr("New password set for %1 (%2). Any lock on the account is lifted.")
+            .replace("%1", clerk.display_name).replace("%2", clerk.username), self._lang))
+        self.notice.show()
 
     def _add(self) -> None:
         me = self._ctx.clerk
@@ -189,3 +228,138 @@ class ClerksDialog(QDialog):
             self.error.show()
             return
         show_error(self, exc, self._lang)
+
+
+class PasswordDialog(QDialog):
+    """A new password for ``target``: one's own (the current password is asked and checked
+    first) or, by the manager, a clerk's. Emits ``passwordChanged(ClerkInfo)`` and accepts.
+    """
+
+    passwordChanged = Signal(object)
+
+    def __init__(self, ctx: AppContext, target: ClerkInfo, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._lang = ctx.lang
+        self._target = target
+        self._busy = False
+        me = ctx.clerk
+        self.own = me is not None and me.id == target.id
+        self.setObjectName("passwordDialog")
+        self.setMinimumWidth(420)
+        if self.own:
+            self.setWindowTitle(self.tr("Change my password"))
+            heading = self.tr("Change my password")
+        else:
+            self.setWindowTitle(self.tr("Set a new password"))
+            heading = self.tr("New password for %1").replace("%1", target.display_name)
+        title = QLabel(isolate(heading, self._lang), self)
+        title.setFont(heading_font(self.font(), grow=2))
+        set_role(title, "heading")
+        who = QLabel(isolate(self.tr("Account: %1").replace("%1", target.username),
+                             self._lang), self)
+        set_role(who, "help")
+
+        self.current = QLineEdit(self)
+        self.current.setObjectName("currentPassword")
+        self.new = QLineEdit(self)
+        self.new.setObjectName("newPassword")
+        self.new.setPlaceholderText(self.tr("At least %1 characters").replace(
+            "%1", digits(str(MIN_PASSWORD_LENGTH), self._lang)))
+        self.repeat = QLineEdit(self)
+        self.repeat.setObjectName("repeatPassword")
+        for edit in (self.current, self.new, self.repeat):
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+        form = QFormLayout()
+        if self.own:
+            form.addRow(self.tr("Current password"), self.current)
+        else:
+            self.current.hide()
+        form.addRow(self.tr("New password"), self.new)
+        form.addRow(self.tr("New password again"), self.repeat)
+
+        self.error = QLabel(self)
+        self.error.setObjectName("passwordError")
+        self.error.setWordWrap(True)
+        set_role(self.error, "error")
+        self.error.hide()
+
+        self.ok_button = QPushButton(
+            self.tr("Change password") if self.own else self.tr("Set password"), self)
+        self.ok_button.setObjectName("passwordOk")
+        set_flag(self.ok_button, "primary", True)
+        self.ok_button.setDefault(True)
+        self.ok_button.clicked.connect(self.submit)
+        cancel = QPushButton(self.tr("Cancel"), self)
+        cancel.setAutoDefault(False)
+        cancel.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.ok_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.setSpacing(12)
+        layout.addWidget(title)
+        layout.addWidget(who)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addLayout(buttons)
+        (self.current if self.own else self.new).setFocus()
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    def submit(self) -> None:
+        me = self._ctx.clerk
+        if self._busy or me is None:
+            return
+        current = password_text(self.current.text())
+        new = password_text(self.new.text())
+        if self.own and not current:
+            self._fail(self.tr("Enter your current password."), self.current)
+            return
+        if new != password_text(self.repeat.text()):
+            self._fail(self.tr("The two new passwords differ; type them again."), self.new)
+            return
+        directory = self._ctx.clerks
+        target = self._target
+        own = self.own
+
+        def change() -> None:
+            if own:  # the core does not ask; the window does: a clerk left logged in
+                directory.authenticate(me.username, current)
+            directory.change_password(me, target.id, new)
+
+        self._set_busy(True)
+        self._ctx.worker.submit(change, self._changed, self._failed)
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        for widget in (self.current, self.new, self.repeat, self.ok_button):
+            widget.setEnabled(not busy)
+
+    def _changed(self, _none: object) -> None:
+        self._set_busy(False)
+        self.passwordChanged.emit(self._target)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        if isinstance(exc, LoginFailed):
+            self._fail(self.tr("The current password is not right."), self.current)
+            return
+        if isinstance(exc, UserFacingError):
+            self._fail(exc.message.text(self._lang), self.new)
+            return
+        show_error(self, exc, self._lang)
+
+    def _fail(self, text: str, field: QLineEdit) -> None:
+        self.error.setText(text)
+        self.error.show()
+        field.clear()
+        if field is self.new:
+            self.repeat.clear()
+        field.setFocus()

@@ -31,8 +31,9 @@ from desktop.clock import utc_now
 from desktop.intake import SavedRequest
 from ui.about import AboutDialog
 from ui.banner import Banner
-from ui.clerks_dialog import ClerksDialog
+from ui.clerks_dialog import ClerksDialog, PasswordDialog
 from ui.context import AppContext
+from ui.enrol_dialog import EnrolDialog
 from ui.errors import show_error
 from ui.i18n import LANGUAGE_NAMES, LANGUAGES
 from ui.request_form import RequestForm
@@ -84,17 +85,30 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.banner.syncRequested.connect(self.sync_now)
         self.banner.attentionRequested.connect(self.show_attention)
-        if ctx.sync is not None:
-            ctx.sync.statusChanged.connect(self.banner.set_sync_status)
-            self.banner.set_sync_status(ctx.sync.status)
-            refresh = getattr(self.queue, "refresh", None)
-            if callable(refresh):
-                ctx.sync.requestsChanged.connect(refresh)
+        self.banner.enrolRequested.connect(self.enrol)
+        self._sync: Any = None  # the adapter this window listens to
+        self._listen_to_sync()
         self.form.printRequested.connect(self.print_request)
 
         self._build_actions()
         self._build_status_bar()
         self.form.picker.focus_search()
+
+    def _listen_to_sync(self) -> None:
+        """Follow ``ctx.sync``; again after an enrolment replaced the adapter."""
+        refresh = getattr(self.queue, "refresh", None)
+        old, sync = self._sync, self._ctx.sync
+        if old is not None and old is not sync:
+            old.statusChanged.disconnect(self.banner.set_sync_status)
+            if callable(refresh):
+                old.requestsChanged.disconnect(refresh)
+        self._sync = sync
+        if sync is None or sync is old:
+            return
+        sync.statusChanged.connect(self.banner.set_sync_status)
+        self.banner.set_sync_status(sync.status)
+        if callable(refresh):
+            sync.requestsChanged.connect(refresh)
 
     # --- parts from other modules -------------------------------------------------------
 
@@ -154,6 +168,11 @@ class MainWindow(QMainWindow):
         self.act_clerks = self._action(self.tr("Accounts"), self.manage_clerks, None,
                                        "actClerks")
         self.act_clerks.setVisible(manager)
+        self.act_enrol = self._action(self.tr("Connect to the central server…"), self.enrol,
+                                      None, "actEnrol")
+        self.act_enrol.setVisible(manager)
+        self.act_password = self._action(self.tr("Change my password…"),
+                                         self.change_password, None, "actPassword")
         self.act_about = self._action(self.tr("About Pishkhan"), self.about, None, "actAbout")
         self.act_logout = self._action(self.tr("Log out"), self.logout, "Ctrl+Shift+L",
                                        "actLogout")
@@ -179,7 +198,9 @@ class MainWindow(QMainWindow):
         office.addAction(self.act_sync)
         office.addAction(self.act_dayclose)
         office.addAction(self.act_clerks)
+        office.addAction(self.act_enrol)
         office.addSeparator()
+        office.addAction(self.act_password)
         office.addAction(self.act_logout)
         settings = menu.addMenu(self.tr("&Language"))
         for action in self.language_actions.values():
@@ -290,6 +311,26 @@ class MainWindow(QMainWindow):
     def manage_clerks(self) -> None:
         dialog = ClerksDialog(self._ctx, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def enrol(self) -> None:
+        """The manager connects this PC to the central server (or again, after a revoke)."""
+        clerk = self._ctx.clerk
+        if clerk is None or not clerk.is_manager:
+            return
+        dialog = EnrolDialog(self._ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.enrolled.connect(lambda _result: self._listen_to_sync())
+        dialog.open()
+
+    def change_password(self) -> None:
+        clerk = self._ctx.clerk
+        if clerk is None:
+            return
+        dialog = PasswordDialog(self._ctx, clerk, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.passwordChanged.connect(lambda _clerk: self.statusBar().showMessage(
+            self.tr("Your password was changed."), 8000))
         dialog.open()
 
     def about(self) -> None:

@@ -71,8 +71,16 @@
         <translation>هنوز به سرور مرکزی وصل نشده است</translation>
     </message>
     <message>
+        <source>Connect…</source>
+        <translation>اتصال…</translation>
+    </message>
+    <message>
         <source>The central office no longer accepts this PC: it must be enrolled again. Nothing saved is lost.</source>
         <translation>مرکز دیگر این رایانه را نمی‌پذیرد و باید دوباره ثبت شود. چیزی از کارهای ذخیره‌شده از دست نمی‌رود.</translation>
+    </message>
+    <message>
+        <source>Enrol again…</source>
+        <translation>ثبت دوباره…</translation>
     </message>
     <message>
         <source>Sending…</source>
@@ -122,6 +130,10 @@
         <translation>غیرفعال کردن</translation>
     </message>
     <message>
+        <source>Set password…</source>
+        <translation>تعیین گذرواژه…</translation>
+    </message>
+    <message>
         <source>At least %1 characters</source>
         <translation>دست‌کم %1 نویسه</translation>
     </message>
@@ -164,6 +176,10 @@
     <message>
         <source>Enable</source>
         <translation>فعال کردن</translation>
+    </message>
+    <message>
+        <source>New password set for %1 (%2). Any lock on the account is lifted.</source>
+        <translation>گذرواژهٔ تازهٔ %1 (%2) تعیین شد. اگر حساب قفل بود، باز شد.</translation>
     </message>
 </context>
 <context>
@@ -249,6 +265,97 @@
     </message>
 </context>
 <context>
+    <name>EnrolDialog</name>
+    <message>
+        <source>Connect to the central server</source>
+        <translation>اتصال به سرور مرکزی</translation>
+    </message>
+    <message>
+        <source>Enter the central server&apos;s address and the one-time code the central office gave for this office. Requests saved meanwhile stay on this PC and are sent once it is connected.</source>
+        <translation>نشانی سرور مرکزی و کد یک‌بارمصرفی را که دفتر مرکزی برای این دفتر داده است وارد کنید. درخواست‌هایی که تا آن زمان ذخیره شده‌اند روی همین رایانه می‌مانند و پس از اتصال فرستاده می‌شوند.</translation>
+    </message>
+    <message>
+        <source>This PC: %1 (office code %2), counter %3</source>
+        <translation>این رایانه: %1 (کد دفتر %2)، باجهٔ %3</translation>
+    </message>
+    <message>
+        <source>Only if the central office asks</source>
+        <translation>فقط اگر دفتر مرکزی خواسته باشد</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>انتخاب…</translation>
+    </message>
+    <message>
+        <source>Server address</source>
+        <translation>نشانی سرور</translation>
+    </message>
+    <message>
+        <source>One-time code</source>
+        <translation>کد یک‌بارمصرف</translation>
+    </message>
+    <message>
+        <source>Certificate file (optional)</source>
+        <translation>پروندهٔ گواهی (اختیاری)</translation>
+    </message>
+    <message>
+        <source>Connect</source>
+        <translation>اتصال</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>انصراف</translation>
+    </message>
+    <message>
+        <source>Type it as printed; dashes and spaces do not matter.</source>
+        <translation>همان‌طور که چاپ شده وارد کنید؛ خط تیره و فاصله مهم نیست.</translation>
+    </message>
+    <message>
+        <source>Code to send: %1</source>
+        <translation>کدی که فرستاده می‌شود: %1</translation>
+    </message>
+    <message>
+        <source>Certificate file of the central server</source>
+        <translation>پروندهٔ گواهی سرور مرکزی</translation>
+    </message>
+    <message>
+        <source>Certificates (*.pem *.crt *.cer);;All files (*)</source>
+        <translation>گواهی‌ها (*.pem *.crt *.cer);;همهٔ پرونده‌ها (*)</translation>
+    </message>
+    <message>
+        <source>Enter the central server&apos;s address, for example https://sync.example.ir</source>
+        <translation>نشانی سرور مرکزی را وارد کنید، برای نمونه https://sync.example.ir</translation>
+    </message>
+    <message>
+        <source>Enter the one-time code from the central office.</source>
+        <translation>کد یک‌بارمصرفی را که دفتر مرکزی داده است وارد کنید.</translation>
+    </message>
+    <message>
+        <source>A one-time code holds only Latin letters and digits; check what was typed.</source>
+        <translation>کد یک‌بارمصرف فقط حرف لاتین و رقم دارد؛ آنچه وارد شده را بررسی کنید.</translation>
+    </message>
+    <message>
+        <source>The certificate file was not found.</source>
+        <translation>پروندهٔ گواهی پیدا نشد.</translation>
+    </message>
+    <message>
+        <source>Connecting to %1…</source>
+        <translation>در حال اتصال به %1…</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>در حال لغو…</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>بستن</translation>
+    </message>
+    <message>
+        <source>Connected. The central server knows this PC as counter %2 of “%1”. Waiting requests are being sent now.</source>
+        <translation>اتصال برقرار شد. سرور مرکزی این رایانه را باجهٔ %2 «%1» می‌شناسد. درخواست‌های در انتظار هم‌اکنون فرستاده می‌شوند.</translation>
+    </message>
+</context>
+<context>
     <name>LoginDialog</name>
     <message>
         <source>Pishkhan — log in</source>
@@ -322,6 +429,14 @@
         <translation>حساب‌های کاربری</translation>
     </message>
     <message>
+        <source>Connect to the central server…</source>
+        <translation>اتصال به سرور مرکزی…</translation>
+    </message>
+    <message>
+        <source>Change my password…</source>
+        <translation>تغییر گذرواژهٔ من…</translation>
+    </message>
+    <message>
         <source>About Pishkhan</source>
         <translation>دربارهٔ پیشخوان</translation>
     </message>
@@ -378,12 +493,75 @@
         <translation>در حال ارسال…</translation>
     </message>
     <message>
+        <source>Your password was changed.</source>
+        <translation>گذرواژهٔ شما تغییر کرد.</translation>
+    </message>
+    <message>
         <source>Saved %1</source>
         <translation>%1 ذخیره شد</translation>
     </message>
     <message>
         <source>The form has unsaved entries. Leave them?</source>
         <translation>فرم اطلاعات ذخیره‌نشده دارد. از آن‌ها صرف‌نظر شود؟</translation>
+    </message>
+</context>
+<context>
+    <name>PasswordDialog</name>
+    <message>
+        <source>Change my password</source>
+        <translation>تغییر گذرواژهٔ من</translation>
+    </message>
+    <message>
+        <source>Set a new password</source>
+        <translation>تعیین گذرواژهٔ تازه</translation>
+    </message>
+    <message>
+        <source>New password for %1</source>
+        <translation>گذرواژهٔ تازه برای %1</translation>
+    </message>
+    <message>
+        <source>Account: %1</source>
+        <translation>حساب کاربری: %1</translation>
+    </message>
+    <message>
+        <source>At least %1 characters</source>
+        <translation>دست‌کم %1 نویسه</translation>
+    </message>
+    <message>
+        <source>Current password</source>
+        <translation>گذرواژهٔ کنونی</translation>
+    </message>
+    <message>
+        <source>New password</source>
+        <translation>گذرواژهٔ تازه</translation>
+    </message>
+    <message>
+        <source>New password again</source>
+        <translation>تکرار گذرواژهٔ تازه</translation>
+    </message>
+    <message>
+        <source>Change password</source>
+        <translation>تغییر گذرواژه</translation>
+    </message>
+    <message>
+        <source>Set password</source>
+        <translation>تعیین گذرواژه</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>انصراف</translation>
+    </message>
+    <message>
+        <source>Enter your current password.</source>
+        <translation>گذرواژهٔ کنونی خود را وارد کنید.</translation>
+    </message>
+    <message>
+        <source>The two new passwords differ; type them again.</source>
+        <translation>دو گذرواژهٔ تازه یکی نیستند؛ دوباره وارد کنید.</translation>
+    </message>
+    <message>
+        <source>The current password is not right.</source>
+        <translation>گذرواژهٔ کنونی درست نیست.</translation>
     </message>
 </context>
 <context>
