@@ -329,6 +329,8 @@ class EnrolDialog(QDialog):
 
         self._enrolment = enrolment
         self._cancelling = False
+        # The window is modal, but the program may still end under it: no call outlives it.
+        self.destroyed.connect(enrolment.abort)
         self._thread = threading.Thread(target=run, name="pishkhan-enrol", daemon=True)
         self._set_busy(True)
         self._say(self.tr("Connecting to %1…").replace("%1", "\u2066" + url + "\u2069"), "help")
