@@ -403,7 +403,8 @@ class DayCloseDialog(QDialog):
 
     @property
     def day(self) -> dt.date:
-        return self.date_edit.date().toPython()  # type: ignore[no-any-return]
+        chosen = self.date_edit.date()
+        return dt.date(chosen.year(), chosen.month(), chosen.day())  # Gregorian parts
 
     def set_day(self, day: dt.date) -> None:
         self.date_edit.setDate(QDate(day.year, day.month, day.day))

@@ -35,6 +35,7 @@ from desktop.office import this_device
 from desktop.receipt import (
     QR_PREFIX,
     QrCode,
+    group_sheba,
     mask_card_number,
     mask_national_code,
     money,
@@ -200,6 +201,7 @@ def test_masks_and_payload() -> None:
     with pytest.raises(ValueError):
         qr_payload("a|b", "1001-3-000042", 1)
     assert money(1_995_000, "fa") == "۱٬۹۹۵٬۰۰۰" and money(1_995_000, "en") == "1,995,000"
+    assert group_sheba("IR062960000000100324200001") == "IR06 2960 0000 0010 0324 2000 01"
 
 
 def test_persian_receipt_content(ui_ctx: AppContext, saved: SavedRequest) -> None:
@@ -431,6 +433,21 @@ def test_a_cancelled_print_dialog_prints_and_records_nothing(
     assert done == [] and _prints(ui_ctx) == []
     output = fake_dialog.output
     assert output is not None and not output.exists()
+
+
+def test_a_printer_that_cannot_start_is_reported_and_nothing_is_recorded(
+    qtbot: Any, ui_ctx: AppContext, saved: SavedRequest, fake_dialog: type,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    fake_dialog.output = tmp_path / "no-such-folder" / "paper.pdf"  # QPainter.begin fails
+    shown: list[BaseException] = []
+    monkeypatch.setattr(printing, "show_error", lambda parent, exc, lang: shown.append(exc))
+    printing.print_receipt(None, ui_ctx, saved.id)
+    qtbot.waitUntil(lambda: len(shown) == 1, timeout=10_000)
+    assert isinstance(shown[0], printing.PrintFailed)
+    assert "چاپگر" in shown[0].message.fa
+    qtbot.waitUntil(lambda: not ui_ctx.worker.busy, timeout=10_000)
+    assert _prints(ui_ctx) == []
 
 
 def test_a_missing_request_is_shown_as_an_error(
