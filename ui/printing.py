@@ -390,7 +390,7 @@ def qr_image(payload: str, size_px: float) -> QImage:
     scale = max(1, int(size_px // modules))
     buf = io.BytesIO()
     qr.save(buf, kind="png", scale=scale, border=QR_BORDER, dark="black", light="white")
-    image = QImage.fromData(buf.getvalue(), b"PNG")
+    image = QImage.fromData(buf.getvalue())  # the format is read from the PNG signature
     if image.isNull():
         raise RuntimeError("segno's PNG could not be read by Qt")
     # One bit a pixel with the palette (black, white): Qt's PDF writer then stores it as a
