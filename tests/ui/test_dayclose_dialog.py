@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import csv
-import ctypes
 import datetime as dt
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +27,6 @@ from tests.ui.test_receipt import MM, FakePrintDialog, says, visual_lines
 from ui import dayclose_dialog, printing
 from ui.context import AppContext
 from ui.dayclose_dialog import DayCloseDialog, render_summary_pdf, tehran_today
-
-if sys.version_info < (3, 12):  # see tests/ui/test_receipt.py: PySide6 6.12 loses None refs
-    ctypes.c_ssize_t.from_address(id(None)).value += 1 << 40
 
 DAY = tehran_today() - dt.timedelta(days=3)
 

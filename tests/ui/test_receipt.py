@@ -8,10 +8,8 @@ a citizen sees on paper, so "the reference's digits in order" is a real assertio
 
 from __future__ import annotations
 
-import ctypes
 import json
 import re
-import sys
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,13 +45,6 @@ from tests.ui.conftest import sample_for
 from ui import printing
 from ui.context import AppContext
 from ui.printing import QR_BORDER, render_receipt_pdf
-
-if sys.version_info < (3, 12):
-    # PySide6 6.12 on Python 3.11 drops one reference to None on every call of a method
-    # returning nothing (checked: ~100 lost per 100 calls; 6.11.3 loses none). A few
-    # thousand calls free None and abort the interpreter. Until the dependency is pinned,
-    # these tests hold a large stock of references to it. Python 3.12 makes None immortal.
-    ctypes.c_ssize_t.from_address(id(None)).value += 1 << 40
 
 MM = 72 / 25.4  # PDF points per millimetre
 
