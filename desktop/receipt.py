@@ -361,8 +361,7 @@ def receipt_for(
         superseded_by = s.scalar(
             select(Request.reference).where(Request.supersedes_id == req.id)
         )
-        # Scans this action's index entries; an index on audit_events.request_id would make
-        # it a direct lookup (asked for in the store's next migration).
+        # A direct lookup through ix_audit_events_request_id (migration 0002).
         prints = s.scalar(
             select(func.count(AuditEvent.id)).where(
                 AuditEvent.action == str(Action.RECEIPT_PRINTED),

@@ -176,7 +176,7 @@ class AuditEvent(Base):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
     clerk_id: Mapped[int | None] = mapped_column(ForeignKey("clerks.id"), nullable=True)
     action: Mapped[str] = mapped_column(String(32), index=True)
-    request_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    request_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     detail: Mapped[str] = mapped_column(Text, default="{}")
 
 

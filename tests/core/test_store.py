@@ -160,3 +160,21 @@ def test_real_full_disk(tmp_path: Path, rng: random.Random) -> None:
         store.close()
     finally:
         subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
+    """No model change ships without its migration (and the reverse)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import create_engine
+
+    from desktop.db.models import Base
+
+    Store.open(tmp_path).close()
+    engine = create_engine(f"sqlite:///{tmp_path / DB_FILENAME}")
+    try:
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    finally:
+        engine.dispose()
+    assert diff == []
