@@ -162,28 +162,13 @@ class Store:
         shutil.move(tmp, target)
         return target
 
-    @contextlib.contextmanager
-    def write(self) -> Iterator[Session]:
-        """One write transaction: committed when the block ends, rolled back on error."""
-        session = self._write_sessions()
-        try:
-            with session.begin():
-                yield session
-        except OperationalError as exc:
-            raise translate_db_error(exc) from exc
-        finally:
-            session.close()
+    def write(self) -> contextlib.AbstractContextManager[Session]:
+        """One write transaction (BEGIN IMMEDIATE): committed when the block ends."""
+        return _transaction(self._write_sessions)
 
-    @contextlib.contextmanager
-    def read(self) -> Iterator[Session]:
-        session = self._read_sessions()
-        try:
-            with session.begin():
-                yield session
-        except OperationalError as exc:
-            raise translate_db_error(exc) from exc
-        finally:
-            session.close()
+    def read(self) -> contextlib.AbstractContextManager[Session]:
+        """One read transaction: a consistent snapshot while the block runs."""
+        return _transaction(self._read_sessions)
 
     def raw_read(self) -> sqlite3.Connection:
         """A plain read-only sqlite3 connection, for the hot paths of a million-row view."""
@@ -198,6 +183,19 @@ class Store:
     def close(self) -> None:
         self._write_engine.dispose()
         self._read_engine.dispose()
+
+
+@contextlib.contextmanager
+def _transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """Committed when the block ends, rolled back on error; environment errors made readable."""
+    session = sessions()
+    try:
+        with session.begin():
+            yield session
+    except OperationalError as exc:
+        raise translate_db_error(exc) from exc
+    finally:
+        session.close()
 
 
 def _refuse_newer_schema(path: Path) -> None:

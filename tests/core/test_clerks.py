@@ -85,7 +85,9 @@ def test_wrong_passwords_lock_the_account_for_a_while(store: Store, manager: Cle
     assert Action.ACCOUNT_LOCKED in actions
 
 
-def test_unknown_user_fails_like_a_wrong_password(clerks: ClerkDirectory, manager: ClerkInfo) -> None:
+def test_unknown_user_fails_like_a_wrong_password(
+    clerks: ClerkDirectory, manager: ClerkInfo
+) -> None:
     with pytest.raises(LoginFailed) as unknown:
         clerks.authenticate("nobody", PASSWORD)
     with pytest.raises(LoginFailed) as wrong:

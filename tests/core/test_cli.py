@@ -13,19 +13,38 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def pishkhan(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def pishkhan(
+    data_dir: Path, *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PISHKHAN_CHEAP_HASHES": "1", "PISHKHAN_PASSWORD": "correct-horse"}
     return subprocess.run(
         [sys.executable, "-m", "desktop", *args, "--data-dir", str(data_dir)],
-        cwd=ROOT, input=stdin, capture_output=True, text=True, env=env, timeout=120,
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
 
 
 @pytest.fixture
 def office(tmp_path: Path) -> Path:
     data = tmp_path / "data"
-    res = pishkhan(data, "init", "--office-code", "۱۰۰۱", "--office-name", "دفتر ۱۰۰۱",
-                   "--counter", "2", "--manager", "modir", "--manager-name", "مدیر")
+    res = pishkhan(
+        data,
+        "init",
+        "--office-code",
+        "۱۰۰۱",
+        "--office-name",
+        "دفتر ۱۰۰۱",
+        "--counter",
+        "2",
+        "--manager",
+        "modir",
+        "--manager-name",
+        "مدیر",
+    )
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)["office_code"] == "1001"
     return data
@@ -33,8 +52,12 @@ def office(tmp_path: Path) -> Path:
 
 GOOD = {
     "service": "criminal_record",
-    "applicant": {"national_code": "۰۰۱۳۵۴۲۴۱۹", "first_name": "علي", "last_name": "كريمي",
-                  "mobile": "00989121234567"},
+    "applicant": {
+        "national_code": "۰۰۱۳۵۴۲۴۱۹",
+        "first_name": "علي",
+        "last_name": "كريمي",
+        "mobile": "00989121234567",
+    },
 }
 
 
@@ -47,8 +70,12 @@ def _complete(data: Path) -> dict[str, object]:
 
     service = load_catalog_file(demo_catalog_path()).service(GOOD["service"])  # type: ignore[arg-type]
     draft = sample_draft(service, random.Random(5))
-    return {**GOOD, "answers": dict(draft.answers), "documents": list(draft.documents),
-            "card_ref": "123456789012"}
+    return {
+        **GOOD,
+        "answers": dict(draft.answers),
+        "documents": list(draft.documents),
+        "card_ref": "123456789012",
+    }
 
 
 def test_add_request_validates_like_the_form(office: Path) -> None:
@@ -56,13 +83,15 @@ def test_add_request_validates_like_the_form(office: Path) -> None:
     assert res.returncode == 2
     assert "documents" in res.stderr and "answers." in res.stderr
     bad = {**_complete(office), "applicant": {**GOOD["applicant"], "national_code": "1111111111"}}
-    res = pishkhan(office, "add-request", "-", "--clerk", "modir", "--lang", "en",
-                   stdin=json.dumps(bad))
+    res = pishkhan(
+        office, "add-request", "-", "--clerk", "modir", "--lang", "en", stdin=json.dumps(bad)
+    )
     assert res.returncode == 2 and "applicant.national_code" in res.stderr
     res = pishkhan(office, "add-request", "-", "--clerk", "modir", stdin="{not json")
     assert res.returncode == 2 and "JSON" in res.stderr
-    res = pishkhan(office, "add-request", "-", "--clerk", "modir",
-                   stdin=json.dumps(_complete(office)))
+    res = pishkhan(
+        office, "add-request", "-", "--clerk", "modir", stdin=json.dumps(_complete(office))
+    )
     assert res.returncode == 0, res.stderr
     saved = json.loads(res.stdout)
     assert saved["reference"] == "1001-2-000001"
@@ -70,8 +99,9 @@ def test_add_request_validates_like_the_form(office: Path) -> None:
 
 def test_list_and_doctor(office: Path) -> None:
     for _ in range(3):
-        res = pishkhan(office, "add-request", "-", "--clerk", "modir",
-                       stdin=json.dumps(_complete(office)))
+        res = pishkhan(
+            office, "add-request", "-", "--clerk", "modir", stdin=json.dumps(_complete(office))
+        )
         assert res.returncode == 0, res.stderr
     res = pishkhan(office, "list", "--json", "--search", "۰۰۱۳۵۴۲۴۱۹")
     rows = json.loads(res.stdout)
@@ -83,6 +113,7 @@ def test_list_and_doctor(office: Path) -> None:
 
 
 def test_unknown_clerk_is_a_clear_error(office: Path) -> None:
-    res = pishkhan(office, "add-request", "-", "--clerk", "ghost",
-                   stdin=json.dumps(_complete(office)))
+    res = pishkhan(
+        office, "add-request", "-", "--clerk", "ghost", stdin=json.dumps(_complete(office))
+    )
     assert res.returncode == 1 and "ghost" in res.stderr

@@ -1,6 +1,6 @@
 """Promise 1: a request the clerk saw saved is never lost, whatever instant the power goes.
 
-A child process saves requests in a loop through the real intake path and
+A child process (tests/support/saver.py) saves requests in a loop through the real intake path and
 prints each id only after ``save`` returned (the moment the clerk sees
 "saved"). It is killed with SIGKILL at random moments, 25 times, each time
 restarting on the same database. Afterwards every printed id is in the
@@ -29,28 +29,6 @@ from desktop.office import initialise
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = 25
 
-SAVER = r"""
-import os, random, sys
-os.environ["PISHKHAN_CHEAP_HASHES"] = "1"
-from pathlib import Path
-from desktop.db.engine import Store
-from desktop.catalogs import CatalogStore
-from desktop.clerks import ClerkDirectory
-from desktop.intake import Intake
-from desktop.samples import sample_draft
-store = Store.open(Path(sys.argv[1]))
-catalogs = CatalogStore(store)
-clerk = ClerkDirectory(store).list()[0]
-intake = Intake(store, catalogs)
-rng = random.Random(int(sys.argv[2]))
-services = catalogs.current().services
-print("ready", flush=True)
-while True:
-    saved = intake.save(clerk, sample_draft(rng.choice(services), rng))
-    sys.stdout.write(saved.id + "\n")
-    sys.stdout.flush()
-"""
-
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="SIGKILL is POSIX")
 def test_sigkill_at_random_moments_loses_nothing(tmp_path: Path) -> None:
@@ -64,8 +42,10 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path: Path) -> None:
     printed: list[str] = []
     for round_no in range(KILLS):
         proc = subprocess.Popen(
-            [sys.executable, "-c", SAVER, str(tmp_path), str(round_no)],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            [sys.executable, "-m", "tests.support.saver", str(tmp_path), str(round_no)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         assert proc.stdout is not None
@@ -79,7 +59,7 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path: Path) -> None:
         assert proc.returncode == -signal.SIGKILL
         # Only complete lines count: a cut-off line was never seen by the "clerk".
         lines = out.decode().split("\n")
-        printed += [line for line in lines[:-1] if line]
+        printed += [line.split()[1] for line in lines[:-1] if line]
 
     assert len(printed) >= KILLS  # the loop really saved between kills
     con = sqlite3.connect(tmp_path / "pishkhan.sqlite3")

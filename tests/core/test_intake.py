@@ -43,17 +43,22 @@ def test_save_writes_request_history_outbox_and_audit_together(
     try:
         state, clerk_id, gov, office, vat, ver = con.execute(
             "SELECT state, clerk_id, government_fee, office_fee, vat, catalog_version"
-            " FROM requests WHERE id = ?", (saved.id,)).fetchone()
+            " FROM requests WHERE id = ?",
+            (saved.id,),
+        ).fetchone()
         assert (state, clerk_id) == (State.QUEUED, manager.id)
         assert (gov, office, vat) == (saved.fees.government, saved.fees.office, saved.fees.vat)
         assert vat == (office * service.fees.vat_percent + 50) // 100
         assert ver == catalogs.current().version
-        assert con.execute("SELECT status, seq FROM outbox WHERE request_id = ?",
-                           (saved.id,)).fetchone() == ("queued", 1)
-        assert con.execute("SELECT state FROM request_state_changes WHERE request_id = ?",
-                           (saved.id,)).fetchall() == [("queued",)]
+        assert con.execute(
+            "SELECT status, seq FROM outbox WHERE request_id = ?", (saved.id,)
+        ).fetchone() == ("queued", 1)
+        assert con.execute(
+            "SELECT state FROM request_state_changes WHERE request_id = ?", (saved.id,)
+        ).fetchall() == [("queued",)]
         action, detail = con.execute(
-            "SELECT action, detail FROM audit_events WHERE request_id = ?", (saved.id,)).fetchone()
+            "SELECT action, detail FROM audit_events WHERE request_id = ?", (saved.id,)
+        ).fetchone()
         assert action == Action.REQUEST_SAVED
         # The audit trail never holds the citizen's identity.
         assert draft.applicant["national_code"] not in detail
@@ -72,11 +77,14 @@ def test_identifiers_are_normalised_before_storing(
     applicant["national_code"] = code.translate(persian)
     applicant["mobile"] = "+98" + applicant["mobile"][1:].translate(persian)
     applicant["last_name"] = "كريمي"  # Arabic kaf and yeh
-    saved = intake.save(manager, RequestDraft(draft.service_code, applicant, draft.answers,
-                                              draft.documents, draft.card_ref))
+    saved = intake.save(
+        manager,
+        RequestDraft(draft.service_code, applicant, draft.answers, draft.documents, draft.card_ref),
+    )
     con = _db(store)
-    row = con.execute("SELECT national_code, mobile, last_name FROM requests WHERE id = ?",
-                      (saved.id,)).fetchone()
+    row = con.execute(
+        "SELECT national_code, mobile, last_name FROM requests WHERE id = ?", (saved.id,)
+    ).fetchone()
     con.close()
     assert row == (code, draft.applicant["mobile"], "کریمی")
 
@@ -99,8 +107,9 @@ def test_invalid_draft_saves_nothing_and_uses_no_number(
     store: Store, intake: Intake, manager: ClerkInfo, catalogs: CatalogStore, rng: random.Random
 ) -> None:
     good = sample_draft(catalogs.current().service("smart_card"), rng)
-    bad = RequestDraft(good.service_code, {**good.applicant, "national_code": "0013542418"},
-                       good.answers, [], "12")
+    bad = RequestDraft(
+        good.service_code, {**good.applicant, "national_code": "0013542418"}, good.answers, [], "12"
+    )
     with pytest.raises(ValidationFailed) as info:
         intake.save(manager, bad)
     assert {"applicant.national_code", "documents", "card_ref"} <= set(info.value.errors)
@@ -129,8 +138,7 @@ def test_correction_supersedes_and_original_stays(
     with pytest.raises(UserFacingError, match="already corrected"):
         intake.correct(manager, original.id, sample_draft(service, rng))
     with pytest.raises(NotFoundError):
-        intake.correct(manager, "00000000-0000-4000-8000-000000000000",
-                       sample_draft(service, rng))
+        intake.correct(manager, "00000000-0000-4000-8000-000000000000", sample_draft(service, rng))
     con = _db(store)
     actions = [r[0] for r in con.execute("SELECT action FROM audit_events ORDER BY id")]
     con.close()
@@ -143,11 +151,14 @@ def test_returning_applicant_is_offered_last_details(
     service = catalogs.current().service("smart_card")
     first = sample_draft(service, rng)
     intake.save(manager, first)
-    hint = intake.returning_applicant(first.applicant["national_code"].translate(
-        str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")))
+    hint = intake.returning_applicant(
+        first.applicant["national_code"].translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    )
     assert hint is not None
-    assert (hint.last_name, hint.mobile) == (first.applicant["last_name"],
-                                             first.applicant["mobile"])
+    assert (hint.last_name, hint.mobile) == (
+        first.applicant["last_name"],
+        first.applicant["mobile"],
+    )
     assert intake.returning_applicant("0499370899") is None
 
 
@@ -155,14 +166,19 @@ def test_queue_search_finds_by_every_key(
     store: Store, intake: Intake, manager: ClerkInfo, catalogs: CatalogStore, rng: random.Random
 ) -> None:
     services = catalogs.current().services
-    saved = [intake.save(manager, sample_draft(services[i % len(services)], rng))
-             for i in range(30)]
+    saved = [
+        intake.save(manager, sample_draft(services[i % len(services)], rng)) for i in range(30)
+    ]
     target = saved[17]
     queries = QueueQueries(store)
     row = queries.rows([target.local_id])[target.local_id]
     persian = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
-    for text_ in (row.national_code.translate(persian), row.reference, row.mobile,
-                  row.last_name[:3]):
+    for text_ in (
+        row.national_code.translate(persian),
+        row.reference,
+        row.mobile,
+        row.last_name[:3],
+    ):
         ids = queries.ids(QueueFilter(text=text_))
         assert target.local_id in ids, text_
     assert list(queries.ids())[:2] == [saved[-1].local_id, saved[-2].local_id]
@@ -171,38 +187,24 @@ def test_queue_search_finds_by_every_key(
     queries.close()
 
 
-SAVER = r"""
-import os, random, sys
-os.environ["PISHKHAN_CHEAP_HASHES"] = "1"
-from pathlib import Path
-from desktop.db.engine import Store
-from desktop.catalogs import CatalogStore
-from desktop.clerks import ClerkDirectory
-from desktop.intake import Intake
-from desktop.samples import sample_draft
-store = Store.open(Path(sys.argv[1]))
-catalogs = CatalogStore(store)
-clerk = ClerkDirectory(store).list()[0]
-intake = Intake(store, catalogs)
-rng = random.Random(int(sys.argv[2]))
-services = catalogs.current().services
-for _ in range(int(sys.argv[3])):
-    print(intake.save(clerk, sample_draft(rng.choice(services), rng)).seq, flush=True)
-"""
-
-
 def test_two_programs_saving_at_once_share_one_gap_free_sequence(
     store: Store, manager: ClerkInfo, data_dir: Path
 ) -> None:
     """The counter and a scripted command on one PC: numbers never collide, never skip."""
     procs = [
-        subprocess.Popen([sys.executable, "-c", SAVER, str(data_dir), str(seed), "40"],
-                         cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.support.saver", str(data_dir), str(seed), "40"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         for seed in (1, 2)
     ]
     seqs: list[int] = []
     for proc in procs:
         out, _ = proc.communicate(timeout=120)
         assert proc.returncode == 0
-        seqs += [int(line) for line in out.split()]
+        lines = out.splitlines()
+        assert lines[0] == "ready"
+        seqs += [int(line.split()[0]) for line in lines[1:]]
     assert sorted(seqs) == list(range(1, 81))

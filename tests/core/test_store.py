@@ -73,8 +73,10 @@ def test_request_content_is_immutable_and_never_deleted(
         with pytest.raises(sqlite3.IntegrityError, match="never deleted"):
             con.execute("DELETE FROM requests WHERE id = ?", (saved.id,))
         # The lifecycle may change (the sync does this).
-        con.execute("UPDATE requests SET state = 'accepted', tracking_code = 'PK-1' WHERE id = ?",
-                    (saved.id,))
+        con.execute(
+            "UPDATE requests SET state = 'accepted', tracking_code = 'PK-1' WHERE id = ?",
+            (saved.id,),
+        )
         con.commit()
     finally:
         con.close()
@@ -120,8 +122,11 @@ def test_real_full_disk(tmp_path: Path, rng: random.Random) -> None:
     """A real filesystem that runs out of space (a 3 MB tmpfs; needs root, as CI has)."""
     mount = tmp_path / "small"
     mount.mkdir()
-    res = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)],
-                         capture_output=True, text=True)
+    res = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+    )
     if res.returncode != 0:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI must be able to mount a tmpfs: {res.stderr}")
