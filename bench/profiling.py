@@ -91,6 +91,35 @@ def summarise(raw: str, top: int = 8) -> Profile:
     )
 
 
+def import_breakdown(raw: str, top: int = 10) -> list[tuple[str, float]]:
+    """Share of samples spent importing each third-party package (outermost import wins),
+    the project's own modules' import-time code, and everything that is not an import."""
+    counts: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in raw.splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        n = int(count_text)
+        total += n
+        where = "not importing (running)"
+        for frame in stack.split(";"):
+            name, _, place = frame.partition(" (")
+            if name != "<module>":
+                continue
+            path = place.rstrip(")").rsplit(":", 1)[0]
+            if "site-packages/" in path:
+                where = "importing " + path.split("site-packages/", 1)[1].split("/", 1)[0]
+                break
+            if "lib/python3" in path:
+                where = "importing the standard library"
+                break
+            if where == "not importing (running)" and "bench/" not in path:
+                where = "the project's modules (import-time code)"
+        counts[where] += n
+    return [(k, v / total) for k, v in counts.most_common(top)] if total else []
+
+
 def record_pid(pid: int, seconds: float, *, idle: bool = False, rate: int = 100) -> Profile:
     """Sample a running process for ``seconds`` (blocks that long)."""
     proc = start_recording(pid, seconds, idle=idle, rate=rate)
@@ -129,7 +158,8 @@ def start_recording(pid: int, seconds: float, *, idle: bool = False,
     fd, name = tempfile.mkstemp(prefix="bench-pyspy-", suffix=".txt")
     os.close(fd)
     Path(name).unlink()  # py-spy writes it
-    args = [tool, "record", "--pid", str(pid), "--duration", str(max(1, round(seconds))),
+    args = [tool, "record", "--full-filenames", "--pid", str(pid),
+            "--duration", str(max(1, round(seconds))),
             "--rate", str(rate), "--format", "raw", "--output", name, "--nonblocking"]
     if idle:
         args.append("--idle")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bench.common import ROOT, BenchResult, RunOptions, at_most, median, ratio
 from bench.million import copy_store
-from bench.profiling import Profile, summarise
+from bench.profiling import Profile, import_breakdown, py_spy, summarise
 
 NAME = "startup"
 TITLE = "Start-up: process start to login window shown, a million requests stored"
@@ -44,21 +44,25 @@ def start_once(kind: str, data_dir: Path | None = None) -> dict[str, float]:
         raise RuntimeError(f"start-up probe {kind} failed ({proc.returncode}): "
                            f"{proc.stderr[-800:]}")
     marks = json.loads(proc.stdout.strip().splitlines()[-1])
+    window = marks.pop("window")
+    wanted = "LoginDialog" if kind == "app" else "QDialog"
+    if window != wanted:
+        raise RuntimeError(f"start-up probe {kind}: the first window shown was {window}, "
+                           f"not {wanted}")
     return {k: v - t0 for k, v in marks.items()}
 
 
-def _profile_start(data_dir: Path) -> Profile:
-    from bench.profiling import py_spy
+def _profile_start(data_dir: Path) -> tuple[Profile, list[tuple[str, float]]]:
 
     tool = py_spy()
     if tool is None:
-        return Profile(0, [], [], note="py-spy is not installed (dev extra)")
+        return Profile(0, [], [], note="py-spy is not installed (dev extra)"), []
     out = data_dir.parent / "startup-profile.txt"
-    subprocess.run([tool, "record", "--rate", "1000", "--format", "raw", "--output", str(out),
-                    "--", sys.executable, "-m", PROBE, "app", str(data_dir)],
+    subprocess.run([tool, "record", "--full-filenames", "--rate", "1000", "--format", "raw",
+                    "--output", str(out), "--", sys.executable, "-m", PROBE, "app", str(data_dir)],
                    cwd=ROOT, env=_env(), capture_output=True, timeout=300)
     raw = out.read_text(encoding="utf-8", errors="replace") if out.exists() else ""
-    return summarise(raw, top=10)
+    return summarise(raw, top=10), import_breakdown(raw)
 
 
 def run(opts: RunOptions) -> BenchResult:
@@ -90,8 +94,12 @@ def run(opts: RunOptions) -> BenchResult:
                      f"{med(bare_runs, 'main') * 1000:,.0f} ms; PySide6 imported "
                      f"{(med(bare_runs, 'ui_imported') - med(bare_runs, 'main')) * 1000:,.0f} ms")
     if res.misses and opts.profile:
-        res.profile = _profile_start(data_dir).text(
+        profile, imports = _profile_start(data_dir)
+        res.profile = profile.text(
             "the program's start-up to the login window (py-spy, 1 kHz, one start)")
+        if imports:
+            res.profile += "\n  by what is being imported (outermost third-party import):\n" + \
+                "\n".join(f"    {share:5.1%}  {name}" for name, share in imports)
         res.limits.append(_explain(phases, bare_shown * 1000))
     return res
 

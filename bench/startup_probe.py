@@ -7,8 +7,10 @@ line: ``time.perf_counter()`` at moments of the start (CLOCK_MONOTONIC on Linux,
 same clock as the parent's, so the parent subtracts its own spawn time) and leaves at
 once with ``os._exit`` (closing down is not part of starting).
 
-"Shown" is the first event-loop turn after the window's show event: its layout and first
-paint into the (offscreen) backing store have run by then.
+"Shown" is the first event-loop turn after the first top-level window's show event (an
+application event filter sees it, whatever the window's class; the class is reported so
+the parent can check it was the login window): its layout and first paint into the
+(offscreen) backing store have run by then.
 """
 
 from __future__ import annotations
@@ -27,28 +29,34 @@ def mark(name: str) -> None:
 
 def _done() -> None:
     mark("shown")
-    sys.stdout.write(json.dumps(MARKS) + "\n")
+    sys.stdout.write(json.dumps({**MARKS, "window": WINDOW[0]}) + "\n")
     sys.stdout.flush()
     os._exit(0)
 
 
-def _after_show(widget_class: type) -> None:
-    """Make ``widget_class``'s first show end the process on the next event-loop turn."""
-    from PySide6.QtCore import QTimer
+WINDOW = [""]
 
-    original = widget_class.showEvent
 
-    def show_event(self: object, event: object) -> None:
-        original(self, event)
-        mark("show_event")
-        QTimer.singleShot(0, _done)
+def _watch(app: object) -> None:
+    """On the first top-level window shown: note its class, end on the next loop turn."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
 
-    widget_class.showEvent = show_event
+    class FirstWindow(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if (event.type() == QEvent.Type.Show and not WINDOW[0]
+                    and watched.isWidgetType() and watched.isWindow()):  # type: ignore[attr-defined]
+                WINDOW[0] = type(watched).__name__
+                mark("show_event")
+                QTimer.singleShot(0, _done)
+            return False
+
+    watcher = FirstWindow(app)  # type: ignore[arg-type]
+    app.installEventFilter(watcher)  # type: ignore[attr-defined]
 
 
 def app(data_dir: str) -> None:
     mark("main")
-    import ui.login
+    import ui.app
 
     mark("ui_imported")
     import desktop.db.engine as engine
@@ -62,11 +70,18 @@ def app(data_dir: str) -> None:
         return store
 
     engine.Store.open = classmethod(timed_open)  # type: ignore[assignment]
-    _after_show(ui.login.LoginDialog)
+    create_application = ui.app.create_application
+
+    def watched_application() -> object:
+        qapp = create_application()
+        _watch(qapp)
+        return qapp
+
+    ui.app.create_application = watched_application  # type: ignore[assignment]
     from desktop.__main__ import main
 
     main(["--data-dir", data_dir])
-    print("the login window was never shown", file=sys.stderr)
+    print("no window was ever shown", file=sys.stderr)
     os._exit(3)
 
 
@@ -83,12 +98,8 @@ def bare() -> None:
 
     mark("ui_imported")
     qapp = QApplication(sys.argv[:1])
-
-    class Login(QDialog):
-        pass
-
-    _after_show(Login)
-    dialog = Login()
+    _watch(qapp)
+    dialog = QDialog()
     dialog.setWindowTitle("Pishkhan — log in")
     form = QFormLayout(dialog)
     form.addRow(QLabel("Pishkhan"))
