@@ -1,7 +1,8 @@
 """What the central office does reaches the counter on its next round.
 
-- ``python -m server set-status`` (needs_correction with a reason, rejected, completed):
-  after one round the counter's requests show that state and reason.
+- ``python -m server set-status ... needs_correction --reason-fa ... --reason-en ...`` (and
+  rejected, completed through the admin API): after one round the counter's requests
+  show that state and reason.
 - ``python -m server publish-catalog``: after one round ``CatalogStore.current()`` is the
   new version, so the form offers its services; a request made on it is accepted.
 """
@@ -65,9 +66,16 @@ def test_status_changes_and_a_new_catalogue_reach_the_counter(
                 saved[1].id: ("rejected", "مدارک ناقص است.", "The documents are incomplete."),
                 saved[2].id: ("completed", None, None),
             }
-            for request_id, (state, fa, en) in decisions.items():
-                reasons = ["--reason-fa", fa, "--reason-en", en] if fa and en else []
-                server.api.cli("set-status", request_id, state, *reasons)
+            # The first decision by the server's command line, the others by its admin API
+            # (each command costs a process start).
+            first, *others = decisions.items()
+            request_id, (state, fa, en) = first
+            server.api.cli("set-status", request_id, state, "--reason-fa", str(fa),
+                           "--reason-en", str(en))
+            for request_id, (state, fa, en) in others:
+                answer = server.api.admin("POST", f"/v1/admin/requests/{request_id}/status",
+                                          {"state": state, "reason_fa": fa, "reason_en": en})
+                assert answer.ok, answer.text
             published = server.api.cli("publish-catalog", str(_catalogue_v2(tmp_path / "v2.json")))
             assert published.stdout.strip().splitlines()[-1] == "2"
 

@@ -77,7 +77,7 @@ def test_sync_killed_twenty_times_while_pushing(
     rng = random.Random(20)
     lives: list[dict[str, Any]] = []
     # A little latency keeps each push on the wire long enough for a kill to land in it.
-    with FaultProxy("127.0.0.1", server.port, config=LinkConfig(rtt_ms=60)) as proxy, \
+    with FaultProxy("127.0.0.1", server.port, config=LinkConfig(rtt_ms=100)) as proxy, \
             (tmp_path / "sync.log").open("wb") as log:
         counter.enrol(server, proxy.url_for())
         t0 = time.monotonic()
@@ -87,12 +87,12 @@ def test_sync_killed_twenty_times_while_pushing(
                 lines = _events(proc.stdout)  # type: ignore[arg-type]
                 started = _next_event(lines, {"round_started"})
                 assert started is not None, "the sync process ended before its first round"
-                # Kill at the 1st, 2nd or 3rd push of this life, 0-250 ms after it began.
+                # Kill at the 1st, 2nd or 3rd push of this life, 0-200 ms after it began.
                 nth = rng.randint(1, 3)
                 for _ in range(nth):
                     event = _next_event(lines, {"batch_sending"})
                     assert event is not None, "the sync ran out of work before 20 kills"
-                time.sleep(rng.uniform(0.0, 0.25))  # the random moment of the kill
+                time.sleep(rng.uniform(0.0, 0.2))  # the random moment of the kill
                 proc.send_signal(signal.SIGKILL)
                 assert proc.wait(timeout=30) == -signal.SIGKILL
             finally:

@@ -8,7 +8,7 @@ Nothing here is mocked. A scenario is built from:
   directly to check what really got stored.
 - :class:`Counter`: a counter PC's data folder (office, device, manager, demo catalogue)
   whose requests are saved through the real ``Intake`` with ``sample_draft``. Saving costs a
-  synchronous fsync each, so large scenarios copy a folder filled once (``clone``).
+  synchronous fsync each, so large scenarios copy a folder filled once (``copy_of``).
 - :func:`settle`: sync rounds of the real ``SyncEngine`` in this process (fast backoff, short
   timeouts) until nothing waits, bounded in rounds and seconds, failing with a clear message.
 - :func:`check_exactly_once`: the promise itself: exactly the expected requests on the
