@@ -2,7 +2,8 @@
 
 The server has enrolled the PC (and spent the one-time code), the PC never got its token.
 Nothing may be lost: the PC still holds every request, a new code from the central office
-enrols it again (the unseen token is replaced), and its requests then arrive exactly once.
+enrols it again (the unseen token is replaced), and its requests then arrive exactly once,
+even after a spell of link down in which every round fails.
 """
 
 from __future__ import annotations
@@ -49,7 +50,18 @@ def test_lost_enrolment_answer_then_enrolled_with_a_new_code(
             proxy.set_config(LinkConfig(rtt_ms=40))
             counter.enrol(server, proxy.url_for())  # a new one-time code
             assert counter.device.enrolled and counter.token()
-            settle(make_engine(counter, ClientTuning(), EventLog()), max_rounds=10)
+            engine = make_engine(counter, ClientTuning(), EventLog())
+
+            # The link goes down for good: the rounds fail, bounded, and nothing is lost.
+            proxy.set_config(LinkConfig(refuse_connections=True))
+            with pytest.raises(AssertionError, match=r"did not settle: 3 rounds \(3 failed\)"
+                                                     r".*waiting 5"):
+                settle(engine, max_rounds=3)
+            assert counter.outbox() == {"queued": 5}
+            assert server.requests_of(counter.device.id) == {}
+
+            proxy.set_config(LinkConfig(rtt_ms=40))
+            settle(engine, max_rounds=10)
         check_exactly_once(counter, server, expected=5)
     finally:
         counter.close()

@@ -358,7 +358,7 @@ class SyncRun:
     last: RoundResult | None = None
 
 
-def settle(engine: SyncEngine, *, max_rounds: int = 400, max_seconds: float = 90.0,
+def settle(engine: SyncEngine, *, max_rounds: int = 400, max_seconds: float = 180.0,
            describe: Callable[[], str] = lambda: "") -> SyncRun:
     """Rounds until one ends cleanly with nothing waiting; AssertionError past the bounds.
 
