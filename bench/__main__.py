@@ -12,6 +12,7 @@ import datetime as dt
 import importlib
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -80,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     names = args.names or list(BENCHMARKS)
+    # A stopped run still stops the servers and proxies it started (their context managers).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     started = dt.datetime.now(dt.UTC)
     load_before = loadavg()

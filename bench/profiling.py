@@ -120,6 +120,15 @@ def import_breakdown(raw: str, top: int = 10) -> list[tuple[str, float]]:
     return [(k, v / total) for k, v in counts.most_common(top)] if total else []
 
 
+def spy_command(output: str, target: list[str], rate: int = 250) -> list[str] | None:
+    """py-spy recording ``target`` (a command line) from its start, or None without py-spy."""
+    tool = py_spy()
+    if tool is None:
+        return None
+    return [tool, "record", "--full-filenames", "--nonblocking", "--rate", str(rate),
+            "--format", "raw", "--output", output, "--", *target]
+
+
 def record_pid(pid: int, seconds: float, *, idle: bool = False, rate: int = 100) -> Profile:
     """Sample a running process for ``seconds`` (blocks that long)."""
     proc = start_recording(pid, seconds, idle=idle, rate=rate)

@@ -15,7 +15,7 @@ from typing import Any
 
 from bench.common import ROOT, BenchResult, RunOptions, below, percentile, ratio
 from bench.million import copy_store, store_size_bytes
-from bench.profiling import py_spy, summarise
+from bench.profiling import spy_command, summarise
 from bench.startup import _env
 
 NAME = "queue"
@@ -25,11 +25,10 @@ TITLE = "Queue at scale: the queue view on a million requests"
 def _probe(data_dir: object, searches: int, profile_to: str | None = None) -> dict[str, Any]:
     args = [sys.executable, "-m", "bench.queue_probe", str(data_dir), str(searches)]
     if profile_to:
-        tool = py_spy()
-        if tool is None:
+        spied = spy_command(profile_to, args)
+        if spied is None:
             return {}
-        args = [tool, "record", "--full-filenames", "--rate", "250", "--format", "raw",
-                "--output", profile_to, "--", *args]
+        args = spied
     proc = subprocess.run(args, cwd=ROOT, env=_env(), capture_output=True, text=True,
                           timeout=1800)
     if proc.returncode != 0:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bench.common import ROOT, BenchResult, RunOptions, at_most, median, ratio
 from bench.million import copy_store
-from bench.profiling import Profile, import_breakdown, py_spy, summarise
+from bench.profiling import Profile, import_breakdown, spy_command, summarise
 
 NAME = "startup"
 TITLE = "Start-up: process start to login window shown, a million requests stored"
@@ -54,13 +54,11 @@ def start_once(kind: str, data_dir: Path | None = None) -> dict[str, float]:
 
 def _profile_start(data_dir: Path) -> tuple[Profile, list[tuple[str, float]]]:
 
-    tool = py_spy()
-    if tool is None:
-        return Profile(0, [], [], note="py-spy is not installed (dev extra)"), []
     out = data_dir.parent / "startup-profile.txt"
-    subprocess.run([tool, "record", "--full-filenames", "--rate", "1000", "--format", "raw",
-                    "--output", str(out), "--", sys.executable, "-m", PROBE, "app", str(data_dir)],
-                   cwd=ROOT, env=_env(), capture_output=True, timeout=300)
+    command = spy_command(str(out), [sys.executable, "-m", PROBE, "app", str(data_dir)])
+    if command is None:
+        return Profile(0, [], [], note="py-spy is not installed (dev extra)"), []
+    subprocess.run(command, cwd=ROOT, env=_env(), capture_output=True, timeout=300)
     raw = out.read_text(encoding="utf-8", errors="replace") if out.exists() else ""
     return summarise(raw, top=10), import_breakdown(raw)
 
@@ -96,7 +94,7 @@ def run(opts: RunOptions) -> BenchResult:
     if res.misses and opts.profile:
         profile, imports = _profile_start(data_dir)
         res.profile = profile.text(
-            "the program's start-up to the login window (py-spy, 1 kHz, one start)")
+            "the program's start-up to the login window (py-spy, 250 Hz, one start)")
         if imports:
             res.profile += "\n  by what is being imported (outermost third-party import):\n" + \
                 "\n".join(f"    {share:5.1%}  {name}" for name, share in imports)
