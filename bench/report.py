@@ -46,8 +46,10 @@ def section(results: Sequence[BenchResult], *, started: dt.datetime, quick: bool
             machine: dict[str, str], load_before: tuple[float, float, float] | None,
             load_after: tuple[float, float, float] | None, argv: Sequence[str]) -> str:
     kind = "QUICK smoke run (small sizes; not a measurement)" if quick else "full run"
-    out = [f"\n## {started:%Y-%m-%d %H:%M} UTC — {kind}\n",
-           f"Command: `python -m bench {' '.join(argv)}`".rstrip() + "\n",
+    out = [f"\n## Benchmarks (issue 5) — {started:%Y-%m-%d %H:%M} UTC — {kind}\n",
+           f"Command: `python -m bench {' '.join(argv)}`".rstrip() + ". Each baseline is "
+           "measured in the same run; on this shared 2-core machine the ratios are what "
+           "count (load average below).\n",
            "| machine | |", "|---|---|"]
     out += [f"| {k} | {_cell(v)} |" for k, v in machine.items()]
 
