@@ -35,8 +35,9 @@ def _requirements_fingerprint() -> str:
 
 def ensure_venv() -> Path:
     """Create ``.venv`` and install the project into it, once per pyproject change."""
-    if sys.version_info < (3, 11):
-        sys.exit("Pishkhan needs Python 3.11 or newer (found %s)." % sys.version.split()[0])
+    # dev.py may be started by any python3 on the machine: say so plainly on an old one.
+    if sys.version_info < (3, 11):  # noqa: UP036
+        sys.exit(f"Pishkhan needs Python 3.11 or newer (found {sys.version.split()[0]}).")
     py = venv_python()
     if not py.exists():
         print("dev.py: creating .venv ...", flush=True)
@@ -111,7 +112,7 @@ COMMANDS = {
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in COMMANDS and argv[0] != "setup":
+    if not argv or (argv[0] not in COMMANDS and argv[0] != "setup"):
         print(__doc__)
         print("usage: python3 dev.py {setup|run|test|build|bench} [args...]")
         return 2

@@ -13,7 +13,7 @@ import importlib, pkgutil, sys
 
 class Block:
     def find_spec(self, name, path=None, target=None):
-        if name == "PySide6" or name.startswith("PySide6.") or name == "ui" or name.startswith("ui."):
+        if name.split(".")[0] in ("PySide6", "ui"):
             raise ImportError(f"core imported {name}")
         return None
 
