@@ -145,7 +145,7 @@ def visible_clerk(viewer: ClerkInfo, wanted: int | None) -> int | None:
         return wanted
     if wanted not in (None, viewer.id):
         raise PermissionDeniedError(
-            Message(fa="هر متصدی فقط صندوق روز خودش را می‌بیند.",
+            Message(fa="هر کارمند فقط صندوق روز خودش را می‌بیند.",
                     en="A clerk sees only their own day's takings.")
         )
     return viewer.id
@@ -216,8 +216,8 @@ LABELS: dict[str, Message] = {
     "title": Message("گزارش بستن روز پیشخوان", "Pishkhan day close"),
     "day": Message("روز", "Day (Jalali)"),
     "office": Message("دفتر", "Office"),
-    "scope_all": Message("همهٔ متصدیان", "All clerks"),
-    "clerk": Message("متصدی", "Clerk"),
+    "scope_all": Message("همهٔ کارمندان", "All clerks"),
+    "clerk": Message("کارمند", "Clerk"),
     "username": Message("نام کاربری", "User name"),
     "service_code": Message("کد خدمت", "Service code"),
     "service": Message("خدمت", "Service"),
@@ -233,7 +233,7 @@ LABELS: dict[str, Message] = {
     "of_which": Message("از این میان اصلاحیه", "Of which corrections"),
     "clerk_total": Message("جمع {name}", "Total for {name}"),
     "report_title": Message("گزارش بستن روز", "Day close report"),
-    "sign_clerk": Message("امضای متصدی", "Clerk's signature"),
+    "sign_clerk": Message("امضای کارمند", "Clerk's signature"),
     "sign_manager": Message("امضای مدیر دفتر", "Office manager's signature"),
     "printed_at": Message("زمان چاپ", "Printed"),
 }

@@ -63,11 +63,11 @@ _L = {  # the receipt's fixed words
                            "Government counter office · code {code} · counter {counter}"),
     "date": Message("تاریخ", "Date"),
     "time": Message("ساعت", "Time"),
-    "reference": Message("شمارهٔ مرجع (موقت)", "Reference (provisional)"),
+    "reference": Message("شمارهٔ ثبت موقت", "Reference (provisional)"),
     "tracking": Message("کد رهگیری رسمی", "Official tracking code"),
     "tracking_pending": Message("پس از ارسال صادر می‌شود", "issued once sent"),
     "state": Message("وضعیت", "Status"),
-    "clerk": Message("متصدی", "Clerk"),
+    "clerk": Message("کارمند", "Clerk"),
     "service": Message("خدمت", "Service"),
     "applicant": Message("متقاضی", "Applicant"),
     "national_code": Message("کد ملی", "National code"),
@@ -85,7 +85,7 @@ _L = {  # the receipt's fixed words
                     "Keep this receipt until your request is completed."),
     "follow_pending": Message(
         "کد رهگیری رسمی پس از رسیدن درخواست به سامانهٔ مرکزی صادر می‌شود؛ "
-        "تا آن زمان با شمارهٔ مرجع از همین دفتر پیگیری کنید.",
+        "تا آن زمان با شمارهٔ ثبت موقت از همین دفتر پیگیری کنید.",
         "The official tracking code is issued once the request reaches the central "
         "system; until then, follow it up at this office with the reference.",
     ),
