@@ -15,13 +15,12 @@ import time
 import pytest
 
 from tests.e2e.conftest import REQUESTS
+from tests.e2e.disruptions import Disruption, LinkOutage
 from tests.support.e2e import (
     CentralServer,
     ClientTuning,
     Counter,
-    Disruption,
     EventLog,
-    LinkOutage,
     check_exactly_once,
     describe_link,
     make_engine,
