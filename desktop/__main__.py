@@ -13,12 +13,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from desktop import __version__, cli
-from desktop.config import resolve_data_dir
-from desktop.logs import close_logging, setup_logging
+from desktop import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from desktop import cli
+
     parser = argparse.ArgumentParser(
         prog="pishkhan", description="Pishkhan — counter program for government service offices"
     )
@@ -43,7 +43,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    given = sys.argv[1:] if argv is None else argv
+    if given == ["--version"]:
+        # Answered before the command line (and its database libraries) is imported.
+        print(f"Pishkhan {__version__}")
+        return 0
     args = build_parser().parse_args(argv)
+    from desktop import cli
+    from desktop.config import resolve_data_dir
+    from desktop.logs import setup_logging
+
     if args.command:
         data_dir = resolve_data_dir(getattr(args, "data_dir", None))
         setup_logging(data_dir)
@@ -52,7 +61,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_gui(args: argparse.Namespace) -> int:
+    from desktop.config import resolve_data_dir
     from desktop.demo import demo_data_dir
+    from desktop.logs import close_logging, setup_logging
 
     with tempfile.TemporaryDirectory(prefix="pishkhan-", ignore_cleanup_errors=True) as scratch:
         screenshot = Path(args.screenshot).resolve() if args.screenshot else None

@@ -16,17 +16,21 @@ import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from desktop.errors import DatabaseBusyError, DiskFullError, SchemaTooNewError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported only when the schema is not already this one: it costs
+# about a third of a second of every start (it loads every SQL dialect).
+# tests/core/test_store.py checks this constant against the migration scripts.
+SCHEMA_HEAD = "0002"
 
 log = logging.getLogger("pishkhan.store")
 
@@ -68,6 +72,8 @@ def translate_db_error(exc: BaseException) -> BaseException:
 
 
 def alembic_config(db_path: Path) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", f"sqlite:///{db_path}")
@@ -75,12 +81,16 @@ def alembic_config(db_path: Path) -> Config:
 
 
 def schema_head() -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config(Path("unused"))).get_current_head()
     assert head is not None
     return head
 
 
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
@@ -108,6 +118,8 @@ class Store:
         if path.exists():
             # Before any read-write connection: closing one checkpoints the WAL
             # into the file, which would change a newer program's database.
+            if _stored_revision(path) == SCHEMA_HEAD:
+                return cls(path)  # the usual start: nothing to check or migrate
             _refuse_newer_schema(path)
         store = cls(path)
         try:
@@ -121,6 +133,8 @@ class Store:
         return store
 
     def check_schema(self) -> str | None:
+        from alembic.script import ScriptDirectory
+
         current = current_revision(self._read_engine)
         script = ScriptDirectory.from_config(alembic_config(self.path))
         if current is not None:
@@ -138,6 +152,8 @@ class Store:
         if current is not None:
             self.backup(data_dir / "backups" / f"pishkhan-{current}-{_stamp()}.sqlite3")
         log.info("migrating local database from %s to %s", current, head)
+        from alembic import command
+
         try:
             with self._write_engine.connect() as conn:
                 cfg = alembic_config(self.path)
@@ -198,24 +214,32 @@ def _transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
-def _refuse_newer_schema(path: Path) -> None:
-    """Read the schema revision through a read-only connection; refuse one we do not know."""
+def _stored_revision(path: Path) -> str | None:
+    """The schema revision, read through a read-only connection (it never checkpoints)."""
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         try:
             row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         except sqlite3.OperationalError:
-            return  # no schema yet (or not ours): the migration will say so
+            return None  # no schema yet (or not ours): the migration will say so
     finally:
         conn.close()
-    if row is None:
+    return None if row is None else str(row[0])
+
+
+def _refuse_newer_schema(path: Path) -> None:
+    """Refuse a revision the migration scripts do not know (a newer program's)."""
+    from alembic.script import ScriptDirectory
+
+    revision = _stored_revision(path)
+    if revision is None:
         return
     script = ScriptDirectory.from_config(alembic_config(path))
     try:
-        script.get_revision(row[0])
+        script.get_revision(revision)
     except Exception as exc:  # alembic raises its own ResolutionError family
-        raise SchemaTooNewError(row[0]) from exc
+        raise SchemaTooNewError(revision) from exc
 
 
 def _stamp() -> str:

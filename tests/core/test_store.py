@@ -183,3 +183,10 @@ def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
     finally:
         engine.dispose()
     assert diff == []
+
+
+def test_schema_head_constant_matches_the_migration_scripts() -> None:
+    """The fast start path trusts SCHEMA_HEAD; it must be the scripts' head."""
+    from desktop.db.engine import SCHEMA_HEAD
+
+    assert SCHEMA_HEAD == schema_head()
