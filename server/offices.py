@@ -144,6 +144,7 @@ def enrol(engine: Engine, request: EnrolRequest, *, now: dt.datetime) -> EnrolRe
                     enrolment_codes.c.id,
                     enrolment_codes.c.expires_at,
                     enrolment_codes.c.used_at,
+                    enrolment_codes.c.used_by_device_id,
                     offices.c.id.label("office_id"),
                     offices.c.code.label("office_code"),
                     offices.c.name.label("office_name"),
@@ -155,12 +156,16 @@ def enrol(engine: Engine, request: EnrolRequest, *, now: dt.datetime) -> EnrolRe
                 )
             ).first()
             expires_at = as_utc(found.expires_at) if found is not None else None
-            if (
-                found is None
-                or found.used_at is not None
-                or expires_at is None
-                or expires_at <= now
-            ):
+            if found is None or expires_at is None or expires_at <= now:
+                raise _invalid_code()
+            # The answer to an enrolment can be lost on a rural link after the server
+            # spent the code: the same PC may then try the same code again. It gets a
+            # fresh token as long as the code is still valid, that PC's current enrolment
+            # is the one this code made, and it has not been revoked since.
+            retry = found.used_at is not None and _same_enrolment_retry(
+                conn, found.used_by_device_id, request.device_id, as_utc(found.used_at)
+            )
+            if found.used_at is not None and not retry:
                 raise _invalid_code()
             if found.office_code != request.office_code:
                 raise ApiError(
@@ -180,19 +185,23 @@ def enrol(engine: Engine, request: EnrolRequest, *, now: dt.datetime) -> EnrolRe
             ).first()
             if holder is not None:
                 raise _counter_taken(request.counter_no)
-            claimed = conn.execute(
-                update(enrolment_codes)
-                .where(and_(enrolment_codes.c.id == found.id, enrolment_codes.c.used_at.is_(None)))
-                .values(used_at=now, used_by_device_id=request.device_id)
-            )
-            if claimed.rowcount != 1:  # spent by a concurrent enrolment a moment ago
-                raise _invalid_code()
+            enrolled_at = as_utc(found.used_at) if retry else now
+            if not retry:
+                claimed = conn.execute(
+                    update(enrolment_codes)
+                    .where(
+                        and_(enrolment_codes.c.id == found.id, enrolment_codes.c.used_at.is_(None))
+                    )
+                    .values(used_at=now, used_by_device_id=request.device_id)
+                )
+                if claimed.rowcount != 1:  # spent by a concurrent enrolment a moment ago
+                    raise _invalid_code()
             values = {
                 "office_id": found.office_id,
                 "counter_no": request.counter_no,
                 "name": request.device_name[:100],
                 "token_hash": sha256_hex(token),
-                "enrolled_at": now,
+                "enrolled_at": enrolled_at,
                 "revoked_at": None,
                 "app_version": request.app_version[:40],
                 "last_seen_at": now,
@@ -226,6 +235,22 @@ def enrol(engine: Engine, request: EnrolRequest, *, now: dt.datetime) -> EnrolRe
     except IntegrityError:
         # The partial unique index on (office, counter) lost a race with another enrolment.
         raise _counter_taken(request.counter_no) from None
+
+
+def _same_enrolment_retry(
+    conn: Connection, used_by: str | None, device_id: str, used_at: dt.datetime
+) -> bool:
+    if used_by != device_id:
+        return False
+    row = conn.execute(
+        select(devices.c.enrolled_at, devices.c.revoked_at).where(devices.c.id == device_id)
+    ).first()
+    return (
+        row is not None
+        and row.revoked_at is None
+        and row.enrolled_at is not None
+        and as_utc(row.enrolled_at) == used_at
+    )
 
 
 def revoke_device(engine: Engine, device_id: str, *, now: dt.datetime) -> None:

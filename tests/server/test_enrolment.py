@@ -148,3 +148,25 @@ def test_admin_api_needs_the_admin_token(server: RunningServer) -> None:
     assert duplicate.status_code == 409
     unknown = server.admin("POST", "/v1/admin/enrolment-codes", {"office_code": "nope"})
     assert unknown.status_code == 404
+
+
+def test_a_lost_answer_lets_the_same_pc_retry_the_same_code(server: RunningServer) -> None:
+    """On a rural link the server may spend the code and the answer never arrive."""
+    office = server.add_office()
+    code = server.enrolment_code(office.code)
+    device_id = str(uuid.uuid4())
+    lost = _enrol(server, code=code, office_code=office.code, device_id=device_id)
+    assert lost.status_code == 200  # ... and imagine this answer was lost on the way
+    retry = _enrol(server, code=code, office_code=office.code, device_id=device_id)
+    assert retry.status_code == 200, retry.text
+    new_token = retry.json()["device_token"]
+    assert new_token != lost.json()["device_token"]
+    assert _changes(server, new_token).status_code == 200
+    assert _changes(server, lost.json()["device_token"]).status_code == 401
+    # Another PC cannot ride on the spent code.
+    other = _enrol(server, code=code, office_code=office.code, counter_no=2)
+    assert other.status_code == 400 and other.json()["error"] == "invalid_code"
+    # Nor can the same PC once it has been revoked.
+    assert server.admin("POST", f"/v1/admin/devices/{device_id}/revoke").status_code == 200
+    again = _enrol(server, code=code, office_code=office.code, device_id=device_id)
+    assert again.status_code == 400 and again.json()["error"] == "invalid_code"
