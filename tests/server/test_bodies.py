@@ -182,3 +182,18 @@ def test_openapi_is_published(server: RunningServer) -> None:
     ):
         assert path in paths, path
     assert "PushBody" in response.json()["components"]["schemas"]
+
+
+def test_large_answers_are_gzip_compressed_for_the_slow_link(
+    server: RunningServer, device: EnrolledDevice
+) -> None:
+    """A page of the change feed (or a push's results) goes back gzip-compressed."""
+    answer = server.session.get(
+        server.url("/v1/changes"),
+        headers={**device.headers, "Accept-Encoding": "gzip"},
+        timeout=30,
+    )
+    assert answer.status_code == 200
+    # The first page carries the catalogue document: well over the 1 KiB threshold.
+    assert answer.headers.get("Content-Encoding") == "gzip"
+    assert answer.json()["changes"]
