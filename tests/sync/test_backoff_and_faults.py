@@ -98,8 +98,10 @@ def test_a_lost_answer_is_resent_and_the_server_keeps_exactly_one_copy(
     saved = counter.save(10)
     # The server gets every request and answers; the answer never arrives.
     proxy.set_config(LinkConfig(drop_after_request_probability=1.0))
-    lost = counter.engine().run_round()
+    policy = BatchPolicy(size=16)
+    lost = counter.engine(policy=policy).run_round()
     assert lost.error is not None and lost.error.code == "network"
+    assert policy.size == 5  # a broken transfer of 10 halves the next batch
     assert counter.states() == {"queued": 10} and counter.outbox() == {"queued": 10}
     ids = [s.id for s in saved]
     marks = ",".join("?" * len(ids))
