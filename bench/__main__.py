@@ -27,6 +27,7 @@ from bench.common import (
     BenchResult,
     RunOptions,
     Skip,
+    git_commit,
     loadavg,
     machine,
 )
@@ -101,6 +102,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             results.append(result)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    end_commit = git_commit()
+    if end_commit != info["commit"]:
+        # Others commit while a long run goes on: say so, a benchmark may have run either.
+        info["commit"] += f"; at the end of the run: {end_commit} (code changed during the run)"
     text = report.section(results, started=started, quick=args.quick, machine=info,
                           load_before=load_before, load_after=loadavg(), argv=argv)
     report.append(args.results, text)

@@ -126,6 +126,7 @@ def _sync(counter: Any, proxy: Any, seed: int, quick: bool, limit_s: float) -> d
     from sync.engine import BatchAnswered, ChangesPulled, HeartbeatSent, RoundFailed
 
     marks: dict[str, float] = {}
+    push_seconds: list[float] = []
     counts = {"pushes": 0, "pulls": 0, "heartbeats": 0, "failed_rounds": 0, "duplicates": 0}
     answered = [0]
 
@@ -134,6 +135,7 @@ def _sync(counter: Any, proxy: Any, seed: int, quick: bool, limit_s: float) -> d
             counts["pushes"] += 1
             counts["duplicates"] += event.duplicate
             answered[0] += event.accepted + event.duplicate
+            push_seconds.append(event.seconds)
             marks["last_push_answer"] = time.perf_counter()
         elif isinstance(event, ChangesPulled):
             counts["pulls"] += 1
@@ -174,6 +176,8 @@ def _sync(counter: Any, proxy: Any, seed: int, quick: bool, limit_s: float) -> d
         "finished": finished,
         "accepted": done,
         "longest_backoff_s": max_wait,
+        "push_seconds_mean": sum(push_seconds) / max(1, len(push_seconds)),
+        "push_seconds_max": max(push_seconds, default=0.0),
         "push_s": marks.get("last_push_answer", end) - t0,
         "total_s": end - t0,
         "rounds": rounds,
@@ -231,7 +235,7 @@ def run(opts: RunOptions) -> BenchResult:
     faulty = clean.replace(**FAULTS)
     res.params = {"requests": f"{n:,}", "link": f"{link.rate_bps // 1000} kbit/s each way, "
                   f"{link.rtt_ms:.0f} ms round trip", "faults": ", ".join(
-                      f"{k} {v:.0%}" for k, v in FAULTS.items()),
+                      f"{k} {v:.1%}" for k, v in FAULTS.items()),
                   "engine": "desktop.synccli.make_engine (production settings)",
                   "baseline sample": f"{sample} one-request pushes, extrapolated to {n:,}"}
 
@@ -295,6 +299,12 @@ def run(opts: RunOptions) -> BenchResult:
             f"{r['backoff_waited_s']:.1f} s of backoff), {r['connections']} connections, "
             f"faults injected {r['faults']}; {checked}")
     res.limits.extend(_explain(ok, link, gz_bytes, gzipped))
+    busy = ok["c2s"] / link.bytes_per_s / ok["push_s"] if ok["push_s"] else 0.0
+    res.limits.append(
+        f"the uplink carried data {busy:.0%} of the clean push phase: between two pushes it "
+        f"waits for the server to check and store a batch and for the answer to come back "
+        f"(one push in flight at a time; answered in {ok['push_seconds_mean']:.1f} s on "
+        f"average, {ok['push_seconds_max']:.1f} s at most)")
     if bad["backoff_waited_s"] > 0.25 * bad["total_s"]:
         res.limits.append(
             f"with faults, {bad['backoff_waited_s']:,.0f} s of {bad['total_s']:,.0f} s were "
