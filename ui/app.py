@@ -17,6 +17,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QIcon
@@ -30,14 +31,16 @@ from desktop.errors import UserFacingError
 from desktop.intake import Intake
 from desktop.office import this_device
 from desktop.queue import QueueQueries
-from ui.context import AppContext
+from ui.context import AppContext, optional_module
 from ui.errors import show_error
 from ui.i18n import apply_language
 from ui.login import LoginDialog
-from ui.mainwindow import MainWindow, optional_module
 from ui.setup_wizard import SetupWizard
 from ui.theme import apply_theme, resource_path
 from ui.worker import Worker
+
+if TYPE_CHECKING:
+    from ui.mainwindow import MainWindow
 
 log = logging.getLogger("pishkhan.ui")
 
@@ -126,6 +129,8 @@ class Shell(QObject):
 
     def show_main(self, clerk: ClerkInfo) -> MainWindow:
         self.ctx.clerk = clerk
+        from ui.mainwindow import MainWindow  # after the login: not on the way to it
+
         window = MainWindow(self.ctx)
         window.logoutRequested.connect(self.logout)
         window.languageRequested.connect(self.switch_language)
@@ -238,6 +243,8 @@ def take_screenshot(app: QApplication, ctx: AppContext, path: Path) -> int:
               file=sys.stderr)
         return 2
     ctx.clerk = clerk
+    from ui.mainwindow import MainWindow
+
     window = MainWindow(ctx)
     window.resize(*SCREENSHOT_SIZE)
     window.show()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from desktop.catalogs import CatalogStore
@@ -39,3 +41,14 @@ class AppContext:
     @property
     def lang(self) -> str:
         return self.lang_override or str(self.settings.get("language"))
+
+
+def optional_module(name: str) -> ModuleType | None:
+    """Import a window part by name when it is first needed (start-up stays light);
+    None if that part is not in this build. A bug inside the part still raises."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name:
+            return None
+        raise

@@ -8,9 +8,7 @@ F5 send now.
 
 from __future__ import annotations
 
-import importlib
 import logging
-from types import ModuleType
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -32,24 +30,13 @@ from desktop.intake import SavedRequest
 from ui.about import AboutDialog
 from ui.banner import Banner
 from ui.clerks_dialog import ClerksDialog, PasswordDialog
-from ui.context import AppContext
-from ui.enrol_dialog import EnrolDialog
+from ui.context import AppContext, optional_module
 from ui.errors import show_error
 from ui.i18n import LANGUAGE_NAMES, LANGUAGES
 from ui.request_form import RequestForm
 from ui.theme import digits, format_jalali_date, isolate, resource_path, set_role
 
 log = logging.getLogger("pishkhan.ui")
-
-
-def optional_module(name: str) -> ModuleType | None:
-    """A part another engineer may not have delivered yet; a bug inside it still raises."""
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name == name:
-            return None
-        raise
 
 
 class MainWindow(QMainWindow):
@@ -318,6 +305,8 @@ class MainWindow(QMainWindow):
         clerk = self._ctx.clerk
         if clerk is None or not clerk.is_manager:
             return
+        from ui.enrol_dialog import EnrolDialog  # network code: loaded when first needed
+
         dialog = EnrolDialog(self._ctx, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.enrolled.connect(lambda _result: self._listen_to_sync())
