@@ -47,7 +47,7 @@ def section(results: Sequence[BenchResult], *, started: dt.datetime, quick: bool
             load_after: tuple[float, float, float] | None, argv: Sequence[str]) -> str:
     kind = "QUICK smoke run (small sizes; not a measurement)" if quick else "full run"
     out = [f"\n## Benchmarks (issue 5) — {started:%Y-%m-%d %H:%M} UTC — {kind}\n",
-           f"Command: `python -m bench {' '.join(argv)}`".rstrip() + ". Each baseline is "
+           f"Command: `{' '.join(['python -m bench', *argv])}`. Each baseline is "
            "measured in the same run; on this shared 2-core machine the ratios are what "
            "count (load average below).\n",
            "| machine | |", "|---|---|"]
