@@ -11,6 +11,8 @@ import argparse
 import contextlib
 import json
 import logging
+import os
+import signal
 import socket
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -62,32 +64,86 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import dataclasses
+
     import uvicorn
 
     from server.app import create_app
 
     settings = _settings(args)
-    app = create_app(settings)
-    # We bind the socket ourselves so that --port 0 works and the chosen port is known.
+    workers = max(1, args.workers)
+    if workers > 1 and not hasattr(os, "fork"):
+        log.warning("--workers needs fork (Linux): serving with one process")
+        workers = 1
+    if workers > 1:
+        # Migrate once, before the workers start: they must not race each other at it.
+        with _prepared_engine(args):
+            pass
+        settings = dataclasses.replace(settings, migrate_on_start=False)
+    # We bind the socket ourselves so that --port 0 works and the chosen port is known;
+    # with several workers they all accept on this one listening socket (pre-fork).
     sock = bind_socket(args.host, args.port)
+    sock.listen(2048)
     port = sock.getsockname()[1]
+    if not settings.admin_token:
+        log.warning("no admin token (--admin-token / PISHKHAN_ADMIN_TOKEN): admin API is off")
+
+    def serve() -> None:
+        app = create_app(settings)  # per process: its own database connections
+        config = uvicorn.Config(
+            app,
+            log_level=args.log_level,
+            access_log=args.access_log,
+            # Rural links pay a round trip or more for every new connection: keep them open.
+            timeout_keep_alive=60,
+            log_config=None,
+        )
+        uvicorn.Server(config).run(sockets=[sock])
+
+    children = [_fork(serve) for _ in range(workers - 1)]
     if args.port_file:
         tmp = Path(args.port_file).with_suffix(".tmp")
         tmp.write_text(str(port), encoding="ascii")
         tmp.replace(args.port_file)
-    log.info("serving on http://%s:%d (database %s)", args.host, port, _safe_url(settings))
-    if not settings.admin_token:
-        log.warning("no admin token (--admin-token / PISHKHAN_ADMIN_TOKEN): admin API is off")
-    config = uvicorn.Config(
-        app,
-        log_level=args.log_level,
-        access_log=args.access_log,
-        # Rural links pay a round trip or more for every new connection: keep them open.
-        timeout_keep_alive=60,
-        log_config=None,
-    )
-    uvicorn.Server(config).run(sockets=[sock])
+    log.info("serving on http://%s:%d with %d process(es) (database %s)",
+             args.host, port, workers, _safe_url(settings))
+    def stop_workers() -> None:
+        for pid in children:  # the main process stops: so do its workers
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        for pid in children:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+        children.clear()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        # uvicorn re-raises the stop signal once it has shut down; this handler is the
+        # one it restores, so the workers are stopped before the main process exits.
+        stop_workers()
+        raise SystemExit(128 + signum)
+
+    if children:
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+    try:
+        serve()
+    finally:
+        stop_workers()
     return 0
+
+
+def _fork(run: Callable[[], None]) -> int:
+    pid = os.fork()
+    if pid == 0:  # the worker: serve until told to stop, never return into the parent's code
+        code = 0
+        try:
+            run()
+        except BaseException:
+            log.exception("server worker failed")
+            code = 1
+        finally:
+            os._exit(code)
+    return pid
 
 
 def _safe_url(settings: ServerSettings) -> str:
@@ -180,13 +236,15 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    p = add("serve", cmd_serve, "run the HTTP server (one process)")
+    p = add("serve", cmd_serve, "run the HTTP server")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     p.add_argument("--port-file", help="write the bound port to this file once bound")
     p.add_argument("--admin-token", help="bearer token for /v1/admin (env PISHKHAN_ADMIN_TOKEN)")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     p.add_argument("--access-log", action="store_true", help="log every HTTP request")
+    p.add_argument("--workers", type=int, default=1,
+                   help="server processes sharing the port (Linux; pushes are CPU-bound)")
 
     add("init-db", cmd_init_db, "create or migrate the database; publish the demo catalogue")
 

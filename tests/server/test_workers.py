@@ -1,0 +1,59 @@
+"""Several server processes on one port (``serve --workers N``): pushes are CPU-bound."""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.support.server import (
+    postgres_base_url,
+    postgres_schema_url,
+    sample_item,
+    start_server,
+)
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="pre-fork workers are POSIX")
+
+
+def _worker_pids(server_pid: int) -> set[int]:
+    children = Path(f"/proc/{server_pid}/task/{server_pid}/children")
+    return {int(p) for p in children.read_text().split()} if children.exists() else set()
+
+
+def test_two_workers_share_the_port_and_stop_together(tmp_path: Path) -> None:
+    base = postgres_base_url()
+    assert base is not None
+    with postgres_schema_url(base) as url, start_server(
+        tmp_path / "server", database_url=url, extra_args=("--workers", "2")
+    ) as server:
+        workers = _worker_pids(server.process.pid)
+        assert len(workers) == 1  # the main process serves too
+        office = server.add_office()
+        devices = [server.enrol(office.code, counter_no=n) for n in (1, 2, 3, 4)]
+
+        def push(i: int) -> list[str]:
+            device = devices[i % len(devices)]
+            items = [sample_item(office.code, seq=s) for s in range(i * 10 + 1, i * 10 + 11)]
+            with requests.Session() as session:  # a connection each: both workers get work
+                answer = session.post(
+                    server.url("/v1/push"),
+                    json={"device_id": device.device_id, "items": items},
+                    headers=device.headers,
+                    timeout=60,
+                )
+            assert answer.status_code == 200, answer.text
+            return [r["status"] for r in answer.json()["results"]]
+
+        with ThreadPoolExecutor(8) as pool:
+            statuses = [s for batch in pool.map(push, range(16)) for s in batch]
+        assert statuses.count("accepted") == 160
+        server.stop()
+        deadline = time.monotonic() + 15
+        while any(Path(f"/proc/{pid}").exists() for pid in workers):
+            assert time.monotonic() < deadline, "a worker outlived the server"
+            time.sleep(0.1)
