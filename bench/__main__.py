@@ -103,9 +103,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     end_commit = git_commit()
-    if end_commit.split()[0] != info["commit"].split()[0]:
-        # Others commit while a long run goes on: say so, a benchmark may have run either.
-        info["commit"] += f"; at the end of the run: {end_commit} (code changed during the run)"
+    if end_commit != info["commit"]:
+        # Others commit and edit while a long run goes on: say so, a benchmark may have run
+        # either version of their code.
+        info["commit"] += (f"; at the end of the run: {end_commit} (the commit or the "
+                           f"working tree changed during the run)")
     text = report.section(results, started=started, quick=args.quick, machine=info,
                           load_before=load_before, load_after=loadavg(), argv=argv)
     report.append(args.results, text)
