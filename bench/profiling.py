@@ -159,8 +159,8 @@ class Recording:
         return profile
 
 
-def start_recording(pid: int, seconds: float, *, idle: bool = False,
-                    rate: int = 100) -> Recording | None:
+def start_recording(pid: int, seconds: float, *, idle: bool = False, rate: int = 100,
+                    subprocesses: bool = False) -> Recording | None:
     tool = py_spy()
     if tool is None:
         return None
@@ -172,6 +172,8 @@ def start_recording(pid: int, seconds: float, *, idle: bool = False,
             "--rate", str(rate), "--format", "raw", "--output", name, "--nonblocking"]
     if idle:
         args.append("--idle")
+    if subprocesses:
+        args.append("--subprocesses")
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     return Recording(proc, Path(name))
 

@@ -30,7 +30,7 @@ def print_result(res: BenchResult) -> None:
         print(f"   ERROR: {res.error}")
     for f in res.figures:
         goal = f"  goal {f.goal.text}: {f.verdict}" if f.goal else ""
-        print(f"   {f.label:<48} {f.shown():>16}{goal}")
+        print(f"   {f.label:<58} {f.shown():>16}{goal}")
     for line in res.limits:
         print(f"   limit: {line}")
     if res.profile:
