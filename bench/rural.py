@@ -178,6 +178,7 @@ def _sync(counter: Any, proxy: Any, seed: int, quick: bool, limit_s: float) -> d
         "longest_backoff_s": max_wait,
         "push_seconds_mean": sum(push_seconds) / max(1, len(push_seconds)),
         "push_seconds_max": max(push_seconds, default=0.0),
+        "push_seconds_sum": sum(push_seconds),
         "push_s": marks.get("last_push_answer", end) - t0,
         "total_s": end - t0,
         "rounds": rounds,
@@ -304,7 +305,9 @@ def run(opts: RunOptions) -> BenchResult:
         f"the uplink carried data {busy:.0%} of the clean push phase: between two pushes it "
         f"waits for the server to check and store a batch and for the answer to come back "
         f"(one push in flight at a time; answered in {ok['push_seconds_mean']:.1f} s on "
-        f"average, {ok['push_seconds_max']:.1f} s at most)")
+        f"average, {ok['push_seconds_max']:.1f} s at most); outside the calls, "
+        f"{ok['push_s'] - ok['push_seconds_sum']:.1f} s of the push phase went to the PC's "
+        f"own work between pushes (taking the next batch, storing the answers)")
     if bad["backoff_waited_s"] > 0.25 * bad["total_s"]:
         res.limits.append(
             f"with faults, {bad['backoff_waited_s']:,.0f} s of {bad['total_s']:,.0f} s were "
