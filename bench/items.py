@@ -20,6 +20,7 @@ from desktop.catalog import Catalog, load_catalog_file, validate_request
 from desktop.catalogs import demo_catalog_path
 from desktop.clock import TEHRAN
 from desktop.db.models import Request
+from desktop.intake import form_columns
 from desktop.samples import sample_draft
 from desktop.wire import compute_hash, request_item
 from sync.protocol import gzip_json
@@ -58,20 +59,9 @@ class ItemFactory:
             draft = sample_draft(service, self.rng)
             form = validate_request(service, dict(draft.applicant), dict(draft.answers),
                                     draft.documents, today=today)
-            self.variants.append(dict(
-                service_code=service.code,
-                national_code=form.applicant["national_code"],
-                first_name=form.applicant["first_name"],
-                last_name=form.applicant["last_name"],
-                mobile=form.applicant["mobile"],
-                address=form.applicant.get("address", ""),
-                answers_json=json.dumps(form.answers, ensure_ascii=False, sort_keys=True),
-                documents_json=json.dumps(list(form.documents), ensure_ascii=False),
-                government_fee=form.fees.government,
-                office_fee=form.fees.office,
-                vat=form.fees.vat,
-                card_ref=draft.card_ref,
-            ))
+            self.variants.append(
+                {"service_code": service.code, **form_columns(form, draft.card_ref)}
+            )
 
     def rows(self, office_code: str, counter_no: int, n: int,
              first_seq: int = 1) -> list[SimpleNamespace]:

@@ -13,6 +13,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
@@ -152,17 +153,7 @@ class Intake:
                 service_title_fa=service.title.fa,
                 service_title_en=service.title.en,
                 catalog_version=catalog.version,
-                national_code=form.applicant["national_code"],
-                first_name=form.applicant["first_name"],
-                last_name=form.applicant["last_name"],
-                mobile=form.applicant["mobile"],
-                address=form.applicant.get("address", ""),
-                answers_json=json.dumps(form.answers, ensure_ascii=False, sort_keys=True),
-                documents_json=json.dumps(list(form.documents), ensure_ascii=False),
-                government_fee=form.fees.government,
-                office_fee=form.fees.office,
-                vat=form.fees.vat,
-                card_ref=card_ref,
+                **form_columns(form, card_ref),
                 clerk_id=clerk.id,
                 clerk_username=clerk.username,
                 created_at=now,
@@ -234,6 +225,23 @@ class Intake:
             if req is None:
                 return None
             return ApplicantHint(req.first_name, req.last_name, req.mobile, req.address)
+
+
+def form_columns(form: ValidatedForm, card_ref: str) -> dict[str, Any]:
+    """The request's columns that come from the validated form (applicant, answers, fees)."""
+    return {
+        "national_code": form.applicant["national_code"],
+        "first_name": form.applicant["first_name"],
+        "last_name": form.applicant["last_name"],
+        "mobile": form.applicant["mobile"],
+        "address": form.applicant.get("address", ""),
+        "answers_json": json.dumps(form.answers, ensure_ascii=False, sort_keys=True),
+        "documents_json": json.dumps(list(form.documents), ensure_ascii=False),
+        "government_fee": form.fees.government,
+        "office_fee": form.fees.office,
+        "vat": form.fees.vat,
+        "card_ref": card_ref,
+    }
 
 
 # Core statements built once, values passed as parameters: compiled once and cached

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -25,7 +24,14 @@ from desktop.clerks import password_text as core_password_text
 from desktop.errors import UserFacingError
 from ui.context import AppContext
 from ui.errors import show_error
-from ui.theme import digits, heading_font, isolate, resource_path, set_flag, set_role
+from ui.theme import (
+    dialog_buttons,
+    digits,
+    heading_font,
+    isolate,
+    resource_path,
+    set_role,
+)
 
 # The core normalises passwords itself (desktop.clerks.password_text); kept as a name here.
 password_text = core_password_text
@@ -89,18 +95,10 @@ class LoginDialog(QDialog):
         set_role(self.hint, "help")
         self.hint.setVisible(bool(demo_hint))
 
-        self.login_button = QPushButton(self.tr("Log in"), self)
-        self.login_button.setObjectName("loginButton")
-        set_flag(self.login_button, "primary", True)
-        self.login_button.setDefault(True)
+        buttons, self.login_button = dialog_buttons(
+            self, self.tr("Log in"), "loginButton", self.tr("Quit")
+        )
         self.login_button.clicked.connect(self.try_login)
-        quit_button = QPushButton(self.tr("Quit"), self)
-        quit_button.setAutoDefault(False)
-        quit_button.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(quit_button)
-        buttons.addWidget(self.login_button)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)

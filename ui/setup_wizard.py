@@ -13,10 +13,8 @@ from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -27,7 +25,7 @@ from desktop.office import DeviceInfo, SetupError, initialise, this_device
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.login import password_text
-from ui.theme import digits, heading_font, set_flag, set_role
+from ui.theme import dialog_buttons, digits, heading_font, set_role
 
 
 class SetupWizard(QDialog):
@@ -96,18 +94,10 @@ class SetupWizard(QDialog):
 
         _align_labels(office_form, manager_form)
 
-        self.finish = QPushButton(self.tr("Set up"), self)
-        self.finish.setObjectName("setupButton")
-        set_flag(self.finish, "primary", True)
-        self.finish.setDefault(True)
+        buttons, self.finish = dialog_buttons(
+            self, self.tr("Set up"), "setupButton", self.tr("Quit")
+        )
         self.finish.clicked.connect(self.submit)
-        quit_button = QPushButton(self.tr("Quit"), self)
-        quit_button.setAutoDefault(False)
-        quit_button.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(quit_button)
-        buttons.addWidget(self.finish)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)

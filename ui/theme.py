@@ -26,7 +26,15 @@ from PySide6.QtGui import (
     QPen,
     QPixmap,
 )
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QWidget,
+)
 
 from desktop.clock import to_local
 from desktop.normalize import to_persian_digits
@@ -236,6 +244,27 @@ def set_flag(widget: QWidget, name: str, value: bool) -> None:
     widget.setProperty(name, value)
     widget.style().unpolish(widget)
     widget.style().polish(widget)
+
+
+def dialog_buttons(
+    dialog: QDialog, primary_text: str, object_name: str, quit_text: str
+) -> tuple[QHBoxLayout, QPushButton]:
+    """The row at the foot of the start-up dialogs: Quit, then the primary action (default).
+
+    Returns the row and the primary button; the caller connects the button's ``clicked``.
+    """
+    primary = QPushButton(primary_text, dialog)
+    primary.setObjectName(object_name)
+    set_flag(primary, "primary", True)
+    primary.setDefault(True)
+    quit_button = QPushButton(quit_text, dialog)
+    quit_button.setAutoDefault(False)
+    quit_button.clicked.connect(dialog.reject)
+    row = QHBoxLayout()
+    row.addStretch(1)
+    row.addWidget(quit_button)
+    row.addWidget(primary)
+    return row, primary
 
 
 # --- On-screen text for values -------------------------------------------------------------
