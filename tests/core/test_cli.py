@@ -117,3 +117,24 @@ def test_unknown_clerk_is_a_clear_error(office: Path) -> None:
         office, "add-request", "-", "--clerk", "ghost", stdin=json.dumps(_complete(office))
     )
     assert res.returncode == 1 and "ghost" in res.stderr
+
+
+def test_export_day_writes_the_days_csv(office: Path, tmp_path: Path) -> None:
+    import datetime as dt
+
+    import jdatetime
+
+    from desktop.clock import TEHRAN
+
+    res = pishkhan(office, "add-request", "-", "--clerk", "modir",
+                   stdin=json.dumps(_complete(office)))
+    assert res.returncode == 0, res.stderr
+    today = jdatetime.date.fromgregorian(date=dt.datetime.now(TEHRAN).date())
+    out = tmp_path / "day.csv"
+    res = pishkhan(office, "export-day", "--date", today.strftime("%Y/%m/%d"), "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # Excel reads Persian only with the BOM
+    assert "criminal_record" in data.decode("utf-8-sig") or "سوء" in data.decode("utf-8-sig")
+    res = pishkhan(office, "export-day", "--date", "1403/12/31", "--out", str(out))
+    assert res.returncode == 2  # Esfand never has a 31st day: refused with the reason

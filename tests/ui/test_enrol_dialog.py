@@ -406,3 +406,42 @@ def test_fields_are_checked_before_any_call(qtbot: QtBot, pc: AppContext) -> Non
     dialog.connect_button.click()
     assert not dialog.busy and "لاتین" in dialog.status.text()
     assert_nothing_changed(pc)
+
+
+# --------------------------------------------------------------------------- the queue view
+
+
+def test_the_queue_view_shows_a_request_go_from_queued_to_accepted_with_its_code(
+    qtbot: QtBot, server: RunningServer, office: Office, pc: AppContext
+) -> None:
+    """Issue 3: with the server running, the clerk sees the official code arrive in the queue."""
+    from ui.queue_model import Column
+
+    enrol_device(pc.store, pc.data_dir, server_url=server.base_url,
+                 code=server.enrolment_code(office.code))
+    pc.settings = Settings(pc.data_dir)
+    window = MainWindow(pc)
+    qtbot.addWidget(window)
+    window.show()
+    model = window.queue.model
+    saved = pc.intake.save(pc.clerk, sample_for(pc, "bill_payment"))  # type: ignore[arg-type]
+    window.queue.refresh()
+
+    def shown(column: Column) -> str:
+        row = model.row_of(saved.local_id)
+        if row is None or row < 0:
+            return ""
+        return str(model.data(model.index(row, column)))
+
+    qtbot.waitUntil(lambda: shown(Column.STATE) == "در صف ارسال", timeout=10_000)
+    assert shown(Column.TRACKING) in ("", "—")
+    attach_sync(pc)  # the PC is enrolled: automatic rounds start
+    assert pc.sync is not None
+    window._listen_to_sync()
+    qtbot.waitUntil(lambda: shown(Column.STATE) == "پذیرفته شد", timeout=30_000)
+    code = shown(Column.TRACKING)
+    assert code.startswith("PK-")
+    with contextlib.closing(pc.store.raw_read()) as conn:
+        stored = conn.execute("SELECT tracking_code FROM requests WHERE id = ?",
+                              (saved.id,)).fetchone()[0]
+    assert code == stored
