@@ -109,12 +109,12 @@ def test_serve_socket_is_tcp_so_asyncio_disables_nagle() -> None:
         assert sock.getsockname()[1] > 0
 
 
+# Cutting the server's database connections is a PostgreSQL operation: PostgreSQL only.
+@pytest.mark.parametrize("db_kind", ["postgres"], indirect=True)
 def test_lost_database_connections_answer_503_then_recover(
     server: RunningServer, db_kind: str
 ) -> None:
     """PostgreSQL restarted under the server: one 503 (retry later), never a 500, then fine."""
-    if db_kind != "postgres":
-        pytest.skip("cutting the server's connections is a PostgreSQL operation")
     device = server.enrol(server.add_office().code)
     url = make_url(server.database_url)
     schema = url.query["application_name"]
