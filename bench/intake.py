@@ -195,5 +195,5 @@ def _explain(save_p50: float, row_p50: float, same_p50: float, validate_p50: flo
     return (f"a save's median {save_p50:.2f} ms = the same transaction written by bare sqlite3 "
             f"{same_p50:.2f} ms (of which the request row alone, with its fsync, "
             f"{row_p50:.2f} ms) + validation {validate_p50:.2f} ms + {rest:.2f} ms of the "
-            f"use case's own overhead (ORM unit of work, the catalogue looked up in two read "
-            f"transactions, the content hash)")
+            f"use case's other work (building the row and its content hash, SQLAlchemy "
+            f"executing the statements, looking up the catalogue version: see the profile)")
