@@ -267,11 +267,18 @@ def _where(flt: QueueFilter) -> tuple[list[str], list[object]]:
 
 def _text_clause(text: str) -> tuple[str, list[object]]:
     ident = normalize_identifier(text)
-    if ident.isdigit() and len(ident) in (8, 9, 10) and not ident.startswith("09"):
+    # A mobile is 11 digits (09…) or 12 with the country code (989…); 8 to 10 digits are
+    # a national code, which may itself start with 09 (the Mashhad region's codes do).
+    if ident.startswith("+"):
+        ident = ident[1:]
+    if ident.startswith("0098"):
+        ident = ident[2:]
+    if ident.isdigit() and len(ident) == 11 and ident.startswith("09"):
+        return "mobile = ?", [ident]
+    if ident.isdigit() and len(ident) == 12 and ident.startswith("989"):
+        return "mobile = ?", ["0" + ident[2:]]
+    if ident.isdigit() and len(ident) in (8, 9, 10):
         return "national_code = ?", [ident.zfill(10)]
-    if ident.isdigit() and (ident.startswith("09") or ident.startswith("98")):
-        mobile = "0" + ident[2:] if ident.startswith("98") else ident
-        return "mobile = ?", [mobile]
     # References and tracking codes keep their dashes (normalize_identifier drops them).
     code = to_ascii_digits(strip_invisible(text)).strip().upper()
     if _REFERENCE.match(code):

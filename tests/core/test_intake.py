@@ -208,3 +208,23 @@ def test_two_programs_saving_at_once_share_one_gap_free_sequence(
         assert lines[0] == "ready"
         seqs += [int(line.split()[0]) for line in lines[1:]]
     assert sorted(seqs) == list(range(1, 81))
+
+
+def test_a_national_code_starting_with_09_is_searched_as_a_national_code(
+    store: Store, intake: Intake, manager: ClerkInfo, catalogs: CatalogStore, rng: random.Random
+) -> None:
+    """Codes of the Mashhad region start with 09: they are not mobiles (11 digits)."""
+    draft = sample_draft(catalogs.current().service("smart_card"), rng)
+    body = [0, 9] + [rng.randrange(10) for _ in range(7)]
+    total = sum(d * (10 - i) for i, d in enumerate(body)) % 11
+    code = "".join(map(str, body)) + str(total if total < 2 else 11 - total)
+    saved = intake.save(manager, RequestDraft(
+        draft.service_code, {**draft.applicant, "national_code": code}, draft.answers,
+        draft.documents, draft.card_ref))
+    queries = QueueQueries(store)
+    try:
+        assert list(queries.ids(QueueFilter(text=code))) == [saved.local_id]
+        mobile = draft.applicant["mobile"]
+        assert list(queries.ids(QueueFilter(text="+98" + mobile[1:]))) == [saved.local_id]
+    finally:
+        queries.close()
