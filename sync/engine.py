@@ -277,7 +277,9 @@ class SyncEngine:
             else:
                 state.next_try_at = state.hold_until = None
         else:
-            state.failures += 1
+            # A round that got answers before it broke shows the link works: start the
+            # backoff over (a short wait) instead of growing it as if nothing got through.
+            state.failures = 1 if tally.contacted_at is not None else state.failures + 1
             state.last_error = ErrorInfo.of(error, now)
             retry_after = getattr(error, "retry_after", None)
             if isinstance(error, Unauthorized):

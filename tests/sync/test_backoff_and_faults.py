@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from sync.backoff import Backoff
-from sync.client import BadRequest, SyncClient
+from sync.client import BadRequest, NetworkError, SyncClient
 from sync.engine import BatchPolicy, BatchSending, RoundFailed
 from sync.protocol import PushResponse
 from tests.support.faultproxy import FaultProxy, LinkConfig
@@ -191,3 +191,35 @@ def test_a_round_reuses_one_connection_over_a_slow_link(
     batches = [e for e in counter.events if isinstance(e, BatchSending)]
     assert len(batches) >= 2
     assert proxy.stats().connections_accepted == 1
+
+
+class BreakingClient(SyncClient):
+    """The real client whose link breaks after its first answered push (as rural links do)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pushes = 0
+
+    def push(self, items: Sequence[Mapping[str, Any]], *,
+             device_id: str | None = None) -> PushResponse:
+        self.pushes += 1
+        if self.pushes > 1:
+            raise NetworkError("the link went down mid-round")
+        return super().push(items, device_id=device_id)
+
+
+def test_a_round_that_got_answers_restarts_the_backoff(
+    counter: Counter, server: RunningServer
+) -> None:
+    counter.enrol(server)
+    counter.save(10)
+    counter.queue.update_state(failures=6)  # a long outage before this round
+    engine = counter.engine(policy=BatchPolicy(size=4, ceiling=4))
+    real = engine._client
+    engine._client = BreakingClient(real.base_url, real._token_provider,
+                                    device_id=real.device_id)
+    result = engine.run_round()
+    assert result.error is not None and result.error.code == "network"
+    assert result.accepted == 4
+    # The link worked a moment ago: wait as after a first failure, not a seventh.
+    assert engine.state.failures == 1
