@@ -33,6 +33,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
+from desktop import samples
 from desktop.catalog import (
     Catalog,
     Field,
@@ -85,11 +86,6 @@ STREETS = (
     "خیابان انقلاب", "خیابان آزادی", "بلوار کشاورز", "خیابان امام خمینی", "کوچهٔ بهار",
     "خیابان شهید بهشتی", "بلوار معلم", "خیابان فردوسی", "کوچهٔ نسترن", "خیابان سعدی",
 )
-MOBILE_PREFIXES = (
-    "0912", "0913", "0914", "0915", "0916", "0917", "0918", "0919", "0910", "0911",
-    "0935", "0936", "0937", "0938", "0939", "0930", "0933", "0901", "0902", "0903",
-    "0990", "0991", "0921", "0922",
-)
 
 NEEDS_ATTENTION_REASONS = (
     ("کد ملی با نام و نام خانوادگی در ثبت احوال مطابقت ندارد.",
@@ -124,45 +120,11 @@ class BulkResult:
 
 
 # --- Identifiers with their published check digits ----------------------------------------
+# The same generators as the demo data and the command line's samples (desktop.samples):
+# one implementation of each published algorithm's "make a valid one".
 
-
-def national_code_check_digit(first_nine: str) -> str:
-    s = sum(int(d) * (10 - i) for i, d in enumerate(first_nine)) % 11
-    return str(s if s < 2 else 11 - s)
-
-
-def random_national_code(rng: random.Random) -> str:
-    while True:
-        first = f"{rng.randrange(1_000_000, 999_999_999):09d}"
-        if len(set(first)) > 1:
-            return first + national_code_check_digit(first)
-
-
-def random_mobile(rng: random.Random) -> str:
-    return rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10_000_000):07d}"
-
-
-def _luhn_complete(partial: str) -> str:
-    total = 0
-    for position, ch in enumerate(reversed(partial)):
-        digit = int(ch)
-        if position % 2 == 0:  # doubled once the check digit is appended
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return partial + str((10 - total % 10) % 10)
-
-
-def _sheba(rng: random.Random) -> str:
-    bban = f"0{rng.choice((17, 12, 55, 56, 57, 19, 18))}0{rng.randrange(10**18):018d}"
-    numeric = int(bban + "1827" + "00")  # "IR" is 18 27, check digits 00 while computing
-    return f"IR{98 - numeric % 97:02d}{bban}"
-
-
-def _postal_code(rng: random.Random) -> str:
-    head = "".join(rng.choice("13456789") for _ in range(4)) + rng.choice("1346789")
-    return head + f"{rng.randrange(100_000):05d}"
+random_national_code = samples.national_code
+random_mobile = samples.mobile
 
 
 # --- Answers that pass the service's own validation ---------------------------------------
@@ -185,7 +147,7 @@ def _raw_answer(f: Field, rng: random.Random) -> str:
         case FieldType.MOBILE:
             return random_mobile(rng)
         case FieldType.POSTAL_CODE:
-            return _postal_code(rng)
+            return samples.postal_code(rng)
         case FieldType.JALALI_DATE:
             year, month, day = rng.randrange(1330, 1385), rng.randrange(1, 13), rng.randrange(1, 30)
             return f"{year}/{month:02d}/{day:02d}"
@@ -198,9 +160,9 @@ def _raw_answer(f: Field, rng: random.Random) -> str:
         case FieldType.MONEY:
             return str(rng.randrange(1, 500) * 100_000)
         case FieldType.SHEBA:
-            return _sheba(rng)
+            return samples.sheba(rng)
         case FieldType.BANK_CARD:
-            return _luhn_complete("6037" + f"{rng.randrange(10**11):011d}")
+            return samples.bank_card(rng)
 
 
 @dataclass(frozen=True)
