@@ -17,7 +17,7 @@ from desktop import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from desktop import cli
+    from desktop import cli, synccli
 
     parser = argparse.ArgumentParser(
         prog="pishkhan", description="Pishkhan — counter program for government service offices"
@@ -33,12 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="fill an empty data folder with demo data first")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     cli.register(sub)
-    try:
-        synccli = importlib.import_module("desktop.synccli")
-    except ImportError:  # pragma: no cover - only while the sync client is being built
-        synccli = None
-    if synccli is not None:
-        synccli.register(sub)
+    synccli.register(sub)
     return parser
 
 
