@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -52,15 +53,45 @@ def _prepared_engine(args: argparse.Namespace) -> Iterator[Engine]:
         engine.dispose()
 
 
-def bind_socket(host: str, port: int) -> socket.socket:
+def bind_socket(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
     """A bound TCP socket for uvicorn. IPPROTO_TCP explicitly: asyncio turns Nagle off
     (TCP_NODELAY) only on sockets whose proto says TCP, and without that every answer waits
-    ~40 ms for the peer's delayed ACK (worse on a 300 ms rural link)."""
+    ~40 ms for the peer's delayed ACK (worse on a 300 ms rural link). ``reuse_port``: one
+    of several sockets on the same port (SO_REUSEPORT), the kernel spreading connections
+    over them."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     return sock
+
+
+def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
+    """``count`` listening sockets on one port (``port`` 0: a free one), one per worker.
+
+    One shared socket would do, but then the connections are not shared: every worker's
+    event loop wakes on it and the first one accepts the whole queue (up to 100 at a time).
+    50 PCs connecting at once ended up 39 on one worker and 12 on the other, and the
+    busy worker's one core was the limit (bench ingest). With SO_REUSEPORT each worker
+    accepts from a socket of its own and the kernel spreads new connections over them by
+    their addresses. Linux; elsewhere (or ``count`` 1) one socket is shared."""
+    if count <= 1 or not hasattr(socket, "SO_REUSEPORT"):
+        sock = bind_socket(host, port)
+        sock.listen(2048)
+        return [sock] * max(1, count)
+    sockets = [bind_socket(host, port, reuse_port=True)]
+    port = sockets[0].getsockname()[1]
+    try:
+        sockets += [bind_socket(host, port, reuse_port=True) for _ in range(count - 1)]
+    except OSError:
+        for sock in sockets:
+            sock.close()
+        raise
+    for sock in sockets:  # all listen before anyone connects: the kernel uses them all
+        sock.listen(2048)
+    return sockets
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -80,15 +111,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         with _prepared_engine(args):
             pass
         settings = dataclasses.replace(settings, migrate_on_start=False)
-    # We bind the socket ourselves so that --port 0 works and the chosen port is known;
-    # with several workers they all accept on this one listening socket (pre-fork).
-    sock = bind_socket(args.host, args.port)
-    sock.listen(2048)
-    port = sock.getsockname()[1]
+    # We bind the sockets ourselves so that --port 0 works and the chosen port is known;
+    # with several workers each accepts on a socket of its own on that port (pre-fork).
+    sockets = listening_sockets(args.host, args.port, workers)
+    port = sockets[0].getsockname()[1]
     if not settings.admin_token:
         log.warning("no admin token (--admin-token / PISHKHAN_ADMIN_TOKEN): admin API is off")
 
-    def serve() -> None:
+    def serve(sock: socket.socket) -> None:
+        for other in set(sockets) - {sock}:  # a dead worker's socket must leave the group
+            other.close()
         app = create_app(settings)  # per process: its own database connections
         config = uvicorn.Config(
             app,
@@ -100,7 +132,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
         uvicorn.Server(config).run(sockets=[sock])
 
-    children = [_fork(serve) for _ in range(workers - 1)]
+    children = [_fork(functools.partial(serve, sock)) for sock in sockets[1:]]
     if args.port_file:
         tmp = Path(args.port_file).with_suffix(".tmp")
         tmp.write_text(str(port), encoding="ascii")
@@ -126,7 +158,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
     try:
-        serve()
+        serve(sockets[0])
     finally:
         stop_workers()
     return 0
