@@ -1,4 +1,4 @@
-"""The HTTP client of the sync protocol (docs/PROTOCOL.md): one keep-alive session, typed answers.
+"""The HTTP client of the sync protocol (docs/PROTOCOL.md): keep-alive connections, typed answers.
 
 This module owns everything between a protocol message and the wire: the base URL, the
 device token header, TLS verification (always on; a custom CA bundle may be given), gzip
@@ -12,8 +12,12 @@ one of a few error classes the engine acts on:
 - :class:`PayloadTooLarge`: 413 → split the batch.
 - :class:`BadRequest`: any other 4xx, with the server's per-field reasons.
 
-One ``requests.Session`` is kept for the life of the client: on a 300 ms link every new
-TCP (and TLS) connection costs one or more round trips, so connections are reused.
+Connections are kept for the life of the client: on a 300 ms link every new TCP (and TLS)
+connection costs one or more round trips. Calls may come from several threads at once (the
+engine keeps a second push on the wire while the answer to the first is awaited): each call
+borrows a ``requests.Session`` of its own from a small pool (one keep-alive connection each),
+so two calls never share a session or a socket, and a later call reuses the session (and
+connection) the last one gave back.
 
 Timeouts. ``requests`` has no total deadline: its connect timeout bounds the TCP connect
 *and each send of the body* (urllib3 applies it until the request is written), its read
@@ -21,7 +25,8 @@ timeout bounds each wait for response bytes. The body is therefore handed over a
 file-like object, which urllib3 writes in 16 KiB pieces, so the fixed connect timeout
 applies per piece, never to a whole large body. The read timeout grows with the payload:
 after the last byte leaves this PC the rest may still be crossing the slow line, and the
-server answers only once it has all of it (``base + bytes / worst_rate``).
+server answers only once it has all of it (``base + bytes / worst_rate``). Bodies of other
+calls still on their way share the line, so their bytes count too.
 
 The token is only ever put in the Authorization header; it never appears in a log line,
 an exception text or a ``repr``.
@@ -262,8 +267,8 @@ class _AbortableAdapter(HTTPAdapter):
 
     def __init__(self, registry: _ConnectionRegistry) -> None:
         self._registry = registry
-        # Two connections at most: the engine makes one call at a time.
-        super().__init__(pool_connections=1, pool_maxsize=2, max_retries=0)
+        # One connection per session: each call borrows a session of its own.
+        super().__init__(pool_connections=1, pool_maxsize=1, max_retries=0)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
@@ -320,23 +325,25 @@ class SyncClient:
         self.read_timeout_base = read_timeout_base
         self.worst_rate_bytes = worst_rate_bytes
         self._token_provider = token_provider
+        self._token_lock = threading.Lock()  # a keyring backend need not be thread-safe
         self._registry = _ConnectionRegistry()
         self._aborted = threading.Event()
-        if session is None:
-            session = requests.Session()
-            adapter = _AbortableAdapter(self._registry)
-            session.mount("https://", adapter)
-            session.mount("http://", adapter)
-        self._session = session
+        self._body_bytes_in_flight = 0  # bodies of calls not yet answered (a shared line)
+        # A session given by the caller serves every call (the caller's choice); else each
+        # concurrent call gets a session of its own, kept for reuse in ``_idle``.
+        self._shared_session = session
+        self._sessions_lock = threading.Lock()
+        self._idle: list[requests.Session] = []
+        self._sessions: list[requests.Session] = []
         # Verification is never switched off: a custom bundle replaces the default one.
         self._verify: str | bool = ca_bundle if ca_bundle else True
-        self._session.headers.update(
-            {
-                "User-Agent": f"Pishkhan/{app_version}",
-                PROTOCOL_HEADER: str(PROTOCOL_VERSION),
-                "Accept": "application/json",
-            }
-        )
+        self._headers = {
+            "User-Agent": f"Pishkhan/{app_version}",
+            PROTOCOL_HEADER: str(PROTOCOL_VERSION),
+            "Accept": "application/json",
+        }
+        if session is not None:
+            session.headers.update(self._headers)
 
     def __repr__(self) -> str:  # never the token
         return f"SyncClient({self.base_url!r}, device_id={self.device_id!r})"
@@ -344,7 +351,40 @@ class SyncClient:
     # -- lifecycle -------------------------------------------------------------------
 
     def close(self) -> None:
-        self._session.close()
+        with self._sessions_lock:
+            sessions, self._sessions, self._idle = self._sessions, [], []
+        for session in sessions:
+            session.close()
+        if self._shared_session is not None:
+            self._shared_session.close()
+
+    @property
+    def sessions_opened(self) -> int:
+        """How many sessions (keep-alive connections) this client has made so far."""
+        with self._sessions_lock:
+            return len(self._sessions)
+
+    def _borrow(self) -> requests.Session:
+        if self._shared_session is not None:
+            return self._shared_session
+        with self._sessions_lock:
+            if self._idle:
+                return self._idle.pop()  # the last one given back: its connection is warm
+        session = requests.Session()
+        adapter = _AbortableAdapter(self._registry)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        session.headers.update(self._headers)
+        with self._sessions_lock:
+            self._sessions.append(session)
+        return session
+
+    def _give_back(self, session: requests.Session) -> None:
+        if session is self._shared_session:
+            return
+        with self._sessions_lock:
+            if session in self._sessions:  # not closed meanwhile
+                self._idle.append(session)
 
     def abort(self) -> None:
         """From another thread: fail the call in progress (and any later one) at once."""
@@ -427,7 +467,8 @@ class SyncClient:
             raise NetworkError("the sync was stopped")
         headers: dict[str, str] = {}
         if auth:
-            token = self._token_provider()
+            with self._token_lock:
+                token = self._token_provider()
             if not token:
                 raise NotEnrolled("no device token on this PC")
             headers[AUTHORIZATION_HEADER] = f"Bearer {token}"
@@ -438,10 +479,14 @@ class SyncClient:
             headers.update(extra)
             size = len(payload)
             data = io.BytesIO(payload)  # written in 16 KiB pieces: see the module docstring
-        timeout = (self.connect_timeout, self.read_timeout(size))
+        with self._sessions_lock:
+            ahead = self._body_bytes_in_flight
+            self._body_bytes_in_flight += size
+        timeout = (self.connect_timeout, self.read_timeout(size + ahead))
         started = time.monotonic()
+        session = self._borrow()
         try:
-            response = self._session.request(
+            response = session.request(
                 method, self.base_url + path, data=data, params=params, headers=headers,
                 timeout=timeout, verify=self._verify, allow_redirects=False,
             )
@@ -452,6 +497,10 @@ class SyncClient:
             raise NetworkError(_describe(exc)) from exc
         except OSError as exc:  # a socket shut by abort() can surface as a bare OSError
             raise NetworkError(_describe(exc)) from exc
+        finally:
+            self._give_back(session)
+            with self._sessions_lock:
+                self._body_bytes_in_flight -= size
         if self._aborted.is_set():
             raise NetworkError("the sync was stopped")
         log.debug("%s %s -> %d (%d bytes up, %.2fs)", method, path, response.status_code, size,

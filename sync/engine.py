@@ -42,6 +42,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent import futures
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,6 +84,7 @@ from sync.protocol import (
     Heartbeat,
     ItemResult,
     ItemStatus,
+    PushResponse,
     Reason,
     utc_iso,
 )
@@ -109,6 +112,8 @@ class BatchPolicy:
     ceiling: int = MAX_ITEMS_PER_PUSH
     fast_seconds: float = 5.0  # a full batch answered this fast: try twice as many
     slow_seconds: float = 30.0  # this slow: halve before a timeout does it for us
+    # A round with at least 4× this many waiting, after no failure, starts at this size.
+    large_start: int = 250
 
     def __post_init__(self) -> None:
         self.ceiling = min(self.ceiling, MAX_ITEMS_PER_PUSH)
@@ -123,6 +128,51 @@ class BatchPolicy:
     def shrink(self, sent: int | None = None) -> None:
         basis = min(self.size, sent) if sent else self.size
         self.size = max(self.floor, basis // 2)
+
+
+# --------------------------------------------------------------------------- pushes in flight
+
+
+@dataclass(eq=False)
+class _Batch:
+    """One batch taken from the queue: how many of its parts are unanswered, and its items
+    that a whole-push 400 refused alone without naming them (decided once all are in)."""
+
+    open_parts: int = 0
+    suspects: list[tuple[dict[str, Any], BadRequest]] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class _Part:
+    """One push: a batch, or a piece of one being split."""
+
+    items: list[dict[str, Any]]
+    batch: _Batch
+    number: int = 0  # the round's running push number (events pair on it)
+    future: futures.Future[tuple[PushResponse, float]] | None = None
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(str(item["id"]) for item in self.items)
+
+
+@dataclass
+class _PushRun:
+    """The push phase of one round, kept on the engine's thread."""
+
+    budget: int  # splits left (a server refusing everything must not cost 2n pushes forever)
+    pending: collections.deque[_Part] = field(default_factory=collections.deque)
+    in_flight: list[_Part] = field(default_factory=list)  # oldest first
+    ready: _Part | None = None  # taken from the queue (marked "sending"), not yet sent
+    outstanding: set[str] = field(default_factory=set)  # handed out, not settled by an answer
+    error: SyncError | None = None  # the first failure: send nothing more, collect, raise
+    drained: bool = False  # the queue had nothing more
+    retry_after_seen: bool = False
+    number: int = 0
+
+    def fail(self, error: SyncError) -> None:
+        if self.error is None:
+            self.error = error
 
 
 # --------------------------------------------------------------------------- the engine
@@ -173,6 +223,7 @@ class SyncEngine:
         changes_limit: int = 200,
         max_bisect_pushes: int = 32,
         max_pages: int = 1000,
+        pushes_in_flight: int = 2,
     ) -> None:
         self._queue = queue
         self._client = client
@@ -184,6 +235,7 @@ class SyncEngine:
         self._changes_limit = changes_limit
         self._max_bisect_pushes = max_bisect_pushes
         self._max_pages = max_pages
+        self._depth = max(1, pushes_in_flight)
         self._stop = threading.Event()
         self._state = queue.load_state()
         if self._state.batch_size and batch_policy is None:
@@ -303,102 +355,185 @@ class SyncEngine:
     # -- push --------------------------------------------------------------------
 
     def _push_all(self, tally: _Tally) -> None:
-        budget = [self._max_bisect_pushes]
-        while not self._stop.is_set():
-            batch = self._queue.next_batch(self._policy.size)
-            if not batch:
-                return
-            self._push_batch(batch, tally, budget)
-            if tally.retry_after is not None:
-                return  # the server asked us to come back later for some items
+        run = _PushRun(budget=self._max_bisect_pushes)
+        self._size_for_backlog()
+        with ThreadPoolExecutor(max_workers=self._depth,
+                                thread_name_prefix="pishkhan-push") as lanes:
+            try:
+                while True:
+                    self._fill(run, lanes)
+                    self._prepare(run)
+                    if not run.in_flight:
+                        break
+                    part = self._next_answered(run)
+                    if part.future is not None and part.future.exception() is None:
+                        self._fill(run, lanes)  # the next push goes out before we store this
+                    self._settle_part(part, run, tally)
+                if run.error is None and self._stop.is_set() and (run.ready or run.pending):
+                    run.error = NetworkError("the sync was stopped")
+                if run.error is not None:
+                    raise run.error
+            finally:
+                # Only after every call of ours has ended (an abort ends them at once): what
+                # was handed out and not settled by an answer goes back to the queue.
+                futures.wait([p.future for p in run.in_flight if p.future is not None])
+                if run.outstanding:
+                    self._queue.requeue(sorted(run.outstanding), error="push failed")
 
-    def _push_batch(self, batch: list[dict[str, Any]], tally: _Tally, budget: list[int]) -> None:
-        ids = [str(item["id"]) for item in batch]
-        pending: collections.deque[list[dict[str, Any]]] = collections.deque([batch])
-        suspects: list[tuple[dict[str, Any], BadRequest]] = []
+    def _size_for_backlog(self) -> None:
+        """A large backlog and no failure behind us: start big instead of at 20 (a slow start
+        of 20, 40, 80... costs one answer's wait per doubling on a 300 ms line)."""
+        if self._state.failures or self._policy.size >= self._policy.large_start:
+            return
+        waiting = self._queue.backlog().waiting
+        if waiting >= 4 * self._policy.large_start:
+            self._policy.size = min(self._policy.ceiling, self._policy.large_start)
+
+    def _fill(self, run: _PushRun, lanes: ThreadPoolExecutor) -> None:
+        """Put pushes on the wire until ``depth`` are in flight (pieces of splits first)."""
+        while run.error is None and not self._stop.is_set() and len(run.in_flight) < self._depth:
+            part: _Part | None
+            if run.pending:
+                part = run.pending.popleft()
+            elif run.ready is not None:
+                part, run.ready = run.ready, None
+            else:
+                part = self._take(run)
+            if part is None:
+                return
+            run.number += 1
+            part.number = run.number
+            self._emit(BatchSending(size=len(part.items), ids=part.ids, batch=part.number,
+                                    in_flight=len(run.in_flight) + 1))
+            part.future = lanes.submit(self._timed_push, part.items)
+            run.in_flight.append(part)
+
+    def _prepare(self, run: _PushRun) -> None:
+        """Take the next batch now, while pushes are on the wire, so it is ready when a lane
+        frees: the store's work overlaps the network's instead of adding to it."""
+        if run.ready is None and not run.pending and run.error is None and run.in_flight:
+            run.ready = self._take(run)
+
+    def _take(self, run: _PushRun) -> _Part | None:
+        if run.drained or self._stop.is_set() or run.retry_after_seen:
+            return None
+        items = self._queue.next_batch(self._policy.size)
+        if not items:
+            run.drained = True  # what is saved from now on goes with the next round
+            return None
+        part = _Part(items, _Batch())
+        part.batch.open_parts = 1
+        run.outstanding.update(part.ids)
+        return part
+
+    def _timed_push(self, items: list[dict[str, Any]]) -> tuple[PushResponse, float]:
+        """On a lane's thread: the HTTP call only (the store stays on the engine's thread)."""
+        t0 = time.monotonic()
+        response = self._client.push(items)
+        return response, time.monotonic() - t0
+
+    @staticmethod
+    def _next_answered(run: _PushRun) -> _Part:
+        """Wait for any push in flight to end; the earliest sent of those that have."""
+        futures.wait([p.future for p in run.in_flight if p.future is not None],
+                     return_when=futures.FIRST_COMPLETED)
+        part = next(p for p in run.in_flight if p.future is not None and p.future.done())
+        run.in_flight.remove(part)
+        return part
+
+    def _settle_part(self, part: _Part, run: _PushRun, tally: _Tally) -> None:
+        assert part.future is not None
+        batch = part.batch
+        batch.open_parts -= 1
         try:
-            while pending:
-                if self._stop.is_set():
-                    raise NetworkError("the sync was stopped")
-                part = pending.popleft()
-                self._emit(BatchSending(size=len(part), ids=tuple(str(i["id"]) for i in part)))
-                t0 = time.monotonic()
-                try:
-                    response = self._client.push(part)
-                except PayloadTooLarge:
-                    self._policy.shrink(len(part))
-                    if len(part) == 1:
-                        self._set_aside(part[0], {"": _TOO_LARGE}, tally)
-                    else:
-                        self._split(part, pending, budget, "too_large")
-                    continue
-                except BadRequest as exc:
-                    if not exc.about_content:
-                        raise
-                    if len(part) == 1:
-                        if 0 in exc.item_indexes():
-                            self._set_aside(part[0], _item_reasons(exc, 0), tally)
-                        else:
-                            suspects.append((part[0], exc))
-                        continue
-                    if budget[0] <= 0:
-                        raise
-                    self._split(part, pending, budget, "bad_request", exc.item_indexes())
-                    continue
-                except NetworkError:
-                    # A timeout, a reset or a cut: on a link that breaks long transfers a
-                    # smaller batch is likelier to get through (measured in tests/e2e:
-                    # 20% resets per chunk, 500-item batches took 71 rounds and 1.07 MB,
-                    # 100-item batches 47 rounds and 367 KB). Fast answers grow it again.
-                    self._policy.shrink(len(part))
-                    raise
-                seconds = time.monotonic() - t0
-                tally.contacted_at = self._clock()
-                self._policy.answered(len(part), seconds)
-                sent = {str(item["id"]) for item in part}
-                unanswered = sent - {r.id for r in response.results if r.id}
-                if unanswered == sent:
-                    raise InvalidResponse("the push answers name none of the items sent")
-                applied = self._queue.apply_results(
-                    [r for r in response.results if r.id in sent])
-                if unanswered:  # a server bug: those go back to the queue for the next round
-                    self._queue.requeue(sorted(unanswered), error="no answer for this item")
-                tally.add(applied, len(response.results))
-                for result in response.results:
-                    if result.status == ItemStatus.RETRY:
-                        wait = float(result.retry_after or DEFAULT_ITEM_RETRY_SECONDS)
-                        tally.retry_after = max(tally.retry_after or 0.0, wait)
-                self._emit(BatchAnswered(
-                    size=len(part), accepted=applied.accepted, duplicate=applied.duplicate,
-                    set_aside=applied.set_aside, retried=applied.retried,
-                    seconds=round(seconds, 3), next_batch_size=self._policy.size,
-                ))
-            if suspects:
-                if not tally.server_took_items:
-                    # Every item refused alone, none taken: the server refuses pushes as
-                    # such (a bug, a wrong version). Keep them queued and back off.
-                    raise suspects[0][1]
+            response, seconds = part.future.result()
+        except PayloadTooLarge:
+            self._policy.shrink(len(part.items))
+            if len(part.items) == 1:
+                self._set_aside(part.items[0], {"": _TOO_LARGE}, tally)
+                run.outstanding.difference_update(part.ids)
+            else:
+                self._split(part, run, "too_large")
+        except BadRequest as exc:
+            if not exc.about_content:
+                run.fail(exc)
+            elif len(part.items) == 1:
+                if 0 in exc.item_indexes():
+                    self._set_aside(part.items[0], _item_reasons(exc, 0), tally)
+                    run.outstanding.difference_update(part.ids)
+                else:
+                    batch.suspects.append((part.items[0], exc))
+            elif run.budget <= 0:
+                run.fail(exc)
+            else:
+                self._split(part, run, "bad_request", exc.item_indexes())
+        except NetworkError as exc:
+            # A timeout, a reset or a cut: on a link that breaks long transfers a smaller
+            # batch is likelier to get through (measured in tests/e2e: 20% resets per
+            # chunk, 500-item batches took 71 rounds and 1.07 MB, 100-item batches 47
+            # rounds and 367 KB). Fast answers grow it again. The other push in flight
+            # most likely broke with the same link: halve once, not twice.
+            if run.error is None:
+                self._policy.shrink(len(part.items))
+            run.fail(exc)
+        except SyncError as exc:
+            run.fail(exc)
+        else:
+            self._apply_answer(part, response, seconds, run, tally)
+        if batch.open_parts == 0 and batch.suspects:
+            suspects, batch.suspects = batch.suspects, []
+            if not tally.server_took_items:
+                # Every item refused alone, none taken: the server refuses pushes as
+                # such (a bug, a wrong version). Keep them queued and back off.
+                run.fail(suspects[0][1])
+            else:
                 for item, refusal in suspects:
                     self._set_aside(item, _item_reasons(refusal, 0), tally)
-        except BaseException:
-            self._queue.requeue(ids, error="push failed")
-            raise
+                    run.outstanding.discard(str(item["id"]))
 
-    def _split(self, part: list[dict[str, Any]], pending: collections.deque[list[dict[str, Any]]],
-               budget: list[int], reason: str, named: set[int] | None = None) -> None:
-        budget[0] -= 1
-        named = {i for i in (named or set()) if i < len(part)}
-        if named and len(named) < len(part):
+    def _apply_answer(self, part: _Part, response: PushResponse, seconds: float,
+                      run: _PushRun, tally: _Tally) -> None:
+        tally.contacted_at = self._clock()
+        self._policy.answered(len(part.items), seconds)
+        sent = set(part.ids)
+        unanswered = sent - {r.id for r in response.results if r.id}
+        if unanswered == sent:
+            run.fail(InvalidResponse("the push answers name none of the items sent"))
+            return
+        applied = self._queue.apply_results([r for r in response.results if r.id in sent])
+        if unanswered:  # a server bug: those go back to the queue for the next round
+            self._queue.requeue(sorted(unanswered), error="no answer for this item")
+        run.outstanding.difference_update(sent)
+        tally.add(applied, len(response.results))
+        for result in response.results:
+            if result.status == ItemStatus.RETRY:
+                wait = float(result.retry_after or DEFAULT_ITEM_RETRY_SECONDS)
+                tally.retry_after = max(tally.retry_after or 0.0, wait)
+                # The server asked us to come back later for some items: send no more
+                # batches this round (pieces of a batch being split still go).
+                run.retry_after_seen = True
+        self._emit(BatchAnswered(
+            size=len(part.items), accepted=applied.accepted, duplicate=applied.duplicate,
+            set_aside=applied.set_aside, retried=applied.retried,
+            seconds=round(seconds, 3), next_batch_size=self._policy.size, batch=part.number,
+        ))
+
+    def _split(self, part: _Part, run: _PushRun, reason: str,
+               named: set[int] | None = None) -> None:
+        run.budget -= 1
+        items = part.items
+        named = {i for i in (named or set()) if i < len(items)}
+        if named and len(named) < len(items):
             # The server named the culprits: try each alone first, the rest together.
-            rest = [item for i, item in enumerate(part) if i not in named]
-            pending.appendleft(rest)
-            for i in sorted(named, reverse=True):
-                pending.appendleft([part[i]])
+            pieces = [[items[i]] for i in sorted(named)]
+            pieces.append([item for i, item in enumerate(items) if i not in named])
         else:
-            half = len(part) // 2
-            pending.appendleft(part[half:])
-            pending.appendleft(part[:half])
-        self._emit(BatchSplit(size=len(part), reason=reason, next_batch_size=self._policy.size))
+            half = len(items) // 2
+            pieces = [items[:half], items[half:]]
+        part.batch.open_parts += len(pieces)
+        run.pending.extendleft(_Part(piece, part.batch) for piece in reversed(pieces))
+        self._emit(BatchSplit(size=len(items), reason=reason,
+                              next_batch_size=self._policy.size, batch=part.number))
 
     def _set_aside(self, item: dict[str, Any], reasons: dict[str, Reason], tally: _Tally) -> None:
         result = ItemResult(id=str(item["id"]), status=ItemStatus.REJECTED, reasons=reasons)

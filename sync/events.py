@@ -33,9 +33,18 @@ class RoundStarted(SyncEvent):
 
 @dataclass(frozen=True)
 class BatchSending(SyncEvent):
+    """A push goes on the wire (its items are marked "sending" already).
+
+    Up to two pushes are in flight at once: ``batch`` numbers the round's pushes, and the
+    ``BatchAnswered`` or ``BatchSplit`` that ends this push carries the same number (answers
+    may come in another order than the pushes went). ``in_flight`` counts this one too.
+    """
+
     kind: ClassVar[str] = "batch_sending"
     size: int
     ids: tuple[str, ...]
+    batch: int = 0
+    in_flight: int = 1
 
 
 @dataclass(frozen=True)
@@ -48,6 +57,7 @@ class BatchAnswered(SyncEvent):
     retried: int
     seconds: float
     next_batch_size: int
+    batch: int = 0  # the BatchSending this answers
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,7 @@ class BatchSplit(SyncEvent):
     size: int
     reason: str  # "too_large" | "bad_request"
     next_batch_size: int
+    batch: int = 0  # the BatchSending whose push was refused; its pieces get numbers of their own
 
 
 @dataclass(frozen=True)

@@ -135,8 +135,14 @@ def test_an_oversized_request_is_split_out_by_halving_on_413(
     assert (result.accepted, result.set_aside, result.waiting) == (5, 1, 0)
     splits = [e for e in counter.events if isinstance(e, BatchSplit)]
     assert [(s.size, s.reason, s.next_batch_size) for s in splits] == [(2, "too_large", 1)]
-    sizes = [e.size for e in counter.events if isinstance(e, BatchSending)]
-    assert sizes == [2, 1, 1, 1, 2, 1]  # halved to 1 on 413, doubled again on fast answers
+    sending = [e for e in counter.events if isinstance(e, BatchSending)]
+    # [first, huge] and [2nd, 3rd] go out together, [4th, 5th] is ready behind them; the 413
+    # halves the size and splits [first, huge] into two pushes of one.
+    assert sorted(e.size for e in sending) == [1, 1, 2, 2, 2]
+    alone = [e.ids for e in sending if e.size == 1]
+    assert (huge,) in alone and len({ids[0] for ids in alone}) == 2
+    refused = next(e for e in sending if huge in e.ids and e.size == 2)
+    assert splits[0].batch == refused.batch
     assert counter.rows("SELECT state, reason_en FROM requests WHERE id = ?", huge) == [
         ("needs_attention", "The central server refused this request: This request is too large"
          " to send; contact support.")]
