@@ -2,7 +2,8 @@
 
 Every change is a row of ``changes``; its id is handed out in commit order (SQLite has one
 writer; PostgreSQL appends under an advisory lock, see ``server.db.lock_feed``), so "all
-changes after id N" is a complete answer and N is the cursor. The cursor the client sees
+changes after id N" is a complete answer and N is the cursor (PostgreSQL sends the lock,
+the rows and the commit in one round trip: ``append_status``). The cursor the client sees
 is opaque: base64url of (format, last id, office id) plus an HMAC with this database's own
 key. A cursor that fails its check, names another office, or points past the end (a
 restored or different database) answers ``reset``.
@@ -22,7 +23,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from server.db import bulk_insert, lock_feed, read_now, read_tx, write_tx
+from server.db import (
+    bulk_insert,
+    commit_under_feed_lock,
+    is_sqlite,
+    read_now,
+    read_tx,
+    write_tx,
+)
 from server.errors import not_found
 from server.models import as_utc, catalog_versions, changes, requests, server_meta
 from sync.protocol import (
@@ -169,12 +177,35 @@ def changes_page(
     )
 
 
+# The rows as arrays, one parameter each; ids are handed out in the rows' order.
+_APPEND_STATUS_PG = (
+    "INSERT INTO changes (kind, office_id, request_id, state, reason_fa, reason_en,"
+    " tracking_code, at)"
+    " SELECT %(kind)s, o, r, s, rf, re, t, a FROM unnest(CAST(%(office_id)s AS integer[]),"
+    " CAST(%(request_id)s AS text[]), CAST(%(state)s AS text[]), CAST(%(reason_fa)s AS text[]),"
+    " CAST(%(reason_en)s AS text[]), CAST(%(tracking_code)s AS text[]),"
+    " CAST(%(at)s AS timestamptz[])) WITH ORDINALITY AS u(o, r, s, rf, re, t, a, n)"
+    " ORDER BY n"
+)
+_STATUS_COLUMNS = ("office_id", "request_id", "state", "reason_fa", "reason_en",
+                   "tracking_code", "at")
+
+
 def append_status(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Append status changes; call last in the transaction (it holds the feed lock)."""
+    """Append status changes as the transaction's last step; on PostgreSQL this commits.
+
+    PostgreSQL: the feed lock, the rows and the COMMIT go in one round trip
+    (``server.db.commit_under_feed_lock``), so ids become visible in the order they were
+    handed out without the lock being held across the network. SQLite has one writer; the
+    rows are inserted and ``write_tx`` commits right after."""
     if not rows:
         return
-    lock_feed(conn)
-    bulk_insert(conn, changes, [{"kind": str(ChangeKind.STATUS), **row} for row in rows])
+    if is_sqlite(conn):
+        bulk_insert(conn, changes, [{"kind": str(ChangeKind.STATUS), **row} for row in rows])
+        return
+    params: dict[str, Any] = {name: [row.get(name) for row in rows] for name in _STATUS_COLUMNS}
+    params["kind"] = str(ChangeKind.STATUS)
+    commit_under_feed_lock(conn, _APPEND_STATUS_PG, params)
 
 
 def set_status(
