@@ -395,7 +395,7 @@ class SyncEngine:
             part: _Part | None
             if run.pending:
                 part = run.pending.popleft()
-            elif run.ready is not None:
+            elif run.ready is not None and not run.retry_after_seen:
                 part, run.ready = run.ready, None
             else:
                 part = self._take(run)
@@ -472,8 +472,8 @@ class SyncEngine:
             # batch is likelier to get through (measured in tests/e2e: 20% resets per
             # chunk, 500-item batches took 71 rounds and 1.07 MB, 100-item batches 47
             # rounds and 367 KB). Fast answers grow it again. The other push in flight
-            # most likely broke with the same link: halve once, not twice.
-            if run.error is None:
+            # most likely broke with the same link: halve once, not twice (and not for a quit).
+            if run.error is None and not self._stop.is_set():
                 self._policy.shrink(len(part.items))
             run.fail(exc)
         except SyncError as exc:
@@ -494,7 +494,8 @@ class SyncEngine:
     def _apply_answer(self, part: _Part, response: PushResponse, seconds: float,
                       run: _PushRun, tally: _Tally) -> None:
         tally.contacted_at = self._clock()
-        self._policy.answered(len(part.items), seconds)
+        if run.error is None:  # after a broken push, the other's answer does not undo the halving
+            self._policy.answered(len(part.items), seconds)
         sent = set(part.ids)
         unanswered = sent - {r.id for r in response.results if r.id}
         if unanswered == sent:
