@@ -12,6 +12,7 @@ whether an empty field is allowed at all is the form's decision (desktop.catalog
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable
 
@@ -210,10 +211,18 @@ def format_jalali(date: dt.date) -> str:
     return f"{j.year:04d}/{j.month:02d}/{j.day:02d}"
 
 
+@functools.lru_cache(maxsize=512)
 def _days_in_jalali_month(year: int, month: int) -> int:
     if month == 12:
         return 30 if jdatetime.date(year, 1, 1).isleap() else 29
     return int(jdatetime.j_days_in_month[month - 1])
+
+
+# A jdatetime date costs several microseconds to make (it looks up the locale); the
+# server checks every date of every pushed item, and birth dates repeat a lot.
+@functools.lru_cache(maxsize=8192)
+def _jalali_to_gregorian(year: int, month: int, day: int) -> dt.date:
+    return jdatetime.date(year, month, day).togregorian()
 
 
 def parse_jalali_date(
@@ -244,7 +253,7 @@ def parse_jalali_date(
         raise FieldError(
             m.DATE_NO_SUCH_DAY.format(month=m.JALALI_MONTHS[month - 1], year=str(year), days=days)
         )
-    date = jdatetime.date(year, month, day).togregorian()
+    date = _jalali_to_gregorian(year, month, day)
     if not_after is not None and date > not_after:
         raise FieldError(m.DATE_TOO_LATE.format(limit=format_jalali(not_after)))
     if not_before is not None and date < not_before:
@@ -318,6 +327,6 @@ def check_choice(value: str, allowed: Iterable[str]) -> str:
     """One of the allowed choice values, compared after trimming spaces."""
     choice = value.strip()
     _require(choice)
-    if choice not in set(allowed):
+    if choice not in (allowed if isinstance(allowed, (set, frozenset)) else set(allowed)):
         raise FieldError(m.CHOICE_NOT_ALLOWED)
     return choice

@@ -1,0 +1,84 @@
+"""What the program reads from the database before the store is opened: plain sqlite3, read-only.
+
+The counter program shows its login window before SQLAlchemy is imported (importing it
+is most of a start's cost, see bench/RESULTS.md) and opens the store on a worker thread
+while the clerk types. The login window needs only the office's name, the counter
+number and whether this PC is set up at all; they are read here. The connection is
+read-only, so closing it never checkpoints the WAL (a newer program's database stays as
+it was), and anything unexpected — no file, another schema, no office or clerk yet, a
+damaged or locked file — answers None: the caller then takes the ordinary way (open the
+store first), which explains or repairs the situation.
+
+This module must stay light: ``sqlite3`` and the standard library only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+DB_FILENAME = "pishkhan.sqlite3"
+# Alembic is imported only when the schema is not already this one: it costs
+# about a third of a second of every start (it loads every SQL dialect).
+# tests/core/test_store.py checks this constant against the migration scripts.
+SCHEMA_HEAD = "0002"
+BUSY_TIMEOUT_MS = 10_000
+
+
+@contextlib.contextmanager
+def read_only(path: Path) -> Iterator[sqlite3.Connection]:
+    """A read-only connection (``mode=ro``): it never writes, so it never checkpoints."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        yield conn
+    finally:
+        conn.close()
+
+
+def stored_revision(path: Path) -> str | None:
+    """The schema revision of the database at ``path``; None before the first migration."""
+    with read_only(path) as conn:
+        try:
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        except sqlite3.OperationalError:
+            return None  # no schema yet (or not ours): the migration will say so
+    return None if row is None else str(row[0])
+
+
+@dataclass(frozen=True)
+class StartHeader:
+    """What the login window shows before the store is open."""
+
+    office_name: str
+    counter_no: int
+
+
+def start_header(data_dir: Path) -> StartHeader | None:
+    """The office and counter of a PC that is set up and on this program's schema, else None.
+
+    None means "take the ordinary start": there is no database yet, its schema needs a
+    migration (or is a newer program's), there is no office or no clerk yet (the setup
+    wizard comes first), or the file could not be read.
+    """
+    path = data_dir / DB_FILENAME
+    if not path.is_file():
+        return None
+    try:
+        with read_only(path) as conn:
+            revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            if revision is None or str(revision[0]) != SCHEMA_HEAD:
+                return None
+            office = conn.execute(
+                "SELECT o.name, d.counter_no FROM devices d "
+                "JOIN offices o ON o.code = d.office_code LIMIT 1"
+            ).fetchone()
+            has_clerk = conn.execute("SELECT 1 FROM clerks LIMIT 1").fetchone()
+    except sqlite3.Error:
+        return None
+    if office is None or has_clerk is None:
+        return None
+    return StartHeader(office_name=str(office[0]), counter_no=int(office[1]))
