@@ -19,6 +19,7 @@ import hmac
 import json
 import secrets
 import struct
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
@@ -177,34 +178,68 @@ def changes_page(
     )
 
 
-# The rows as arrays, one parameter each; ids are handed out in the rows' order.
+# The rows' own values (request ids, tracking codes) go as two comma-separated texts: one
+# parameter each, cheap to bind on the client (ids are canonical UUIDs, tracking codes
+# "PK-<office>-<digits>": no commas). Ids are handed out in the rows' order.
 _APPEND_STATUS_PG = (
     "INSERT INTO changes (kind, office_id, request_id, state, reason_fa, reason_en,"
     " tracking_code, at)"
-    " SELECT %(kind)s, o, r, s, rf, re, t, a FROM unnest(CAST(%(office_id)s AS integer[]),"
-    " CAST(%(request_id)s AS text[]), CAST(%(state)s AS text[]), CAST(%(reason_fa)s AS text[]),"
-    " CAST(%(reason_en)s AS text[]), CAST(%(tracking_code)s AS text[]),"
-    " CAST(%(at)s AS timestamptz[])) WITH ORDINALITY AS u(o, r, s, rf, re, t, a, n)"
+    " SELECT %(kind)s, %(office_id)s, r, %(state)s, %(reason_fa)s, %(reason_en)s, t, %(at)s"
+    " FROM unnest(string_to_array(%(request_ids)s, ','),"
+    " string_to_array(%(tracking_codes)s, ',', '')) WITH ORDINALITY AS u(r, t, n)"
     " ORDER BY n"
 )
-_STATUS_COLUMNS = ("office_id", "request_id", "state", "reason_fa", "reason_en",
-                   "tracking_code", "at")
 
 
-def append_status(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Append status changes as the transaction's last step; on PostgreSQL this commits.
+def _joined(values: Sequence[str]) -> str:
+    text = ",".join(values)
+    if text.count(",") != len(values) - 1:
+        raise ValueError("a request id or tracking code with a comma")
+    return text
+
+
+def append_status(
+    conn: Connection,
+    *,
+    office_id: int,
+    state: RemoteState,
+    at: dt.datetime,
+    requests: Sequence[tuple[str, str | None]],
+    reason_fa: str | None = None,
+    reason_en: str | None = None,
+) -> None:
+    """Append one status change per ``(request id, tracking code)`` of ``office_id``, all
+    with the same state, reasons and time, as the transaction's last step; on PostgreSQL
+    this commits.
 
     PostgreSQL: the feed lock, the rows and the COMMIT go in one round trip
     (``server.db.commit_under_feed_lock``), so ids become visible in the order they were
     handed out without the lock being held across the network. SQLite has one writer; the
     rows are inserted and ``write_tx`` commits right after."""
-    if not rows:
+    if not requests:
         return
     if is_sqlite(conn):
-        bulk_insert(conn, changes, [{"kind": str(ChangeKind.STATUS), **row} for row in rows])
+        common = {
+            "kind": str(ChangeKind.STATUS),
+            "office_id": office_id,
+            "state": str(state),
+            "reason_fa": reason_fa,
+            "reason_en": reason_en,
+            "at": at,
+        }
+        rows = [{**common, "request_id": r, "tracking_code": t} for r, t in requests]
+        bulk_insert(conn, changes, rows)
         return
-    params: dict[str, Any] = {name: [row.get(name) for row in rows] for name in _STATUS_COLUMNS}
-    params["kind"] = str(ChangeKind.STATUS)
+    params = {
+        "kind": str(ChangeKind.STATUS),
+        "office_id": office_id,
+        "state": str(state),
+        "reason_fa": reason_fa,
+        "reason_en": reason_en,
+        "at": at,
+        "request_ids": _joined([r for r, _ in requests]),
+        "tracking_codes": _joined([t or "" for _, t in requests]),
+    }
     commit_under_feed_lock(conn, _APPEND_STATUS_PG, params)
 
 
@@ -233,17 +268,12 @@ def set_status(
         )
         append_status(
             conn,
-            [
-                {
-                    "office_id": found.office_id,
-                    "request_id": request_id,
-                    "state": str(state),
-                    "reason_fa": reason_fa,
-                    "reason_en": reason_en,
-                    "tracking_code": found.tracking_code,
-                    "at": now,
-                }
-            ],
+            office_id=found.office_id,
+            state=state,
+            at=now,
+            requests=[(request_id, found.tracking_code)],
+            reason_fa=reason_fa,
+            reason_en=reason_en,
         )
     return StatusChange(
         request_id=request_id,

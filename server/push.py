@@ -248,14 +248,11 @@ def _apply(
     if plan.inserts:
         append_status(
             conn,
-            [
-                {
-                    "office_id": device.office_id,
-                    "request_id": p.item.id,
-                    "state": str(RemoteState.ACCEPTED),
-                    "tracking_code": code,
-                    "at": now,
-                }
+            office_id=device.office_id,
+            state=RemoteState.ACCEPTED,
+            at=now,
+            requests=[
+                (p.item.id, code)
                 for p, code in zip(plan.inserts, codes, strict=True)
                 if p.item is not None
             ],
