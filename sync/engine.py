@@ -28,14 +28,21 @@ The guarantees (DESIGN.md, "Promises" 2 and 4) and how a round keeps them:
   ``apply_changes``), so a crash never skips or half-applies a page.
 
 The batch size adapts (:class:`BatchPolicy`): it doubles while full batches come back
-fast and halves on a timeout or a 413. What the engine does is told to ``on_event`` as
-plain event objects (no Qt), which the UI re-emits as signals and ``sync --loop
---events`` prints as JSON lines.
+fast and halves on a timeout or a 413; a round with a large backlog and no failure behind
+it starts at 250. What the engine does is told to ``on_event`` as plain event objects (no
+Qt), which the UI re-emits as signals and ``sync --loop --events`` prints as JSON lines.
+
+Two pushes in flight (docs/ARCHITECTURE.md, "Sync: two pushes in flight"): each HTTP call
+runs on a lane thread of a small pool made for the round; the store, the batch policy,
+the decisions and the events stay on the thread that called ``run_round``. While the
+calls travel, that thread takes the next batch; when an answer comes it first puts the
+ready batch on the wire, then stores the answer. The first failure stops new pushes; the
+other push in flight is waited for and its answer stored, then whatever was handed out
+and not settled goes back to "queued" (``requeue``) and the round fails as above.
 """
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 import datetime as dt
 import logging
@@ -48,6 +55,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sync.backoff import Backoff
+from sync.batches import Batch, BatchPolicy, Push, PushRun
 from sync.client import (
     BadRequest,
     InvalidResponse,
@@ -80,7 +88,6 @@ from sync.localqueue import (
     SyncState,
 )
 from sync.protocol import (
-    MAX_ITEMS_PER_PUSH,
     Heartbeat,
     ItemResult,
     ItemStatus,
@@ -98,81 +105,6 @@ DEFAULT_ITEM_RETRY_SECONDS = 10.0
 
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-# --------------------------------------------------------------------------- batch size
-
-
-@dataclass
-class BatchPolicy:
-    """Adaptive batch size: double while full batches are fast, halve on a network error or 413."""
-
-    size: int = 20
-    floor: int = 1
-    ceiling: int = MAX_ITEMS_PER_PUSH
-    fast_seconds: float = 5.0  # a full batch answered this fast: try twice as many
-    slow_seconds: float = 30.0  # this slow: halve before a timeout does it for us
-    # A round with at least 4× this many waiting, after no failure, starts at this size.
-    large_start: int = 250
-
-    def __post_init__(self) -> None:
-        self.ceiling = min(self.ceiling, MAX_ITEMS_PER_PUSH)
-        self.size = max(self.floor, min(self.size, self.ceiling))
-
-    def answered(self, sent: int, seconds: float) -> None:
-        if seconds >= self.slow_seconds:
-            self.shrink(sent)
-        elif sent >= self.size and seconds <= self.fast_seconds:
-            self.size = min(self.ceiling, self.size * 2)
-
-    def shrink(self, sent: int | None = None) -> None:
-        basis = min(self.size, sent) if sent else self.size
-        self.size = max(self.floor, basis // 2)
-
-
-# --------------------------------------------------------------------------- pushes in flight
-
-
-@dataclass(eq=False)
-class _Batch:
-    """One batch taken from the queue: how many of its parts are unanswered, and its items
-    that a whole-push 400 refused alone without naming them (decided once all are in)."""
-
-    open_parts: int = 0
-    suspects: list[tuple[dict[str, Any], BadRequest]] = field(default_factory=list)
-
-
-@dataclass(eq=False)
-class _Part:
-    """One push: a batch, or a piece of one being split."""
-
-    items: list[dict[str, Any]]
-    batch: _Batch
-    number: int = 0  # the round's running push number (events pair on it)
-    future: futures.Future[tuple[PushResponse, float]] | None = None
-
-    @property
-    def ids(self) -> tuple[str, ...]:
-        return tuple(str(item["id"]) for item in self.items)
-
-
-@dataclass
-class _PushRun:
-    """The push phase of one round, kept on the engine's thread."""
-
-    budget: int  # splits left (a server refusing everything must not cost 2n pushes forever)
-    pending: collections.deque[_Part] = field(default_factory=collections.deque)
-    in_flight: list[_Part] = field(default_factory=list)  # oldest first
-    ready: _Part | None = None  # taken from the queue (marked "sending"), not yet sent
-    outstanding: set[str] = field(default_factory=set)  # handed out, not settled by an answer
-    error: SyncError | None = None  # the first failure: send nothing more, collect, raise
-    drained: bool = False  # the queue had nothing more
-    retry_after_seen: bool = False
-    number: int = 0
-
-    def fail(self, error: SyncError) -> None:
-        if self.error is None:
-            self.error = error
 
 
 # --------------------------------------------------------------------------- the engine
@@ -355,7 +287,7 @@ class SyncEngine:
     # -- push --------------------------------------------------------------------
 
     def _push_all(self, tally: _Tally) -> None:
-        run = _PushRun(budget=self._max_bisect_pushes)
+        run = PushRun(budget=self._max_bisect_pushes)
         self._size_for_backlog()
         with ThreadPoolExecutor(max_workers=self._depth,
                                 thread_name_prefix="pishkhan-push") as lanes:
@@ -389,10 +321,10 @@ class SyncEngine:
         if waiting >= 4 * self._policy.large_start:
             self._policy.size = min(self._policy.ceiling, self._policy.large_start)
 
-    def _fill(self, run: _PushRun, lanes: ThreadPoolExecutor) -> None:
+    def _fill(self, run: PushRun, lanes: ThreadPoolExecutor) -> None:
         """Put pushes on the wire until ``depth`` are in flight (pieces of splits first)."""
         while run.error is None and not self._stop.is_set() and len(run.in_flight) < self._depth:
-            part: _Part | None
+            part: Push | None
             if run.pending:
                 part = run.pending.popleft()
             elif run.ready is not None and not run.retry_after_seen:
@@ -408,20 +340,20 @@ class SyncEngine:
             part.future = lanes.submit(self._timed_push, part.items)
             run.in_flight.append(part)
 
-    def _prepare(self, run: _PushRun) -> None:
+    def _prepare(self, run: PushRun) -> None:
         """Take the next batch now, while pushes are on the wire, so it is ready when a lane
         frees: the store's work overlaps the network's instead of adding to it."""
         if run.ready is None and not run.pending and run.error is None and run.in_flight:
             run.ready = self._take(run)
 
-    def _take(self, run: _PushRun) -> _Part | None:
+    def _take(self, run: PushRun) -> Push | None:
         if run.drained or self._stop.is_set() or run.retry_after_seen:
             return None
         items = self._queue.next_batch(self._policy.size)
         if not items:
             run.drained = True  # what is saved from now on goes with the next round
             return None
-        part = _Part(items, _Batch())
+        part = Push(items, Batch())
         part.batch.open_parts = 1
         run.outstanding.update(part.ids)
         return part
@@ -433,7 +365,7 @@ class SyncEngine:
         return response, time.monotonic() - t0
 
     @staticmethod
-    def _next_answered(run: _PushRun) -> _Part:
+    def _next_answered(run: PushRun) -> Push:
         """Wait for any push in flight to end; the earliest sent of those that have."""
         futures.wait([p.future for p in run.in_flight if p.future is not None],
                      return_when=futures.FIRST_COMPLETED)
@@ -441,7 +373,7 @@ class SyncEngine:
         run.in_flight.remove(part)
         return part
 
-    def _settle_part(self, part: _Part, run: _PushRun, tally: _Tally) -> None:
+    def _settle_part(self, part: Push, run: PushRun, tally: _Tally) -> None:
         assert part.future is not None
         batch = part.batch
         batch.open_parts -= 1
@@ -491,8 +423,8 @@ class SyncEngine:
                     self._set_aside(item, _item_reasons(refusal, 0), tally)
                     run.outstanding.discard(str(item["id"]))
 
-    def _apply_answer(self, part: _Part, response: PushResponse, seconds: float,
-                      run: _PushRun, tally: _Tally) -> None:
+    def _apply_answer(self, part: Push, response: PushResponse, seconds: float,
+                      run: PushRun, tally: _Tally) -> None:
         tally.contacted_at = self._clock()
         if run.error is None:  # after a broken push, the other's answer does not undo the halving
             self._policy.answered(len(part.items), seconds)
@@ -519,7 +451,7 @@ class SyncEngine:
             seconds=round(seconds, 3), next_batch_size=self._policy.size, batch=part.number,
         ))
 
-    def _split(self, part: _Part, run: _PushRun, reason: str,
+    def _split(self, part: Push, run: PushRun, reason: str,
                named: set[int] | None = None) -> None:
         run.budget -= 1
         items = part.items
@@ -532,7 +464,7 @@ class SyncEngine:
             half = len(items) // 2
             pieces = [items[:half], items[half:]]
         part.batch.open_parts += len(pieces)
-        run.pending.extendleft(_Part(piece, part.batch) for piece in reversed(pieces))
+        run.pending.extendleft(Push(piece, part.batch) for piece in reversed(pieces))
         self._emit(BatchSplit(size=len(items), reason=reason,
                               next_batch_size=self._policy.size, batch=part.number))
 

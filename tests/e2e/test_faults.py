@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from sync.engine import BatchSending
 from tests.e2e.conftest import REQUESTS
 from tests.support.e2e import (
     CentralServer,
@@ -80,6 +81,35 @@ def test_every_request_reaches_the_server_exactly_once(
         # Stored by the server, never heard by the client, sent again: answered duplicate.
         assert outcome.duplicate_answers > 0, outcome.line()
     print(f"\n[e2e {name}] {time.monotonic() - t0:.1f}s rounds={run.rounds} "
+          f"failed={run.failed_rounds} {outcome.line()} {events.summary()} {_faults(stats)}")
+
+
+def test_two_pushes_in_flight_on_a_faulty_rural_line_store_each_request_once(
+    server: CentralServer, counter: Counter
+) -> None:
+    """The engine keeps two pushes on the wire: a fault on one connection while the other
+    carries a push, answers lost after the server stored the batch, cut answers; every
+    request still ends stored once, accepted here with the server's own code."""
+    link = LinkConfig(rtt_ms=150, rate_bps=512_000, reset_probability=0.02,
+                      drop_after_request_probability=0.15, cut_response_probability=0.02,
+                      seed=11)
+    tuning = ClientTuning(read_timeout_base=30, worst_rate_bytes=16_000, batch_size=50,
+                          batch_ceiling=100)
+    with FaultProxy("127.0.0.1", server.port, config=LinkConfig()) as proxy:
+        counter.enrol(server, proxy.url_for())
+        proxy.set_config(link)
+        proxy.reset_stats()
+        events = EventLog()
+        engine = make_engine(counter, tuning, events)
+        t0 = time.monotonic()
+        run = settle(engine, describe=lambda: describe_link(proxy))
+        stats = proxy.stats()
+    outcome = check_exactly_once(counter, server, expected=REQUESTS)
+    assert stats.drops_after_request > 0 and stats.resets + stats.cuts > 0, stats
+    assert outcome.duplicate_answers > 0, outcome.line()  # a lost answer's batch, resent
+    assert max(e.in_flight for e in events.of(BatchSending)) == 2
+    assert run.failed_rounds > 0
+    print(f"\n[e2e pipelined faults] {time.monotonic() - t0:.1f}s rounds={run.rounds} "
           f"failed={run.failed_rounds} {outcome.line()} {events.summary()} {_faults(stats)}")
 
 

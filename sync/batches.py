@@ -1,0 +1,92 @@
+"""Batches of the push phase: how large they are, and the pushes of a round in flight.
+
+``BatchPolicy`` is the adaptive batch size (kept between rounds in ``SyncState``);
+``PushRun`` is what the engine's thread knows of one round's pushes: pieces of split
+batches waiting, the (at most two) pushes on the wire, the batch taken ahead, and the ids
+handed out and not yet settled by an answer (they go back to "queued" if the round ends
+without one). Plain data: the decisions are ``sync.engine``'s.
+"""
+
+from __future__ import annotations
+
+import collections
+from concurrent import futures
+from dataclasses import dataclass, field
+from typing import Any
+
+from sync.client import BadRequest, SyncError
+from sync.protocol import MAX_ITEMS_PER_PUSH, PushResponse
+
+# --------------------------------------------------------------------------- batch size
+
+
+@dataclass
+class BatchPolicy:
+    """Adaptive batch size: double while full batches are fast, halve on a network error or 413."""
+
+    size: int = 20
+    floor: int = 1
+    ceiling: int = MAX_ITEMS_PER_PUSH
+    fast_seconds: float = 5.0  # a full batch answered this fast: try twice as many
+    slow_seconds: float = 30.0  # this slow: halve before a timeout does it for us
+    # A round with at least 4× this many waiting, after no failure, starts at this size.
+    large_start: int = 250
+
+    def __post_init__(self) -> None:
+        self.ceiling = min(self.ceiling, MAX_ITEMS_PER_PUSH)
+        self.size = max(self.floor, min(self.size, self.ceiling))
+
+    def answered(self, sent: int, seconds: float) -> None:
+        if seconds >= self.slow_seconds:
+            self.shrink(sent)
+        elif sent >= self.size and seconds <= self.fast_seconds:
+            self.size = min(self.ceiling, self.size * 2)
+
+    def shrink(self, sent: int | None = None) -> None:
+        basis = min(self.size, sent) if sent else self.size
+        self.size = max(self.floor, basis // 2)
+
+
+# --------------------------------------------------------------------------- pushes in flight
+
+
+@dataclass(eq=False)
+class Batch:
+    """One batch taken from the queue: how many of its parts are unanswered, and its items
+    that a whole-push 400 refused alone without naming them (decided once all are in)."""
+
+    open_parts: int = 0
+    suspects: list[tuple[dict[str, Any], BadRequest]] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Push:
+    """One push: a batch, or a piece of one being split."""
+
+    items: list[dict[str, Any]]
+    batch: Batch
+    number: int = 0  # the round's running push number (events pair on it)
+    future: futures.Future[tuple[PushResponse, float]] | None = None
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(str(item["id"]) for item in self.items)
+
+
+@dataclass
+class PushRun:
+    """The push phase of one round, kept on the engine's thread."""
+
+    budget: int  # splits left (a server refusing everything must not cost 2n pushes forever)
+    pending: collections.deque[Push] = field(default_factory=collections.deque)
+    in_flight: list[Push] = field(default_factory=list)  # oldest first
+    ready: Push | None = None  # taken from the queue (marked "sending"), not yet sent
+    outstanding: set[str] = field(default_factory=set)  # handed out, not settled by an answer
+    error: SyncError | None = None  # the first failure: send nothing more, collect, raise
+    drained: bool = False  # the queue had nothing more
+    retry_after_seen: bool = False
+    number: int = 0
+
+    def fail(self, error: SyncError) -> None:
+        if self.error is None:
+            self.error = error
