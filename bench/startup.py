@@ -1,9 +1,11 @@
 """Benchmark 2: start-up, process start to login window shown, with a million-request store.
 
 Each run is a fresh process (``bench/startup_probe.py``): the real program through its
-entry point (``desktop.__main__.main``: arguments, logging, ``ui.app.run_gui``: the store
-opened and its schema checked, the context built, the catalogue seeded, the login window
-shown) on a copy of the cached million-request store, offscreen. The baseline, in the
+entry point (``desktop.__main__.main``: arguments, logging, ``ui.app.run_gui``: the
+office read from the database, the login window shown; meanwhile, on the worker thread,
+the store opened and its schema checked, the context built, the catalogue seeded) on a
+copy of the cached million-request store, offscreen. The figure is the login window
+shown; "ready" (the store open, a login can be checked) is reported beside it. The baseline, in the
 same run and alternating with it, is a bare PySide6 dialog with the same widgets a login
 window has. Medians of several runs; the first run of each is a warm-up (file cache,
 ``.pyc``) and not counted.
@@ -30,6 +32,9 @@ PROBE = "bench.startup_probe"  # run with -m: a script's folder on sys.path woul
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["QT_QPA_PLATFORM"] = "offscreen"
+    # An installed program has its modules compiled (.pyc, or the bundle's); the warm-up
+    # run writes them, so neither side is measured compiling source.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return env
 
@@ -45,11 +50,14 @@ def start_once(kind: str, data_dir: Path | None = None) -> dict[str, float]:
                            f"{proc.stderr[-800:]}")
     marks = json.loads(proc.stdout.strip().splitlines()[-1])
     window = marks.pop("window")
+    core_before_window = marks.pop("core_before_window", False)
     wanted = "LoginDialog" if kind == "app" else "QDialog"
     if window != wanted:
         raise RuntimeError(f"start-up probe {kind}: the first window shown was {window}, "
                            f"not {wanted}")
-    return {k: v - t0 for k, v in marks.items()}
+    times = {k: v - t0 for k, v in marks.items()}
+    times["core_before_window"] = 1.0 if core_before_window else 0.0
+    return times
 
 
 def _profile_start(data_dir: Path) -> tuple[Profile, list[tuple[str, float]]]:
@@ -69,7 +77,8 @@ def run(opts: RunOptions) -> BenchResult:
     runs = opts.size(7, 1)
     res.params = {"requests stored": f"{existing:,}", "runs each (after one warm-up)": runs,
                   "platform": "offscreen"}
-    data_dir = copy_store(opts.cache_dir, existing, opts.work_dir / "startup")
+    # Named as the per-user data folder: the probe starts the program without arguments.
+    data_dir = copy_store(opts.cache_dir, existing, opts.work_dir / "startup" / "Pishkhan")
     start_once("bare")  # warm-up: .pyc files, the file cache, Qt's font cache
     start_once("app", data_dir)
     app_runs: list[dict[str, float]] = []
@@ -85,6 +94,11 @@ def run(opts: RunOptions) -> BenchResult:
     res.add("program ÷ baseline", ratio(app_shown, bare_shown), "×",
             at_most(1.5, "≤ 1.5×"))
     res.add("program: slowest run", max(r["shown"] for r in app_runs) * 1000, "ms", digits=0)
+    res.add("program: ready to log in (store opened on the worker meanwhile, median)",
+            med(app_runs, "ready") * 1000, "ms", digits=0)
+    loaded = sum(1 for r in app_runs if r["core_before_window"])
+    res.notes.append(f"SQLAlchemy had been imported when the login window was shown in "
+                     f"{loaded} of {len(app_runs)} runs (the store is opened after it is shown)")
     phases = _phases(app_runs)
     res.notes.append("program's start, medians: " + "; ".join(
         f"{name} {ms:,.0f} ms" for name, ms in phases))
@@ -108,10 +122,14 @@ def _mark(runs: list[dict[str, float]], key: str) -> float:
 
 
 def _phases(app_runs: list[dict[str, float]]) -> list[tuple[str, float]]:
-    steps = [("interpreter start", "main", None), ("importing the UI and the core", "ui_imported",
-             "main"), ("entry point to store opening", "store_open_start", "ui_imported"),
-             ("store opened (schema checked)", "store_opened", "store_open_start"),
-             ("context, catalogue, login window built and shown", "shown", "store_opened")]
+    steps = [("interpreter start", "main", None),
+             ("importing the UI (PySide6 and the login window's modules)", "ui_imported", "main"),
+             ("arguments, logging, to the application object", "application_start",
+              "ui_imported"),
+             ("application object, fonts, theme", "application_created", "application_start"),
+             ("translations, office read, login window built and shown", "shown",
+              "application_created"),
+             ("after it is shown: store opened, context built (worker)", "ready", "shown")]
     out = []
     for name, end, start in steps:
         value = _mark(app_runs, end) - (_mark(app_runs, start) if start else 0.0)

@@ -10,15 +10,23 @@ once with ``os._exit`` (closing down is not part of starting).
 "Shown" is the first event-loop turn after the first top-level window's show event (an
 application event filter sees it, whatever the window's class; the class is reported so
 the parent can check it was the login window): its layout and first paint into the
-(offscreen) backing store have run by then.
+(offscreen) backing store have run by then. The program shows its login window while
+the store is still being opened on the worker thread; "ready" is when that is done (the
+shell has its context: a login can be checked), and ``core_before_window`` says whether
+SQLAlchemy had been imported when the window was shown.
 """
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.util
 import json
 import os
 import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
 
 MARKS: dict[str, float] = {}
 
@@ -29,12 +37,40 @@ def mark(name: str) -> None:
 
 def _done() -> None:
     mark("shown")
-    sys.stdout.write(json.dumps({**MARKS, "window": WINDOW[0]}) + "\n")
+    sys.stdout.write(json.dumps({**MARKS, "window": WINDOW[0], **FACTS}) + "\n")
     sys.stdout.flush()
     os._exit(0)
 
 
 WINDOW = [""]
+FACTS: dict[str, object] = {}
+
+
+def _after_show() -> None:
+    """Mark "shown"; for the program, wait until the store is open ("ready"), then end."""
+    mark("shown")
+    shells = _shells()
+    if not shells or shells[0].ctx is not None:  # the bare window, or store opened first
+        mark("ready")
+        _done()
+        return
+
+    def ready(_ctx: object) -> None:
+        mark("ready")
+        _done()
+
+    shells[0].contextReady.connect(ready)
+
+
+def _shells() -> list:  # type: ignore[type-arg]
+    if "ui.app" not in sys.modules:
+        return []
+    from PySide6.QtWidgets import QApplication
+
+    from ui.app import Shell
+
+    app = QApplication.instance()
+    return app.findChildren(Shell) if app is not None else []
 
 
 def _watch(app: object) -> None:
@@ -46,41 +82,71 @@ def _watch(app: object) -> None:
             if (event.type() == QEvent.Type.Show and not WINDOW[0]
                     and watched.isWidgetType() and watched.isWindow()):  # type: ignore[attr-defined]
                 WINDOW[0] = type(watched).__name__
+                FACTS["core_before_window"] = "sqlalchemy" in sys.modules
                 mark("show_event")
-                QTimer.singleShot(0, _done)
+                QTimer.singleShot(0, _after_show)
             return False
 
     watcher = FirstWindow(app)  # type: ignore[arg-type]
     app.installEventFilter(watcher)  # type: ignore[attr-defined]
 
 
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Runs ``then(module)`` right after one module's code has run, wherever it is imported.
+
+    The probe must not import ``ui.app`` itself: the program imports its light core
+    modules first and PySide6 after them (see desktop/__main__.py), and that order is
+    part of what is measured.
+    """
+
+    def __init__(self, name: str, then: Callable[[ModuleType], None]) -> None:
+        self._name = name
+        self._then = then
+
+    def find_spec(self, fullname: str, path: object, target: object = None) -> object:
+        if fullname != self._name:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        assert spec is not None and spec.loader is not None
+        loader, then = spec.loader, self._then
+        exec_module = loader.exec_module
+
+        def exec_then(module: ModuleType) -> None:
+            exec_module(module)
+            then(module)
+
+        loader.exec_module = exec_then  # type: ignore[method-assign]
+        return spec
+
+
 def app(data_dir: str) -> None:
     mark("main")
-    import ui.app
 
-    mark("ui_imported")
-    import desktop.db.engine as engine
+    def watch_application(module: ModuleType) -> None:
+        mark("ui_imported")
+        create_application = module.create_application
 
-    open_store = engine.Store.open.__func__  # type: ignore[attr-defined]
+        def watched_application() -> object:
+            mark("application_start")
+            qapp = create_application()
+            mark("application_created")
+            _watch(qapp)
+            return qapp
 
-    def timed_open(cls: type, *args: object, **kwargs: object) -> object:
-        mark("store_open_start")
-        store = open_store(cls, *args, **kwargs)
-        mark("store_opened")
-        return store
+        module.create_application = watched_application
 
-    engine.Store.open = classmethod(timed_open)  # type: ignore[assignment]
-    create_application = ui.app.create_application
-
-    def watched_application() -> object:
-        qapp = create_application()
-        _watch(qapp)
-        return qapp
-
-    ui.app.create_application = watched_application  # type: ignore[assignment]
+    sys.meta_path.insert(0, _AfterImport("ui.app", watch_application))
+    # As the installed program's shortcut starts it: no arguments, the per-user data
+    # folder (found through platformdirs; on Linux under XDG_DATA_HOME).
+    folder = Path(data_dir)
+    if folder.name != "Pishkhan":
+        raise SystemExit(f"the data folder must be named Pishkhan, not {folder.name}")
+    os.environ.pop("PISHKHAN_DATA_DIR", None)
+    os.environ["XDG_DATA_HOME"] = str(folder.parent)
     from desktop.__main__ import main
 
-    main(["--data-dir", data_dir])
+    main([])
     print("no window was ever shown", file=sys.stderr)
     os._exit(3)
 

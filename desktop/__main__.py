@@ -8,17 +8,16 @@ core and the command line never import Qt (see docs/ARCHITECTURE.md).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
-import tempfile
 from pathlib import Path
 
 from desktop import __version__
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from desktop import cli, synccli
-
+def _program_parser() -> argparse.ArgumentParser:
+    """The program's own options (the window's), without the sub-commands."""
     parser = argparse.ArgumentParser(
         prog="pishkhan", description="Pishkhan — counter program for government service offices"
     )
@@ -31,6 +30,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="start with a temporary data folder, show the login window, exit 0")
     parser.add_argument("--demo", action="store_true",
                         help="fill an empty data folder with demo data first")
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line: the program's options and every sub-command."""
+    from desktop import cli, synccli
+
+    parser = _program_parser()
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     cli.register(sub)
     synccli.register(sub)
@@ -43,12 +50,19 @@ def main(argv: list[str] | None = None) -> int:
         # Answered before the command line (and its database libraries) is imported.
         print(f"Pishkhan {__version__}")
         return 0
-    args = build_parser().parse_args(argv)
-    from desktop import cli
-    from desktop.config import resolve_data_dir
-    from desktop.logs import setup_logging
+    # The window's start parses with the options alone: the sub-commands' modules import
+    # the database and network libraries, which the login window does without (the store
+    # is opened while the clerk types, see ui/app.py). Anything else — a sub-command,
+    # --help, a typo — gets the whole command line and its messages.
+    wants_help = any(arg in ("-h", "--help") for arg in given)
+    args, rest = (None, given) if wants_help else _program_parser().parse_known_args(given)
+    if rest or args is None:
+        args = build_parser().parse_args(given)
+    if getattr(args, "command", None):
+        from desktop import cli
+        from desktop.config import resolve_data_dir
+        from desktop.logs import setup_logging
 
-    if args.command:
         data_dir = resolve_data_dir(getattr(args, "data_dir", None))
         setup_logging(data_dir)
         return cli.run_command(args)
@@ -56,19 +70,35 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_gui(args: argparse.Namespace) -> int:
+    # The light core modules the login window needs are imported here, before the UI
+    # loads PySide6: once it is loaded, every new import also pays for PySide6's
+    # "__feature__" check, which reads and tokenises the module's source.
+    import desktop.db.peek
+    import desktop.errors  # noqa: F401
     from desktop.config import resolve_data_dir
-    from desktop.demo import demo_data_dir
     from desktop.logs import close_logging, setup_logging
 
-    with tempfile.TemporaryDirectory(prefix="pishkhan-", ignore_cleanup_errors=True) as scratch:
+    with contextlib.ExitStack() as cleanup:
+
+        def scratch() -> Path:
+            """A temporary data folder (smoke and screenshot runs), removed at the end."""
+            import tempfile
+
+            return Path(cleanup.enter_context(
+                tempfile.TemporaryDirectory(prefix="pishkhan-", ignore_cleanup_errors=True)))
+
         screenshot = Path(args.screenshot).resolve() if args.screenshot else None
         if args.smoke:
-            data_dir = Path(scratch)
+            data_dir = scratch()
         elif screenshot is not None and not args.data_dir:
-            data_dir = demo_data_dir(Path(scratch), requests=240)
+            from desktop.demo import demo_data_dir
+
+            data_dir = demo_data_dir(scratch(), requests=240)
         else:
             data_dir = resolve_data_dir(args.data_dir)
             if args.demo:
+                from desktop.demo import demo_data_dir
+
                 demo_data_dir(data_dir)
         setup_logging(data_dir)
         app = importlib.import_module("ui.app")

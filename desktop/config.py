@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 APP_NAME = "Pishkhan"
 ENV_DATA_DIR = "PISHKHAN_DATA_DIR"
 SETTINGS_FILE = "settings.json"
@@ -29,6 +27,8 @@ def resolve_data_dir(cli_value: str | os.PathLike[str] | None = None) -> Path:
     env = os.environ.get(ENV_DATA_DIR)
     if env:
         return Path(env).expanduser().resolve()
+    import platformdirs  # only for the per-user default (not with --data-dir)
+
     return Path(platformdirs.user_data_dir(APP_NAME, APP_NAME, roaming=False))
 
 

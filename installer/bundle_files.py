@@ -38,6 +38,7 @@ DATA_FILES: tuple[DataFiles, ...] = (
     DataFiles("resources/catalog/demo_catalog.json", "resources/catalog", "demo catalogue"),
     DataFiles("resources/icons/pishkhan.ico", "resources/icons", "window icon on Windows"),
     DataFiles("resources/icons/pishkhan.png", "resources/icons", "window icon elsewhere, About"),
+    DataFiles("resources/icons/pishkhan-logo@2x.png", "resources/icons", "the login window's logo"),
     DataFiles("resources/icons/*.svg", "resources/icons", "toolbar icons", required=False),
     DataFiles("resources/translations/*.qm", "resources/translations", "compiled translations"),
     DataFiles("resources/styles/*.qss", "resources/styles", "style sheets", required=False),

@@ -1,77 +1,168 @@
 """The application object and the order of windows: setup → login → main window.
 
 ``run_gui`` is what ``python -m desktop`` calls (by name, so the core never
-imports Qt). It opens the store (a newer schema or a full disk is told to the
-clerk and the program exits without touching the database), builds the
-``AppContext`` every window gets, and hands over to ``Shell``, which owns the
-windows and the moves between them (logout, language switch).
+imports Qt). The usual start is *login first*: when the data folder holds a PC
+that is set up and on this program's schema (``desktop.db.peek.start_header``,
+plain sqlite3), the login window is shown at once and the store is opened, and
+the core's services built, on the worker thread while the clerk types —
+importing SQLAlchemy and opening the store is most of a start, and a clerk
+needs a few seconds to type a password anyway. A login typed before the store
+is open waits its turn on that same thread. Every other start (the first one,
+a migration, a newer program's schema, smoke and screenshot runs) opens the
+store first: a newer schema or a full disk is told to the clerk and the
+program exits without touching the database. ``Shell`` owns the windows and
+the moves between them (logout, language switch).
+
+This module is on the way to the first window: it imports no part of the core
+that loads SQLAlchemy at module level (the services are imported inside
+``open_core``; tests/ui/test_app_flow.py checks it).
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import sys
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
-from desktop.catalogs import CatalogStore
-from desktop.clerks import ClerkDirectory, ClerkInfo
 from desktop.config import Settings
-from desktop.db.engine import Store
+from desktop.db.peek import StartHeader, start_header
 from desktop.errors import UserFacingError
-from desktop.intake import Intake
-from desktop.office import this_device
-from desktop.queue import QueueQueries
 from ui.context import AppContext, optional_module
-from ui.errors import show_error
+from ui.errors import message_for, show_error
 from ui.i18n import apply_language
-from ui.login import LoginDialog
-from ui.setup_wizard import SetupWizard
+from ui.login import LoginAccess, LoginDialog
 from ui.theme import apply_theme, resource_path
 from ui.worker import Worker
 
 if TYPE_CHECKING:
+    from desktop.catalogs import CatalogStore
+    from desktop.clerks import ClerkDirectory, ClerkInfo
+    from desktop.db.engine import Store
+    from desktop.intake import Intake
+    from desktop.office import DeviceInfo
+    from desktop.queue import QueueQueries
     from ui.mainwindow import MainWindow
+    from ui.setup_wizard import SetupWizard
 
 log = logging.getLogger("pishkhan.ui")
 
 SCREENSHOT_SIZE = (1280, 800)
 SCREENSHOT_TIMEOUT_S = 15.0
 
+# Qt-free modules the main window and sync need after the login, imported on the worker
+# while the clerk types (imported later on the GUI thread they would freeze it).
+WARM_MODULES = ("desktop.catalog", "desktop.intake", "desktop.queue", "desktop.states",
+                "desktop.outbox", "desktop.synccli")
+
+
+@dataclass
+class CoreServices:
+    """The core's services over one opened store (no Qt: built on any thread)."""
+
+    store: Store
+    catalogs: CatalogStore
+    clerks: ClerkDirectory
+    intake: Intake
+    queries: QueueQueries
+    device: DeviceInfo | None
+
+    def close(self) -> None:
+        self.queries.close()
+        self.store.close()
+
+
+def open_core(data_dir: Path, settings: Settings, store: Store | None = None) -> CoreServices:
+    """Open the store in ``data_dir`` (unless one is given) and build the core's services."""
+    from desktop.catalogs import CatalogStore
+    from desktop.clerks import ClerkDirectory
+    from desktop.db.engine import Store
+    from desktop.intake import Intake
+    from desktop.office import this_device
+    from desktop.queue import QueueQueries
+
+    opened = store if store is not None else Store.open(data_dir)
+    try:
+        catalogs = CatalogStore(opened)
+        clerks = ClerkDirectory(
+            opened,
+            lockout_attempts=int(settings.get("lockout_attempts")),
+            lockout_minutes=int(settings.get("lockout_minutes")),
+        )
+        return CoreServices(opened, catalogs, clerks, Intake(opened, catalogs),
+                            QueueQueries(opened), this_device(opened))
+    except BaseException:
+        if store is None:
+            opened.close()
+        raise
+
+
+def context_of(core: CoreServices, data_dir: Path, settings: Settings, worker: Worker, *,
+               lang: str | None = None) -> AppContext:
+    """The ``AppContext`` every window gets (the UI's composition root)."""
+    return AppContext(
+        data_dir=data_dir, settings=settings, store=core.store, catalogs=core.catalogs,
+        clerks=core.clerks, intake=core.intake, queries=core.queries, worker=worker,
+        device=core.device, lang_override=lang,
+    )
+
 
 def build_context(
     data_dir: Path, store: Store, settings: Settings | None = None, *, lang: str | None = None,
     worker: Worker | None = None,
 ) -> AppContext:
-    """Wire the core's services for the windows (the UI's composition root)."""
+    """Wire the core's services over an opened store for the windows."""
     settings = settings or Settings(data_dir)
-    catalogs = CatalogStore(store)
-    clerks = ClerkDirectory(
-        store,
-        lockout_attempts=int(settings.get("lockout_attempts")),
-        lockout_minutes=int(settings.get("lockout_minutes")),
-    )
-    return AppContext(
-        data_dir=data_dir,
-        settings=settings,
-        store=store,
-        catalogs=catalogs,
-        clerks=clerks,
-        intake=Intake(store, catalogs),
-        queries=QueueQueries(store),
-        worker=worker or Worker(),
-        device=this_device(store),
-        lang_override=lang,
-    )
+    return context_of(open_core(data_dir, settings, store), data_dir, settings,
+                      worker or Worker(), lang=lang)
+
+
+class StoreOpening:
+    """The store being opened on the worker thread while the login window is up.
+
+    Everything here runs on the worker, in order: ``open`` first, then any login the
+    clerk typed meanwhile (``authenticate``), which therefore always finds it done.
+    """
+
+    def __init__(self, data_dir: Path, settings: Settings) -> None:
+        self._data_dir = data_dir
+        self._settings = settings
+        self.core: CoreServices | None = None
+        self.error: BaseException | None = None
+
+    def open(self) -> CoreServices:
+        try:
+            core = open_core(self._data_dir, self._settings)
+            try:
+                core.catalogs.ensure_seeded()
+                for name in WARM_MODULES:
+                    importlib.import_module(name)
+            except BaseException:
+                core.close()
+                raise
+        except BaseException as exc:
+            self.error = exc
+            raise
+        self.core = core
+        return core
+
+    def authenticate(self, username: str, typed_password: str) -> ClerkInfo:
+        if self.core is None:
+            raise self.error or RuntimeError("the store was not opened before the login")
+        from desktop.clerks import password_text
+
+        return self.core.clerks.authenticate(username, password_text(typed_password))
 
 
 def needs_setup(ctx: AppContext) -> bool:
@@ -91,12 +182,19 @@ def attach_sync(ctx: AppContext) -> None:
 
 
 class Shell(QObject):
-    """Shows the right window for the state of the PC and moves between them."""
+    """Shows the right window for the state of the PC and moves between them.
+
+    ``ctx`` is None while the store is still being opened (login first): the login
+    window is up, and ``context_ready`` hands the context over before any login
+    can succeed (both come back from the same worker thread, in order).
+    """
 
     quitRequested = Signal()
     mainShown = Signal(object)  # MainWindow
+    contextReady = Signal(object)  # AppContext
 
-    def __init__(self, ctx: AppContext, app: QApplication, *, demo_hint: str = "") -> None:
+    def __init__(self, ctx: AppContext | None, app: QApplication, *,
+                 demo_hint: str = "") -> None:
         super().__init__(app)
         self.ctx = ctx
         self.app = app
@@ -106,20 +204,39 @@ class Shell(QObject):
         self.main: MainWindow | None = None
 
     def start(self) -> None:
-        if needs_setup(self.ctx):
+        if needs_setup(self._context()):
             self.show_setup()
         else:
             self.show_login()
 
+    def start_login_first(self, access: LoginAccess) -> None:
+        """Show the login window before the store is open (``context_ready`` follows)."""
+        self._show_login(access)
+
+    def context_ready(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        attach_sync(ctx)
+        self.contextReady.emit(ctx)
+
+    def _context(self) -> AppContext:
+        if self.ctx is None:
+            raise RuntimeError("the store is not open yet")
+        return self.ctx
+
     def show_setup(self) -> None:
-        wizard = SetupWizard(self.ctx)
+        from ui.setup_wizard import SetupWizard  # the first start only
+
+        wizard = SetupWizard(self._context())
         wizard.completed.connect(lambda _device, _manager: self.show_login())
         wizard.rejected.connect(self.quitRequested)
         self.setup = wizard
         wizard.show()
 
     def show_login(self) -> None:
-        dialog = LoginDialog(self.ctx, demo_hint=self.demo_hint)
+        self._show_login(LoginAccess.of(self._context()))
+
+    def _show_login(self, access: LoginAccess) -> None:
+        dialog = LoginDialog(access, demo_hint=self.demo_hint)
         dialog.loggedIn.connect(self.show_main)
         dialog.rejected.connect(self.quitRequested)
         self.login = dialog
@@ -128,10 +245,11 @@ class Shell(QObject):
         dialog.activateWindow()
 
     def show_main(self, clerk: ClerkInfo) -> MainWindow:
-        self.ctx.clerk = clerk
+        ctx = self._context()
+        ctx.clerk = clerk
         from ui.mainwindow import MainWindow  # after the login: not on the way to it
 
-        window = MainWindow(self.ctx)
+        window = MainWindow(ctx)
         window.logoutRequested.connect(self.logout)
         window.languageRequested.connect(self.switch_language)
         # The clerk closed the main window (not a logout or language switch): the end.
@@ -145,7 +263,7 @@ class Shell(QObject):
 
     def logout(self) -> None:
         old = self.main
-        self.ctx.clerk = None
+        self._context().clerk = None
         self.main = None
         self.show_login()
         if old is not None:
@@ -154,11 +272,12 @@ class Shell(QObject):
 
     def switch_language(self, lang: str) -> None:
         """Save the choice, swap translators and rebuild the main window in the new language."""
-        self.ctx.settings.set("language", lang)
-        self.ctx.lang_override = None
+        ctx = self._context()
+        ctx.settings.set("language", lang)
+        ctx.lang_override = None
         apply_language(self.app, lang)
         old = self.main
-        clerk = self.ctx.clerk
+        clerk = ctx.clerk
         if clerk is None:
             return
         self.show_main(clerk)
@@ -192,6 +311,8 @@ def _tell(text: str, *, headless: bool) -> None:
     if headless:
         print(text, file=sys.stderr)
     else:
+        from PySide6.QtWidgets import QMessageBox  # only when something went wrong
+
         QMessageBox.critical(None, "پیشخوان · Pishkhan", text)
 
 
@@ -293,13 +414,17 @@ def run_gui(
     if language not in ("fa", "en"):
         language = "fa"
     apply_language(app, language)
+    header = None if headless else start_header(data_dir)
+    if header is not None:
+        return _run_login_first(app, data_dir, settings, header, lang=lang,
+                                language=language, demo=demo)
     try:
-        store = Store.open(data_dir)
+        core = open_core(data_dir, settings)
     except UserFacingError as exc:
         _tell(exc.message.text(language), headless=headless)
         return 2
     worker = Worker()
-    ctx = build_context(data_dir, store, settings, lang=lang, worker=worker)
+    ctx = context_of(core, data_dir, settings, worker, lang=lang)
     failures: list[BaseException] = []
     previous_hook = install_excepthook(lambda: ctx.lang, headless=headless, failures=failures)
     try:
@@ -309,7 +434,7 @@ def run_gui(
             _tell(exc.message.text(language), headless=headless)
             return 2
         if smoke:
-            login = LoginDialog(ctx)
+            login = LoginDialog(LoginAccess.of(ctx))
             login.show()
             for _ in range(10):
                 app.processEvents()
@@ -328,13 +453,60 @@ def run_gui(
     finally:
         sys.excepthook = previous_hook
         worker.wait_idle()
-        if ctx.sync is not None:
-            stop = getattr(ctx.sync, "stop", None)
-            if callable(stop):
-                with contextlib.suppress(Exception):
-                    stop()
-        ctx.queries.close()
-        store.close()
+        _stop_sync(ctx)
+        core.close()
+
+
+def _run_login_first(app: QApplication, data_dir: Path, settings: Settings,
+                     header: StartHeader, *, lang: str | None, language: str,
+                     demo: bool) -> int:
+    """The usual start: the login window now, the store opened on the worker meanwhile."""
+    worker = Worker()
+    opening = StoreOpening(data_dir, settings)
+    shell = Shell(None, app, demo_hint=_demo_hint(language) if demo else "")
+    failures: list[BaseException] = []
+    previous_hook = install_excepthook(
+        lambda: shell.ctx.lang if shell.ctx is not None else language,
+        headless=False, failures=failures)
+
+    def opened(core: CoreServices) -> None:
+        shell.context_ready(context_of(core, data_dir, settings, worker, lang=lang))
+
+    def not_opened(exc: BaseException) -> None:
+        # The store that looked fine a moment ago would not open (a full disk, another
+        # program holding it, a file damaged meanwhile): nothing was changed; say so, end.
+        if shell.login is not None:
+            shell.login.hide()
+        text = message_for(exc, language)
+        if text is None:
+            show_error(None, exc, language)  # a bug: logged with its trace
+        else:
+            _tell(text, headless=False)
+        app.exit(2)
+
+    try:
+        app.setQuitOnLastWindowClosed(False)
+        shell.quitRequested.connect(app.quit)
+        shell.start_login_first(LoginAccess(language, worker, opening.authenticate,
+                                            header.office_name, header.counter_no))
+        # Opened once the window is on the screen: the first paint must not wait for it.
+        QTimer.singleShot(0, lambda: worker.submit(opening.open, opened, not_opened))
+        return app.exec()
+    finally:
+        sys.excepthook = previous_hook
+        worker.wait_idle()  # the store may still be opening: let it finish, then close it
+        if shell.ctx is not None:
+            _stop_sync(shell.ctx)
+        if opening.core is not None:
+            opening.core.close()
+
+
+def _stop_sync(ctx: AppContext) -> None:
+    if ctx.sync is not None:
+        stop = getattr(ctx.sync, "stop", None)
+        if callable(stop):
+            with contextlib.suppress(Exception):
+                stop()
 
 
 def main_widget(shell: Shell) -> QWidget | None:

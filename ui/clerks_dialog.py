@@ -25,11 +25,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.clerks import CLERK, MANAGER, MIN_PASSWORD_LENGTH, ClerkInfo, LoginFailed
+from desktop.clerks import (
+    CLERK,
+    MANAGER,
+    MIN_PASSWORD_LENGTH,
+    ClerkInfo,
+    LoginFailed,
+    password_text,
+)
 from desktop.errors import UserFacingError
 from ui.context import AppContext
 from ui.errors import show_error
-from ui.login import password_text
 from ui.theme import configure_table, digits, heading_font, isolate, set_flag, set_role
 
 

@@ -8,16 +8,17 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from desktop.catalogs import CatalogStore
-from desktop.clerks import ClerkDirectory, ClerkInfo
 from desktop.config import Settings
-from desktop.db.engine import Store
-from desktop.intake import Intake
-from desktop.office import DeviceInfo
-from desktop.queue import QueueQueries
 from ui.worker import Worker
 
 if TYPE_CHECKING:
+    # Types only: the login window is shown before the core (SQLAlchemy) is imported.
+    from desktop.catalogs import CatalogStore
+    from desktop.clerks import ClerkDirectory, ClerkInfo
+    from desktop.db.engine import Store
+    from desktop.intake import Intake
+    from desktop.office import DeviceInfo
+    from desktop.queue import QueueQueries
     from ui.sync_adapter import SyncAdapter
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import traceback
+from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QMessageBox, QWidget
-
-from desktop.catalog import ValidationFailed
 from desktop.errors import Cancelled, UserFacingError
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
 
 log = logging.getLogger("pishkhan.ui")
 
@@ -24,6 +25,9 @@ def message_for(exc: BaseException, lang: str) -> str | None:
         return None
     if isinstance(exc, UserFacingError):
         return exc.message.text(lang)
+    # Imported here: the login window (shown before the core is loaded) uses this module.
+    from desktop.catalog import ValidationFailed
+
     if isinstance(exc, ValidationFailed):
         lines = [m.text(lang) for m in exc.errors.values()]
         return "\n".join(lines)
@@ -31,6 +35,9 @@ def message_for(exc: BaseException, lang: str) -> str | None:
 
 
 def show_error(parent: QWidget | None, exc: BaseException, lang: str) -> None:
+    # Imported here: the login window, shown before anything else loads, imports this module.
+    from PySide6.QtWidgets import QMessageBox
+
     text = message_for(exc, lang)
     if isinstance(exc, Cancelled):
         return

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLibraryInfo, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from desktop.messages import Message
-from ui.theme import layout_direction, locale_for, resource_path, style_sheet
+from ui.theme import locale_for, resource_path, style_sheet
 
 log = logging.getLogger("pishkhan.ui")
 
@@ -30,6 +30,13 @@ CATALOG = "pishkhan"
 
 # Translators must outlive their installation; Qt keeps only a pointer.
 _installed: list[QTranslator] = []
+
+# The application's layout direction follows the installed translations (Qt's own
+# mechanism: QGuiApplication reads the translation of this string, "RTL" in
+# pishkhan_fa.ts as in Qt's qtbase_fa.qm, and flips back when the translator goes).
+# Setting it by hand would build PySide6's whole ``Qt`` namespace before the login
+# window (~30 ms), and would stop Qt from following the language afterwards.
+LAYOUT_DIRECTION_KEY = QT_TRANSLATE_NOOP("QGuiApplication", "QT_LAYOUT_DIRECTION")
 
 
 def translations_file(lang: str) -> str:
@@ -41,7 +48,8 @@ def qt_translations_dir() -> str:
 
 
 def apply_language(app: QCoreApplication, lang: str) -> None:
-    """Install the translators for ``lang`` (replacing any), set the locale and direction.
+    """Install the translators for ``lang`` (replacing any) and set the locale; the layout
+    direction follows the translators (``LAYOUT_DIRECTION_KEY``).
 
     Existing widgets keep their texts: windows are rebuilt after a switch (the
     shell does it), which is simpler and more reliable than retranslating
@@ -64,9 +72,6 @@ def apply_language(app: QCoreApplication, lang: str) -> None:
             app.installTranslator(qt_own)
             _installed.append(qt_own)
     QLocale.setDefault(locale_for(lang))
-    set_direction = getattr(app, "setLayoutDirection", None)
-    if set_direction is not None:
-        set_direction(layout_direction(lang))
     if isinstance(app, QApplication) and app.styleSheet():
         app.setStyleSheet(style_sheet(lang))
 

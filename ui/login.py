@@ -3,11 +3,19 @@
 A wrong password or a locked account is said in plain words under the
 fields (the core's messages), the password is cleared and the cursor put
 back in it. User names and passwords take either digit set.
+
+The window needs no open store (``LoginAccess``): at start it is shown while
+the store is still being opened on the worker thread, and a login typed in
+the meantime simply waits its turn on that thread.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QDialog,
@@ -19,10 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.clerks import ClerkInfo
-from desktop.clerks import password_text as core_password_text
 from desktop.errors import UserFacingError
-from ui.context import AppContext
 from ui.errors import show_error
 from ui.theme import (
     dialog_buttons,
@@ -32,9 +37,40 @@ from ui.theme import (
     resource_path,
     set_role,
 )
+from ui.worker import Worker
 
-# The core normalises passwords itself (desktop.clerks.password_text); kept as a name here.
-password_text = core_password_text
+LOGO_FILE = "pishkhan-logo@2x.png"
+
+if TYPE_CHECKING:
+    from desktop.clerks import ClerkInfo
+    from ui.context import AppContext
+
+
+@dataclass(frozen=True)
+class LoginAccess:
+    """What the login window needs. ``authenticate(username, typed_password)`` runs on
+    ``worker`` and normalises the password itself (``desktop.clerks.password_text``)."""
+
+    lang: str
+    worker: Worker
+    authenticate: Callable[[str, str], ClerkInfo]
+    office_name: str | None = None
+    counter_no: int | None = None
+
+    @classmethod
+    def of(cls, ctx: AppContext) -> LoginAccess:
+        """The access of an opened store's context (after a logout, in tests)."""
+        clerks = ctx.clerks
+
+        def authenticate(username: str, typed: str) -> ClerkInfo:
+            from desktop.clerks import password_text
+
+            return clerks.authenticate(username, password_text(typed))
+
+        device = ctx.device
+        return cls(ctx.lang, ctx.worker, authenticate,
+                   device.office_name if device is not None else None,
+                   device.counter_no if device is not None else None)
 
 
 class LoginDialog(QDialog):
@@ -43,32 +79,32 @@ class LoginDialog(QDialog):
     loggedIn = Signal(object)
 
     def __init__(
-        self, ctx: AppContext, parent: QWidget | None = None, *, demo_hint: str = ""
+        self, access: LoginAccess, parent: QWidget | None = None, *, demo_hint: str = ""
     ) -> None:
         super().__init__(parent)
-        self._ctx = ctx
-        self._lang = ctx.lang
+        self._access = access
+        self._lang = access.lang
         self._busy = False
         self.setObjectName("loginDialog")
         self.setWindowTitle(self.tr("Pishkhan — log in"))
         self.setMinimumWidth(420)
 
         logo = QLabel(self)
-        pixmap = QPixmap(str(resource_path("icons", "pishkhan.png")))
+        # Drawn at 128 px for 64 logical px (installer/make_icon.py): nothing to scale.
+        pixmap = QPixmap(str(resource_path("icons", LOGO_FILE)))
         if not pixmap.isNull():
-            logo.setPixmap(pixmap.scaled(64, 64, Qt.AspectRatioMode.KeepAspectRatio,
-                                         Qt.TransformationMode.SmoothTransformation))
+            pixmap.setDevicePixelRatio(2.0)
+            logo.setPixmap(pixmap)
         title = QLabel(self.tr("Pishkhan"), self)
         title.setFont(heading_font(self.font(), grow=6))
-        set_role(title, "heading")
+        set_role(title, "heading", restyle=False)
         office = QLabel(self)
         office.setObjectName("loginOffice")
-        set_role(office, "help")
-        device = ctx.device
-        if device is not None:
+        set_role(office, "help", restyle=False)
+        if access.office_name is not None:
             office.setText(isolate(
-                self.tr("%1 — counter %2").replace("%1", device.office_name)
-                .replace("%2", digits(str(device.counter_no), self._lang)), self._lang
+                self.tr("%1 — counter %2").replace("%1", access.office_name)
+                .replace("%2", digits(str(access.counter_no), self._lang)), self._lang
             ))
         heading = QVBoxLayout()
         heading.addWidget(title)
@@ -89,10 +125,10 @@ class LoginDialog(QDialog):
         self.error = QLabel(self)
         self.error.setObjectName("loginError")
         self.error.setWordWrap(True)
-        set_role(self.error, "error")
+        set_role(self.error, "error", restyle=False)
         self.error.hide()
         self.hint = QLabel(demo_hint, self)
-        set_role(self.hint, "help")
+        set_role(self.hint, "help", restyle=False)
         self.hint.setVisible(bool(demo_hint))
 
         buttons, self.login_button = dialog_buttons(
@@ -120,15 +156,15 @@ class LoginDialog(QDialog):
         if self._busy:
             return
         username = self.username.text().strip()
-        password = password_text(self.password.text())
+        password = self.password.text()
         if not username or not password:
             self._fail(self.tr("Enter your user name and password."))
             (self.username if not username else self.password).setFocus()
             return
         self._set_busy(True)
-        clerks = self._ctx.clerks
-        self._ctx.worker.submit(
-            lambda: clerks.authenticate(username, password), self._succeeded, self._failed
+        authenticate = self._access.authenticate
+        self._access.worker.submit(
+            lambda: authenticate(username, password), self._succeeded, self._failed
         )
 
     def _set_busy(self, busy: bool) -> None:

@@ -19,12 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.clerks import MIN_PASSWORD_LENGTH, AccountError, ClerkInfo
+from desktop.clerks import MIN_PASSWORD_LENGTH, AccountError, ClerkInfo, password_text
 from desktop.errors import UserFacingError
 from desktop.office import DeviceInfo, SetupError, initialise, this_device
 from ui.context import AppContext
 from ui.errors import show_error
-from ui.login import password_text
 from ui.theme import dialog_buttons, digits, heading_font, set_role
 
 

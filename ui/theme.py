@@ -12,32 +12,36 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jdatetime
-from PySide6.QtCore import QLocale, QPointF, QRectF, Qt
+from PySide6 import QtCore
+from PySide6.QtCore import QLocale
 from PySide6.QtGui import (
     QColor,
     QFont,
     QFontDatabase,
     QFontMetrics,
     QIcon,
-    QPainter,
     QPalette,
-    QPen,
     QPixmap,
 )
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QPushButton,
     QWidget,
 )
 
-from desktop.clock import to_local
 from desktop.normalize import to_persian_digits
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QAbstractItemView
+
+# This module is on the way to the login window, shown before anything else loads:
+# Qt's ``Qt`` namespace (about a hundred enums, ~30 ms to build in PySide6) and the
+# item-view and painter classes are reached inside the functions that need them.
 
 FONT_FAMILY = "Vazirmatn"
 FONT_FILES = ("Vazirmatn-Regular.ttf", "Vazirmatn-Medium.ttf", "Vazirmatn-Bold.ttf")
@@ -194,6 +198,9 @@ def isolate(text: str, lang: str) -> str:
 
 def calendar_icon(size: int = 18, colour: str = TEAL) -> QIcon:
     """A small month-page glyph, drawn (no image plugin or file needed)."""
+    from PySide6.QtCore import QPointF, QRectF, Qt
+    from PySide6.QtGui import QPainter, QPen
+
     pixmap = QPixmap(size * 2, size * 2)  # drawn at 2x, crisp on high-DPI screens
     pixmap.fill(QColor(0, 0, 0, 0))
     painter = QPainter(pixmap)
@@ -222,6 +229,8 @@ def row_height(font: QFont, *, padding: int = 10) -> int:
 
 def configure_table(view: QAbstractItemView, *, padding: int = 10) -> None:
     """Fixed row height from the font: no clipping, and no per-row measuring on big models."""
+    from PySide6.QtWidgets import QHeaderView
+
     header = getattr(view, "verticalHeader", None)
     if header is None:
         return
@@ -232,18 +241,30 @@ def configure_table(view: QAbstractItemView, *, padding: int = 10) -> None:
     vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
 
 
-def set_role(widget: QWidget, role: str) -> None:
-    """Give a label a style role from the sheet above ("error", "help", "note", "heading")."""
+def set_role(widget: QWidget, role: str, *, restyle: bool = True) -> None:
+    """Give a label a style role from the sheet above ("error", "help", "note", "heading").
+
+    ``restyle=False`` for a widget just made and not shown yet: its first polish (when
+    it is shown) reads the role anyway. The login window uses it: PySide6 builds ~90
+    enum types the first time Python calls ``QStyle.polish``, about 30 ms that would
+    come before the first window instead of after it.
+    """
     widget.setProperty("role", role)
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
+    if restyle:
+        _restyle(widget)
 
 
-def set_flag(widget: QWidget, name: str, value: bool) -> None:
+def set_flag(widget: QWidget, name: str, value: bool, *, restyle: bool = True) -> None:
     """Set a boolean style property ("invalid", "primary") and re-apply the style sheet."""
     widget.setProperty(name, value)
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
+    if restyle:
+        _restyle(widget)
+
+
+def _restyle(widget: QWidget) -> None:
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)
 
 
 def dialog_buttons(
@@ -255,7 +276,7 @@ def dialog_buttons(
     """
     primary = QPushButton(primary_text, dialog)
     primary.setObjectName(object_name)
-    set_flag(primary, "primary", True)
+    set_flag(primary, "primary", True, restyle=False)  # made here, not shown yet
     primary.setDefault(True)
     quit_button = QPushButton(quit_text, dialog)
     quit_button.setAutoDefault(False)
@@ -277,7 +298,10 @@ def locale_for(lang: str) -> QLocale:
 
 
 def layout_direction(lang: str) -> Qt.LayoutDirection:
-    return Qt.LayoutDirection.RightToLeft if lang == "fa" else Qt.LayoutDirection.LeftToRight
+    """For a widget that must not follow the application (whose direction Qt takes from
+    the translation of "QT_LAYOUT_DIRECTION", see ui/i18n.py)."""
+    direction = QtCore.Qt.LayoutDirection
+    return direction.RightToLeft if lang == "fa" else direction.LeftToRight
 
 
 def digits(text: str, lang: str) -> str:
@@ -298,12 +322,18 @@ def format_money(rials: int, lang: str) -> str:
 
 def format_jalali_date(day: dt.date, lang: str) -> str:
     """A Gregorian date as Jalali yyyy/mm/dd (the office's calendar in both languages)."""
+    import jdatetime  # here, not at the top: the login window is shown without it
+
     j = jdatetime.date.fromgregorian(date=day)
     return digits(f"{j.year:04d}/{j.month:02d}/{j.day:02d}", lang)
 
 
 def format_jalali_datetime(moment: dt.datetime, lang: str, *, seconds: bool = False) -> str:
     """A UTC moment as Tehran time in the Jalali calendar: «۱۴۰۵/۰۹/۰۶ ۱۴:۳۵»."""
+    import jdatetime
+
+    from desktop.clock import to_local
+
     local = to_local(moment)
     j = jdatetime.datetime.fromgregorian(datetime=local.replace(tzinfo=None))
     text = f"{j.year:04d}/{j.month:02d}/{j.day:02d} {j.hour:02d}:{j.minute:02d}"
@@ -314,6 +344,8 @@ def format_jalali_datetime(moment: dt.datetime, lang: str, *, seconds: bool = Fa
 
 def format_time(moment: dt.datetime, lang: str) -> str:
     """Tehran wall-clock time «۱۴:۳۵» of a UTC moment."""
+    from desktop.clock import to_local
+
     local = to_local(moment)
     return digits(f"{local.hour:02d}:{local.minute:02d}", lang)
 

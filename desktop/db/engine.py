@@ -22,21 +22,20 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from desktop.db.peek import BUSY_TIMEOUT_MS, DB_FILENAME, SCHEMA_HEAD, stored_revision
 from desktop.errors import DatabaseBusyError, DiskFullError, SchemaTooNewError
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-# Alembic is imported only when the schema is not already this one: it costs
-# about a third of a second of every start (it loads every SQL dialect).
-# tests/core/test_store.py checks this constant against the migration scripts.
-SCHEMA_HEAD = "0002"
+# SCHEMA_HEAD, DB_FILENAME and BUSY_TIMEOUT_MS live in desktop.db.peek (the start reads
+# the database before SQLAlchemy is imported) and are re-exported from here.
+__all__ = ["BUSY_TIMEOUT_MS", "DB_FILENAME", "SCHEMA_HEAD", "Store", "alembic_config",
+           "current_revision", "schema_head", "translate_db_error"]
 
 log = logging.getLogger("pishkhan.store")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
-DB_FILENAME = "pishkhan.sqlite3"
-BUSY_TIMEOUT_MS = 10_000
 
 
 def _make_engine(path: Path, *, immediate: bool) -> Engine:
@@ -118,7 +117,7 @@ class Store:
         if path.exists():
             # Before any read-write connection: closing one checkpoints the WAL
             # into the file, which would change a newer program's database.
-            if _stored_revision(path) == SCHEMA_HEAD:
+            if stored_revision(path) == SCHEMA_HEAD:
                 return cls(path)  # the usual start: nothing to check or migrate
             _refuse_newer_schema(path)
         store = cls(path)
@@ -214,25 +213,11 @@ def _transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
-def _stored_revision(path: Path) -> str | None:
-    """The schema revision, read through a read-only connection (it never checkpoints)."""
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        try:
-            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-        except sqlite3.OperationalError:
-            return None  # no schema yet (or not ours): the migration will say so
-    finally:
-        conn.close()
-    return None if row is None else str(row[0])
-
-
 def _refuse_newer_schema(path: Path) -> None:
     """Refuse a revision the migration scripts do not know (a newer program's)."""
     from alembic.script import ScriptDirectory
 
-    revision = _stored_revision(path)
+    revision = stored_revision(path)
     if revision is None:
         return
     script = ScriptDirectory.from_config(alembic_config(path))

@@ -30,7 +30,7 @@ from ui.app import Shell, run_gui
 from ui.banner import Banner
 from ui.clerks_dialog import ClerksDialog
 from ui.context import AppContext
-from ui.login import LoginDialog
+from ui.login import LoginAccess, LoginDialog
 from ui.mainwindow import MainWindow
 from ui.theme import resource_path
 
@@ -113,7 +113,7 @@ def test_first_start_setup_login_request_queue(
 
 
 def test_login_messages_wrong_password_then_locked(qtbot: QtBot, ui_ctx: AppContext) -> None:
-    login = LoginDialog(ui_ctx)
+    login = LoginDialog(LoginAccess.of(ui_ctx))
     qtbot.addWidget(login)
     login.show()
     login.username.setText(CLERK_USER)
@@ -136,7 +136,7 @@ def test_login_messages_wrong_password_then_locked(qtbot: QtBot, ui_ctx: AppCont
 def test_login_with_persian_digits_in_the_password(qtbot: QtBot, ui_ctx: AppContext) -> None:
     manager = ui_ctx.clerks.list()[0]
     ui_ctx.clerks.add_clerk(manager, "ali", "علی", "password-1403")
-    login = LoginDialog(ui_ctx)
+    login = LoginDialog(LoginAccess.of(ui_ctx))
     qtbot.addWidget(login)
     login.username.setText("ALI")
     login.password.setText("password-۱۴۰۳")

@@ -27,37 +27,53 @@ from desktop.errors import DiskFullError
 from desktop.office import this_device
 from tests.ui.conftest import CLERK_USER, PASSWORD
 from ui.app import Shell, run_gui
-from ui.login import LoginDialog
-from ui.mainwindow import MainWindow
 
 ROOT = Path(__file__).resolve().parents[2]
 GIVE_UP_MS = 30_000
 
 
-def _visible(kind: type[QWidget]) -> QWidget | None:
-    for widget in QApplication.topLevelWidgets():
-        if isinstance(widget, kind) and widget.isVisible():
-            return widget
-    return None
+class Run:
+    """One ``run_gui`` on a data folder, a real window start, driven from a timer."""
 
+    def __init__(self) -> None:
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        self.app = app
+        self.earlier = set(app.findChildren(Shell))  # other tests' shells live on the app
+        self.shell: Shell | None = None
 
-def _run_with(data_dir: Path, step: Callable[[], bool]) -> int:
-    """``run_gui`` on ``data_dir`` (a real window start) while ``step`` is called every
-    10 ms on the GUI thread until it returns True; gives up (exit 99) after 30 s."""
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    poll = QTimer()
-    poll.setInterval(10)
-    poll.timeout.connect(lambda: step() and poll.stop())
-    QTimer.singleShot(0, poll.start)
-    QTimer.singleShot(GIVE_UP_MS, lambda: app.exit(99))
-    try:
-        return run_gui(data_dir)
-    finally:
-        poll.stop()
-        app.setQuitOnLastWindowClosed(True)
-        for shell in app.findChildren(Shell):
-            shell.setParent(None)
+    def start(self, data_dir: Path, step: Callable[[Shell], bool]) -> int:
+        """``step(shell)`` is called every 10 ms on the GUI thread until it returns True;
+        gives up (exit 99) after 30 s."""
+        poll = QTimer()
+        poll.setInterval(10)
+
+        def tick() -> None:
+            shell = self._find_shell()
+            if shell is not None and step(shell):
+                poll.stop()
+
+        poll.timeout.connect(tick)
+        QTimer.singleShot(0, poll.start)
+        give_up = QTimer()  # an object, not singleShot: it must not outlive this run
+        give_up.setSingleShot(True)
+        give_up.timeout.connect(lambda: self.app.exit(99))
+        give_up.start(GIVE_UP_MS)
+        try:
+            return run_gui(data_dir)
+        finally:
+            give_up.stop()
+            poll.stop()
+            self.app.setQuitOnLastWindowClosed(True)
+            shell = self._find_shell()
+            if shell is not None:
+                shell.setParent(None)
+
+    def _find_shell(self) -> Shell | None:
+        if self.shell is None:
+            self.shell = next(
+                (s for s in self.app.findChildren(Shell) if s not in self.earlier), None)
+        return self.shell
 
 
 def test_a_login_typed_before_the_store_is_open_waits_then_opens_the_main_window(
@@ -68,13 +84,11 @@ def test_a_login_typed_before_the_store_is_open_waits_then_opens_the_main_window
     populated_store.close()
     seen: dict[str, object] = {}
 
-    def step() -> bool:
+    def step(shell: Shell) -> bool:
         if "typed" not in seen:
-            login = _visible(LoginDialog)
-            if login is None:
+            login = shell.login
+            if login is None or not login.isVisible():
                 return False
-            assert isinstance(login, LoginDialog)
-            shell = QApplication.instance().findChildren(Shell)[0]  # type: ignore[union-attr]
             seen["store open when the window was shown"] = shell.ctx is not None
             office = login.findChild(QWidget, "loginOffice")
             seen["office"] = office.text() if office is not None else ""  # type: ignore[attr-defined]
@@ -83,15 +97,14 @@ def test_a_login_typed_before_the_store_is_open_waits_then_opens_the_main_window
             login.try_login()
             seen["typed"] = True
             return False
-        window = _visible(MainWindow)
-        if window is None:
+        window = shell.main
+        if window is None or not window.isVisible():
             return False
-        assert isinstance(window, MainWindow)
         seen["clerk"] = window._ctx.clerk.username if window._ctx.clerk else None
         window.close()  # the clerk closes the program: closedByUser → quit
         return True
 
-    assert _run_with(ui_data_dir, step) == 0
+    assert Run().start(ui_data_dir, step) == 0
     assert seen["store open when the window was shown"] is False
     assert device.office_name in str(seen["office"])  # read before the store was open
     assert seen["clerk"] == CLERK_USER
@@ -110,10 +123,12 @@ def test_a_store_that_will_not_open_is_told_and_left_as_it_was(
     monkeypatch.setattr(ui.app, "open_core", full_disk)
     monkeypatch.setattr(QMessageBox, "critical",
                         lambda _parent, _title, text, *rest: told.append(text))
-    assert _run_with(ui_data_dir, lambda: False) == 2
+    run = Run()
+    assert run.start(ui_data_dir, lambda _shell: False) == 2
     assert told == [DiskFullError().message.fa]
     assert (ui_data_dir / DB_FILENAME).read_bytes() == before
-    assert _visible(LoginDialog) is None
+    assert run.shell is not None and run.shell.login is not None
+    assert not run.shell.login.isVisible() and run.shell.ctx is None
 
 
 def test_the_program_shows_its_login_window_before_loading_the_database_library(
