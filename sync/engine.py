@@ -305,6 +305,9 @@ class SyncEngine:
                     run.error = NetworkError("the sync was stopped")
                 if run.error is not None:
                     raise run.error
+            except (KeyboardInterrupt, SystemExit):
+                self.request_stop()  # the process is ending: do not wait out the calls
+                raise
             finally:
                 # Only after every call of ours has ended (an abort ends them at once): what
                 # was handed out and not settled by an answer goes back to the queue.
