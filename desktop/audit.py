@@ -40,6 +40,24 @@ class Action(StrEnum):
 _INSERT = insert(AuditEvent.__table__)  # type: ignore[arg-type]
 
 
+def row(
+    action: Action,
+    *,
+    at: dt.datetime,
+    clerk_id: int | None = None,
+    request_id: str | None = None,
+    **detail: Any,
+) -> dict[str, Any]:
+    """An audit event's column values (``record`` writes them; the save writes them raw)."""
+    return {
+        "at": at,
+        "clerk_id": clerk_id,
+        "action": str(action),
+        "request_id": request_id,
+        "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True),
+    }
+
+
 def record(
     session: Session,
     action: Action,
@@ -51,14 +69,7 @@ def record(
 ) -> None:
     """Add an audit event to the caller's transaction (it commits with the action)."""
     session.execute(
-        _INSERT,
-        {
-            "at": at,
-            "clerk_id": clerk_id,
-            "action": str(action),
-            "request_id": request_id,
-            "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True),
-        },
+        _INSERT, row(action, at=at, clerk_id=clerk_id, request_id=request_id, **detail)
     )
 
 

@@ -61,6 +61,11 @@ class CatalogStore:
             raise NoCatalog()
         return self.get(version)
 
+    def newest_known(self) -> Catalog | None:
+        """The newest catalogue read so far, without a database read (a save checks it
+        against the store's newest inside its own transaction), or None before any."""
+        return self._cache[max(self._cache)] if self._cache else None
+
     def get(self, version: int) -> Catalog:
         cached = self._cache.get(version)
         if cached is not None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop import audit
@@ -25,7 +25,8 @@ from desktop.catalogs import CatalogStore
 from desktop.clerks import ClerkInfo
 from desktop.clock import TEHRAN, Clock, utc_now
 from desktop.db.engine import Store
-from desktop.db.models import OutboxEntry, Request, RequestStateChange
+from desktop.db.models import AuditEvent, OutboxEntry, Request, RequestStateChange
+from desktop.db.raw import RawInsert, driver_connection
 from desktop.errors import NotFoundError, UserFacingError
 from desktop.messages import Message
 from desktop.normalize import normalize_identifier
@@ -117,24 +118,23 @@ class Intake:
         return self._save(clerk, draft, supersedes=original_id)
 
     def _save(self, clerk: ClerkInfo, draft: RequestDraft, supersedes: str | None) -> SavedRequest:
-        # One catalogue for the whole save: the version checked is the version recorded.
-        catalog = self.catalogs.current()
+        # Checked against the newest catalogue read so far, outside the write lock; the
+        # transaction then reads the store's newest version and checks again if a new
+        # one arrived meanwhile: the version checked is the version recorded.
+        catalog = self.catalogs.newest_known() or self.catalogs.current()
         form, card_ref = self.validate(draft, catalog)
-        service = catalog.service(draft.service_code)
-        now = self.clock()
         request_id = self.new_id()
         with self.store.write() as s:
             if supersedes is not None:
                 _check_supersedable(s, supersedes)
+            conn = driver_connection(s)
             # First statement of the transaction: takes the write lock (BEGIN
             # IMMEDIATE) and bumps the counter; a rollback gives the number back,
             # so the per-device sequence has no gaps.
-            row = s.execute(
-                text(
-                    "UPDATE devices SET next_seq = next_seq + 1 "
-                    "RETURNING id, office_code, counter_no, next_seq - 1"
-                )
-            ).one_or_none()
+            row = conn.execute(
+                "UPDATE devices SET next_seq = next_seq + 1 "
+                "RETURNING id, office_code, counter_no, next_seq - 1"
+            ).fetchone()
             if row is None:
                 raise UserFacingError(
                     Message(
@@ -143,6 +143,12 @@ class Intake:
                     )
                 )
             device_id, office_code, counter_no, seq = row
+            newest = conn.execute("SELECT max(version) FROM catalog_versions").fetchone()[0]
+            if newest != catalog.version:
+                catalog = self.catalogs.get(newest) if newest is not None else catalog
+                form, card_ref = self.validate(draft, catalog)
+            service = catalog.service(draft.service_code)
+            now = self.clock()
             req = Request(
                 id=request_id,
                 device_id=device_id,
@@ -160,46 +166,43 @@ class Intake:
                 supersedes_id=supersedes,
                 content_hash="",
                 state=State.QUEUED,
+                reason_fa=None,
+                reason_en=None,
+                tracking_code=None,
                 updated_at=now,
             )
             req.content_hash = compute_hash(req)
-            # Core inserts, not the ORM's unit of work: the save is the clerk's hot path
-            # and the unit of work was most of its time beyond the fsync (bench/: intake).
-            local_id = s.execute(_INSERT_REQUEST, _column_values(req)).scalar_one()
-            s.execute(
-                _INSERT_STATE,
-                {
-                    "request_id": req.id,
-                    "state": State.QUEUED,
-                    "reason_fa": None,
-                    "reason_en": None,
-                    "source": "counter",
-                    "clerk_id": clerk.id,
-                    "at": now,
-                },
-            )
-            s.execute(
-                _INSERT_OUTBOX,
-                {
-                    "request_id": req.id,
-                    "seq": seq,
-                    "status": "queued",
-                    "attempts": 0,
-                    "enqueued_at": now,
-                    "last_attempt_at": None,
-                    "done_at": None,
-                    "last_error": None,
-                },
-            )
-            audit.record(
-                s,
+            # Plain sqlite3 inside the store's transaction (desktop.db.raw): the save is
+            # the clerk's hot path, and SQLAlchemy's execution layer was most of its
+            # time beyond the fsync (bench/: intake).
+            local_id = _INSERT_REQUEST.run(conn, _column_values(req))
+            _INSERT_STATE.run(conn, {
+                "request_id": req.id,
+                "state": State.QUEUED,
+                "reason_fa": None,
+                "reason_en": None,
+                "source": "counter",
+                "clerk_id": clerk.id,
+                "at": now,
+            })
+            _INSERT_OUTBOX.run(conn, {
+                "request_id": req.id,
+                "seq": seq,
+                "status": "queued",
+                "attempts": 0,
+                "enqueued_at": now,
+                "last_attempt_at": None,
+                "done_at": None,
+                "last_error": None,
+            })
+            _INSERT_AUDIT.run(conn, audit.row(
                 Action.REQUEST_CORRECTED if supersedes else Action.REQUEST_SAVED,
                 at=now,
                 clerk_id=clerk.id,
                 request_id=req.id,
                 service=service.code,
                 **({"supersedes": supersedes} if supersedes else {}),
-            )
+            ))
             return SavedRequest(
                 id=req.id,
                 local_id=local_id,
@@ -244,13 +247,12 @@ def form_columns(form: ValidatedForm, card_ref: str) -> dict[str, Any]:
     }
 
 
-# Core statements built once, values passed as parameters: compiled once and cached
-# (building them with .values() per save cost more than the fsync; bench/: intake).
-_INSERT_REQUEST = (
-    insert(Request.__table__).returning(Request.__table__.c.local_id)  # type: ignore[arg-type]
-)
-_INSERT_STATE = insert(RequestStateChange.__table__)  # type: ignore[arg-type]
-_INSERT_OUTBOX = insert(OutboxEntry.__table__)  # type: ignore[arg-type]
+# The save's statements, rendered once (desktop.db.raw).
+_INSERT_REQUEST = RawInsert(Request.__table__, omit=("local_id",),  # type: ignore[arg-type]
+                            returning="local_id")
+_INSERT_STATE = RawInsert(RequestStateChange.__table__, omit=("id",))  # type: ignore[arg-type]
+_INSERT_OUTBOX = RawInsert(OutboxEntry.__table__)  # type: ignore[arg-type]
+_INSERT_AUDIT = RawInsert(AuditEvent.__table__, omit=("id",))  # type: ignore[arg-type]
 
 
 def _column_values(req: Request) -> dict[str, object]:

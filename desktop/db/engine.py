@@ -207,7 +207,7 @@ def _transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
     try:
         with session.begin():
             yield session
-    except OperationalError as exc:
+    except (OperationalError, sqlite3.OperationalError) as exc:  # the latter: desktop.db.raw
         raise translate_db_error(exc) from exc
     finally:
         session.close()
