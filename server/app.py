@@ -9,6 +9,7 @@ import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy import Engine
@@ -43,6 +44,10 @@ def create_app(settings: ServerSettings, *, clock: Clock = utc_now) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # The routes are plain functions: they run on this thread pool (per process).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = max(
+            1, settings.worker_threads
+        )
         yield
         engine.dispose()
 

@@ -102,6 +102,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from server.app import create_app
 
     settings = _settings(args)
+    if args.threads is not None:
+        settings = dataclasses.replace(settings, worker_threads=max(1, args.threads))
     workers = max(1, args.workers)
     if workers > 1 and not hasattr(os, "fork"):
         log.warning("--workers needs fork (Linux): serving with one process")
@@ -277,6 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--access-log", action="store_true", help="log every HTTP request")
     p.add_argument("--workers", type=int, default=1,
                    help="server processes sharing the port (Linux; pushes are CPU-bound)")
+    p.add_argument("--threads", type=int, default=None,
+                   help=f"threads per process running requests (default "
+                        f"{ServerSettings().worker_threads})")
 
     add("init-db", cmd_init_db, "create or migrate the database; publish the demo catalogue")
 

@@ -57,3 +57,30 @@ def test_two_workers_share_the_port_and_stop_together(tmp_path: Path) -> None:
         while any(Path(f"/proc/{pid}").exists() for pid in workers):
             assert time.monotonic() < deadline, "a worker outlived the server"
             time.sleep(0.1)
+
+
+def test_each_process_runs_requests_on_a_small_thread_pool(tmp_path: Path) -> None:
+    """A push is CPU-bound: a few threads per process (``--threads``), not the web stack's
+    40. Eight pushes at once on a server with one request thread add one thread to it."""
+    with start_server(tmp_path / "server", extra_args=("--threads", "1")) as server:
+        office = server.add_office()
+        devices = [server.enrol(office.code, counter_no=n) for n in range(1, 9)]
+        tasks = Path(f"/proc/{server.process.pid}/task")
+        before = len(list(tasks.iterdir()))
+
+        def push(i: int) -> int:
+            device = devices[i]
+            items = [sample_item(office.code, seq=s) for s in range(1, 41)]
+            with requests.Session() as session:
+                answer = session.post(
+                    server.url("/v1/push"),
+                    json={"device_id": device.device_id, "items": items},
+                    headers=device.headers,
+                    timeout=60,
+                )
+            assert answer.status_code == 200, answer.text
+            return len(list(tasks.iterdir()))
+
+        with ThreadPoolExecutor(8) as pool:
+            during = max(pool.map(push, range(8)))
+        assert during <= before + 1
