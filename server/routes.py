@@ -43,7 +43,8 @@ R_UUID = Reason("باید UUID با حروف کوچک باشد.", "must be a low
 _bearer = HTTPBearer(auto_error=False, description="Device token, or the admin token")
 
 
-def _ctx(request: Request) -> ServerContext:
+async def _ctx(request: Request) -> ServerContext:
+    # async: a plain function would take a trip through the thread pool on every call.
     ctx: ServerContext = request.app.state.ctx
     return ctx
 
