@@ -67,6 +67,7 @@ class Fire:
     server_cpu: float
     pg_cpu: float | None
     client_cpu: float
+    other_cpu: float = 0.0  # the rest of the machine's busy CPU during the run
 
     @property
     def accepted(self) -> int:
@@ -139,6 +140,19 @@ def _own_cpu() -> float:
     return t.user + t.system
 
 
+def _machine_busy() -> float:
+    """CPU seconds the whole machine has spent busy (all cores, from /proc/stat): with the
+    server's, PostgreSQL's and the load generator's own, what is left is other work on the
+    machine during the run, which the 2 cores share (a noisy neighbour reads as a slow
+    server)."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0.0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def fire(url: str, devices: list[Device], *, pg_url: str | None, server_pid: int) -> Fire:
     """Every device pushes its bodies in order, all devices at once; timed from a barrier."""
     barrier = threading.Barrier(len(devices) + 1)
@@ -187,14 +201,16 @@ def fire(url: str, devices: list[Device], *, pg_url: str | None, server_pid: int
     if pg_cpu is not None:
         pg_cpu.start()
     barrier.wait()
-    cpu0 = (_proc_cpu(server_pid), _own_cpu())
+    cpu0 = (_proc_cpu(server_pid), _own_cpu(), _machine_busy())
     t0 = time.perf_counter()
     for t in threads:
         t.join()
     wall = time.perf_counter() - t0
-    cpu1 = (_proc_cpu(server_pid), _own_cpu())
-    return Fire(wall, latencies, statuses, errors, cpu1[0] - cpu0[0],
-                pg_cpu.stop() if pg_cpu is not None else None, cpu1[1] - cpu0[1])
+    cpu1 = (_proc_cpu(server_pid), _own_cpu(), _machine_busy())
+    pg_seconds = pg_cpu.stop() if pg_cpu is not None else None
+    ours = (cpu1[0] - cpu0[0]) + (cpu1[1] - cpu0[1]) + (pg_seconds or 0.0)
+    return Fire(wall, latencies, statuses, errors, cpu1[0] - cpu0[0], pg_seconds,
+                cpu1[1] - cpu0[1], max(0.0, (cpu1[2] - cpu0[2]) - ours))
 
 
 # Server processes (``serve --workers``): one, and one per core (a push is CPU-bound
@@ -297,7 +313,8 @@ def _one_backend(res: BenchResult, opts: RunOptions, backend: str, pg_url: str |
             f"{'; errors: ' + '; '.join(main.errors[:3]) if main.errors else ''}; server CPU "
             f"{main.server_cpu / main.wall:.0%} of one core, "
             + (f"PostgreSQL {main.pg_cpu / main.wall:.0%}, " if main.pg_cpu is not None else "")
-            + f"load generator {main.client_cpu / main.wall:.0%}")
+            + f"load generator {main.client_cpu / main.wall:.0%}, other work on the machine "
+            f"{main.other_cpu / main.wall:.0%} ({CORES} cores = {CORES:.0%})")
         if main.accepted != total or main.errors:
             raise RuntimeError(f"{label}: only {main.accepted} of {total} accepted; "
                                f"{dict(main.statuses)} {main.errors[:3]}")
@@ -321,7 +338,8 @@ def _explain(label: str, workers: int, main: Fire, rate: float, empty_rate: floa
     return [
         f"{label}: CPU is the limit: the server's {workers} process(es) used {cores_used:.2f} "
         f"of the {CORES} cores during the run{pg}, the load generator "
-        f"{main.client_cpu / main.wall:.2f}; {per_request_us:,.0f} µs of server CPU per "
+        f"{main.client_cpu / main.wall:.2f}, other work on the machine "
+        f"{main.other_cpu / main.wall:.2f}; {per_request_us:,.0f} µs of server CPU per "
         f"request means at most {1e6 / per_request_us * CORES:,.0f} requests/s if the "
         f"server had every core to itself",
         f"of that, the per-request checks alone (server push preparation: parse, canonical "
