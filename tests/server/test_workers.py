@@ -84,3 +84,38 @@ def test_each_process_runs_requests_on_a_small_thread_pool(tmp_path: Path) -> No
         with ThreadPoolExecutor(8) as pool:
             during = max(pool.map(push, range(8)))
         assert during <= before + 1
+
+
+def test_each_worker_accepts_on_a_socket_of_its_own() -> None:
+    """One listening socket per worker on one port (SO_REUSEPORT): the kernel spreads new
+    connections over them. With one shared socket the first worker to wake took the whole
+    queue (39 of 51 connections to one of two workers)."""
+    import selectors
+    import socket
+
+    from server.cli import listening_sockets
+
+    sockets = listening_sockets("127.0.0.1", 0, 2)
+    clients: list[socket.socket] = []
+    try:
+        assert len({id(s) for s in sockets}) == 2
+        port = sockets[0].getsockname()[1]
+        assert sockets[1].getsockname()[1] == port
+        accepted = {0: 0, 1: 0}
+        with selectors.DefaultSelector() as selector:
+            for i, sock in enumerate(sockets):
+                sock.setblocking(False)
+                selector.register(sock, selectors.EVENT_READ, i)
+            for _ in range(40):
+                clients.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+            deadline = time.monotonic() + 10
+            while sum(accepted.values()) < 40:
+                assert time.monotonic() < deadline, accepted
+                for key, _ in selector.select(timeout=1):
+                    conn, _ = key.fileobj.accept()  # type: ignore[union-attr]
+                    conn.close()
+                    accepted[key.data] += 1
+        assert min(accepted.values()) >= 1, accepted  # both take connections (2^-39 to fail)
+    finally:
+        for sock in [*sockets, *clients]:
+            sock.close()
