@@ -162,10 +162,11 @@ def enrol(engine: Engine, request: EnrolRequest, *, now: dt.datetime) -> EnrolRe
             # spent the code: the same PC may then try the same code again. It gets a
             # fresh token as long as the code is still valid, that PC's current enrolment
             # is the one this code made, and it has not been revoked since.
-            retry = found.used_at is not None and _same_enrolment_retry(
-                conn, found.used_by_device_id, request.device_id, as_utc(found.used_at)
+            used_at = as_utc(found.used_at)
+            retry = used_at is not None and _same_enrolment_retry(
+                conn, found.used_by_device_id, request.device_id, used_at
             )
-            if found.used_at is not None and not retry:
+            if used_at is not None and not retry:
                 raise _invalid_code()
             if found.office_code != request.office_code:
                 raise ApiError(

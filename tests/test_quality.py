@@ -1,4 +1,4 @@
-"""Code quality gates that run with the suite: ruff on the whole tree, mypy on the core."""
+"""Quality gates that run with the suite: ruff on the whole tree, mypy on core and server."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def test_ruff_is_clean() -> None:
     assert res.returncode == 0, res.stdout + res.stderr
 
 
-def test_mypy_is_clean_on_the_core() -> None:
-    # Packages (desktop, sync) and options come from [tool.mypy] in pyproject.toml.
+def test_mypy_is_clean_on_the_core_and_the_server() -> None:
+    # Packages (desktop, sync, server) and options come from [tool.mypy] in pyproject.toml.
     res = _run("mypy")
     assert res.returncode == 0, res.stdout + res.stderr
