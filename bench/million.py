@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import time
@@ -98,6 +99,11 @@ def copy_store(cache_dir: Path, n: int, target: Path) -> Path:
         shutil.rmtree(target)
     target.mkdir(parents=True)
     shutil.copyfile(source / DB_FILENAME, target / DB_FILENAME)
+    # On disk before anything is timed, as a store in use for days is: otherwise the first
+    # fsync of the file (a checkpoint's) writes the whole fresh copy back, seconds of a
+    # saturated disk that some unlucky save would wait behind.
+    with open(target / DB_FILENAME, "rb+") as copy:
+        os.fsync(copy.fileno())
     return target
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from desktop.db.checkpoint import SAFETY_NET_PAGES, Checkpointer
 from desktop.db.peek import BUSY_TIMEOUT_MS, DB_FILENAME, SCHEMA_HEAD, stored_revision
 from desktop.errors import DatabaseBusyError, DiskFullError, SchemaTooNewError
 
@@ -51,6 +52,9 @@ def _make_engine(path: Path, *, immediate: bool) -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
+        # Checkpoints run on the store's own thread (desktop/db/checkpoint.py); SQLite's
+        # automatic one, inside a commit, only as a safety net.
+        cur.execute(f"PRAGMA wal_autocheckpoint={SAFETY_NET_PAGES}")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -103,6 +107,7 @@ class Store:
         self._read_engine = _make_engine(path, immediate=False)
         self._write_sessions = sessionmaker(self._write_engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
+        self.checkpointer = Checkpointer(path)
 
     @classmethod
     def open(cls, data_dir: Path, *, migrate: bool = True) -> Store:
@@ -177,9 +182,12 @@ class Store:
         shutil.move(tmp, target)
         return target
 
-    def write(self) -> contextlib.AbstractContextManager[Session]:
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
         """One write transaction (BEGIN IMMEDIATE): committed when the block ends."""
-        return _transaction(self._write_sessions)
+        with _transaction(self._write_sessions) as session:
+            yield session
+        self.checkpointer.notify()
 
     def read(self) -> contextlib.AbstractContextManager[Session]:
         """One read transaction: a consistent snapshot while the block runs."""
@@ -196,6 +204,7 @@ class Store:
             return str(conn.exec_driver_sql("PRAGMA integrity_check").scalar())
 
     def close(self) -> None:
+        self.checkpointer.close()
         self._write_engine.dispose()
         self._read_engine.dispose()
 
