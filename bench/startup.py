@@ -123,9 +123,8 @@ def _mark(runs: list[dict[str, float]], key: str) -> float:
 
 def _phases(app_runs: list[dict[str, float]]) -> list[tuple[str, float]]:
     steps = [("interpreter start", "main", None),
-             ("importing the UI (PySide6 and the login window's modules)", "ui_imported", "main"),
-             ("arguments, logging, to the application object", "application_start",
-              "ui_imported"),
+             ("arguments, logging, the light core, then the UI (PySide6 and the login "
+              "window's modules) imported", "ui_imported", "main"),
              ("application object, fonts, theme", "application_created", "application_start"),
              ("translations, office read, login window built and shown", "shown",
               "application_created"),
