@@ -160,9 +160,7 @@ class StoreOpening:
     def authenticate(self, username: str, typed_password: str) -> ClerkInfo:
         if self.core is None:
             raise self.error or RuntimeError("the store was not opened before the login")
-        from desktop.clerks import password_text
-
-        return self.core.clerks.authenticate(username, password_text(typed_password))
+        return self.core.clerks.authenticate(username, typed_password)
 
 
 def needs_setup(ctx: AppContext) -> bool:

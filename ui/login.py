@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class LoginAccess:
     """What the login window needs. ``authenticate(username, typed_password)`` runs on
-    ``worker`` and normalises the password itself (``desktop.clerks.password_text``)."""
+    ``worker`` (``ClerkDirectory.authenticate``, which reads either digit set)."""
 
     lang: str
     worker: Worker
@@ -60,15 +60,8 @@ class LoginAccess:
     @classmethod
     def of(cls, ctx: AppContext) -> LoginAccess:
         """The access of an opened store's context (after a logout, in tests)."""
-        clerks = ctx.clerks
-
-        def authenticate(username: str, typed: str) -> ClerkInfo:
-            from desktop.clerks import password_text
-
-            return clerks.authenticate(username, password_text(typed))
-
         device = ctx.device
-        return cls(ctx.lang, ctx.worker, authenticate,
+        return cls(ctx.lang, ctx.worker, ctx.clerks.authenticate,
                    device.office_name if device is not None else None,
                    device.counter_no if device is not None else None)
 
