@@ -43,9 +43,13 @@ def stored_revision(path: Path) -> str | None:
     """The schema revision of the database at ``path``; None before the first migration."""
     with read_only(path) as conn:
         try:
-            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            return _revision(conn)
         except sqlite3.OperationalError:
             return None  # no schema yet (or not ours): the migration will say so
+
+
+def _revision(conn: sqlite3.Connection) -> str | None:
+    row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
     return None if row is None else str(row[0])
 
 
@@ -69,8 +73,7 @@ def start_header(data_dir: Path) -> StartHeader | None:
         return None
     try:
         with read_only(path) as conn:
-            revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-            if revision is None or str(revision[0]) != SCHEMA_HEAD:
+            if _revision(conn) != SCHEMA_HEAD:
                 return None
             office = conn.execute(
                 "SELECT o.name, d.counter_no FROM devices d "
