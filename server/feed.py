@@ -218,25 +218,20 @@ def append_status(
     rows are inserted and ``write_tx`` commits right after."""
     if not requests:
         return
-    if is_sqlite(conn):
-        common = {
-            "kind": str(ChangeKind.STATUS),
-            "office_id": office_id,
-            "state": str(state),
-            "reason_fa": reason_fa,
-            "reason_en": reason_en,
-            "at": at,
-        }
-        rows = [{**common, "request_id": r, "tracking_code": t} for r, t in requests]
-        bulk_insert(conn, changes, rows)
-        return
-    params = {
+    common = {
         "kind": str(ChangeKind.STATUS),
         "office_id": office_id,
         "state": str(state),
         "reason_fa": reason_fa,
         "reason_en": reason_en,
         "at": at,
+    }
+    if is_sqlite(conn):
+        rows = [{**common, "request_id": r, "tracking_code": t} for r, t in requests]
+        bulk_insert(conn, changes, rows)
+        return
+    params = {
+        **common,
         "request_ids": _joined([r for r, _ in requests]),
         "tracking_codes": _joined([t or "" for _, t in requests]),
     }
