@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from tests.support.faultproxy import FaultProxy, LinkConfig, LinkStats
+from tests.support.waiting import wait_until
 
 TIMEOUT = 10.0
 
@@ -97,13 +98,6 @@ def make_proxy(origin: Origin) -> Iterator[Callable[..., FaultProxy]]:
 def session() -> Iterator[requests.Session]:
     with requests.Session() as s:
         yield s
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.01)
 
 
 def raw_request(proxy: FaultProxy, method: str, path: str) -> socket.socket:
@@ -287,7 +281,7 @@ def test_set_config_cuts_the_link_and_restores_it(make_proxy, session, origin) -
     session.post(url, timeout=TIMEOUT).raise_for_status()
     # The request held by the hung link flows on once it is back, as TCP would
     # deliver it: the server processes it although that client gave up.
-    wait_until(lambda: origin.processed == 3)
+    wait_until(lambda: origin.processed == 3, 5.0, interval=0.01)
 
 
 def test_stall_holds_the_data(make_proxy, session) -> None:
@@ -307,7 +301,7 @@ def test_stats_count_and_reset(make_proxy) -> None:
         with requests.Session() as s:
             s.post(proxy.url_for() + "/echo", data=b"x" * 1000, timeout=TIMEOUT)
 
-    wait_until(lambda: proxy.stats().open_connections == 0)
+    wait_until(lambda: proxy.stats().open_connections == 0, 5.0, interval=0.01)
     stats = proxy.stats()
     assert stats.connections_accepted == 2
     assert stats.bytes_client_to_server > 2000
@@ -323,7 +317,7 @@ def test_stop_closes_every_connection_and_ends_its_thread(make_proxy, session) -
     session.get(proxy.url_for() + "/blob/10", timeout=TIMEOUT).raise_for_status()
     proxy.set_config(LinkConfig(blackhole=True))
     with socket.create_connection(("127.0.0.1", proxy.port), timeout=TIMEOUT) as held:
-        wait_until(lambda: proxy.stats().open_connections == 2)
+        wait_until(lambda: proxy.stats().open_connections == 2, 5.0, interval=0.01)
 
         proxy.stop()
 

@@ -8,23 +8,13 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import text
 
 from desktop.db.checkpoint import SAFETY_NET_PAGES
 from desktop.db.engine import DB_FILENAME, Store
-
-
-def _wait_for(condition: Callable[[], bool], timeout_s: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
+from tests.support.waiting import wait_until
 
 
 def _checkpoint_threads() -> list[threading.Thread]:
@@ -38,12 +28,12 @@ def test_committed_writes_reach_the_database_file_without_a_checkpoint_in_the_co
     try:
         with store.write() as s:
             assert s.execute(text("PRAGMA wal_autocheckpoint")).scalar() == SAFETY_NET_PAGES
-        assert _wait_for(lambda: store.checkpointer.checkpoints >= 1)  # the first write's
+        wait_until(lambda: store.checkpointer.checkpoints >= 1)  # the first write's
         for n in range(50):
             with store.write() as s:
                 s.execute(text("INSERT INTO key_values (key, value) VALUES (:k, 'v')"),
                           {"k": f"key-{n}"})
-        assert _wait_for(lambda: store.checkpointer.checkpoints >= 2)
+        wait_until(lambda: store.checkpointer.checkpoints >= 2)
         # The database file alone (no WAL beside it) already holds every committed row.
         alone = tmp_path / "alone"
         alone.mkdir()

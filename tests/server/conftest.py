@@ -16,8 +16,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from server import offices
 from server.app import prepare_database
 from server.db import make_engine
+from server.offices import AuthDevice
+from sync.protocol import EnrolRequest
 from tests.support.server import (
     RunningServer,
     postgres_base_url,
@@ -27,6 +30,18 @@ from tests.support.server import (
 from tests.support.server import running_server as running_server  # re-exported fixture
 
 NOW = dt.datetime(2026, 11, 28, 9, 15, tzinfo=dt.UTC)
+
+
+def enrolled_device(engine: Engine, office_code: str, n: int) -> AuthDevice:
+    """Counter ``n`` of an existing office, enrolled with a fresh code (database level)."""
+    code = offices.create_enrolment_code(engine, office_code, ttl_hours=1, now=NOW)
+    device_id = f"00000000-0000-4000-8000-{n:012d}"
+    answer = offices.enrol(
+        engine, EnrolRequest(code, device_id, office_code, n, f"PC-{n}", "0.1.0"), now=NOW
+    )
+    device = offices.authenticate(engine, answer.device_token)
+    assert device is not None
+    return device
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])

@@ -9,8 +9,6 @@ directly on a fresh database of their own.
 from __future__ import annotations
 
 import threading
-import time
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, insert, select, text
@@ -24,34 +22,18 @@ from server.offices import AuthDevice
 from server.push import push
 from sync.protocol import (
     ChangeKind,
-    EnrolRequest,
     ItemStatus,
     PushResponse,
     RemoteState,
     StatusChange,
 )
-from tests.server.conftest import NOW
+from tests.server.conftest import NOW, enrolled_device
 from tests.support.server import sample_item
+from tests.support.waiting import wait_until
 
 OFFICE = "1001"
 
 
-def _device(engine: Engine, n: int) -> AuthDevice:
-    code = offices.create_enrolment_code(engine, OFFICE, ttl_hours=1, now=NOW)
-    device_id = f"00000000-0000-4000-8000-{n:012d}"
-    answer = offices.enrol(
-        engine, EnrolRequest(code, device_id, OFFICE, n, f"PC-{n}", "0.1.0"), now=NOW
-    )
-    device = offices.authenticate(engine, answer.device_token)
-    assert device is not None
-    return device
-
-
-def _wait_until(condition: Any, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.02)
 
 
 @pytest.mark.parametrize("db_kind", ["postgres"], indirect=True)
@@ -63,7 +45,7 @@ def test_a_push_waiting_for_the_feed_lock_is_numbered_after_the_holder(
     been drawn before the lock, the rival's commit would make a later id visible while the
     push's earlier ids were not yet, and a reader's cursor would step over them."""
     offices.add_office(engine, OFFICE, "دفتر", now=NOW)
-    device = _device(engine, 1)
+    device = enrolled_device(engine, OFFICE, 1)
     items = [sample_item(OFFICE, seq, created_at=NOW) for seq in (1, 2, 3)]
     outcome: list[PushResponse] = []
     with engine.connect() as rival:
@@ -88,7 +70,7 @@ def test_a_push_waiting_for_the_feed_lock_is_numbered_after_the_holder(
                     ).scalar()
                 )
 
-        _wait_until(push_waits_for_the_feed_lock)
+        wait_until(push_waits_for_the_feed_lock, 30.0)
         rival_id = rival.execute(
             insert(changes)
             .values(
@@ -130,7 +112,7 @@ def test_a_reader_pulling_during_concurrent_pushes_misses_nothing(engine: Engine
     """Several devices push at once while a PC of the office follows the feed with its
     cursor: at the end it has seen every accepted request exactly once."""
     offices.add_office(engine, OFFICE, "دفتر", now=NOW)
-    devices = [_device(engine, n) for n in range(1, 5)]
+    devices = [enrolled_device(engine, OFFICE, n) for n in range(1, 5)]
     key = ensure_cursor_key(engine)
     cache = CatalogCache()
     accepted: list[str] = []
@@ -176,7 +158,7 @@ def test_status_reasons_are_stored_exactly(engine: Engine, reason: str) -> None:
     """The feed's rows are sent as arrays bound on the client (PostgreSQL): a reason that
     looks like NULL, or quotes and braces, comes back exactly as given."""
     offices.add_office(engine, OFFICE, "دفتر", now=NOW)
-    device = _device(engine, 1)
+    device = enrolled_device(engine, OFFICE, 1)
     item = sample_item(OFFICE, 1, created_at=NOW)
     push(engine, CatalogCache(), device, [item], now=NOW, retry_after=5)
     set_status(

@@ -9,8 +9,6 @@ uncommitted row with the id until the push is seen waiting on it.
 from __future__ import annotations
 
 import threading
-import time
-from typing import Any
 
 from sqlalchemy import Engine, insert, text
 
@@ -18,36 +16,20 @@ from server import offices
 from server.catalogs import CatalogCache
 from server.db import is_sqlite
 from server.models import requests
-from server.offices import AuthDevice
 from server.push import push
-from sync.protocol import EnrolRequest, ItemStatus, PushResponse
-from tests.server.conftest import NOW
+from sync.protocol import ItemStatus, PushResponse
+from tests.server.conftest import NOW, enrolled_device
 from tests.support.server import sample_item
+from tests.support.waiting import wait_until
 
 OFFICE = "1001"
 
 
-def _device(engine: Engine, n: int) -> AuthDevice:
-    code = offices.create_enrolment_code(engine, OFFICE, ttl_hours=1, now=NOW)
-    device_id = f"00000000-0000-4000-8000-00000000000{n}"
-    answer = offices.enrol(
-        engine, EnrolRequest(code, device_id, OFFICE, n, f"PC-{n}", "0.1.0"), now=NOW
-    )
-    device = offices.authenticate(engine, answer.device_token)
-    assert device is not None
-    return device
-
-
-def _wait_until(condition: Any, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.02)
 
 
 def test_losing_the_unique_id_race_answers_duplicate(engine: Engine) -> None:
     offices.add_office(engine, OFFICE, "دفتر", now=NOW)
-    winner, loser = _device(engine, 1), _device(engine, 2)
+    winner, loser = enrolled_device(engine, OFFICE, 1), enrolled_device(engine, OFFICE, 2)
     item = sample_item(OFFICE, 1, created_at=NOW)
     cache = CatalogCache()
     outcome: list[PushResponse] = []
@@ -98,7 +80,7 @@ def test_losing_the_unique_id_race_answers_duplicate(engine: Engine) -> None:
                         ).scalar()
                     )
 
-            _wait_until(loser_blocked)
+            wait_until(loser_blocked, 30.0)
             rival.commit()
             thread.join(timeout=60)
     [answer] = outcome[0].results
@@ -108,7 +90,7 @@ def test_losing_the_unique_id_race_answers_duplicate(engine: Engine) -> None:
 
 def test_direct_push_accepts_and_numbers(engine: Engine) -> None:
     offices.add_office(engine, OFFICE, "دفتر", now=NOW)
-    device = _device(engine, 1)
+    device = enrolled_device(engine, OFFICE, 1)
     items = [sample_item(OFFICE, seq, created_at=NOW) for seq in (1, 2, 3)]
     response = push(engine, CatalogCache(), device, items, now=NOW, retry_after=5)
     assert [r.status for r in response.results] == [ItemStatus.ACCEPTED] * 3

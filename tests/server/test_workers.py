@@ -40,12 +40,7 @@ def test_two_workers_share_the_port_and_stop_together(tmp_path: Path) -> None:
             device = devices[i % len(devices)]
             items = [sample_item(office.code, seq=s) for s in range(i * 10 + 1, i * 10 + 11)]
             with requests.Session() as session:  # a connection each: both workers get work
-                answer = session.post(
-                    server.url("/v1/push"),
-                    json={"device_id": device.device_id, "items": items},
-                    headers=device.headers,
-                    timeout=60,
-                )
+                answer = server.push(device, items, session=session)
             assert answer.status_code == 200, answer.text
             return [r["status"] for r in answer.json()["results"]]
 
@@ -72,12 +67,7 @@ def test_each_process_runs_requests_on_a_small_thread_pool(tmp_path: Path) -> No
             device = devices[i]
             items = [sample_item(office.code, seq=s) for s in range(1, 41)]
             with requests.Session() as session:
-                answer = session.post(
-                    server.url("/v1/push"),
-                    json={"device_id": device.device_id, "items": items},
-                    headers=device.headers,
-                    timeout=60,
-                )
+                answer = server.push(device, items, session=session)
             assert answer.status_code == 200, answer.text
             return len(list(tasks.iterdir()))
 
