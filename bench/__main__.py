@@ -43,19 +43,37 @@ BENCHMARKS = {
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("names", nargs="*", metavar="NAME",
-                        help=f"benchmarks to run (default all): {', '.join(BENCHMARKS)}")
-    parser.add_argument("--quick", action="store_true",
-                        help="small sizes: a smoke run that checks the benchmarks work")
-    parser.add_argument("--results", type=Path, default=DEFAULT_RESULTS,
-                        help="the results file to append to (default bench/RESULTS.md)")
-    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE,
-                        help="where the million-request store is kept between runs")
-    parser.add_argument("--no-profile", action="store_true",
-                        help="do not profile missed goals (py-spy)")
-    parser.add_argument("--pg-url", default=os.environ.get("PISHKHAN_TEST_PG_URL"),
-                        help="PostgreSQL URL for the ingest benchmark "
-                             "(default PISHKHAN_TEST_PG_URL)")
+    parser.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help=f"benchmarks to run (default all): {', '.join(BENCHMARKS)}",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="small sizes: a smoke run that checks the benchmarks work",
+    )
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=DEFAULT_RESULTS,
+        help="the results file to append to (default bench/RESULTS.md)",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=DEFAULT_CACHE,
+        help="where the million-request store is kept between runs",
+    )
+    parser.add_argument(
+        "--no-profile", action="store_true", help="do not profile missed goals (py-spy)"
+    )
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("PISHKHAN_TEST_PG_URL"),
+        help="PostgreSQL URL for the ingest benchmark (default PISHKHAN_TEST_PG_URL)",
+    )
     return parser
 
 
@@ -78,8 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     unknown = [n for n in args.names if n not in BENCHMARKS]
     if unknown:
-        print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}",
-              file=sys.stderr)
+        print(
+            f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}",
+            file=sys.stderr,
+        )
         return 2
     names = args.names or list(BENCHMARKS)
     # A stopped run still stops the servers and proxies it started (their context managers).
@@ -94,8 +114,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="run-", dir=args.cache_dir))
     results: list[BenchResult] = []
     try:
-        opts = RunOptions(quick=args.quick, cache_dir=args.cache_dir, work_dir=work,
-                          pg_url=args.pg_url, profile=not args.no_profile)
+        opts = RunOptions(
+            quick=args.quick,
+            cache_dir=args.cache_dir,
+            work_dir=work,
+            pg_url=args.pg_url,
+            profile=not args.no_profile,
+        )
         for name in names:
             result = run_one(name, opts)
             report.print_result(result)
@@ -106,10 +131,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if end_commit != info["commit"]:
         # Others commit and edit while a long run goes on: say so, a benchmark may have run
         # either version of their code.
-        info["commit"] += (f"; at the end of the run: {end_commit} (the commit or the "
-                           f"working tree changed during the run)")
-    text = report.section(results, started=started, quick=args.quick, machine=info,
-                          load_before=load_before, load_after=loadavg(), argv=argv)
+        info["commit"] += (
+            f"; at the end of the run: {end_commit} (the commit or the "
+            f"working tree changed during the run)"
+        )
+    text = report.section(
+        results,
+        started=started,
+        quick=args.quick,
+        machine=info,
+        load_before=load_before,
+        load_after=loadavg(),
+        argv=argv,
+    )
     report.append(args.results, text)
     print(f"bench: results appended to {args.results}")
     return 1 if any(r.error for r in results) else 0

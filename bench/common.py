@@ -101,8 +101,15 @@ class BenchResult:
     error: str = ""  # a crash inside the benchmark: a bug to fix, reported
     seconds: float = 0.0
 
-    def add(self, label: str, value: float | None, unit: str = "", goal: Goal | None = None,
-            note: str = "", digits: int = 1) -> Figure:
+    def add(
+        self,
+        label: str,
+        value: float | None,
+        unit: str = "",
+        goal: Goal | None = None,
+        note: str = "",
+        digits: int = 1,
+    ) -> Figure:
         figure = Figure(label, value, unit, goal, note, digits)
         self.figures.append(figure)
         return figure
@@ -226,8 +233,9 @@ def _os_name() -> str:
 
 def git_commit() -> str:
     def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
-                              timeout=30).stdout.strip()
+        return subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=30
+        ).stdout.strip()
 
     try:
         commit = git("rev-parse", "--short=10", "HEAD")

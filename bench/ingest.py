@@ -109,8 +109,10 @@ class PostgresCpu:
         from sqlalchemy import text
 
         with self.engine.connect() as conn:
-            pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE "
-                                     "application_name = :app"), {"app": self.app}).scalars()
+            pids = conn.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE application_name = :app"),
+                {"app": self.app},
+            ).scalars()
             for pid in pids:
                 cpu = _proc_cpu(int(pid), children=False)
                 self.first.setdefault(pid, cpu if initial else 0.0)
@@ -209,8 +211,16 @@ def fire(url: str, devices: list[Device], *, pg_url: str | None, server_pid: int
     cpu1 = (_proc_cpu(server_pid), _own_cpu(), _machine_busy())
     pg_seconds = pg_cpu.stop() if pg_cpu is not None else None
     ours = (cpu1[0] - cpu0[0]) + (cpu1[1] - cpu0[1]) + (pg_seconds or 0.0)
-    return Fire(wall, latencies, statuses, errors, cpu1[0] - cpu0[0], pg_seconds,
-                cpu1[1] - cpu0[1], max(0.0, (cpu1[2] - cpu0[2]) - ours))
+    return Fire(
+        wall,
+        latencies,
+        statuses,
+        errors,
+        cpu1[0] - cpu0[0],
+        pg_seconds,
+        cpu1[1] - cpu0[1],
+        max(0.0, (cpu1[2] - cpu0[2]) - ours),
+    )
 
 
 # Server processes (``serve --workers``): one, and one per core (a push is CPU-bound
@@ -241,12 +251,14 @@ def _enrol(server: object, n: int) -> list[Device]:
     return out
 
 
-def _load(factory: ItemFactory, devices: list[Device], per_pc: int, batch: int,
-          first_seq: int) -> None:
+def _load(
+    factory: ItemFactory, devices: list[Device], per_pc: int, batch: int, first_seq: int
+) -> None:
     for d in devices:
         items = factory.items(d.office_code, 1, per_pc, first_seq=first_seq)
-        d.bodies = [push_body(d.device_id, items[i:i + batch])
-                    for i in range(0, len(items), batch)]
+        d.bodies = [
+            push_body(d.device_id, items[i : i + batch]) for i in range(0, len(items), batch)
+        ]
         d.items = len(items)
 
 
@@ -266,9 +278,17 @@ def _prepare_ceiling(factory: ItemFactory, n: int) -> float:
     return n / (time.perf_counter() - t0)
 
 
-def _one_backend(res: BenchResult, opts: RunOptions, backend: str, pg_url: str | None,
-                 workers: int, factory: ItemFactory, pcs: int, per_pc: int,
-                 batch: int) -> None:
+def _one_backend(
+    res: BenchResult,
+    opts: RunOptions,
+    backend: str,
+    pg_url: str | None,
+    workers: int,
+    factory: ItemFactory,
+    pcs: int,
+    per_pc: int,
+    batch: int,
+) -> None:
     label = f"{backend} ×{workers} process{'es' if workers > 1 else ''}"
     with _server(opts, f"{backend.lower()}-{workers}", pg_url, workers) as server:
         url = server.base_url  # type: ignore[attr-defined]
@@ -289,21 +309,37 @@ def _one_backend(res: BenchResult, opts: RunOptions, backend: str, pg_url: str |
         empty_rate = len(empty.latencies) / empty.wall
         goal = at_least(2000, "≥ 2,000 /s") if pg and workers == CORES else None
         res.add(f"{label}: requests accepted per second", rate, "/s", goal, digits=0)
-        res.add(f"{label}: push latency p50 ({batch} items)",
-                percentile(main.latencies, 50) * 1000, "ms", digits=0)
-        res.add(f"{label}: push latency p99 ({batch} items)",
-                percentile(main.latencies, 99) * 1000, "ms", digits=0)
+        res.add(
+            f"{label}: push latency p50 ({batch} items)",
+            percentile(main.latencies, 50) * 1000,
+            "ms",
+            digits=0,
+        )
+        res.add(
+            f"{label}: push latency p99 ({batch} items)",
+            percentile(main.latencies, 99) * 1000,
+            "ms",
+            digits=0,
+        )
         res.add(f"{label}: baseline empty pushes per second", empty_rate, "/s", digits=0)
-        res.add(f"{label}: empty push latency p99",
-                percentile(empty.latencies, 99) * 1000, "ms", digits=0)
+        res.add(
+            f"{label}: empty push latency p99",
+            percentile(empty.latencies, 99) * 1000,
+            "ms",
+            digits=0,
+        )
         per_k = 1000 / max(1, main.accepted)
-        res.add(f"{label}: server CPU per 1,000 requests", main.server_cpu * per_k,
-                "s", digits=2)
+        res.add(f"{label}: server CPU per 1,000 requests", main.server_cpu * per_k, "s", digits=2)
         if main.pg_cpu is not None:
-            res.add(f"{label}: PostgreSQL CPU per 1,000 requests", main.pg_cpu * per_k, "s",
-                    digits=2)
-        res.add(f"{label}: load generator CPU per 1,000 requests", main.client_cpu * per_k,
-                "s", digits=2)
+            res.add(
+                f"{label}: PostgreSQL CPU per 1,000 requests", main.pg_cpu * per_k, "s", digits=2
+            )
+        res.add(
+            f"{label}: load generator CPU per 1,000 requests",
+            main.client_cpu * per_k,
+            "s",
+            digits=2,
+        )
         busy = sum(v for k, v in main.statuses.items() if k.startswith("http"))
         res.add(f"{label}: pushes answered 429/503 (busy), resent", busy, "", digits=0)
         others = {k: v for k, v in main.statuses.items() if k != "accepted"}
@@ -314,27 +350,47 @@ def _one_backend(res: BenchResult, opts: RunOptions, backend: str, pg_url: str |
             f"{main.server_cpu / main.wall:.0%} of one core, "
             + (f"PostgreSQL {main.pg_cpu / main.wall:.0%}, " if main.pg_cpu is not None else "")
             + f"load generator {main.client_cpu / main.wall:.0%}, other work on the machine "
-            f"{main.other_cpu / main.wall:.0%} ({CORES} cores = {CORES:.0%})")
+            f"{main.other_cpu / main.wall:.0%} ({CORES} cores = {CORES:.0%})"
+        )
         if main.accepted != total or main.errors:
-            raise RuntimeError(f"{label}: only {main.accepted} of {total} accepted; "
-                               f"{dict(main.statuses)} {main.errors[:3]}")
+            raise RuntimeError(
+                f"{label}: only {main.accepted} of {total} accepted; "
+                f"{dict(main.statuses)} {main.errors[:3]}"
+            )
 
         if goal is not None and not goal.met(rate) and opts.profile:
             _load(factory, devices, per_pc, batch, first_seq=per_pc + 1)
             rec = start_recording(pid, max(3.0, main.wall * 0.8), subprocesses=workers > 1)
             fire(url, devices, pg_url=db_url, server_pid=pid)
             profile = rec.finish() if rec else Profile(0, [], [], note="py-spy not installed")
-            res.profile = profile.text(f"server processes during a second {label} run "
-                                       f"(non-idle samples, all threads)")
-            res.limits.extend(_explain(label, workers, main, rate, empty_rate, batch,
-                                       res.params.get("prepare ceiling", 0.0)))
+            res.profile = profile.text(
+                f"server processes during a second {label} run (non-idle samples, all threads)"
+            )
+            res.limits.extend(
+                _explain(
+                    label,
+                    workers,
+                    main,
+                    rate,
+                    empty_rate,
+                    batch,
+                    res.params.get("prepare ceiling", 0.0),
+                )
+            )
 
 
-def _explain(label: str, workers: int, main: Fire, rate: float, empty_rate: float,
-             batch: int, prepare_rate: float) -> list[str]:
+def _explain(
+    label: str,
+    workers: int,
+    main: Fire,
+    rate: float,
+    empty_rate: float,
+    batch: int,
+    prepare_rate: float,
+) -> list[str]:
     cores_used = main.server_cpu / main.wall
     per_request_us = main.server_cpu / max(1, main.accepted) * 1e6
-    pg = (f", PostgreSQL {main.pg_cpu / main.wall:.2f}" if main.pg_cpu is not None else "")
+    pg = f", PostgreSQL {main.pg_cpu / main.wall:.2f}" if main.pg_cpu is not None else ""
     return [
         f"{label}: CPU is the limit: the server's {workers} process(es) used {cores_used:.2f} "
         f"of the {CORES} cores during the run{pg}, the load generator "
@@ -357,9 +413,13 @@ def run(opts: RunOptions) -> BenchResult:
     batch = opts.size(BATCH, 10)
     factory = ItemFactory(variants=opts.size(2000, 100), seed=55)
     prepare_rate = _prepare_ceiling(factory, opts.size(3000, 100))
-    res.params = {"PCs": pcs, "requests per PC": per_pc, "items per push": batch,
-                  "server": f"python -m server serve --workers 1 and --workers {CORES}",
-                  "prepare ceiling": prepare_rate}
+    res.params = {
+        "PCs": pcs,
+        "requests per PC": per_pc,
+        "items per push": batch,
+        "server": f"python -m server serve --workers 1 and --workers {CORES}",
+        "prepare ceiling": prepare_rate,
+    }
     res.add("baseline: server per-item checks alone, one core", prepare_rate, "/s", digits=0)
     backends: list[tuple[str, str | None]] = [("SQLite", None)]
     if opts.pg_url:
@@ -369,6 +429,8 @@ def run(opts: RunOptions) -> BenchResult:
             _one_backend(res, opts, backend, url, workers, factory, pcs, per_pc, batch)
     res.params["prepare ceiling"] = f"{prepare_rate:,.0f} /s"
     if not opts.pg_url:
-        res.notes.append("PostgreSQL not measured: PISHKHAN_TEST_PG_URL is not set "
-                         '(eval "$(bash .ci/postgres.sh | tail -1)")')
+        res.notes.append(
+            "PostgreSQL not measured: PISHKHAN_TEST_PG_URL is not set "
+            '(eval "$(bash .ci/postgres.sh | tail -1)")'
+        )
     return res

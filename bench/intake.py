@@ -47,39 +47,55 @@ class _Baseline:
 
     def __init__(self, path: str) -> None:
         self.conn = sqlite3.connect(path, isolation_level=None)
-        for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON",
-                       "busy_timeout=10000"):
+        for pragma in (
+            "journal_mode=WAL",
+            "synchronous=FULL",
+            "foreign_keys=ON",
+            "busy_timeout=10000",
+        ):
             self.conn.execute(f"PRAGMA {pragma}")
-        self.cols = {t: self._columns(t) for t in
-                     ("requests", "request_state_changes", "outbox", "audit_events")}
+        self.cols = {
+            t: self._columns(t)
+            for t in ("requests", "request_state_changes", "outbox", "audit_events")
+        }
         self.serial = 0
 
     def _columns(self, table: str) -> list[str]:
         # The integer primary keys are left to SQLite, as the ORM leaves them.
-        return [r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")
-                if r[1] not in ("local_id", "id") or (table == "requests" and r[1] == "id")]
+        return [
+            r[1]
+            for r in self.conn.execute(f"PRAGMA table_info({table})")
+            if r[1] not in ("local_id", "id") or (table == "requests" and r[1] == "id")
+        ]
 
     def _insert(self, table: str, row: dict[str, object]) -> None:
         cols = self.cols[table]
-        self.conn.execute(f"INSERT INTO {table} ({','.join(cols)}) "
-                          f"VALUES ({','.join('?' * len(cols))})", [row[c] for c in cols])
+        self.conn.execute(
+            f"INSERT INTO {table} ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})",
+            [row[c] for c in cols],
+        )
 
     def _rows(self, table: str, key: str, value: object) -> list[dict[str, object]]:
         cols = self.cols[table]
-        cur = self.conn.execute(f"SELECT {','.join(cols)} FROM {table} WHERE {key} = ?",
-                                (value,))
+        cur = self.conn.execute(f"SELECT {','.join(cols)} FROM {table} WHERE {key} = ?", (value,))
         return [dict(zip(cols, r, strict=True)) for r in cur]
 
     def saved_after(self, local_id: int) -> list[dict[str, list[dict[str, object]]]]:
         """What the intake wrote for each request after ``local_id``, renamed for re-insert."""
         out = []
-        ids = [r[0] for r in self.conn.execute(
-            "SELECT id FROM requests WHERE local_id > ? ORDER BY local_id", (local_id,))]
+        ids = [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT id FROM requests WHERE local_id > ? ORDER BY local_id", (local_id,)
+            )
+        ]
         for old_id in ids:
             self.serial += 1
             new_id, seq = str(uuid.uuid4()), 900_000_000 + self.serial
-            found = {t: self._rows(t, "id" if t == "requests" else "request_id", old_id)
-                     for t in self.cols}
+            found = {
+                t: self._rows(t, "id" if t == "requests" else "request_id", old_id)
+                for t in self.cols
+            }
             for table, rows in found.items():
                 for row in rows:
                     row["id" if table == "requests" else "request_id"] = new_id
@@ -123,9 +139,12 @@ def run(opts: RunOptions) -> BenchResult:
     existing = opts.stored
     saves = opts.size(10_000, 100)
     block = min(BLOCK, saves)
-    res.params = {"requests already stored": f"{existing:,}", "saves": f"{saves:,}",
-                  "synchronous": "FULL (WAL)",
-                  "interleaved blocks": f"{block} saves, then the same {block} by each baseline"}
+    res.params = {
+        "requests already stored": f"{existing:,}",
+        "saves": f"{saves:,}",
+        "synchronous": "FULL (WAL)",
+        "interleaved blocks": f"{block} saves, then the same {block} by each baseline",
+    }
 
     data_dir = copy_store(opts.cache_dir, existing, opts.work_dir / "intake")
     store = Store.open(data_dir)
@@ -138,7 +157,7 @@ def run(opts: RunOptions) -> BenchResult:
 
         # Validation alone (CPU only): the part of a save that is not the database.
         validate_s = []
-        for d in drafts[:min(1000, saves)]:
+        for d in drafts[: min(1000, saves)]:
             t0 = time.perf_counter()
             intake.validate(d)
             validate_s.append(time.perf_counter() - t0)
@@ -151,7 +170,7 @@ def run(opts: RunOptions) -> BenchResult:
         todo = drafts[WARM_UP:]
         for start in range(0, len(todo), block):
             mark = baseline.max_local_id()
-            for d in todo[start:start + block]:
+            for d in todo[start : start + block]:
                 t0 = time.perf_counter()
                 intake.save(clerk, d)
                 save_s.append(time.perf_counter() - t0)
@@ -170,14 +189,20 @@ def run(opts: RunOptions) -> BenchResult:
         res.add("baseline p50 (bare durable insert of the row)", b50, "ms", digits=2)
         res.add("baseline p99", b99, "ms", digits=2)
         t50, t99 = percentile(same_s, 50) * ms, percentile(same_s, 99) * ms
-        res.add("same transaction by bare sqlite3 p50", t50, "ms", digits=2,
-                note="sequence, request, state, outbox, audit: no ORM, no validation")
+        res.add(
+            "same transaction by bare sqlite3 p50",
+            t50,
+            "ms",
+            digits=2,
+            note="sequence, request, state, outbox, audit: no ORM, no validation",
+        )
         res.add("same transaction by bare sqlite3 p99", t99, "ms", digits=2)
         res.add("validation alone p50", median(validate_s) * ms, "ms", digits=3)
         res.add("saves per second (serial)", len(save_s) / sum(save_s), "/s", digits=0)
         res.notes.append(
             f"store file after the run: {store_size_bytes(data_dir) / 2**20:,.0f} MiB; "
-            f"each side timed {len(save_s):,} times after {WARM_UP} warm-up saves")
+            f"each side timed {len(save_s):,} times after {WARM_UP} warm-up saves"
+        )
 
         if res.misses and opts.profile:
             more = iter(_drafts(intake, 20_000, seed=6))
@@ -192,8 +217,10 @@ def run(opts: RunOptions) -> BenchResult:
 
 def _explain(save_p50: float, row_p50: float, same_p50: float, validate_p50: float) -> str:
     rest = save_p50 - same_p50 - validate_p50
-    return (f"a save's median {save_p50:.2f} ms = the same transaction written by bare sqlite3 "
-            f"{same_p50:.2f} ms (of which the request row alone, with its fsync, "
-            f"{row_p50:.2f} ms) + validation {validate_p50:.2f} ms + {rest:.2f} ms of the "
-            f"use case's other work (building the row and its content hash, SQLAlchemy "
-            f"executing the statements, looking up the catalogue version: see the profile)")
+    return (
+        f"a save's median {save_p50:.2f} ms = the same transaction written by bare sqlite3 "
+        f"{same_p50:.2f} ms (of which the request row alone, with its fsync, "
+        f"{row_p50:.2f} ms) + validation {validate_p50:.2f} ms + {rest:.2f} ms of the "
+        f"use case's other work (building the row and its content hash, SQLAlchemy "
+        f"executing the statements, looking up the catalogue version: see the profile)"
+    )

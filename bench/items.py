@@ -44,9 +44,15 @@ class ItemFactory:
     hash is computed by ``desktop.wire`` for exactly what it sends.
     """
 
-    def __init__(self, *, variants: int = 2000, seed: int = 1405,
-                 catalog: Catalog | None = None, catalog_version: int = 1,
-                 clerk: str = "karmand") -> None:
+    def __init__(
+        self,
+        *,
+        variants: int = 2000,
+        seed: int = 1405,
+        catalog: Catalog | None = None,
+        catalog_version: int = 1,
+        clerk: str = "karmand",
+    ) -> None:
         self.catalog = catalog or demo_catalog()
         self.catalog_version = catalog_version
         self.clerk = clerk
@@ -57,14 +63,16 @@ class ItemFactory:
         for _ in range(variants):
             service = self.rng.choice(services)
             draft = sample_draft(service, self.rng)
-            form = validate_request(service, dict(draft.applicant), dict(draft.answers),
-                                    draft.documents, today=today)
+            form = validate_request(
+                service, dict(draft.applicant), dict(draft.answers), draft.documents, today=today
+            )
             self.variants.append(
                 {"service_code": service.code, **form_columns(form, draft.card_ref)}
             )
 
-    def rows(self, office_code: str, counter_no: int, n: int,
-             first_seq: int = 1) -> list[SimpleNamespace]:
+    def rows(
+        self, office_code: str, counter_no: int, n: int, first_seq: int = 1
+    ) -> list[SimpleNamespace]:
         """``n`` requests of one PC as row-like objects (the columns ``desktop.wire`` reads)."""
         rng = self.rng
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -86,11 +94,13 @@ class ItemFactory:
             out.append(row)
         return out
 
-    def items(self, office_code: str, counter_no: int, n: int,
-              first_seq: int = 1) -> list[dict[str, Any]]:
+    def items(
+        self, office_code: str, counter_no: int, n: int, first_seq: int = 1
+    ) -> list[dict[str, Any]]:
         """``n`` protocol items of one PC, sequence numbers from ``first_seq`` on."""
-        return [request_item(cast(Request, r))
-                for r in self.rows(office_code, counter_no, n, first_seq)]
+        return [
+            request_item(cast(Request, r)) for r in self.rows(office_code, counter_no, n, first_seq)
+        ]
 
 
 def json_bytes(obj: Any) -> bytes:

@@ -55,8 +55,11 @@ def cached_store_dir(cache_dir: Path, n: int, log: bool = True) -> Path:
     if building.exists():
         shutil.rmtree(building)
     if log:
-        print(f"bench: building a {n:,}-request store with tests/support/bulk.py "
-              f"(cached in {folder}) ...", flush=True)
+        print(
+            f"bench: building a {n:,}-request store with tests/support/bulk.py "
+            f"(cached in {folder}) ...",
+            flush=True,
+        )
     from tests.support.bulk import fill_requests
 
     started = time.perf_counter()
@@ -71,10 +74,15 @@ def cached_store_dir(cache_dir: Path, n: int, log: bool = True) -> Path:
     _settle(building / DB_FILENAME)
     seconds = time.perf_counter() - started
     (building / _STAMP).write_text(
-        json.dumps({**wanted,
-                    "bulk_sha256": hashlib.sha256(_BULK_SOURCE.read_bytes()).hexdigest()[:16],
-                    "built_seconds": round(seconds, 1),
-                    "fill_seconds": round(result.seconds, 1)}, indent=2),
+        json.dumps(
+            {
+                **wanted,
+                "bulk_sha256": hashlib.sha256(_BULK_SOURCE.read_bytes()).hexdigest()[:16],
+                "built_seconds": round(seconds, 1),
+                "fill_seconds": round(result.seconds, 1),
+            },
+            indent=2,
+        ),
         encoding="utf-8",
     )
     building.rename(folder)

@@ -42,8 +42,10 @@ class Profile:
     def text(self, title: str) -> str:
         if not self.samples:
             return f"{title}: no samples ({self.note or 'py-spy gave nothing'})"
-        lines = [f"{title} — py-spy, {self.samples} samples{'; ' + self.note if self.note else ''}",
-                 "  where the time is spent (self):"]
+        lines = [
+            f"{title} — py-spy, {self.samples} samples{'; ' + self.note if self.note else ''}",
+            "  where the time is spent (self):",
+        ]
         lines += [f"    {share:5.1%}  {name}" for name, share in self.self_top]
         lines.append("  inside the project's functions (inclusive):")
         lines += [f"    {share:5.1%}  {name}" for name, share in self.project_top]
@@ -125,8 +127,20 @@ def spy_command(output: str, target: list[str], rate: int = 250) -> list[str] | 
     tool = py_spy()
     if tool is None:
         return None
-    return [tool, "record", "--full-filenames", "--nonblocking", "--rate", str(rate),
-            "--format", "raw", "--output", output, "--", *target]
+    return [
+        tool,
+        "record",
+        "--full-filenames",
+        "--nonblocking",
+        "--rate",
+        str(rate),
+        "--format",
+        "raw",
+        "--output",
+        output,
+        "--",
+        *target,
+    ]
 
 
 def record_pid(pid: int, seconds: float, *, idle: bool = False, rate: int = 100) -> Profile:
@@ -159,17 +173,31 @@ class Recording:
         return profile
 
 
-def start_recording(pid: int, seconds: float, *, idle: bool = False, rate: int = 100,
-                    subprocesses: bool = False) -> Recording | None:
+def start_recording(
+    pid: int, seconds: float, *, idle: bool = False, rate: int = 100, subprocesses: bool = False
+) -> Recording | None:
     tool = py_spy()
     if tool is None:
         return None
     fd, name = tempfile.mkstemp(prefix="bench-pyspy-", suffix=".txt")
     os.close(fd)
     Path(name).unlink()  # py-spy writes it
-    args = [tool, "record", "--full-filenames", "--pid", str(pid),
-            "--duration", str(max(1, round(seconds))),
-            "--rate", str(rate), "--format", "raw", "--output", name, "--nonblocking"]
+    args = [
+        tool,
+        "record",
+        "--full-filenames",
+        "--pid",
+        str(pid),
+        "--duration",
+        str(max(1, round(seconds))),
+        "--rate",
+        str(rate),
+        "--format",
+        "raw",
+        "--output",
+        name,
+        "--nonblocking",
+    ]
     if idle:
         args.append("--idle")
     if subprocesses:

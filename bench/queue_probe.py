@@ -47,14 +47,15 @@ class Bare:
 
     def ids(self, where: str = "", params: tuple[object, ...] = ()) -> array[int]:
         out = array("q")
-        cur = self.conn.execute(f"SELECT local_id FROM requests {where} ORDER BY local_id DESC",
-                                params)
+        cur = self.conn.execute(
+            f"SELECT local_id FROM requests {where} ORDER BY local_id DESC", params
+        )
         while chunk := cur.fetchmany(65536):
             out.extend(r[0] for r in chunk)
         return out
 
     def page(self, ids: array[int], start: int) -> list[tuple[object, ...]]:
-        part = list(ids[start:start + 200])
+        part = list(ids[start : start + 200])
         marks = ",".join("?" * len(part))
         return self.conn.execute(f"{ROW_SQL} WHERE local_id IN ({marks})", part).fetchall()
 
@@ -96,10 +97,15 @@ def main(data_dir: Path, searches: int) -> dict[str, object]:
     store = Store.open(data_dir)
     ctx = build_context(data_dir, store, lang="fa")
     bare = Bare(data_dir / DB_FILENAME)
-    codes = [r[0] for r in bare.conn.execute(
-        "SELECT national_code FROM requests WHERE local_id IN"
-        " (SELECT abs(random()) % (SELECT max(local_id) FROM requests) + 1"
-        "  FROM requests LIMIT ?)", (searches,))]
+    codes = [
+        r[0]
+        for r in bare.conn.execute(
+            "SELECT national_code FROM requests WHERE local_id IN"
+            " (SELECT abs(random()) % (SELECT max(local_id) FROM requests) + 1"
+            "  FROM requests LIMIT ?)",
+            (searches,),
+        )
+    ]
     random.Random(7).shuffle(codes)
     out["rss_before"] = rss_bytes()
 
@@ -141,8 +147,10 @@ def main(data_dir: Path, searches: int) -> dict[str, object]:
 
     # Filter by state.
     combo = view.state_combo
-    for key, states in (("waiting", (State.QUEUED, State.SENDING)), ("completed",
-                                                                    (State.COMPLETED,))):
+    for key, states in (
+        ("waiting", (State.QUEUED, State.SENDING)),
+        ("completed", (State.COMPLETED,)),
+    ):
         index = next(i for i in range(combo.count()) if combo.itemData(i) == frozenset(states))
 
         def choose(index: int = index) -> None:
@@ -152,8 +160,11 @@ def main(data_dir: Path, searches: int) -> dict[str, object]:
         out[f"filter_{key}_s"] = timed(choose)
         out[f"filter_{key}_rows"] = model.rowCount()
         marks = ",".join("?" * len(states))
-        out[f"bare_filter_{key}_s"] = timed(lambda states=states, marks=marks: bare.page(
-            bare.ids(f"WHERE state IN ({marks})", tuple(states)), 0))
+        out[f"bare_filter_{key}_s"] = timed(
+            lambda states=states, marks=marks: bare.page(
+                bare.ids(f"WHERE state IN ({marks})", tuple(states)), 0
+            )
+        )
     combo.setCurrentIndex(0)
     wait_loaded()
 
@@ -163,6 +174,7 @@ def main(data_dir: Path, searches: int) -> dict[str, object]:
     found = 0
     missed: list[str] = []
     for code in codes:
+
         def search(code: str = code) -> None:
             view.search.setText(code)
             view.apply_filter()
@@ -173,8 +185,9 @@ def main(data_dir: Path, searches: int) -> dict[str, object]:
             found += 1
         else:
             missed.append(code)
-        bare_s.append(timed(lambda code=code: bare.page(
-            bare.ids("WHERE national_code = ?", (code,)), 0)))
+        bare_s.append(
+            timed(lambda code=code: bare.page(bare.ids("WHERE national_code = ?", (code,)), 0))
+        )
     out["search_s"] = search_s
     out["bare_search_s"] = bare_s
     out["search_found"] = found

@@ -42,39 +42,57 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def section(results: Sequence[BenchResult], *, started: dt.datetime, quick: bool,
-            machine: dict[str, str], load_before: tuple[float, float, float] | None,
-            load_after: tuple[float, float, float] | None, argv: Sequence[str]) -> str:
+def section(
+    results: Sequence[BenchResult],
+    *,
+    started: dt.datetime,
+    quick: bool,
+    machine: dict[str, str],
+    load_before: tuple[float, float, float] | None,
+    load_after: tuple[float, float, float] | None,
+    argv: Sequence[str],
+) -> str:
     kind = "QUICK smoke run (small sizes; not a measurement)" if quick else "full run"
-    out = [f"\n## Benchmarks (issue 5) — {started:%Y-%m-%d %H:%M} UTC — {kind}\n",
-           f"Command: `{' '.join(['python -m bench', *argv])}`. Each baseline is "
-           "measured in the same run; on this shared 2-core machine the ratios are what "
-           "count (load average below).\n",
-           "| machine | |", "|---|---|"]
+    out = [
+        f"\n## Benchmarks (issue 5) — {started:%Y-%m-%d %H:%M} UTC — {kind}\n",
+        f"Command: `{' '.join(['python -m bench', *argv])}`. Each baseline is "
+        "measured in the same run; on this shared 2-core machine the ratios are what "
+        "count (load average below).\n",
+        "| machine | |",
+        "|---|---|",
+    ]
     out += [f"| {k} | {_cell(v)} |" for k, v in machine.items()]
 
     def load(x: tuple[float, float, float] | None) -> str:
         return "n/a" if x is None else " / ".join(f"{v:.2f}" for v in x)
 
-    out.append(f"| load average (1/5/15 min) | before {load(load_before)}; "
-               f"after {load(load_after)} |")
+    out.append(
+        f"| load average (1/5/15 min) | before {load(load_before)}; after {load(load_after)} |"
+    )
     out.append("")
     summary = [(r.name, f) for r in results for f in r.figures if f.goal is not None]
     if summary:
         out += ["| benchmark | figure | value | goal | result |", "|---|---|---|---|---|"]
-        out += [f"| {name} | {_cell(f.label)} | {f.shown()} | {_cell(f.goal.text)} | "
-                f"**{f.verdict}** |" for name, f in summary if f.goal is not None]
+        out += [
+            f"| {name} | {_cell(f.label)} | {f.shown()} | {_cell(f.goal.text)} | **{f.verdict}** |"
+            for name, f in summary
+            if f.goal is not None
+        ]
         out.append("")
     for r in results:
         out.append(f"### {r.name} — {r.title}\n")
         if r.skipped:
             out.append(f"Skipped: {r.skipped}\n")
         if r.error:
-            out.append(f"**Error** (a bug in the benchmark or in what it drives): "
-                       f"`{_cell(r.error)}`\n")
+            out.append(
+                f"**Error** (a bug in the benchmark or in what it drives): `{_cell(r.error)}`\n"
+            )
         if r.params:
-            out.append("Parameters: " + "; ".join(f"{k}: {v}" for k, v in r.params.items())
-                       + f". Took {r.seconds:.0f} s.\n")
+            out.append(
+                "Parameters: "
+                + "; ".join(f"{k}: {v}" for k, v in r.params.items())
+                + f". Took {r.seconds:.0f} s.\n"
+            )
         if r.figures:
             out += ["| figure | value | goal | result |", "|---|---|---|---|"]
             for f in r.figures:

@@ -56,8 +56,11 @@ RURAL = Link(256_000, 300.0)
 QUICK_LINK = Link(1_000_000, 60.0)  # --quick: the same code paths in a few seconds
 FAULT_BOUND_S = 1800.0  # the faulty-link run stops here if it has not finished
 # Per 16 KiB chunk (resets, cuts) and per request/answer turn (lost answers).
-FAULTS = {"reset_probability": 0.01, "drop_after_request_probability": 0.02,
-          "cut_response_probability": 0.005}
+FAULTS = {
+    "reset_probability": 0.01,
+    "drop_after_request_probability": 0.02,
+    "cut_response_probability": 0.005,
+}
 
 
 # --------------------------------------------------------------------------- the counter
@@ -77,8 +80,7 @@ def counter_template(cache_dir: Path, n: int) -> Path:
     if stamp.exists() and json.loads(stamp.read_text(encoding="utf-8")) == wanted:
         return folder
     shutil.rmtree(folder, ignore_errors=True)
-    print(f"bench: saving {n:,} requests through the intake for the sync benchmark ...",
-          flush=True)
+    print(f"bench: saving {n:,} requests through the intake for the sync benchmark ...", flush=True)
     shm = Path("/dev/shm")
     scratch = Path(tempfile.mkdtemp(prefix="bench-counter-", dir=shm if shm.is_dir() else None))
     try:
@@ -135,8 +137,14 @@ def _sync(counter: Any, proxy: Any, seed: int, quick: bool, limit_s: float) -> d
 
     marks: dict[str, float] = {}
     push_seconds: list[float] = []
-    counts = {"pushes": 0, "pulls": 0, "heartbeats": 0, "failed_rounds": 0, "duplicates": 0,
-              "most_in_flight": 0}
+    counts = {
+        "pushes": 0,
+        "pulls": 0,
+        "heartbeats": 0,
+        "failed_rounds": 0,
+        "duplicates": 0,
+        "most_in_flight": 0,
+    }
     answered = [0]
     # Pushes on the wire, by the engine's events: time with none between the first push
     # and the last answer is the PC's own work (or a wait) holding the uplink back.
@@ -174,8 +182,11 @@ def _sync(counter: Any, proxy: Any, seed: int, quick: bool, limit_s: float) -> d
             counts["failed_rounds"] += 1
 
     # Production backoff (1 s floor, doubling) in a real run; --quick only checks the paths.
-    backoff = (Backoff(base=0.05, cap=0.2, floor=0.0, rng=random.Random(seed)) if quick
-               else Backoff(rng=random.Random(seed)))
+    backoff = (
+        Backoff(base=0.05, cap=0.2, floor=0.0, rng=random.Random(seed))
+        if quick
+        else Backoff(rng=random.Random(seed))
+    )
     engine = make_engine(counter.store, counter.data_dir, on_event=on_event, backoff=backoff)
     proxy.reset_stats()
     t0 = time.perf_counter()
@@ -228,8 +239,11 @@ def _baseline(server: Any, proxy: Any, sample: int) -> dict[str, float]:
     device = api.enrol("5599", counter_no=1)
     items = ItemFactory(variants=min(200, sample), seed=9).items("5599", 1, sample)
     bodies = [push_body(device.device_id, [item]) for item in items]
-    headers = {**device.headers, "Content-Type": "application/json; charset=utf-8",
-               "Content-Encoding": "gzip"}
+    headers = {
+        **device.headers,
+        "Content-Type": "application/json; charset=utf-8",
+        "Content-Encoding": "gzip",
+    }
     url = proxy.url_for() + "/v1/push"
     proxy.reset_stats()
     session = requests.Session()
@@ -245,9 +259,11 @@ def _baseline(server: Any, proxy: Any, sample: int) -> dict[str, float]:
     finally:
         session.close()
     stats = proxy.stats()
-    return {"per_request_s": seconds / sample, "sample": sample,
-            "bytes_per_request": (stats.bytes_client_to_server + stats.bytes_server_to_client)
-            / sample}
+    return {
+        "per_request_s": seconds / sample,
+        "sample": sample,
+        "bytes_per_request": (stats.bytes_client_to_server + stats.bytes_server_to_client) / sample,
+    }
 
 
 # --------------------------------------------------------------------------- the benchmark
@@ -264,11 +280,13 @@ def run(opts: RunOptions) -> BenchResult:
     link = QUICK_LINK if opts.quick else RURAL
     clean = LinkConfig(rtt_ms=link.rtt_ms, rate_bps=link.rate_bps, seed=5)
     faulty = clean.replace(**FAULTS)
-    res.params = {"requests": f"{n:,}", "link": f"{link.rate_bps // 1000} kbit/s each way, "
-                  f"{link.rtt_ms:.0f} ms round trip", "faults": ", ".join(
-                      f"{k} {v:.1%}" for k, v in FAULTS.items()),
-                  "engine": "desktop.synccli.make_engine (production settings)",
-                  "baseline sample": f"{sample} one-request pushes, extrapolated to {n:,}"}
+    res.params = {
+        "requests": f"{n:,}",
+        "link": f"{link.rate_bps // 1000} kbit/s each way, {link.rtt_ms:.0f} ms round trip",
+        "faults": ", ".join(f"{k} {v:.1%}" for k, v in FAULTS.items()),
+        "engine": "desktop.synccli.make_engine (production settings)",
+        "baseline sample": f"{sample} one-request pushes, extrapolated to {n:,}",
+    }
 
     with _scenario(opts.work_dir / "sync-clean", template, clean) as (server, proxy, counter):
         raw_bytes, gz_bytes = link_limit_bytes(counter.store)
@@ -294,46 +312,81 @@ def run(opts: RunOptions) -> BenchResult:
             _check_no_duplicates(counter, server, bad["accepted"])
 
     base_total = base["per_request_s"] * n
-    res.add("link limit (gzip payload ÷ rate + one RTT)", limit_s, "s", digits=1,
-            note=f"{gz_bytes / 1024:,.0f} KiB gzipped of {raw_bytes / 1024:,.0f} KiB JSON")
+    res.add(
+        "link limit (gzip payload ÷ rate + one RTT)",
+        limit_s,
+        "s",
+        digits=1,
+        note=f"{gz_bytes / 1024:,.0f} KiB gzipped of {raw_bytes / 1024:,.0f} KiB JSON",
+    )
     res.add("clean link: all accepted (push phase)", ok["push_s"], "s", digits=1)
-    res.add("clean link: push phase ÷ link limit", ratio(ok["push_s"], limit_s), "×",
-            at_most(1.3, "≤ 1.3×"))
+    res.add(
+        "clean link: push phase ÷ link limit",
+        ratio(ok["push_s"], limit_s),
+        "×",
+        at_most(1.3, "≤ 1.3×"),
+    )
     uplink_busy = ok["c2s"] / link.bytes_per_s / ok["push_s"] if ok["push_s"] else 0.0
-    res.add("clean link: uplink busy during the push phase", 100 * uplink_busy, "%", digits=0,
-            note=f"up to {ok['most_in_flight']} pushes in flight")
-    res.add("clean link: push phase with no push on the wire", ok["no_push_in_flight_s"], "s",
-            digits=1, note="the PC's own work between pushes, and before the first")
-    res.add("clean link: whole sync until nothing waits", ok["total_s"], "s", digits=1,
-            note="pushes + pulling the change feed back + heartbeat")
+    res.add(
+        "clean link: uplink busy during the push phase",
+        100 * uplink_busy,
+        "%",
+        digits=0,
+        note=f"up to {ok['most_in_flight']} pushes in flight",
+    )
+    res.add(
+        "clean link: push phase with no push on the wire",
+        ok["no_push_in_flight_s"],
+        "s",
+        digits=1,
+        note="the PC's own work between pushes, and before the first",
+    )
+    res.add(
+        "clean link: whole sync until nothing waits",
+        ok["total_s"],
+        "s",
+        digits=1,
+        note="pushes + pulling the change feed back + heartbeat",
+    )
     res.add("clean link: whole sync ÷ link limit", ratio(ok["total_s"], limit_s), "×")
     res.add("clean link: bytes up (client → server)", ok["c2s"] / 1024, "KiB", digits=0)
     res.add("clean link: bytes down (server → client)", ok["s2c"] / 1024, "KiB", digits=0)
-    res.add("baseline: one POST per request, all of them", base_total, "s", digits=0,
-            note=f"{base['per_request_s'] * 1000:,.0f} ms each, measured on {sample}")
+    res.add(
+        "baseline: one POST per request, all of them",
+        base_total,
+        "s",
+        digits=0,
+        note=f"{base['per_request_s'] * 1000:,.0f} ms each, measured on {sample}",
+    )
     res.add("baseline ÷ clean push phase", ratio(base_total, ok["push_s"]), "×")
-    res.add("baseline: bytes on the wire", base["bytes_per_request"] * n / 1024, "KiB",
-            digits=0)
+    res.add("baseline: bytes on the wire", base["bytes_per_request"] * n / 1024, "KiB", digits=0)
     if bad["finished"]:
         res.add("with faults: all accepted (push phase)", bad["push_s"], "s", digits=1)
         res.add("with faults: whole sync until nothing waits", bad["total_s"], "s", digits=1)
         res.add("with faults: whole sync ÷ link limit", ratio(bad["total_s"], limit_s), "×")
     else:
-        res.add(f"with faults: accepted when stopped after {bad['total_s'] / 60:.0f} min",
-                bad["accepted"], f"of {n:,}", digits=0, note="did not finish")
-    res.add("with faults: longest backoff between rounds", bad["longest_backoff_s"], "s",
-            digits=0)
+        res.add(
+            f"with faults: accepted when stopped after {bad['total_s'] / 60:.0f} min",
+            bad["accepted"],
+            f"of {n:,}",
+            digits=0,
+            note="did not finish",
+        )
+    res.add("with faults: longest backoff between rounds", bad["longest_backoff_s"], "s", digits=0)
     res.add("with faults: bytes up", bad["c2s"] / 1024, "KiB", digits=0)
     res.add("with faults: bytes down", bad["s2c"] / 1024, "KiB", digits=0)
     for label, r, out in (("clean", ok, outcome), ("faults", bad, faulty_outcome)):
-        checked = (f"exactly once: {out.stored:,} stored, {out.duplicate_answers} duplicate "
-                   f"answers" if out is not None else
-                   f"stopped unfinished: {r['accepted']:,} accepted, none stored twice")
+        checked = (
+            f"exactly once: {out.stored:,} stored, {out.duplicate_answers} duplicate answers"
+            if out is not None
+            else f"stopped unfinished: {r['accepted']:,} accepted, none stored twice"
+        )
         res.notes.append(
             f"{label}: {r['pushes']} pushes answered, {r['pulls']} change-feed pages, "
             f"{r['heartbeats']} heartbeats, {r['rounds']} rounds ({r['failed_rounds']} failed, "
             f"{r['backoff_waited_s']:.1f} s of backoff), {r['connections']} connections, "
-            f"faults injected {r['faults']}; {checked}")
+            f"faults injected {r['faults']}; {checked}"
+        )
     res.limits.extend(_explain(ok, link, gz_bytes, gzipped))
     res.limits.append(
         f"the uplink carried data {uplink_busy:.0%} of the clean push phase, with up to "
@@ -341,7 +394,8 @@ def run(opts: RunOptions) -> BenchResult:
         f"{ok['push_seconds_mean']:.1f} s on average, {ok['push_seconds_max']:.1f} s at most, "
         f"counted from its call; with two in flight they share the line); "
         f"{ok['no_push_in_flight_s']:.1f} s of the push phase had no push on the wire (the "
-        f"PC's own work: taking a batch, storing answers, before the first push)")
+        f"PC's own work: taking a batch, storing answers, before the first push)"
+    )
     if bad["backoff_waited_s"] > 0.25 * bad["total_s"]:
         res.limits.append(
             f"with faults, {bad['backoff_waited_s']:,.0f} s of {bad['total_s']:,.0f} s were "
@@ -349,7 +403,8 @@ def run(opts: RunOptions) -> BenchResult:
             f"a round that pushed hundreds of requests and then lost its connection counts as "
             f"one more failure in a row, so the delay keeps doubling while the link is in "
             f"fact usable (sync/engine.py SyncEngine._settle: failures += 1 even when the "
-            f"round made progress)")
+            f"round made progress)"
+        )
     if not res.misses:
         res.limits = [f"(no goal missed) {line}" for line in res.limits[:1]]
     return res
@@ -357,9 +412,12 @@ def run(opts: RunOptions) -> BenchResult:
 
 def _answers_gzipped(server: Any, counter: Any) -> bool:
     """Whether the server compresses a big answer (a change-feed page) when asked to."""
-    r = requests.get(server.api.url("/v1/changes"), params={"limit": "200"}, timeout=60,
-                     headers={"Authorization": f"Bearer {counter.token()}",
-                              "Accept-Encoding": "gzip"})
+    r = requests.get(
+        server.api.url("/v1/changes"),
+        params={"limit": "200"},
+        timeout=60,
+        headers={"Authorization": f"Bearer {counter.token()}", "Accept-Encoding": "gzip"},
+    )
     r.raise_for_status()
     return r.headers.get("Content-Encoding", "") == "gzip"
 
@@ -368,10 +426,12 @@ def _check_no_duplicates(counter: Any, server: Any, accepted: int) -> None:
     """For a run stopped unfinished: what the PC holds as sent is on the server, once."""
     device_id = counter.device.id
     total, distinct = server.rows(
-        "SELECT count(*), count(DISTINCT id) FROM requests WHERE device_id = ?", device_id)[0]
+        "SELECT count(*), count(DISTINCT id) FROM requests WHERE device_id = ?", device_id
+    )[0]
     if total != distinct or total < accepted:
-        raise RuntimeError(f"server holds {total} rows ({distinct} distinct) for {accepted} "
-                           f"accepted on the PC")
+        raise RuntimeError(
+            f"server holds {total} rows ({distinct} distinct) for {accepted} accepted on the PC"
+        )
 
 
 def _explain(r: dict[str, Any], link: Link, gz_bytes: int, gzipped: bool) -> list[str]:
@@ -382,9 +442,13 @@ def _explain(r: dict[str, Any], link: Link, gz_bytes: int, gzipped: bool) -> lis
         f"(the requests gzipped in one stream: {gz_bytes / 1024:,.0f} KiB = "
         f"{gz_bytes / rate:,.1f} s); each push is gzipped on its own, plus HTTP headers",
         f"downlink: {r['s2c'] / 1024:,.0f} KiB received = {r['s2c'] / rate:,.1f} s of line "
-        f"time; " + ("answers come back gzipped" if gzipped else
-                     "push answers and change-feed pages come back uncompressed (the server "
-                     "sends no Content-Encoding: gzip even when asked)"),
+        f"time; "
+        + (
+            "answers come back gzipped"
+            if gzipped
+            else "push answers and change-feed pages come back uncompressed (the server "
+            "sends no Content-Encoding: gzip even when asked)"
+        ),
         f"round trips: {turns} request/answer turns × {link.rtt_ms / 1000:.1f} s = "
         f"{turns * link.rtt_ms / 1000:,.1f} s if they were one at a time; with two pushes "
         f"in flight a push's round trip overlaps the other's upload; the batch size starts at "

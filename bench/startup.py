@@ -43,18 +43,19 @@ def start_once(kind: str, data_dir: Path | None = None) -> dict[str, float]:
     """Seconds from spawn to each mark of the probe (``shown`` is the figure)."""
     args = [sys.executable, "-m", PROBE, kind] + ([str(data_dir)] if data_dir else [])
     t0 = time.perf_counter()
-    proc = subprocess.run(args, cwd=ROOT, env=_env(), capture_output=True, text=True,
-                          timeout=300)
+    proc = subprocess.run(args, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300)
     if proc.returncode != 0:
-        raise RuntimeError(f"start-up probe {kind} failed ({proc.returncode}): "
-                           f"{proc.stderr[-800:]}")
+        raise RuntimeError(
+            f"start-up probe {kind} failed ({proc.returncode}): {proc.stderr[-800:]}"
+        )
     marks = json.loads(proc.stdout.strip().splitlines()[-1])
     window = marks.pop("window")
     core_before_window = marks.pop("core_before_window", False)
     wanted = "LoginDialog" if kind == "app" else "QDialog"
     if window != wanted:
-        raise RuntimeError(f"start-up probe {kind}: the first window shown was {window}, "
-                           f"not {wanted}")
+        raise RuntimeError(
+            f"start-up probe {kind}: the first window shown was {window}, not {wanted}"
+        )
     times = {k: v - t0 for k, v in marks.items()}
     times["core_before_window"] = 1.0 if core_before_window else 0.0
     return times
@@ -75,8 +76,11 @@ def run(opts: RunOptions) -> BenchResult:
     res = BenchResult(NAME, TITLE)
     existing = opts.stored
     runs = opts.size(7, 1)
-    res.params = {"requests stored": f"{existing:,}", "runs each (after one warm-up)": runs,
-                  "platform": "offscreen"}
+    res.params = {
+        "requests stored": f"{existing:,}",
+        "runs each (after one warm-up)": runs,
+        "platform": "offscreen",
+    }
     # Named as the per-user data folder: the probe starts the program without arguments.
     data_dir = copy_store(opts.cache_dir, existing, opts.work_dir / "startup" / "Pishkhan")
     start_once("bare")  # warm-up: .pyc files, the file cache, Qt's font cache
@@ -91,27 +95,38 @@ def run(opts: RunOptions) -> BenchResult:
     app_shown, bare_shown = med(app_runs, "shown"), med(bare_runs, "shown")
     res.add("program: login window shown (median)", app_shown * 1000, "ms", digits=0)
     res.add("baseline: bare PySide6 window shown (median)", bare_shown * 1000, "ms", digits=0)
-    res.add("program ÷ baseline", ratio(app_shown, bare_shown), "×",
-            at_most(1.5, "≤ 1.5×"))
+    res.add("program ÷ baseline", ratio(app_shown, bare_shown), "×", at_most(1.5, "≤ 1.5×"))
     res.add("program: slowest run", max(r["shown"] for r in app_runs) * 1000, "ms", digits=0)
-    res.add("program: ready to log in (store opened on the worker meanwhile, median)",
-            med(app_runs, "ready") * 1000, "ms", digits=0)
+    res.add(
+        "program: ready to log in (store opened on the worker meanwhile, median)",
+        med(app_runs, "ready") * 1000,
+        "ms",
+        digits=0,
+    )
     loaded = sum(1 for r in app_runs if r["core_before_window"])
-    res.notes.append(f"SQLAlchemy had been imported when the login window was shown in "
-                     f"{loaded} of {len(app_runs)} runs (the store is opened after it is shown)")
+    res.notes.append(
+        f"SQLAlchemy had been imported when the login window was shown in "
+        f"{loaded} of {len(app_runs)} runs (the store is opened after it is shown)"
+    )
     phases = _phases(app_runs)
-    res.notes.append("program's start, medians: " + "; ".join(
-        f"{name} {ms:,.0f} ms" for name, ms in phases))
-    res.notes.append("baseline's start, medians: interpreter start "
-                     f"{med(bare_runs, 'main') * 1000:,.0f} ms; PySide6 imported "
-                     f"{(med(bare_runs, 'ui_imported') - med(bare_runs, 'main')) * 1000:,.0f} ms")
+    res.notes.append(
+        "program's start, medians: " + "; ".join(f"{name} {ms:,.0f} ms" for name, ms in phases)
+    )
+    res.notes.append(
+        "baseline's start, medians: interpreter start "
+        f"{med(bare_runs, 'main') * 1000:,.0f} ms; PySide6 imported "
+        f"{(med(bare_runs, 'ui_imported') - med(bare_runs, 'main')) * 1000:,.0f} ms"
+    )
     if res.misses and opts.profile:
         profile, imports = _profile_start(data_dir)
         res.profile = profile.text(
-            "the program's start-up to the login window (py-spy, 250 Hz, one start)")
+            "the program's start-up to the login window (py-spy, 250 Hz, one start)"
+        )
         if imports:
-            res.profile += "\n  by what is being imported (outermost third-party import):\n" + \
-                "\n".join(f"    {share:5.1%}  {name}" for name, share in imports)
+            res.profile += (
+                "\n  by what is being imported (outermost third-party import):\n"
+                + "\n".join(f"    {share:5.1%}  {name}" for name, share in imports)
+            )
         res.limits.append(_explain(phases, bare_shown * 1000))
     return res
 
@@ -122,13 +137,18 @@ def _mark(runs: list[dict[str, float]], key: str) -> float:
 
 
 def _phases(app_runs: list[dict[str, float]]) -> list[tuple[str, float]]:
-    steps = [("interpreter start", "main", None),
-             ("arguments, logging, the light core, then the UI (PySide6 and the login "
-              "window's modules) imported", "ui_imported", "main"),
-             ("application object, fonts, theme", "application_created", "application_start"),
-             ("translations, office read, login window built and shown", "shown",
-              "application_created"),
-             ("after it is shown: store opened, context built (worker)", "ready", "shown")]
+    steps = [
+        ("interpreter start", "main", None),
+        (
+            "arguments, logging, the light core, then the UI (PySide6 and the login "
+            "window's modules) imported",
+            "ui_imported",
+            "main",
+        ),
+        ("application object, fonts, theme", "application_created", "application_start"),
+        ("translations, office read, login window built and shown", "shown", "application_created"),
+        ("after it is shown: store opened, context built (worker)", "ready", "shown"),
+    ]
     out = []
     for name, end, start in steps:
         value = _mark(app_runs, end) - (_mark(app_runs, start) if start else 0.0)
@@ -138,5 +158,7 @@ def _phases(app_runs: list[dict[str, float]]) -> list[tuple[str, float]]:
 
 def _explain(phases: list[tuple[str, float]], bare_ms: float) -> str:
     biggest = max(phases, key=lambda p: p[1])
-    return (f"the largest part of the start is {biggest[0]} ({biggest[1]:,.0f} ms, against "
-            f"{bare_ms:,.0f} ms for the whole bare start); see the profile for the modules")
+    return (
+        f"the largest part of the start is {biggest[0]} ({biggest[1]:,.0f} ms, against "
+        f"{bare_ms:,.0f} ms for the whole bare start); see the profile for the modules"
+    )

@@ -79,8 +79,12 @@ def _watch(app: object) -> None:
 
     class FirstWindow(QObject):
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-            if (event.type() == QEvent.Type.Show and not WINDOW[0]
-                    and watched.isWidgetType() and watched.isWindow()):  # type: ignore[attr-defined]
+            if (
+                event.type() == QEvent.Type.Show
+                and not WINDOW[0]
+                and watched.isWidgetType()
+                and watched.isWindow()
+            ):  # type: ignore[attr-defined]
                 WINDOW[0] = type(watched).__name__
                 FACTS["core_before_window"] = "sqlalchemy" in sys.modules
                 mark("show_event")

@@ -24,12 +24,19 @@ def _program_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"Pishkhan {__version__}")
     parser.add_argument("--data-dir", help="data folder (default: PISHKHAN_DATA_DIR or per-user)")
     parser.add_argument("--lang", choices=("fa", "en"), help="language of the program")
-    parser.add_argument("--screenshot", metavar="PATH",
-                        help="start with demo data, save a PNG of the main window, exit")
-    parser.add_argument("--smoke", action="store_true",
-                        help="start with a temporary data folder, show the login window, exit 0")
-    parser.add_argument("--demo", action="store_true",
-                        help="fill an empty data folder with demo data first")
+    parser.add_argument(
+        "--screenshot",
+        metavar="PATH",
+        help="start with demo data, save a PNG of the main window, exit",
+    )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="start with a temporary data folder, show the login window, exit 0",
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="fill an empty data folder with demo data first"
+    )
     return parser
 
 
@@ -84,8 +91,11 @@ def run_gui(args: argparse.Namespace) -> int:
             """A temporary data folder (smoke and screenshot runs), removed at the end."""
             import tempfile
 
-            return Path(cleanup.enter_context(
-                tempfile.TemporaryDirectory(prefix="pishkhan-", ignore_cleanup_errors=True)))
+            return Path(
+                cleanup.enter_context(
+                    tempfile.TemporaryDirectory(prefix="pishkhan-", ignore_cleanup_errors=True)
+                )
+            )
 
         screenshot = Path(args.screenshot).resolve() if args.screenshot else None
         if args.smoke:

@@ -68,9 +68,7 @@ def record(
     **detail: Any,
 ) -> None:
     """Add an audit event to the caller's transaction (it commits with the action)."""
-    session.execute(
-        _INSERT, row(action, at=at, clerk_id=clerk_id, request_id=request_id, **detail)
-    )
+    session.execute(_INSERT, row(action, at=at, clerk_id=clerk_id, request_id=request_id, **detail))
 
 
 def events(session: Session, *, limit: int = 1000) -> list[AuditEvent]:

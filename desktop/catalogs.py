@@ -25,8 +25,10 @@ from desktop.messages import Message
 class NoCatalog(UserFacingError):
     def __init__(self) -> None:
         super().__init__(
-            Message(fa="فهرست خدمات هنوز دریافت نشده است.",
-                    en="The service catalogue has not been received yet.")
+            Message(
+                fa="فهرست خدمات هنوز دریافت نشده است.",
+                en="The service catalogue has not been received yet.",
+            )
         )
 
 
@@ -87,8 +89,10 @@ class CatalogStore:
             catalog = load_catalog_file(path)
         except (OSError, ValueError, CatalogError) as exc:
             raise UserFacingError(
-                Message(fa=f"پروندهٔ فهرست خدمات خوانده نشد: {exc}",
-                        en=f"The catalogue file could not be read: {exc}")
+                Message(
+                    fa=f"پروندهٔ فهرست خدمات خوانده نشد: {exc}",
+                    en=f"The catalogue file could not be read: {exc}",
+                )
             ) from exc
         self.import_catalog(catalog, source="file")
         return catalog

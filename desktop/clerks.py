@@ -126,7 +126,11 @@ class ClerkDirectory:
         with self._store.write() as s:
             clerk = self._new(s, username, display_name, password, role)
             audit.record(
-                s, Action.CLERK_ADDED, at=self._clock(), clerk_id=by.id, new_clerk=clerk.id,
+                s,
+                Action.CLERK_ADDED,
+                at=self._clock(),
+                clerk_id=by.id,
+                new_clerk=clerk.id,
                 role=role,
             )
             return _info(clerk)
@@ -135,8 +139,10 @@ class ClerkDirectory:
         self._require_manager(by)
         if clerk_id == by.id and not active:
             raise AccountError(
-                Message(fa="مدیر نمی‌تواند حساب خودش را غیرفعال کند.",
-                        en="A manager cannot disable their own account.")
+                Message(
+                    fa="مدیر نمی‌تواند حساب خودش را غیرفعال کند.",
+                    en="A manager cannot disable their own account.",
+                )
             )
         with self._store.write() as s:
             clerk = s.get(Clerk, clerk_id)
@@ -144,8 +150,11 @@ class ClerkDirectory:
                 raise AccountError(Message(fa="این کاربر پیدا نشد.", en="No such user."))
             clerk.active = active
             audit.record(
-                s, Action.CLERK_ENABLED if active else Action.CLERK_DISABLED,
-                at=self._clock(), clerk_id=by.id, target=clerk_id,
+                s,
+                Action.CLERK_ENABLED if active else Action.CLERK_DISABLED,
+                at=self._clock(),
+                clerk_id=by.id,
+                target=clerk_id,
             )
             return _info(clerk)
 
@@ -161,8 +170,9 @@ class ClerkDirectory:
             clerk.password_hash = self._hasher.hash(new_password)
             clerk.failed_attempts = 0
             clerk.locked_until = None
-            audit.record(s, Action.PASSWORD_CHANGED, at=self._clock(), clerk_id=by.id,
-                         target=clerk_id)
+            audit.record(
+                s, Action.PASSWORD_CHANGED, at=self._clock(), clerk_id=by.id, target=clerk_id
+            )
 
     def authenticate(self, username: str, password: str) -> ClerkInfo:
         """Check a login. Failures are counted and audited; too many lock the account."""
@@ -181,8 +191,14 @@ class ClerkDirectory:
                 raise AccountLocked(remaining)
             if not _verify(self._hasher, clerk.password_hash, password):
                 clerk.failed_attempts += 1
-                audit.record(s, Action.LOGIN_FAILED, at=now, clerk_id=clerk.id,
-                             reason="password", attempts=clerk.failed_attempts)
+                audit.record(
+                    s,
+                    Action.LOGIN_FAILED,
+                    at=now,
+                    clerk_id=clerk.id,
+                    reason="password",
+                    attempts=clerk.failed_attempts,
+                )
                 if clerk.failed_attempts >= self._lockout_attempts:
                     clerk.locked_until = now + self._lockout
                     clerk.failed_attempts = 0
@@ -206,14 +222,14 @@ class ClerkDirectory:
             raise LoginFailed()
         return info
 
-    def _new(
-        self, s: Session, username: str, display_name: str, password: str, role: str
-    ) -> Clerk:
+    def _new(self, s: Session, username: str, display_name: str, password: str, role: str) -> Clerk:
         name = normalize_username(username)
         if not name or len(name) > 50 or not all(ch.isalnum() or ch in "._-" for ch in name):
             raise AccountError(
-                Message(fa="نام کاربری فقط از حرف، رقم، نقطه و خط تیره تشکیل شود.",
-                        en="User names use letters, digits, dots and dashes only.")
+                Message(
+                    fa="نام کاربری فقط از حرف، رقم، نقطه و خط تیره تشکیل شود.",
+                    en="User names use letters, digits, dots and dashes only.",
+                )
             )
         if role not in (MANAGER, CLERK):
             raise AccountError(Message(fa="نقش نامعتبر است.", en="Unknown role."))
@@ -226,8 +242,12 @@ class ClerkDirectory:
                 Message(fa="این نام کاربری قبلاً گرفته شده است.", en="This user name is taken.")
             )
         clerk = Clerk(
-            username=name, display_name=display, role=role,
-            password_hash=self._hasher.hash(password), active=True, failed_attempts=0,
+            username=name,
+            display_name=display,
+            role=role,
+            password_hash=self._hasher.hash(password),
+            active=True,
+            failed_attempts=0,
             created_at=self._clock(),
         )
         s.add(clerk)
@@ -238,8 +258,10 @@ class ClerkDirectory:
     def _require_manager(by: ClerkInfo) -> None:
         if not by.is_manager:
             raise PermissionDeniedError(
-                Message(fa="این کار فقط از مدیر دفتر برمی‌آید.",
-                        en="Only the office manager can do this.")
+                Message(
+                    fa="این کار فقط از مدیر دفتر برمی‌آید.",
+                    en="Only the office manager can do this.",
+                )
             )
 
 
@@ -252,8 +274,9 @@ def password_text(raw: str) -> str:
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(
-            Message(fa="گذرواژه دست‌کم {n} نویسه باشد.",
-                    en="Passwords need at least {n} characters.").format(n=MIN_PASSWORD_LENGTH)
+            Message(
+                fa="گذرواژه دست‌کم {n} نویسه باشد.", en="Passwords need at least {n} characters."
+            ).format(n=MIN_PASSWORD_LENGTH)
         )
 
 

@@ -40,10 +40,14 @@ Handler = Callable[[argparse.Namespace], int]
 
 def add_common(parser: argparse.ArgumentParser) -> None:
     # SUPPRESS: given before the sub-command, the top-level value must survive.
-    parser.add_argument("--data-dir", default=argparse.SUPPRESS,
-                        help="data folder (default: PISHKHAN_DATA_DIR or per-user)")
-    parser.add_argument("--lang", choices=("fa", "en"), default=argparse.SUPPRESS,
-                        help="language of messages")
+    parser.add_argument(
+        "--data-dir",
+        default=argparse.SUPPRESS,
+        help="data folder (default: PISHKHAN_DATA_DIR or per-user)",
+    )
+    parser.add_argument(
+        "--lang", choices=("fa", "en"), default=argparse.SUPPRESS, help="language of messages"
+    )
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -54,8 +58,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--counter", required=True)
     p.add_argument("--manager", required=True, help="manager's user name")
     p.add_argument("--manager-name", required=True, help="manager's display name")
-    p.add_argument("--password-env", default="PISHKHAN_PASSWORD",
-                   help="environment variable holding the manager's password (else prompted)")
+    p.add_argument(
+        "--password-env",
+        default="PISHKHAN_PASSWORD",
+        help="environment variable holding the manager's password (else prompted)",
+    )
     p.set_defaults(handler=cmd_init)
 
     p = sub.add_parser("import-catalog", help="import a service catalogue file (JSON)")
@@ -131,13 +138,25 @@ def _with_context(fn: Callable[[Context, argparse.Namespace], int]) -> Handler:
 @_with_context
 def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
     password = os.environ.get(args.password_env) or getpass.getpass("Password: ")
-    device = initialise(ctx.store, office_code=args.office_code, office_name=args.office_name,
-                        counter_no=args.counter)
+    device = initialise(
+        ctx.store,
+        office_code=args.office_code,
+        office_name=args.office_name,
+        counter_no=args.counter,
+    )
     ctx.catalogs.ensure_seeded()
     ClerkDirectory(ctx.store).create_manager(args.manager, args.manager_name, password)
-    print(json.dumps({"device_id": device.id, "office_code": device.office_code,
-                      "counter_no": device.counter_no, "data_dir": str(ctx.data_dir)},
-                     ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "device_id": device.id,
+                "office_code": device.office_code,
+                "counter_no": device.counter_no,
+                "data_dir": str(ctx.data_dir),
+            },
+            ensure_ascii=False,
+        )
+    )
     return EXIT_OK
 
 
@@ -152,8 +171,11 @@ def _clerk(ctx: Context, username: str) -> ClerkInfo:
     for clerk in ClerkDirectory(ctx.store).list():
         if clerk.username == username.strip().lower() and clerk.active:
             return clerk
-    raise UserFacingError(Message(fa=f"کاربر فعالی با نام «{username}» نیست.",
-                                  en=f"No active user named '{username}'."))
+    raise UserFacingError(
+        Message(
+            fa=f"کاربر فعالی با نام «{username}» نیست.", en=f"No active user named '{username}'."
+        )
+    )
 
 
 @_with_context
@@ -162,12 +184,16 @@ def cmd_add_request(ctx: Context, args: argparse.Namespace) -> int:
     try:
         doc = json.loads(raw)
     except ValueError as exc:
-        print(ctx.say(Message(fa=f"JSON نامعتبر است: {exc}", en=f"Invalid JSON: {exc}")),
-              file=sys.stderr)
+        print(
+            ctx.say(Message(fa=f"JSON نامعتبر است: {exc}", en=f"Invalid JSON: {exc}")),
+            file=sys.stderr,
+        )
         return EXIT_INVALID
     if not isinstance(doc, dict) or not isinstance(doc.get("service"), str):
-        print(ctx.say(Message(fa="کلید «service» لازم است.", en='The key "service" is required.')),
-              file=sys.stderr)
+        print(
+            ctx.say(Message(fa="کلید «service» لازم است.", en='The key "service" is required.')),
+            file=sys.stderr,
+        )
         return EXIT_INVALID
     draft = RequestDraft(
         service_code=doc["service"],
@@ -183,8 +209,17 @@ def cmd_add_request(ctx: Context, args: argparse.Namespace) -> int:
         for key, message in exc.errors.items():
             print(f"{key}: {ctx.say(message)}", file=sys.stderr)
         return EXIT_INVALID
-    print(json.dumps({"id": saved.id, "reference": saved.reference, "seq": saved.seq,
-                      "total_fee": saved.fees.total}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "id": saved.id,
+                "reference": saved.reference,
+                "seq": saved.seq,
+                "total_fee": saved.fees.total,
+            },
+            ensure_ascii=False,
+        )
+    )
     return EXIT_OK
 
 
@@ -201,17 +236,24 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
         print(json.dumps([_row_json(r) for r in ordered], ensure_ascii=False, indent=1))
     else:
         for r in ordered:
-            print(f"{r.reference}\t{r.state}\t{r.service_code}\t{r.tracking_code or '-'}\t"
-                  f"{r.created_at:%Y-%m-%d %H:%M}Z")
+            print(
+                f"{r.reference}\t{r.state}\t{r.service_code}\t{r.tracking_code or '-'}\t"
+                f"{r.created_at:%Y-%m-%d %H:%M}Z"
+            )
         print(f"({len(ids)} matching)")
     return EXIT_OK
 
 
 def _row_json(r: Any) -> dict[str, Any]:
     return {
-        "id": r.id, "reference": r.reference, "service": r.service_code, "state": r.state,
-        "tracking_code": r.tracking_code, "total_fee": r.total_fee,
-        "created_at": r.created_at.isoformat(), "clerk": r.clerk_username,
+        "id": r.id,
+        "reference": r.reference,
+        "service": r.service_code,
+        "state": r.state,
+        "tracking_code": r.tracking_code,
+        "total_fee": r.total_fee,
+        "created_at": r.created_at.isoformat(),
+        "clerk": r.clerk_username,
     }
 
 

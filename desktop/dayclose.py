@@ -82,8 +82,11 @@ class Takings:
 
     def to_dict(self) -> dict[str, int]:
         return {
-            "count": self.count, "government": self.government, "office": self.office,
-            "vat": self.vat, "total": self.total,
+            "count": self.count,
+            "government": self.government,
+            "office": self.office,
+            "vat": self.vat,
+            "total": self.total,
         }
 
 
@@ -145,8 +148,10 @@ def visible_clerk(viewer: ClerkInfo, wanted: int | None) -> int | None:
         return wanted
     if wanted not in (None, viewer.id):
         raise PermissionDeniedError(
-            Message(fa="هر کارمند فقط صندوق روز خودش را می‌بیند.",
-                    en="A clerk sees only their own day's takings.")
+            Message(
+                fa="هر کارمند فقط صندوق روز خودش را می‌بیند.",
+                en="A clerk sees only their own day's takings.",
+            )
         )
     return viewer.id
 
@@ -166,8 +171,9 @@ def _params(day: dt.date, clerk_id: int | None) -> dict[str, object]:
 def query_plan(store: Store, day: dt.date, clerk_id: int | None = None) -> list[str]:
     """SQLite's EXPLAIN QUERY PLAN of the day query (the test checks it uses the index)."""
     with store.read() as s:
-        rows = s.execute(text("EXPLAIN QUERY PLAN " + _day_sql(clerk_id)),
-                         _params(day, clerk_id)).all()
+        rows = s.execute(
+            text("EXPLAIN QUERY PLAN " + _day_sql(clerk_id)), _params(day, clerk_id)
+        ).all()
     return [str(r[-1]) for r in rows]
 
 
@@ -182,8 +188,12 @@ def day_summary(store: Store, day: dt.date, clerk_id: int | None = None) -> DayS
 
     lines = [
         SummaryLine(
-            clerk_id=r[0], clerk_username=r[10], clerk_name=names.get(r[0]) or r[10],
-            service_code=r[1], service_title=Message(r[8], r[9]), correction=bool(r[2]),
+            clerk_id=r[0],
+            clerk_username=r[10],
+            clerk_name=names.get(r[0]) or r[10],
+            service_code=r[1],
+            service_title=Message(r[8], r[9]),
+            correction=bool(r[2]),
             takings=Takings(r[3], r[4], r[5], r[6]),
         )
         for r in rows
@@ -196,16 +206,26 @@ def day_summary(store: Store, day: dt.date, clerk_id: int | None = None) -> DayS
             line.clerk_id, line.clerk_username, line.clerk_name, Takings(), Takings()
         )
         clerks[line.clerk_id] = ClerkTotal(
-            prev.clerk_id, prev.clerk_username, prev.clerk_name,
+            prev.clerk_id,
+            prev.clerk_username,
+            prev.clerk_name,
             prev.takings + line.takings,
             prev.corrections + (line.takings if line.correction else Takings()),
         )
     total = sum((c.takings for c in clerks.values()), Takings())
     corrections = sum((c.corrections for c in clerks.values()), Takings())
     return DaySummary(
-        day=day, jalali=jalali(day), clerk_id=clerk_id, start=start, end=end,
-        office_code=office_code, office_name=office_name, lines=tuple(lines),
-        clerks=tuple(clerks.values()), total=total, corrections=corrections,
+        day=day,
+        jalali=jalali(day),
+        clerk_id=clerk_id,
+        start=start,
+        end=end,
+        office_code=office_code,
+        office_name=office_name,
+        lines=tuple(lines),
+        clerks=tuple(clerks.values()),
+        total=total,
+        corrections=corrections,
     )
 
 
@@ -258,18 +278,42 @@ def csv_rows(summary: DaySummary, lang: str) -> list[list[str | int]]:
         else next((c.clerk_name for c in summary.clerks), str(summary.clerk_id))
     )
     rows: list[list[str | int]] = [
-        [t["title"], f"{t['day']}: {summary.jalali_text(lang)}", summary.day.isoformat(),
-         f"{t['office']}: {_cell(summary.office_name)} ({summary.office_code})", _cell(scope)],
-        [t["clerk"], t["username"], t["service_code"], t["service"], t["kind"], t["count"],
-         t["government"], t["office_fee"], t["vat"], t["total"]],
+        [
+            t["title"],
+            f"{t['day']}: {summary.jalali_text(lang)}",
+            summary.day.isoformat(),
+            f"{t['office']}: {_cell(summary.office_name)} ({summary.office_code})",
+            _cell(scope),
+        ],
+        [
+            t["clerk"],
+            t["username"],
+            t["service_code"],
+            t["service"],
+            t["kind"],
+            t["count"],
+            t["government"],
+            t["office_fee"],
+            t["vat"],
+            t["total"],
+        ],
     ]
     for line in summary.lines:
         k = line.takings
-        rows.append([
-            _cell(line.clerk_name), _cell(line.clerk_username), line.service_code,
-            _cell(line.service_title.text(lang)), t["correction" if line.correction else "new"],
-            k.count, k.government, k.office, k.vat, k.total,
-        ])
+        rows.append(
+            [
+                _cell(line.clerk_name),
+                _cell(line.clerk_username),
+                line.service_code,
+                _cell(line.service_title.text(lang)),
+                t["correction" if line.correction else "new"],
+                k.count,
+                k.government,
+                k.office,
+                k.vat,
+                k.total,
+            ]
+        )
     for label, k in ((t["grand_total"], summary.total), (t["of_which"], summary.corrections)):
         rows.append([label, "", "", "", "", k.count, k.government, k.office, k.vat, k.total])
     return rows
@@ -337,28 +381,49 @@ def _closes(s: Session, day: dt.date, clerk_id: int | None) -> int:
         select(AuditEvent.detail).where(AuditEvent.action == str(Action.DAY_CLOSED))
     )
     return sum(
-        1 for d in map(json.loads, details)
+        1
+        for d in map(json.loads, details)
         if d.get("day") == day.isoformat() and d.get("scope") == scope
     )
 
 
 def record_export(
-    store: Store, clerk: ClerkInfo | None, summary: DaySummary, *, how: str = "csv",
+    store: Store,
+    clerk: ClerkInfo | None,
+    summary: DaySummary,
+    *,
+    how: str = "csv",
     clock: Clock = utc_now,
 ) -> None:
     """Audit that the day's summary left the program: ``how`` is csv, pdf or paper."""
     with store.write() as s:
         audit.record(
-            s, Action.DAY_EXPORTED, at=clock(), clerk_id=clerk.id if clerk else None,
-            day=summary.day.isoformat(), how=how,
+            s,
+            Action.DAY_EXPORTED,
+            at=clock(),
+            clerk_id=clerk.id if clerk else None,
+            day=summary.day.isoformat(),
+            how=how,
             scope="all" if summary.clerk_id is None else summary.clerk_id,
-            rows=len(summary.lines), total=summary.total.total,
+            rows=len(summary.lines),
+            total=summary.total.total,
         )
 
 
 __all__ = [
-    "DAY_QUERY", "LABELS", "ClerkTotal", "DaySummary", "SummaryLine", "Takings", "close_day",
-    "csv_rows", "day_summary", "export_csv", "jalali", "query_plan",
-    "record_export", "times_closed", "visible_clerk",
+    "DAY_QUERY",
+    "LABELS",
+    "ClerkTotal",
+    "DaySummary",
+    "SummaryLine",
+    "Takings",
+    "close_day",
+    "csv_rows",
+    "day_summary",
+    "export_csv",
+    "jalali",
+    "query_plan",
+    "record_export",
+    "times_closed",
+    "visible_clerk",
 ]
-

@@ -32,14 +32,21 @@ DEMO_PASSWORD = "pishkhan-demo"
 _LIFECYCLE = (
     (State.COMPLETED, None, None),
     (State.ACCEPTED, None, None),
-    (State.NEEDS_CORRECTION, "تصویر کارت ملی خوانا نیست؛ دوباره اسکن شود.",
-     "The national card scan is unreadable; scan it again."),
+    (
+        State.NEEDS_CORRECTION,
+        "تصویر کارت ملی خوانا نیست؛ دوباره اسکن شود.",
+        "The national card scan is unreadable; scan it again.",
+    ),
     (State.REJECTED, "متقاضی مشمول این خدمت نیست.", "The applicant is not eligible."),
 )
 
 
 def seed_demo(
-    store: Store, *, requests: int = 120, seed: int = 7, settled: bool = True,
+    store: Store,
+    *,
+    requests: int = 120,
+    seed: int = 7,
+    settled: bool = True,
     clock: Clock = utc_now,
 ) -> ClerkInfo:
     """Fill a store with demo data; returns the demo clerk.
@@ -49,8 +56,14 @@ def seed_demo(
     program enrolled with a local server shows them go queued → accepted.
     """
     if this_device(store) is None:
-        initialise(store, office_code=DEMO_OFFICE_CODE, office_name=DEMO_OFFICE_NAME,
-                   counter_no=1, device_name="باجه ۱", clock=clock)
+        initialise(
+            store,
+            office_code=DEMO_OFFICE_CODE,
+            office_name=DEMO_OFFICE_NAME,
+            counter_no=1,
+            device_name="باجه ۱",
+            clock=clock,
+        )
     catalogs = CatalogStore(store, clock=clock)
     catalogs.ensure_seeded()
     clerks = ClerkDirectory(store, clock=clock)
@@ -82,28 +95,48 @@ def _fixed(moment: dt.datetime) -> Clock:
 
 
 def _settle(
-    store: Store, request_id: str, state: State, reason_fa: str | None, reason_en: str | None,
-    at: dt.datetime, n: int,
+    store: Store,
+    request_id: str,
+    state: State,
+    reason_fa: str | None,
+    reason_en: str | None,
+    at: dt.datetime,
+    n: int,
 ) -> None:
     later = at + dt.timedelta(minutes=5)
     with store.write() as s:
         s.execute(
-            update(Request).where(Request.id == request_id).values(
-                state=state, reason_fa=reason_fa, reason_en=reason_en,
-                tracking_code=f"PK-{DEMO_OFFICE_CODE}-{n + 1:010d}", updated_at=later,
+            update(Request)
+            .where(Request.id == request_id)
+            .values(
+                state=state,
+                reason_fa=reason_fa,
+                reason_en=reason_en,
+                tracking_code=f"PK-{DEMO_OFFICE_CODE}-{n + 1:010d}",
+                updated_at=later,
             )
         )
         s.execute(
-            update(OutboxEntry).where(OutboxEntry.request_id == request_id).values(
-                status="done", done_at=later, attempts=1, last_attempt_at=later
+            update(OutboxEntry)
+            .where(OutboxEntry.request_id == request_id)
+            .values(status="done", done_at=later, attempts=1, last_attempt_at=later)
+        )
+        s.add(
+            RequestStateChange(
+                request_id=request_id, state=State.ACCEPTED, source="server", at=later
             )
         )
-        s.add(RequestStateChange(request_id=request_id, state=State.ACCEPTED, source="server",
-                                 at=later))
         if state != State.ACCEPTED:
-            s.add(RequestStateChange(request_id=request_id, state=state, reason_fa=reason_fa,
-                                     reason_en=reason_en, source="server",
-                                     at=later + dt.timedelta(hours=2)))
+            s.add(
+                RequestStateChange(
+                    request_id=request_id,
+                    state=state,
+                    reason_fa=reason_fa,
+                    reason_en=reason_en,
+                    source="server",
+                    at=later + dt.timedelta(hours=2),
+                )
+            )
 
 
 def demo_data_dir(base: Path, *, requests: int = 120, settled: bool = True) -> Path:

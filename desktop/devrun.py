@@ -78,16 +78,37 @@ def _set_up_client(client_dir: Path, server_dir: Path, url: str) -> None:
         store.close()
     assert device is not None
     if not device.enrolled:
-        subprocess.run(_server_cmd(server_dir, "add-office", DEMO_OFFICE_CODE, DEMO_OFFICE_NAME),
-                       cwd=ROOT, capture_output=True)  # already there on a re-run: fine
-        code = subprocess.run(
-            _server_cmd(server_dir, "enrolment-code", DEMO_OFFICE_CODE),
-            cwd=ROOT, capture_output=True, text=True, check=True,
-        ).stdout.strip().splitlines()[-1]
         subprocess.run(
-            [sys.executable, "-m", "desktop", "enrol", "--data-dir", str(client_dir),
-             "--server", url, "--code", code],
-            cwd=ROOT, check=True,
+            _server_cmd(server_dir, "add-office", DEMO_OFFICE_CODE, DEMO_OFFICE_NAME),
+            cwd=ROOT,
+            capture_output=True,
+        )  # already there on a re-run: fine
+        code = (
+            subprocess.run(
+                _server_cmd(server_dir, "enrolment-code", DEMO_OFFICE_CODE),
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "desktop",
+                "enrol",
+                "--data-dir",
+                str(client_dir),
+                "--server",
+                url,
+                "--code",
+                code,
+            ],
+            cwd=ROOT,
+            check=True,
         )
     else:
         # The server may be on another port this time; the enrolment itself still holds.
@@ -100,12 +121,15 @@ def main() -> int:
     server_dir.mkdir(parents=True, exist_ok=True)
     with reference_server(server_dir) as url:
         _set_up_client(client_dir, server_dir, url)
-        print(f"Pishkhan: reference server at {url}; log in as {DEMO_CLERK} / {DEMO_PASSWORD}",
-              flush=True)
+        print(
+            f"Pishkhan: reference server at {url}; log in as {DEMO_CLERK} / {DEMO_PASSWORD}",
+            flush=True,
+        )
         env = dict(os.environ)
         return subprocess.call(
             [sys.executable, "-m", "desktop", "--data-dir", str(client_dir), *sys.argv[1:]],
-            cwd=ROOT, env=env,
+            cwd=ROOT,
+            env=env,
         )
 
 

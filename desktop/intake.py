@@ -176,33 +176,42 @@ class Intake:
             # the clerk's hot path, and SQLAlchemy's execution layer was most of its
             # time beyond the fsync (bench/: intake).
             local_id = _INSERT_REQUEST.run(conn, _column_values(req))
-            _INSERT_STATE.run(conn, {
-                "request_id": req.id,
-                "state": State.QUEUED,
-                "reason_fa": None,
-                "reason_en": None,
-                "source": "counter",
-                "clerk_id": clerk.id,
-                "at": now,
-            })
-            _INSERT_OUTBOX.run(conn, {
-                "request_id": req.id,
-                "seq": seq,
-                "status": "queued",
-                "attempts": 0,
-                "enqueued_at": now,
-                "last_attempt_at": None,
-                "done_at": None,
-                "last_error": None,
-            })
-            _INSERT_AUDIT.run(conn, audit.row(
-                Action.REQUEST_CORRECTED if supersedes else Action.REQUEST_SAVED,
-                at=now,
-                clerk_id=clerk.id,
-                request_id=req.id,
-                service=service.code,
-                **({"supersedes": supersedes} if supersedes else {}),
-            ))
+            _INSERT_STATE.run(
+                conn,
+                {
+                    "request_id": req.id,
+                    "state": State.QUEUED,
+                    "reason_fa": None,
+                    "reason_en": None,
+                    "source": "counter",
+                    "clerk_id": clerk.id,
+                    "at": now,
+                },
+            )
+            _INSERT_OUTBOX.run(
+                conn,
+                {
+                    "request_id": req.id,
+                    "seq": seq,
+                    "status": "queued",
+                    "attempts": 0,
+                    "enqueued_at": now,
+                    "last_attempt_at": None,
+                    "done_at": None,
+                    "last_error": None,
+                },
+            )
+            _INSERT_AUDIT.run(
+                conn,
+                audit.row(
+                    Action.REQUEST_CORRECTED if supersedes else Action.REQUEST_SAVED,
+                    at=now,
+                    clerk_id=clerk.id,
+                    request_id=req.id,
+                    service=service.code,
+                    **({"supersedes": supersedes} if supersedes else {}),
+                ),
+            )
             return SavedRequest(
                 id=req.id,
                 local_id=local_id,
@@ -248,8 +257,11 @@ def form_columns(form: ValidatedForm, card_ref: str) -> dict[str, Any]:
 
 
 # The save's statements, rendered once (desktop.db.raw).
-_INSERT_REQUEST = RawInsert(Request.__table__, omit=("local_id",),  # type: ignore[arg-type]
-                            returning="local_id")
+_INSERT_REQUEST = RawInsert(
+    Request.__table__,
+    omit=("local_id",),  # type: ignore[arg-type]
+    returning="local_id",
+)
 _INSERT_STATE = RawInsert(RequestStateChange.__table__, omit=("id",))  # type: ignore[arg-type]
 _INSERT_OUTBOX = RawInsert(OutboxEntry.__table__)  # type: ignore[arg-type]
 _INSERT_AUDIT = RawInsert(AuditEvent.__table__, omit=("id",))  # type: ignore[arg-type]

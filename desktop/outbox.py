@@ -111,8 +111,9 @@ class _StatusPage:
             rid: at
             for rid, at in s.execute(
                 select(RequestStateChange.request_id, func.max(RequestStateChange.at))
-                .where(RequestStateChange.request_id.in_(ids),
-                       RequestStateChange.source == "server")
+                .where(
+                    RequestStateChange.request_id.in_(ids), RequestStateChange.source == "server"
+                )
                 .group_by(RequestStateChange.request_id)
             )
         }
@@ -202,8 +203,9 @@ class StoreQueue:
                     counts["duplicate"] += 1
         return ResultsApplied(**counts)
 
-    def _apply_result(self, s: Session, req: Request, entry: OutboxEntry, result: ItemResult,
-                      now: dt.datetime) -> str:
+    def _apply_result(
+        self, s: Session, req: Request, entry: OutboxEntry, result: ItemResult, now: dt.datetime
+    ) -> str:
         status = result.status
         if status in (ItemStatus.ACCEPTED, ItemStatus.DUPLICATE):
             if entry.status == DONE and req.tracking_code:
@@ -213,8 +215,11 @@ class StoreQueue:
                 req.tracking_code = result.tracking_code
             if req.state not in _BACK_OFFICE and req.state != State.ACCEPTED:
                 req.state, req.reason_fa, req.reason_en = State.ACCEPTED, None, None
-                s.add(RequestStateChange(request_id=req.id, state=State.ACCEPTED,
-                                         source="sync", at=now))
+                s.add(
+                    RequestStateChange(
+                        request_id=req.id, state=State.ACCEPTED, source="sync", at=now
+                    )
+                )
             req.updated_at = now
             return "accepted"
         if status in (ItemStatus.REJECTED, ItemStatus.CONFLICT):
@@ -232,14 +237,32 @@ class StoreQueue:
         return "retried"
 
     @staticmethod
-    def _set_aside(s: Session, req: Request, entry: OutboxEntry, head: Reason,
-                   reasons: dict[str, Reason] | None, now: dt.datetime) -> None:
+    def _set_aside(
+        s: Session,
+        req: Request,
+        entry: OutboxEntry,
+        head: Reason,
+        reasons: dict[str, Reason] | None,
+        now: dt.datetime,
+    ) -> None:
         fa, en = _reason_text(head, reasons)
         entry.status, entry.last_error = ATTENTION, en
         req.state, req.reason_fa, req.reason_en, req.updated_at = (
-            State.NEEDS_ATTENTION, fa, en, now)
-        s.add(RequestStateChange(request_id=req.id, state=State.NEEDS_ATTENTION,
-                                 reason_fa=fa, reason_en=en, source="sync", at=now))
+            State.NEEDS_ATTENTION,
+            fa,
+            en,
+            now,
+        )
+        s.add(
+            RequestStateChange(
+                request_id=req.id,
+                state=State.NEEDS_ATTENTION,
+                reason_fa=fa,
+                reason_en=en,
+                source="sync",
+                at=now,
+            )
+        )
 
     # -- pull side -------------------------------------------------------------------
 
@@ -273,8 +296,9 @@ class StoreQueue:
                     versions.append(change.version)
             if new_cursor:
                 _put(s, CURSOR_KEY, new_cursor)
-        return ChangesApplied(status_applied=applied, status_skipped=skipped,
-                              catalog_versions=tuple(versions))
+        return ChangesApplied(
+            status_applied=applied, status_skipped=skipped, catalog_versions=tuple(versions)
+        )
 
     def _apply_status(self, s: Session, change: StatusChange, page: _StatusPage) -> bool:
         req = page.requests.get(change.request_id)
@@ -296,12 +320,23 @@ class StoreQueue:
             # The server has it and we know its code: nothing left to send.
             entry.status, entry.done_at, entry.last_error = DONE, self._clock(), None
             changed = True
-        same = (req.state == state and req.reason_fa == change.reason_fa
-                and req.reason_en == change.reason_en)
+        same = (
+            req.state == state
+            and req.reason_fa == change.reason_fa
+            and req.reason_en == change.reason_en
+        )
         if not same:
             req.state, req.reason_fa, req.reason_en = state, change.reason_fa, change.reason_en
-            s.add(RequestStateChange(request_id=req.id, state=state, reason_fa=change.reason_fa,
-                                     reason_en=change.reason_en, source="server", at=at))
+            s.add(
+                RequestStateChange(
+                    request_id=req.id,
+                    state=state,
+                    reason_fa=change.reason_fa,
+                    reason_en=change.reason_en,
+                    source="server",
+                    at=at,
+                )
+            )
             page.last_server_change[req.id] = at
             changed = True
         if changed:
@@ -313,12 +348,14 @@ class StoreQueue:
             catalog = Catalog.from_document(change.catalog)
         except (CatalogError, ValueError, TypeError, KeyError) as exc:
             # Skipped, not fatal: a page must not stall the feed forever on one document.
-            log.error("catalogue version %s from the server is unreadable: %s",
-                      change.version, exc)
+            log.error("catalogue version %s from the server is unreadable: %s", change.version, exc)
             return False
         if catalog.version != change.version:
-            log.error("catalogue change %s carries a document of version %s",
-                      change.version, catalog.version)
+            log.error(
+                "catalogue change %s carries a document of version %s",
+                change.version,
+                catalog.version,
+            )
             return False
         return add_version(s, catalog, source="server", at=now)
 
@@ -332,16 +369,23 @@ class StoreQueue:
                 )
             ).one()
             attention = s.scalar(
-                select(func.count()).select_from(Request)
+                select(func.count())
+                .select_from(Request)
                 .where(Request.state == State.NEEDS_ATTENTION)
             )
             next_seq = s.scalar(select(Device.next_seq))
         # min() over a column comes back as the stored text, not through the column type.
-        oldest_at = (dt.datetime.strptime(oldest, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
-                     if isinstance(oldest, str) else oldest)
-        return BacklogStats(waiting=int(waiting or 0), oldest_waiting_at=oldest_at,
-                            attention=int(attention or 0),
-                            last_seq=max(0, int(next_seq or 1) - 1))
+        oldest_at = (
+            dt.datetime.strptime(oldest, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+            if isinstance(oldest, str)
+            else oldest
+        )
+        return BacklogStats(
+            waiting=int(waiting or 0),
+            oldest_waiting_at=oldest_at,
+            attention=int(attention or 0),
+            last_seq=max(0, int(next_seq or 1) - 1),
+        )
 
     def load_state(self) -> SyncState:
         with self._store.read() as s:
@@ -369,7 +413,6 @@ def _put(s: Session, key: str, value: str) -> None:
         s.add(KeyValue(key=key, value=value))
     else:
         row.value = value
-
 
 
 class SyncLock:

@@ -59,8 +59,10 @@ WEEKDAYS: tuple[Message, ...] = tuple(  # jdatetime's weekday(): Saturday is 0
 _L = {  # the receipt's fixed words
     "title": Message("رسید ثبت درخواست", "Request receipt"),
     "duplicate": Message("رونوشت (چاپ دوباره)", "Duplicate (reprint)"),
-    "office_line": Message("دفتر پیشخوان خدمات دولت · کد {code} · باجهٔ {counter}",
-                           "Government counter office · code {code} · counter {counter}"),
+    "office_line": Message(
+        "دفتر پیشخوان خدمات دولت · کد {code} · باجهٔ {counter}",
+        "Government counter office · code {code} · counter {counter}",
+    ),
     "date": Message("تاریخ", "Date"),
     "time": Message("ساعت", "Time"),
     "reference": Message("شمارهٔ ثبت موقت", "Reference (provisional)"),
@@ -81,16 +83,20 @@ _L = {  # the receipt's fixed words
     "card_ref": Message("شمارهٔ پیگیری کارتخوان", "Card terminal reference"),
     "no_card_ref": Message("—", "—"),
     "printed_at": Message("زمان چاپ رونوشت", "Reprinted at"),
-    "keep": Message("این رسید را تا پایان کار نزد خود نگه دارید.",
-                    "Keep this receipt until your request is completed."),
+    "keep": Message(
+        "این رسید را تا پایان کار نزد خود نگه دارید.",
+        "Keep this receipt until your request is completed.",
+    ),
     "follow_pending": Message(
         "کد رهگیری رسمی پس از رسیدن درخواست به سامانهٔ مرکزی صادر می‌شود؛ "
         "تا آن زمان با شمارهٔ ثبت موقت از همین دفتر پیگیری کنید.",
         "The official tracking code is issued once the request reaches the central "
         "system; until then, follow it up at this office with the reference.",
     ),
-    "follow_known": Message("برای پیگیری، کد رهگیری رسمی را همراه داشته باشید.",
-                            "Quote the official tracking code to follow up your request."),
+    "follow_known": Message(
+        "برای پیگیری، کد رهگیری رسمی را همراه داشته باشید.",
+        "Quote the official tracking code to follow up your request.",
+    ),
     "thanks": Message("با سپاس از شکیبایی شما", "Thank you"),
 }
 
@@ -188,9 +194,14 @@ class Receipt:
         t = self.label
         out: list[Block] = [
             Heading(self.office_name, "large"),
-            Note(_L["office_line"].format(code=Message(self.office_code, self.office_code),
-                                          counter=Message(self.counter, self.counter))
-                 .text(self.lang)),
+            Note(
+                _L["office_line"]
+                .format(
+                    code=Message(self.office_code, self.office_code),
+                    counter=Message(self.counter, self.counter),
+                )
+                .text(self.lang)
+            ),
             Rule(),
             Heading(t("title")),
         ]
@@ -200,8 +211,11 @@ class Receipt:
             Row(t("date"), self.date),
             Row(t("time"), self.time),
             Row(t("reference"), self.reference, ltr=True, strong=True),
-            Row(t("tracking"), self.tracking_code or t("tracking_pending"),
-                ltr=self.tracking_code is not None),
+            Row(
+                t("tracking"),
+                self.tracking_code or t("tracking_pending"),
+                ltr=self.tracking_code is not None,
+            ),
             Row(t("state"), self.state),
             Row(t("clerk"), self.clerk),
         ]
@@ -349,30 +363,33 @@ def receipt_for(
     with store.read() as s:
         req = s.scalar(select(Request).where(Request.id == request_id))
         if req is None:
-            raise NotFoundError(Message(fa="این درخواست پیدا نشد.",
-                                        en="This request was not found."))
+            raise NotFoundError(
+                Message(fa="این درخواست پیدا نشد.", en="This request was not found.")
+            )
         office = s.get(Office, req.office_code)
         counter = s.scalar(select(Device.counter_no).where(Device.id == req.device_id))
         clerk = s.get(Clerk, req.clerk_id)
         corrects = (
             s.scalar(select(Request.reference).where(Request.id == req.supersedes_id))
-            if req.supersedes_id else None
+            if req.supersedes_id
+            else None
         )
-        superseded_by = s.scalar(
-            select(Request.reference).where(Request.supersedes_id == req.id)
-        )
+        superseded_by = s.scalar(select(Request.reference).where(Request.supersedes_id == req.id))
         # A direct lookup through ix_audit_events_request_id (migration 0002).
-        prints = s.scalar(
-            select(func.count(AuditEvent.id)).where(
-                AuditEvent.action == str(Action.RECEIPT_PRINTED),
-                AuditEvent.request_id == req.id,
+        prints = (
+            s.scalar(
+                select(func.count(AuditEvent.id)).where(
+                    AuditEvent.action == str(Action.RECEIPT_PRINTED),
+                    AuditEvent.request_id == req.id,
+                )
             )
-        ) or 0
+            or 0
+        )
 
     service: CatalogService | None
     try:
-        service = (catalogs or CatalogStore(store)).get(req.catalog_version).service(
-            req.service_code
+        service = (
+            (catalogs or CatalogStore(store)).get(req.catalog_version).service(req.service_code)
         )
     except (NoCatalog, ValueError):
         service = None
@@ -384,7 +401,9 @@ def receipt_for(
     fee_lines = tuple(
         FeeLine(kind, _L[kind].text(lang), amount, money(amount, lang))
         for kind, amount in (
-            ("government", req.government_fee), ("office", req.office_fee), ("vat", req.vat)
+            ("government", req.government_fee),
+            ("office", req.office_fee),
+            ("vat", req.vat),
         )
     )
     total = req.government_fee + req.office_fee + req.vat
@@ -442,13 +461,34 @@ def record_print(
     if layout:
         detail["layout"] = layout
     with store.write() as s:
-        audit.record(s, Action.RECEIPT_PRINTED, at=clock(), clerk_id=clerk.id,
-                     request_id=request_id, **detail)
+        audit.record(
+            s,
+            Action.RECEIPT_PRINTED,
+            at=clock(),
+            clerk_id=clerk.id,
+            request_id=request_id,
+            **detail,
+        )
 
 
 __all__ = [
-    "QR_PREFIX", "Block", "FeeLine", "Heading", "Note", "QrCode", "Receipt", "Row", "Rule",
-    "digits", "group_sheba", "jalali_date", "local_time", "mask_card_number",
-    "mask_national_code", "money", "qr_payload", "receipt_for", "record_print",
+    "QR_PREFIX",
+    "Block",
+    "FeeLine",
+    "Heading",
+    "Note",
+    "QrCode",
+    "Receipt",
+    "Row",
+    "Rule",
+    "digits",
+    "group_sheba",
+    "jalali_date",
+    "local_time",
+    "mask_card_number",
+    "mask_national_code",
+    "money",
+    "qr_payload",
+    "receipt_for",
+    "record_print",
 ]
-

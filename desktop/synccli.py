@@ -70,67 +70,81 @@ EXIT_WAITING = 1
 EXIT_ENROL = 2
 EXIT_BUSY = 3
 
-NOT_SET_UP = Message(fa="این رایانه هنوز راه‌اندازی نشده است (فرمان init).",
-                     en="This PC has not been set up yet (the init command).")
+NOT_SET_UP = Message(
+    fa="این رایانه هنوز راه‌اندازی نشده است (فرمان init).",
+    en="This PC has not been set up yet (the init command).",
+)
 NOT_ENROLLED = Message(
     fa="این رایانه هنوز در سرور مرکزی ثبت نشده است (فرمان enrol).",
     en="This PC is not enrolled with the central server yet (the enrol command).",
 )
 BAD_SERVER_ADDRESS = Message(
     fa="نشانی سرور مرکزی باید با https:// آغاز شود.",
-    en="The central server's address starts with https://.")
+    en="The central server's address starts with https://.",
+)
 ANSWER_MISMATCH = Message(
     fa="پاسخ سرور مرکزی با این رایانه نمی‌خواند؛ ثبت انجام نشد.",
-    en="The central server's answer does not match this PC; not enrolled.")
+    en="The central server's answer does not match this PC; not enrolled.",
+)
 # What an enrolment's failure means for the person enrolling (see enrol_failure).
 ENROL_CANCELLED = Message(
     fa="ثبت لغو شد؛ این رایانه هنوز به سرور مرکزی وصل نیست. اگر دفعهٔ بعد کد پذیرفته نشد، "
     "کد تازه‌ای از دفتر مرکزی بگیرید.",
     en="Cancelled: this PC is not connected to the central server. If the code is refused "
-    "next time, ask the central office for a new one.")
+    "next time, ask the central office for a new one.",
+)
 ENROL_UNREACHABLE = Message(
     fa="سرور مرکزی در دسترس نیست. نشانی سرور و اتصال اینترنت را بررسی کنید و دوباره تلاش "
     "کنید. درخواست‌های ذخیره‌شده از دست نمی‌روند.",
     en="The central server cannot be reached. Check the server address and the internet "
-    "connection, then try again. Saved requests are not lost.")
+    "connection, then try again. Saved requests are not lost.",
+)
 ENROL_TIMEOUT = Message(
     fa="سرور مرکزی در زمان مقرر پاسخ نداد. اتصال اینترنت را بررسی کنید و دوباره تلاش کنید؛ "
     "اگر آن‌گاه کد پذیرفته نشد، کد تازه‌ای از دفتر مرکزی بگیرید.",
     en="The central server did not answer in time. Check the internet connection and try "
-    "again; if the code is then refused, ask the central office for a new one.")
+    "again; if the code is then refused, ask the central office for a new one.",
+)
 ENROL_TLS = Message(
     fa="اتصال امن به سرور مرکزی برقرار نشد: گواهی امنیتی سرور پذیرفته نشد. نشانی را بررسی "
     "کنید؛ اگر دفتر مرکزی پروندهٔ گواهی داده است، آن را انتخاب کنید.",
     en="No secure connection to the central server: its security certificate was not "
     "accepted. Check the address; if the central office gave you a certificate file, "
-    "choose it.")
+    "choose it.",
+)
 ENROL_NOT_A_SERVER = Message(
     fa="این نشانی سرور مرکزی پیشخوان نیست یا پاسخ آن قابل فهم نبود. نشانی را با دفتر مرکزی "
     "بررسی کنید.",
     en="This address is not a Pishkhan central server, or its answer could not be "
-    "understood. Check the address with the central office.")
+    "understood. Check the address with the central office.",
+)
 ENROL_SERVER_BUSY = Message(
     fa="سرور مرکزی فعلاً پاسخ نمی‌دهد؛ چند دقیقهٔ دیگر دوباره تلاش کنید.",
-    en="The central server is not answering right now; try again in a few minutes.")
+    en="The central server is not answering right now; try again in a few minutes.",
+)
 ENROL_INVALID_CODE = Message(
     fa="کد یک‌بارمصرف پذیرفته نشد: نادرست است، منقضی شده یا قبلاً به کار رفته است. کد را "
     "دوباره بررسی کنید یا کد تازه‌ای از دفتر مرکزی بگیرید.",
     en="The one-time code was not accepted: it is wrong, expired or already used. Check "
-    "it, or ask the central office for a new one.")
+    "it, or ask the central office for a new one.",
+)
 ENROL_OFFICE_MISMATCH = Message(
     fa="این کد برای دفتر دیگری صادر شده است. از دفتر مرکزی کدی برای دفتر {office} بخواهید.",
     en="This code was issued for another office. Ask the central office for a code for "
-    "office {office}.")
+    "office {office}.",
+)
 ENROL_COUNTER_TAKEN = Message(
     fa="باجهٔ {counter} این دفتر در سرور مرکزی به رایانهٔ دیگری داده شده است. اگر آن رایانه "
     "دیگر به کار نمی‌رود، از دفتر مرکزی بخواهید دسترسی آن را لغو کند و دوباره تلاش کنید؛ "
     "همین کد هنوز معتبر است.",
     en="Counter {counter} of this office is held by another PC at the central server. If "
     "that PC is no longer used, ask the central office to revoke it, then try again; this "
-    "code is still valid.")
+    "code is still valid.",
+)
 ENROL_REFUSED = Message(
     fa="سرور مرکزی ثبت را نپذیرفت: {reason}",
-    en="The central server refused the enrolment: {reason}")
+    en="The central server refused the enrolment: {reason}",
+)
 
 
 # --------------------------------------------------------------------------- assembly
@@ -157,13 +171,23 @@ def make_engine(
         raise UserFacingError(NOT_ENROLLED)
     creds = credential_store(data_dir, device.id)
     client = SyncClient(
-        server_url, creds.get, ca_bundle=str(settings.get("ca_bundle")) or None,
-        device_id=device.id, app_version=__version__,
+        server_url,
+        creds.get,
+        ca_bundle=str(settings.get("ca_bundle")) or None,
+        device_id=device.id,
+        app_version=__version__,
     )
     if read_timeout_base is not None:
         client.read_timeout_base = read_timeout_base
-    return SyncEngine(StoreQueue(store, clock), client, clock=clock, backoff=backoff,
-                      batch_policy=batch_policy, on_event=on_event, app_version=__version__)
+    return SyncEngine(
+        StoreQueue(store, clock),
+        client,
+        clock=clock,
+        backoff=backoff,
+        batch_policy=batch_policy,
+        on_event=on_event,
+        app_version=__version__,
+    )
 
 
 @dataclass(frozen=True)
@@ -228,17 +252,25 @@ class Enrolment:
     def run(self) -> EnrolResult:
         """Enrol; raises ``SyncError`` with the server's reason, ``UserFacingError``, Cancelled."""
         if self._by is not None and not self._by.is_manager:
-            raise PermissionDeniedError(Message(
-                fa="ثبت این رایانه در سرور مرکزی فقط از مدیر دفتر برمی‌آید.",
-                en="Only the office manager can connect this PC to the central server."))
+            raise PermissionDeniedError(
+                Message(
+                    fa="ثبت این رایانه در سرور مرکزی فقط از مدیر دفتر برمی‌آید.",
+                    en="Only the office manager can connect this PC to the central server.",
+                )
+            )
         device = this_device(self._store)
         if device is None:
             raise UserFacingError(NOT_SET_UP)
         try:
             client = SyncClient(
-                self._server_url, lambda: None, ca_bundle=self._ca_bundle or None,
-                device_id=device.id, app_version=__version__,
-                connect_timeout=self._connect_timeout, read_timeout_base=self._read_timeout)
+                self._server_url,
+                lambda: None,
+                ca_bundle=self._ca_bundle or None,
+                device_id=device.id,
+                app_version=__version__,
+                connect_timeout=self._connect_timeout,
+                read_timeout_base=self._read_timeout,
+            )
         except ValueError as exc:
             raise UserFacingError(BAD_SERVER_ADDRESS, detail=str(exc)) from exc
         with self._lock:
@@ -247,12 +279,16 @@ class Enrolment:
         try:
             if self._aborted:
                 raise Cancelled()
-            answer = client.enrol(EnrolRequest(
-                code=self._code.strip().upper(), device_id=device.id,
-                office_code=device.office_code, counter_no=device.counter_no,
-                device_name=self._device_name or device.name or f"PC-{device.counter_no}",
-                app_version=__version__,
-            ))
+            answer = client.enrol(
+                EnrolRequest(
+                    code=self._code.strip().upper(),
+                    device_id=device.id,
+                    office_code=device.office_code,
+                    counter_no=device.counter_no,
+                    device_name=self._device_name or device.name or f"PC-{device.counter_no}",
+                    app_version=__version__,
+                )
+            )
         except SyncError as exc:
             if self._aborted:
                 raise Cancelled() from exc
@@ -277,11 +313,16 @@ class Enrolment:
             assert row is not None
             row.server_url = url
             row.enrolled_at = now
-            audit.record(s, Action.DEVICE_ENROLLED, at=now,
-                         clerk_id=self._by.id if self._by is not None else None, server=url)
+            audit.record(
+                s,
+                Action.DEVICE_ENROLLED,
+                at=now,
+                clerk_id=self._by.id if self._by is not None else None,
+                server=url,
+            )
         StoreQueue(self._store, self._clock).update_state(
-            needs_reenrolment=False, last_error=None, next_try_at=None, hold_until=None,
-            failures=0)
+            needs_reenrolment=False, last_error=None, next_try_at=None, hold_until=None, failures=0
+        )
         info = this_device(self._store)
         assert info is not None
         return EnrolResult(device=info, office_name=answer.office_name, server_url=url)
@@ -298,8 +339,19 @@ def enrol_device(
     clock: Clock = utc_now,
 ) -> DeviceInfo:
     """Enrol this PC with a one-time code; raises ``SyncError`` with the server's reason."""
-    return Enrolment(store, data_dir, server_url=server_url, code=code, ca_bundle=ca_bundle,
-                     device_name=device_name, clock=clock).run().device
+    return (
+        Enrolment(
+            store,
+            data_dir,
+            server_url=server_url,
+            code=code,
+            ca_bundle=ca_bundle,
+            device_name=device_name,
+            clock=clock,
+        )
+        .run()
+        .device
+    )
 
 
 def enrol_failure(exc: BaseException, device: DeviceInfo | None = None) -> Message | None:
@@ -371,14 +423,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--once", action="store_true", help="one round (the default)")
     mode.add_argument("--loop", action="store_true", help="rounds until stopped")
-    p.add_argument("--until-empty", action="store_true",
-                   help="with --loop: exit 0 after a clean round leaves nothing waiting")
+    p.add_argument(
+        "--until-empty",
+        action="store_true",
+        help="with --loop: exit 0 after a clean round leaves nothing waiting",
+    )
     p.add_argument("--max-seconds", type=float, help="with --loop: give up after this long")
-    p.add_argument("--interval", type=float,
-                   help="with --loop: seconds between rounds (default: the setting)")
+    p.add_argument(
+        "--interval", type=float, help="with --loop: seconds between rounds (default: the setting)"
+    )
     p.add_argument("--max-backoff", type=float, help="cap of the backoff in seconds (tests)")
-    p.add_argument("--read-timeout", type=float,
-                   help="seconds to wait for an answer before the payload allowance (tests)")
+    p.add_argument(
+        "--read-timeout",
+        type=float,
+        help="seconds to wait for an answer before the payload allowance (tests)",
+    )
     p.add_argument("--events", action="store_true", help="print engine events as JSON lines")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(handler=cmd_sync)
@@ -393,14 +452,28 @@ def cmd_enrol(args: argparse.Namespace) -> int:
     ctx = Context(args)
     try:
         try:
-            info = enrol_device(ctx.store, ctx.data_dir, server_url=args.server, code=args.code,
-                                ca_bundle=args.ca_bundle, device_name=args.device_name)
+            info = enrol_device(
+                ctx.store,
+                ctx.data_dir,
+                server_url=args.server,
+                code=args.code,
+                ca_bundle=args.ca_bundle,
+                device_name=args.device_name,
+            )
         except SyncError as exc:
             print(_say(ctx, exc.message_fa, exc.message_en), file=sys.stderr)
             return EXIT_ENROL
-        print(json.dumps({"enrolled": True, "device_id": info.id,
-                          "office_code": info.office_code, "server_url": info.server_url},
-                         ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "enrolled": True,
+                    "device_id": info.id,
+                    "office_code": info.office_code,
+                    "server_url": info.server_url,
+                },
+                ensure_ascii=False,
+            )
+        )
         return EXIT_OK
     finally:
         ctx.close()
@@ -413,8 +486,14 @@ def cmd_sync(args: argparse.Namespace) -> int:
     try:
         backoff = Backoff(cap=args.max_backoff) if args.max_backoff else None
         try:
-            engine = make_engine(ctx.store, ctx.data_dir, settings=ctx.settings, on_event=emit,
-                                 backoff=backoff, read_timeout_base=args.read_timeout)
+            engine = make_engine(
+                ctx.store,
+                ctx.data_dir,
+                settings=ctx.settings,
+                on_event=emit,
+                backoff=backoff,
+                read_timeout_base=args.read_timeout,
+            )
         except UserFacingError as exc:  # not set up or not enrolled: nothing to send with
             print(ctx.say(exc.message), file=sys.stderr)
             return EXIT_ENROL
@@ -422,8 +501,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
         if not args.loop:
             with _held(lock) as got:
                 if not got:
-                    print(_say(ctx, "همگام‌سازی دیگری در جریان است.",
-                               "Another sync is in progress."), file=sys.stderr)
+                    print(
+                        _say(ctx, "همگام‌سازی دیگری در جریان است.", "Another sync is in progress."),
+                        file=sys.stderr,
+                    )
                     return EXIT_BUSY
                 result = engine.run_round()
             _print_summary(ctx, result, out, as_json=args.json)
@@ -433,8 +514,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
         ctx.close()
 
 
-def _loop(ctx: Context, args: argparse.Namespace, engine: SyncEngine, lock: SyncLock,
-          out: IO[str]) -> int:
+def _loop(
+    ctx: Context, args: argparse.Namespace, engine: SyncEngine, lock: SyncLock, out: IO[str]
+) -> int:
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -442,8 +524,11 @@ def _loop(ctx: Context, args: argparse.Namespace, engine: SyncEngine, lock: Sync
         engine.request_stop()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    interval = args.interval if args.interval is not None else float(
-        ctx.settings.get("sync_interval_seconds"))
+    interval = (
+        args.interval
+        if args.interval is not None
+        else float(ctx.settings.get("sync_interval_seconds"))
+    )
     deadline = time.monotonic() + args.max_seconds if args.max_seconds else None
     result: RoundResult | None = None
     try:
@@ -452,8 +537,13 @@ def _loop(ctx: Context, args: argparse.Namespace, engine: SyncEngine, lock: Sync
                 if got:
                     result = engine.run_round()
                     _print_summary(ctx, result, out, as_json=args.json)
-            if got and result is not None and args.until_empty and result.ok \
-                    and result.waiting == 0:
+            if (
+                got
+                and result is not None
+                and args.until_empty
+                and result.ok
+                and result.waiting == 0
+            ):
                 return EXIT_OK
             if not got or result is None:
                 wait = 1.0  # another process is syncing this folder: look again shortly
@@ -500,8 +590,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         ctx.close()
 
 
-def sync_status(store: Store, data_dir: Path, *, settings: Settings | None = None,
-                clock: Clock = utc_now) -> dict[str, Any]:
+def sync_status(
+    store: Store, data_dir: Path, *, settings: Settings | None = None, clock: Clock = utc_now
+) -> dict[str, Any]:
     """The sync status as plain JSON-ready values (``status --json`` prints this)."""
     settings = settings or Settings(data_dir)
     queue = StoreQueue(store, clock)
@@ -509,8 +600,11 @@ def sync_status(store: Store, data_dir: Path, *, settings: Settings | None = Non
     state = queue.load_state()
     device = this_device(store)
     now = clock()
-    age = (max(0, int((now - backlog.oldest_waiting_at).total_seconds()))
-           if backlog.oldest_waiting_at else None)
+    age = (
+        max(0, int((now - backlog.oldest_waiting_at).total_seconds()))
+        if backlog.oldest_waiting_at
+        else None
+    )
 
     def t(value: dt.datetime | None) -> str | None:
         return utc_iso(value) if value else None
@@ -518,8 +612,9 @@ def sync_status(store: Store, data_dir: Path, *, settings: Settings | None = Non
     return {
         "enrolled": bool(device and device.enrolled),
         "device_id": device.id if device else None,
-        "server_url": (str(settings.get("server_url")) or (device.server_url if device else None)
-                       or None),
+        "server_url": (
+            str(settings.get("server_url")) or (device.server_url if device else None) or None
+        ),
         "waiting": backlog.waiting,
         "oldest_waiting_age_seconds": age,
         "attention": backlog.attention,
@@ -528,9 +623,16 @@ def sync_status(store: Store, data_dir: Path, *, settings: Settings | None = Non
         "next_try": t(state.next_try_at),
         "failures": state.failures,
         "needs_reenrolment": state.needs_reenrolment,
-        "last_error": ({"code": state.last_error.code, "message_fa": state.last_error.message_fa,
-                        "message_en": state.last_error.message_en, "at": state.last_error.at}
-                       if state.last_error else None),
+        "last_error": (
+            {
+                "code": state.last_error.code,
+                "message_fa": state.last_error.message_fa,
+                "message_en": state.last_error.message_en,
+                "at": state.last_error.at,
+            }
+            if state.last_error
+            else None
+        ),
     }
 
 
@@ -551,10 +653,12 @@ def _print_summary(ctx: Context, result: RoundResult, out: IO[str], *, as_json: 
     if as_json:
         print(json.dumps(result.to_json(), ensure_ascii=False), file=out, flush=True)
         return
-    text = (f"sent {result.pushed}: accepted {result.accepted} (duplicate {result.duplicate}),"
-            f" set aside {result.set_aside}, retry {result.retried}; changes applied"
-            f" {result.status_applied}, catalogues {list(result.catalog_versions)};"
-            f" waiting {result.waiting}, needs attention {result.attention}")
+    text = (
+        f"sent {result.pushed}: accepted {result.accepted} (duplicate {result.duplicate}),"
+        f" set aside {result.set_aside}, retry {result.retried}; changes applied"
+        f" {result.status_applied}, catalogues {list(result.catalog_versions)};"
+        f" waiting {result.waiting}, needs attention {result.attention}"
+    )
     print(text, file=out, flush=True)
     if result.error is not None:
         print(_say(ctx, result.error.message_fa, result.error.message_en), file=out, flush=True)
@@ -572,5 +676,15 @@ def _json_lines(stream: IO[str]) -> EventSink:
     return emit
 
 
-__all__ = ["EnrolResult", "Enrolment", "cmd_enrol", "cmd_status", "cmd_sync", "enrol_device",
-           "enrol_failure", "make_engine", "register", "sync_status"]
+__all__ = [
+    "EnrolResult",
+    "Enrolment",
+    "cmd_enrol",
+    "cmd_status",
+    "cmd_sync",
+    "enrol_device",
+    "enrol_failure",
+    "make_engine",
+    "register",
+    "sync_status",
+]

@@ -137,8 +137,10 @@ def main() -> int:
     (ICONS / LOGO_FILE).write_bytes(png_bytes(draw(LOGO_SIZE, family)))
     pngs = {size: png_bytes(draw(size, family)) for size in ICO_SIZES}
     (ICONS / "pishkhan.ico").write_bytes(ico_bytes(pngs))
-    print(f"wrote {ICONS / 'pishkhan.png'}, {ICONS / LOGO_FILE} and {ICONS / 'pishkhan.ico'} "
-          f"({len(pngs)} sizes)")
+    print(
+        f"wrote {ICONS / 'pishkhan.png'}, {ICONS / LOGO_FILE} and {ICONS / 'pishkhan.ico'} "
+        f"({len(pngs)} sizes)"
+    )
     del app
     return 0
 

@@ -139,8 +139,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         tmp = Path(args.port_file).with_suffix(".tmp")
         tmp.write_text(str(port), encoding="ascii")
         tmp.replace(args.port_file)
-    log.info("serving on http://%s:%d with %d process(es) (database %s)",
-             args.host, port, workers, _safe_url(settings))
+    log.info(
+        "serving on http://%s:%d with %d process(es) (database %s)",
+        args.host,
+        port,
+        workers,
+        _safe_url(settings),
+    )
+
     def stop_workers() -> None:
         for pid in children:  # the main process stops: so do its workers
             with contextlib.suppress(ProcessLookupError):
@@ -277,11 +283,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--admin-token", help="bearer token for /v1/admin (env PISHKHAN_ADMIN_TOKEN)")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     p.add_argument("--access-log", action="store_true", help="log every HTTP request")
-    p.add_argument("--workers", type=int, default=1,
-                   help="server processes sharing the port (Linux; pushes are CPU-bound)")
-    p.add_argument("--threads", type=int, default=None,
-                   help=f"threads per process running requests (default "
-                        f"{ServerSettings().worker_threads})")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes sharing the port (Linux; pushes are CPU-bound)",
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help=f"threads per process running requests (default {ServerSettings().worker_threads})",
+    )
 
     add("init-db", cmd_init_db, "create or migrate the database; publish the demo catalogue")
 

@@ -186,8 +186,9 @@ class BadRequest(SyncError):
     message_fa = "سرور مرکزی این درخواست را نپذیرفت."
     message_en = "The central server refused this request."
 
-    def __init__(self, detail: str = "", *, fields: Mapping[str, Reason] | None = None,
-                 **kw: Any) -> None:
+    def __init__(
+        self, detail: str = "", *, fields: Mapping[str, Reason] | None = None, **kw: Any
+    ) -> None:
         super().__init__(detail, **kw)
         self.fields: dict[str, Reason] = dict(fields or {})
 
@@ -274,11 +275,13 @@ class _AbortableAdapter(HTTPAdapter):
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         http_pool = type(
-            "TrackedHTTPPool", (HTTPConnectionPool,),
+            "TrackedHTTPPool",
+            (HTTPConnectionPool,),
             {"ConnectionCls": _tracked(HTTPConnection, self._registry)},
         )
         https_pool = type(
-            "TrackedHTTPSPool", (HTTPSConnectionPool,),
+            "TrackedHTTPSPool",
+            (HTTPSConnectionPool,),
             {"ConnectionCls": _tracked(HTTPSConnection, self._registry)},
         )
         self.poolmanager.pool_classes_by_scheme = {"http": http_pool, "https": https_pool}
@@ -489,8 +492,14 @@ class SyncClient:
         session = self._borrow()
         try:
             response = session.request(
-                method, self.base_url + path, data=data, params=params, headers=headers,
-                timeout=timeout, verify=self._verify, allow_redirects=False,
+                method,
+                self.base_url + path,
+                data=data,
+                params=params,
+                headers=headers,
+                timeout=timeout,
+                verify=self._verify,
+                allow_redirects=False,
             )
             content = response.content  # read it all here: a cut answer fails in this try
         except requests.Timeout as exc:
@@ -505,8 +514,14 @@ class SyncClient:
                 self._body_bytes_in_flight -= size
         if self._aborted.is_set():
             raise NetworkError("the sync was stopped")
-        log.debug("%s %s -> %d (%d bytes up, %.2fs)", method, path, response.status_code, size,
-                  time.monotonic() - started)
+        log.debug(
+            "%s %s -> %d (%d bytes up, %.2fs)",
+            method,
+            path,
+            response.status_code,
+            size,
+            time.monotonic() - started,
+        )
         return _interpret(response, content)
 
 
@@ -529,8 +544,7 @@ def _unencodable(body: Any, exc: BaseException) -> BadRequest:
                     en="This request holds a character or value that cannot be sent.",
                 )
                 break
-    return BadRequest(f"body cannot be encoded: {exc}", status=0, code="unencodable",
-                      fields=fields)
+    return BadRequest(f"body cannot be encoded: {exc}", status=0, code="unencodable", fields=fields)
 
 
 def _error_body(content: bytes) -> ErrorBody | None:
@@ -550,8 +564,9 @@ def _interpret(response: requests.Response, content: bytes) -> Any:
     body = _error_body(content)
     kw: dict[str, Any] = {"status": status}
     if body is not None:
-        kw.update(code=body.error, message_fa=body.message_fa or None,
-                  message_en=body.message_en or None)
+        kw.update(
+            code=body.error, message_fa=body.message_fa or None, message_en=body.message_en or None
+        )
     detail = f"HTTP {status}" + (f" {body.error}" if body else "")
     retry_after = parse_retry_after(response.headers.get(RETRY_AFTER_HEADER))
     if status == 429 or status >= 500:

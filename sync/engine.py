@@ -171,8 +171,9 @@ class SyncEngine:
         self._stop = threading.Event()
         self._state = queue.load_state()
         if self._state.batch_size and batch_policy is None:
-            self._policy.size = max(self._policy.floor,
-                                    min(self._state.batch_size, self._policy.ceiling))
+            self._policy.size = max(
+                self._policy.floor, min(self._state.batch_size, self._policy.ceiling)
+            )
 
     # -- scheduling --------------------------------------------------------------
 
@@ -228,11 +229,15 @@ class SyncEngine:
         result = RoundResult(
             started_at=utc_iso(started),
             seconds=round(time.monotonic() - t0, 3),
-            pushed=tally.pushed, accepted=tally.accepted, duplicate=tally.duplicate,
-            set_aside=tally.set_aside, retried=tally.retried,
+            pushed=tally.pushed,
+            accepted=tally.accepted,
+            duplicate=tally.duplicate,
+            set_aside=tally.set_aside,
+            retried=tally.retried,
             status_applied=tally.status_applied,
             catalog_versions=tuple(tally.catalog_versions),
-            waiting=backlog.waiting, attention=backlog.attention,
+            waiting=backlog.waiting,
+            attention=backlog.attention,
             error=None if stopped else state.last_error if error else None,
             next_try_at=utc_iso(state.next_try_at) if state.next_try_at else None,
             needs_reenrolment=state.needs_reenrolment,
@@ -241,8 +246,9 @@ class SyncEngine:
         self._emit(result)
         return result
 
-    def _settle(self, error: SyncError | None, tally: _Tally, started: dt.datetime,
-                stopped: bool) -> None:
+    def _settle(
+        self, error: SyncError | None, tally: _Tally, started: dt.datetime, stopped: bool
+    ) -> None:
         state = self._state
         now = self._clock()
         state.last_attempt_at = started
@@ -273,15 +279,26 @@ class SyncEngine:
             else:
                 delay = self._backoff.delay(state.failures, retry_after)
             state.next_try_at = now + dt.timedelta(seconds=delay)
-            state.hold_until = (now + dt.timedelta(seconds=min(retry_after, self._backoff.cap))
-                                if retry_after else None)
-            log.warning("sync round failed (%s: %s); next try in %.0f s", error.code,
-                        error.detail or error.message_en, delay)
-            self._emit(RoundFailed(
-                code=error.code, message_en=error.message_en, detail=error.detail,
-                next_try_at=utc_iso(state.next_try_at),
-                needs_reenrolment=state.needs_reenrolment,
-            ))
+            state.hold_until = (
+                now + dt.timedelta(seconds=min(retry_after, self._backoff.cap))
+                if retry_after
+                else None
+            )
+            log.warning(
+                "sync round failed (%s: %s); next try in %.0f s",
+                error.code,
+                error.detail or error.message_en,
+                delay,
+            )
+            self._emit(
+                RoundFailed(
+                    code=error.code,
+                    message_en=error.message_en,
+                    detail=error.detail,
+                    next_try_at=utc_iso(state.next_try_at),
+                    needs_reenrolment=state.needs_reenrolment,
+                )
+            )
         self._queue.save_state(state)
 
     # -- push --------------------------------------------------------------------
@@ -289,8 +306,9 @@ class SyncEngine:
     def _push_all(self, tally: _Tally) -> None:
         run = PushRun(budget=self._max_bisect_pushes)
         self._size_for_backlog()
-        with ThreadPoolExecutor(max_workers=self._depth,
-                                thread_name_prefix="pishkhan-push") as lanes:
+        with ThreadPoolExecutor(
+            max_workers=self._depth, thread_name_prefix="pishkhan-push"
+        ) as lanes:
             try:
                 while True:
                     self._fill(run, lanes)
@@ -338,8 +356,14 @@ class SyncEngine:
                 return
             run.number += 1
             part.number = run.number
-            self._emit(BatchSending(size=len(part.items), ids=part.ids, batch=part.number,
-                                    in_flight=len(run.in_flight) + 1))
+            self._emit(
+                BatchSending(
+                    size=len(part.items),
+                    ids=part.ids,
+                    batch=part.number,
+                    in_flight=len(run.in_flight) + 1,
+                )
+            )
             part.future = lanes.submit(self._timed_push, part.items)
             run.in_flight.append(part)
 
@@ -370,8 +394,10 @@ class SyncEngine:
     @staticmethod
     def _next_answered(run: PushRun) -> Push:
         """Wait for any push in flight to end; the earliest sent of those that have."""
-        futures.wait([p.future for p in run.in_flight if p.future is not None],
-                     return_when=futures.FIRST_COMPLETED)
+        futures.wait(
+            [p.future for p in run.in_flight if p.future is not None],
+            return_when=futures.FIRST_COMPLETED,
+        )
         part = next(p for p in run.in_flight if p.future is not None and p.future.done())
         run.in_flight.remove(part)
         return part
@@ -426,8 +452,9 @@ class SyncEngine:
                     self._set_aside(item, _item_reasons(refusal, 0), tally)
                     run.outstanding.discard(str(item["id"]))
 
-    def _apply_answer(self, part: Push, response: PushResponse, seconds: float,
-                      run: PushRun, tally: _Tally) -> None:
+    def _apply_answer(
+        self, part: Push, response: PushResponse, seconds: float, run: PushRun, tally: _Tally
+    ) -> None:
         tally.contacted_at = self._clock()
         if run.error is None:  # after a broken push, the other's answer does not undo the halving
             self._policy.answered(len(part.items), seconds)
@@ -448,14 +475,20 @@ class SyncEngine:
                 # The server asked us to come back later for some items: send no more
                 # batches this round (pieces of a batch being split still go).
                 run.retry_after_seen = True
-        self._emit(BatchAnswered(
-            size=len(part.items), accepted=applied.accepted, duplicate=applied.duplicate,
-            set_aside=applied.set_aside, retried=applied.retried,
-            seconds=round(seconds, 3), next_batch_size=self._policy.size, batch=part.number,
-        ))
+        self._emit(
+            BatchAnswered(
+                size=len(part.items),
+                accepted=applied.accepted,
+                duplicate=applied.duplicate,
+                set_aside=applied.set_aside,
+                retried=applied.retried,
+                seconds=round(seconds, 3),
+                next_batch_size=self._policy.size,
+                batch=part.number,
+            )
+        )
 
-    def _split(self, part: Push, run: PushRun, reason: str,
-               named: set[int] | None = None) -> None:
+    def _split(self, part: Push, run: PushRun, reason: str, named: set[int] | None = None) -> None:
         run.budget -= 1
         items = part.items
         named = {i for i in (named or set()) if i < len(items)}
@@ -468,8 +501,11 @@ class SyncEngine:
             pieces = [items[:half], items[half:]]
         part.batch.open_parts += len(pieces)
         run.pending.extendleft(Push(piece, part.batch) for piece in reversed(pieces))
-        self._emit(BatchSplit(size=len(items), reason=reason,
-                              next_batch_size=self._policy.size, batch=part.number))
+        self._emit(
+            BatchSplit(
+                size=len(items), reason=reason, next_batch_size=self._policy.size, batch=part.number
+            )
+        )
 
     def _set_aside(self, item: dict[str, Any], reasons: dict[str, Reason], tally: _Tally) -> None:
         result = ItemResult(id=str(item["id"]), status=ItemStatus.REJECTED, reasons=reasons)
@@ -502,10 +538,14 @@ class SyncEngine:
             applied = self._queue.apply_changes(page.changes, page.cursor)
             tally.status_applied += applied.status_applied
             tally.catalog_versions.extend(applied.catalog_versions)
-            self._emit(ChangesPulled(
-                changes=len(page.changes), status_applied=applied.status_applied,
-                catalog_versions=applied.catalog_versions, more=page.more,
-            ))
+            self._emit(
+                ChangesPulled(
+                    changes=len(page.changes),
+                    status_applied=applied.status_applied,
+                    catalog_versions=applied.catalog_versions,
+                    more=page.more,
+                )
+            )
             cursor = page.cursor or cursor
             if not page.more:
                 return
@@ -516,8 +556,10 @@ class SyncEngine:
         if backlog.oldest_waiting_at is not None:
             oldest = max(0, int((self._clock() - backlog.oldest_waiting_at).total_seconds()))
         heartbeat = Heartbeat(
-            queue_depth=backlog.waiting, oldest_waiting_seconds=oldest,
-            app_version=self._app_version, last_seq=backlog.last_seq,
+            queue_depth=backlog.waiting,
+            oldest_waiting_seconds=oldest,
+            app_version=self._app_version,
+            last_seq=backlog.last_seq,
             attention=backlog.attention,
         )
         try:
@@ -542,7 +584,7 @@ def _item_reasons(exc: BadRequest, index: int) -> dict[str, Reason]:
     """The reasons ``exc`` gives for item ``index`` (paths without ``items.N.``), or its message."""
     prefix = f"items.{index}"
     reasons = {
-        path[len(prefix) + 1:] if path.startswith(prefix + ".") else path: reason
+        path[len(prefix) + 1 :] if path.startswith(prefix + ".") else path: reason
         for path, reason in exc.fields.items()
         if path == prefix or path.startswith(prefix + ".")
     }
@@ -550,8 +592,24 @@ def _item_reasons(exc: BadRequest, index: int) -> dict[str, Reason]:
 
 
 __all__ = [  # the records and events live in their own modules; importable from here too
-    "BacklogStats", "BatchAnswered", "BatchPolicy", "BatchSending", "BatchSplit",
-    "ChangesApplied", "ChangesPulled", "CursorReset", "ErrorInfo", "EventSink",
-    "HeartbeatSent", "ItemsSetAside", "LocalQueue", "ResultsApplied", "RoundFailed",
-    "RoundResult", "RoundStarted", "SyncEngine", "SyncEvent", "SyncState",
+    "BacklogStats",
+    "BatchAnswered",
+    "BatchPolicy",
+    "BatchSending",
+    "BatchSplit",
+    "ChangesApplied",
+    "ChangesPulled",
+    "CursorReset",
+    "ErrorInfo",
+    "EventSink",
+    "HeartbeatSent",
+    "ItemsSetAside",
+    "LocalQueue",
+    "ResultsApplied",
+    "RoundFailed",
+    "RoundResult",
+    "RoundStarted",
+    "SyncEngine",
+    "SyncEvent",
+    "SyncState",
 ]

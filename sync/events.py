@@ -133,8 +133,7 @@ class RoundResult(SyncEvent):
 
     @property
     def requests_changed(self) -> bool:
-        return bool(self.pushed or self.status_applied or self.catalog_versions
-                    or self.set_aside)
+        return bool(self.pushed or self.status_applied or self.catalog_versions or self.set_aside)
 
 
 EventSink = Callable[[SyncEvent], None]

@@ -49,16 +49,19 @@ class SyncState:
         def t(value: dt.datetime | None) -> str | None:
             return utc_iso(value) if value else None
 
-        return json.dumps({
-            "last_contact_at": t(self.last_contact_at),
-            "last_attempt_at": t(self.last_attempt_at),
-            "next_try_at": t(self.next_try_at),
-            "hold_until": t(self.hold_until),
-            "failures": self.failures,
-            "last_error": dataclasses.asdict(self.last_error) if self.last_error else None,
-            "needs_reenrolment": self.needs_reenrolment,
-            "batch_size": self.batch_size,
-        }, ensure_ascii=False)
+        return json.dumps(
+            {
+                "last_contact_at": t(self.last_contact_at),
+                "last_attempt_at": t(self.last_attempt_at),
+                "next_try_at": t(self.next_try_at),
+                "hold_until": t(self.hold_until),
+                "failures": self.failures,
+                "last_error": dataclasses.asdict(self.last_error) if self.last_error else None,
+                "needs_reenrolment": self.needs_reenrolment,
+                "batch_size": self.batch_size,
+            },
+            ensure_ascii=False,
+        )
 
     @classmethod
     def from_json(cls, text: str | None) -> SyncState:

@@ -21,9 +21,22 @@ def test_every_benchmark_runs_quick_and_reports_figures(tmp_path: Path) -> None:
     results = tmp_path / "RESULTS.md"
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     proc = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--no-profile",
-         "--results", str(results), "--cache-dir", str(tmp_path / "cache")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=480,
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--quick",
+            "--no-profile",
+            "--results",
+            str(results),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=480,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     text = results.read_text(encoding="utf-8")

@@ -22,13 +22,18 @@ class AboutDialog(QDialog):
         logo = QLabel(self)
         pixmap = QPixmap(str(resource_path("icons", "pishkhan.png")))
         if not pixmap.isNull():
-            logo.setPixmap(pixmap.scaled(72, 72, Qt.AspectRatioMode.KeepAspectRatio,
-                                         Qt.TransformationMode.SmoothTransformation))
+            logo.setPixmap(
+                pixmap.scaled(
+                    72,
+                    72,
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
         title = QLabel(self.tr("Pishkhan"), self)
         title.setFont(heading_font(self.font(), grow=6))
         set_role(title, "heading")
-        self.version = QLabel(
-            self.tr("Version %1").replace("%1", digits(__version__, lang)), self)
+        self.version = QLabel(self.tr("Version %1").replace("%1", digits(__version__, lang)), self)
         self.version.setObjectName("aboutVersion")
         subtitle = QLabel(self.tr("Counter program for government service offices"), self)
         set_role(subtitle, "help")
@@ -54,9 +59,11 @@ class AboutDialog(QDialog):
         details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         details.setWordWrap(True)
         licence = QLabel(
-            self.tr("The Vazirmatn typeface © 2015 The Vazirmatn Project Authors, "
-                    "used under the SIL Open Font License 1.1; the licence text is shipped "
-                    "beside the font files (fonts/OFL.txt)."),
+            self.tr(
+                "The Vazirmatn typeface © 2015 The Vazirmatn Project Authors, "
+                "used under the SIL Open Font License 1.1; the licence text is shipped "
+                "beside the font files (fonts/OFL.txt)."
+            ),
             self,
         )
         licence.setObjectName("aboutLicence")

@@ -63,8 +63,14 @@ SCREENSHOT_TIMEOUT_S = 15.0
 
 # Qt-free modules the main window and sync need after the login, imported on the worker
 # while the clerk types (imported later on the GUI thread they would freeze it).
-WARM_MODULES = ("desktop.catalog", "desktop.intake", "desktop.queue", "desktop.states",
-                "desktop.outbox", "desktop.synccli")
+WARM_MODULES = (
+    "desktop.catalog",
+    "desktop.intake",
+    "desktop.queue",
+    "desktop.states",
+    "desktop.outbox",
+    "desktop.synccli",
+)
 
 
 @dataclass
@@ -100,32 +106,56 @@ def open_core(data_dir: Path, settings: Settings, store: Store | None = None) ->
             lockout_attempts=int(settings.get("lockout_attempts")),
             lockout_minutes=int(settings.get("lockout_minutes")),
         )
-        return CoreServices(opened, catalogs, clerks, Intake(opened, catalogs),
-                            QueueQueries(opened), this_device(opened))
+        return CoreServices(
+            opened,
+            catalogs,
+            clerks,
+            Intake(opened, catalogs),
+            QueueQueries(opened),
+            this_device(opened),
+        )
     except BaseException:
         if store is None:
             opened.close()
         raise
 
 
-def context_of(core: CoreServices, data_dir: Path, settings: Settings, worker: Worker, *,
-               lang: str | None = None) -> AppContext:
+def context_of(
+    core: CoreServices,
+    data_dir: Path,
+    settings: Settings,
+    worker: Worker,
+    *,
+    lang: str | None = None,
+) -> AppContext:
     """The ``AppContext`` every window gets (the UI's composition root)."""
     return AppContext(
-        data_dir=data_dir, settings=settings, store=core.store, catalogs=core.catalogs,
-        clerks=core.clerks, intake=core.intake, queries=core.queries, worker=worker,
-        device=core.device, lang_override=lang,
+        data_dir=data_dir,
+        settings=settings,
+        store=core.store,
+        catalogs=core.catalogs,
+        clerks=core.clerks,
+        intake=core.intake,
+        queries=core.queries,
+        worker=worker,
+        device=core.device,
+        lang_override=lang,
     )
 
 
 def build_context(
-    data_dir: Path, store: Store, settings: Settings | None = None, *, lang: str | None = None,
+    data_dir: Path,
+    store: Store,
+    settings: Settings | None = None,
+    *,
+    lang: str | None = None,
     worker: Worker | None = None,
 ) -> AppContext:
     """Wire the core's services over an opened store for the windows."""
     settings = settings or Settings(data_dir)
-    return context_of(open_core(data_dir, settings, store), data_dir, settings,
-                      worker or Worker(), lang=lang)
+    return context_of(
+        open_core(data_dir, settings, store), data_dir, settings, worker or Worker(), lang=lang
+    )
 
 
 class StoreOpening:
@@ -191,8 +221,7 @@ class Shell(QObject):
     mainShown = Signal(object)  # MainWindow
     contextReady = Signal(object)  # AppContext
 
-    def __init__(self, ctx: AppContext | None, app: QApplication, *,
-                 demo_hint: str = "") -> None:
+    def __init__(self, ctx: AppContext | None, app: QApplication, *, demo_hint: str = "") -> None:
         super().__init__(app)
         self.ctx = ctx
         self.app = app
@@ -339,8 +368,13 @@ def demo_clerk(ctx: AppContext) -> ClerkInfo | None:
     return candidates[0] if candidates else None
 
 
-def settle(app: QApplication, ctx: AppContext, *, timeout_s: float = SCREENSHOT_TIMEOUT_S,
-           quiet_rounds: int = 20) -> None:
+def settle(
+    app: QApplication,
+    ctx: AppContext,
+    *,
+    timeout_s: float = SCREENSHOT_TIMEOUT_S,
+    quiet_rounds: int = 20,
+) -> None:
     """Process events until the worker has been idle for a while (views have loaded)."""
     deadline = time.monotonic() + timeout_s
     quiet = 0
@@ -358,8 +392,7 @@ def settle(app: QApplication, ctx: AppContext, *, timeout_s: float = SCREENSHOT_
 def take_screenshot(app: QApplication, ctx: AppContext, path: Path) -> int:
     clerk = demo_clerk(ctx)
     if ctx.device is None or clerk is None:
-        print("screenshot: the data folder has no office or clerk (use demo data)",
-              file=sys.stderr)
+        print("screenshot: the data folder has no office or clerk (use demo data)", file=sys.stderr)
         return 2
     ctx.clerk = clerk
     from ui.mainwindow import MainWindow
@@ -414,8 +447,9 @@ def run_gui(
     apply_language(app, language)
     header = None if headless else start_header(data_dir)
     if header is not None:
-        return _run_login_first(app, data_dir, settings, header, lang=lang,
-                                language=language, demo=demo)
+        return _run_login_first(
+            app, data_dir, settings, header, lang=lang, language=language, demo=demo
+        )
     try:
         core = open_core(data_dir, settings)
     except UserFacingError as exc:
@@ -455,9 +489,16 @@ def run_gui(
         core.close()
 
 
-def _run_login_first(app: QApplication, data_dir: Path, settings: Settings,
-                     header: StartHeader, *, lang: str | None, language: str,
-                     demo: bool) -> int:
+def _run_login_first(
+    app: QApplication,
+    data_dir: Path,
+    settings: Settings,
+    header: StartHeader,
+    *,
+    lang: str | None,
+    language: str,
+    demo: bool,
+) -> int:
     """The usual start: the login window now, the store opened on the worker meanwhile."""
     worker = Worker()
     opening = StoreOpening(data_dir, settings)
@@ -465,7 +506,9 @@ def _run_login_first(app: QApplication, data_dir: Path, settings: Settings,
     failures: list[BaseException] = []
     previous_hook = install_excepthook(
         lambda: shell.ctx.lang if shell.ctx is not None else language,
-        headless=False, failures=failures)
+        headless=False,
+        failures=failures,
+    )
 
     def opened(core: CoreServices) -> None:
         shell.context_ready(context_of(core, data_dir, settings, worker, lang=lang))
@@ -485,8 +528,11 @@ def _run_login_first(app: QApplication, data_dir: Path, settings: Settings,
     try:
         app.setQuitOnLastWindowClosed(False)
         shell.quitRequested.connect(app.quit)
-        shell.start_login_first(LoginAccess(language, worker, opening.authenticate,
-                                            header.office_name, header.counter_no))
+        shell.start_login_first(
+            LoginAccess(
+                language, worker, opening.authenticate, header.office_name, header.counter_no
+            )
+        )
         # Opened once the window is on the screen: the first paint must not wait for it.
         QTimer.singleShot(0, lambda: worker.submit(opening.open, opened, not_opened))
         return app.exec()

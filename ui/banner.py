@@ -147,7 +147,8 @@ class Banner(QFrame):
             colour = (GREEN, GREEN_LIGHT)
         else:
             text = self.tr("%1 request(s) waiting to be sent").replace(
-                "%1", format_number(backlog.waiting, lang))
+                "%1", format_number(backlog.waiting, lang)
+            )
             if backlog.oldest_waiting_at is not None:
                 age = now - backlog.oldest_waiting_at
                 text += self.tr(" — the oldest for %1").replace("%1", format_age(age, lang))
@@ -157,11 +158,15 @@ class Banner(QFrame):
             self.waiting.setText(text)
             colour = (AMBER, AMBER_LIGHT) if stale else (GREEN, GREEN_LIGHT)
         if backlog.attention:
-            self.attention.setText(self.tr("%1 need(s) attention").replace(
-                "%1", format_number(backlog.attention, lang)))
+            self.attention.setText(
+                self.tr("%1 need(s) attention").replace(
+                    "%1", format_number(backlog.attention, lang)
+                )
+            )
             self.attention.setStyleSheet(
                 f"QPushButton {{ color: {RED}; font-weight: bold; text-decoration: underline;"
-                " border: none; }")
+                " border: none; }"
+            )
             self.attention.show()
             colour = (RED, RED_LIGHT)
         else:
@@ -176,15 +181,20 @@ class Banner(QFrame):
         self.sync.setStyleSheet("")
         self.enrol.hide()
         if status is None:
-            self.sync.setText(self.tr("Not connected to a central server yet")
-                              if self._ctx.sync is None else "")
+            self.sync.setText(
+                self.tr("Not connected to a central server yet") if self._ctx.sync is None else ""
+            )
             if self._ctx.sync is None and self._can_enrol:
                 self.enrol.setText(self.tr("Connect…"))
                 self.enrol.show()
             return
         if getattr(status, "needs_reenrolment", False):
-            self.sync.setText(self.tr("The central office no longer accepts this PC: "
-                                      "it must be enrolled again. Nothing saved is lost."))
+            self.sync.setText(
+                self.tr(
+                    "The central office no longer accepts this PC: "
+                    "it must be enrolled again. Nothing saved is lost."
+                )
+            )
             self.sync.setStyleSheet(f"color: {RED}; font-weight: bold;")
             if self._can_enrol:
                 self.enrol.setText(self.tr("Enrol again…"))
@@ -195,8 +205,9 @@ class Banner(QFrame):
             parts.append(self.tr("Sending…"))
         last = getattr(status, "last_contact", None)
         if isinstance(last, dt.datetime):
-            parts.append(self.tr("Last contact: %1").replace(
-                "%1", format_jalali_datetime(last, lang)))
+            parts.append(
+                self.tr("Last contact: %1").replace("%1", format_jalali_datetime(last, lang))
+            )
         else:
             parts.append(self.tr("No contact with the server yet"))
         next_try = getattr(status, "next_try", None)

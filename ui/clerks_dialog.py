@@ -53,7 +53,8 @@ class ClerksDialog(QDialog):
 
         self.table = QTableWidget(0, 4, self)
         self.table.setHorizontalHeaderLabels(
-            [self.tr("User name"), self.tr("Name"), self.tr("Role"), self.tr("Status")])
+            [self.tr("User name"), self.tr("Name"), self.tr("Role"), self.tr("Status")]
+        )
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -83,8 +84,11 @@ class ClerksDialog(QDialog):
         self.password = QLineEdit(self)
         self.password.setObjectName("newPassword")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setPlaceholderText(self.tr("At least %1 characters").replace(
-            "%1", digits(str(MIN_PASSWORD_LENGTH), self._lang)))
+        self.password.setPlaceholderText(
+            self.tr("At least %1 characters").replace(
+                "%1", digits(str(MIN_PASSWORD_LENGTH), self._lang)
+            )
+        )
         self.role = QComboBox(self)
         self.role.addItem(self.tr("Clerk"), CLERK)
         self.role.addItem(self.tr("Manager"), MANAGER)
@@ -156,8 +160,10 @@ class ClerksDialog(QDialog):
             if clerk.username == username:
                 # Through the selection model: selectRow() reads modifiers off the
                 # last input event and may toggle instead of select.
-                flags = (QItemSelectionModel.SelectionFlag.ClearAndSelect
-                         | QItemSelectionModel.SelectionFlag.Rows)
+                flags = (
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect
+                    | QItemSelectionModel.SelectionFlag.Rows
+                )
                 self.table.selectionModel().select(self.table.model().index(row, 0), flags)
         self._selection_changed()
 
@@ -179,7 +185,8 @@ class ClerksDialog(QDialog):
         directory = self._ctx.clerks
         self._ctx.worker.submit(
             lambda: directory.set_active(me, clerk.id, not clerk.active),
-            lambda _info: self.reload(), self._failed,
+            lambda _info: self.reload(),
+            self._failed,
         )
 
     def set_password(self) -> None:
@@ -199,9 +206,14 @@ class ClerksDialog(QDialog):
         self.password_dialog = None
 
     def _password_set(self, clerk: ClerkInfo) -> None:
-        self.notice.setText(isolate(
-            self.tr("New password set for %1 (%2). Any lock on the account is lifted.")
-            .replace("%1", clerk.display_name).replace("%2", clerk.username), self._lang))
+        self.notice.setText(
+            isolate(
+                self.tr("New password set for %1 (%2). Any lock on the account is lifted.")
+                .replace("%1", clerk.display_name)
+                .replace("%2", clerk.username),
+                self._lang,
+            )
+        )
         self.notice.show()
 
     def _add(self) -> None:
@@ -216,7 +228,8 @@ class ClerksDialog(QDialog):
         self.add_button.setEnabled(False)
         self._ctx.worker.submit(
             lambda: directory.add_clerk(me, username, display_name, password, role),
-            self._added, self._failed,
+            self._added,
+            self._failed,
         )
 
     def _added(self, clerk: ClerkInfo) -> None:
@@ -262,16 +275,20 @@ class PasswordDialog(QDialog):
         title = QLabel(isolate(heading, self._lang), self)
         title.setFont(heading_font(self.font(), grow=2))
         set_role(title, "heading")
-        who = QLabel(isolate(self.tr("Account: %1").replace("%1", target.username),
-                             self._lang), self)
+        who = QLabel(
+            isolate(self.tr("Account: %1").replace("%1", target.username), self._lang), self
+        )
         set_role(who, "help")
 
         self.current = QLineEdit(self)
         self.current.setObjectName("currentPassword")
         self.new = QLineEdit(self)
         self.new.setObjectName("newPassword")
-        self.new.setPlaceholderText(self.tr("At least %1 characters").replace(
-            "%1", digits(str(MIN_PASSWORD_LENGTH), self._lang)))
+        self.new.setPlaceholderText(
+            self.tr("At least %1 characters").replace(
+                "%1", digits(str(MIN_PASSWORD_LENGTH), self._lang)
+            )
+        )
         self.repeat = QLineEdit(self)
         self.repeat.setObjectName("repeatPassword")
         for edit in (self.current, self.new, self.repeat):
@@ -291,7 +308,8 @@ class PasswordDialog(QDialog):
         self.error.hide()
 
         self.ok_button = QPushButton(
-            self.tr("Change password") if self.own else self.tr("Set password"), self)
+            self.tr("Change password") if self.own else self.tr("Set password"), self
+        )
         self.ok_button.setObjectName("passwordOk")
         set_flag(self.ok_button, "primary", True)
         self.ok_button.setDefault(True)

@@ -88,8 +88,15 @@ def summary_rows(summary: DaySummary, lang: str) -> list[SummaryRow]:
     several = len(summary.clerks) > 1
     for clerk in summary.clerks:
         for line in (x for x in summary.lines if x.clerk_id == clerk.clerk_id):
-            rows.append(SummaryRow("line", clerk.clerk_name, line.service_title.text(lang),
-                                   t["correction" if line.correction else "new"], line.takings))
+            rows.append(
+                SummaryRow(
+                    "line",
+                    clerk.clerk_name,
+                    line.service_title.text(lang),
+                    t["correction" if line.correction else "new"],
+                    line.takings,
+                )
+            )
         if several:
             name = LABELS["clerk_total"].format(name=Message(clerk.clerk_name, clerk.clerk_name))
             rows.append(SummaryRow("clerk_total", name.text(lang), "", "", clerk.takings))
@@ -122,8 +129,9 @@ class DaySummaryModel(QAbstractTableModel):
     def columnCount(self, parent: Index = _ROOT) -> int:
         return 0 if parent.isValid() else len(self.KEYS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return LABELS[self.KEYS[section]].text(self._lang)
         return None
@@ -147,8 +155,11 @@ class DaySummaryModel(QAbstractTableModel):
             return theme.format_number(value, self._lang)
         if role == Qt.ItemDataRole.TextAlignmentRole and column >= self.NUMERIC:
             # Units under units, whatever the direction (see ui.printing).
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignAbsolute
-                       | Qt.AlignmentFlag.AlignVCenter)
+            return int(
+                Qt.AlignmentFlag.AlignRight
+                | Qt.AlignmentFlag.AlignAbsolute
+                | Qt.AlignmentFlag.AlignVCenter
+            )
         if role == Qt.ItemDataRole.FontRole and row.kind != "line":
             font = QFont()
             font.setBold(True)
@@ -161,8 +172,16 @@ class DaySummaryModel(QAbstractTableModel):
 # --- The printed report ------------------------------------------------------------------
 
 
-def _table_row(flow: Flow, cells: list[str], widths: list[float], font: QFont, *,
-               numeric_from: int, fill: str | None = None, span_first: int = 1) -> Item:
+def _table_row(
+    flow: Flow,
+    cells: list[str],
+    widths: list[float],
+    font: QFont,
+    *,
+    numeric_from: int,
+    fill: str | None = None,
+    span_first: int = 1,
+) -> Item:
     """One row of the report's table: framed cells in reading order."""
     pad = flow.mm(1.2)
     placed: list[tuple[float, float, Any, float]] = []  # x offset, width, layout, height
@@ -195,17 +214,22 @@ def _table_row(flow: Flow, cells: list[str], widths: list[float], font: QFont, *
     return Item(row_height, draw)
 
 
-def summary_flow(flow: Flow, summary: DaySummary, *, lang: str, page: str,
-                 printed_at: str) -> None:
+def summary_flow(flow: Flow, summary: DaySummary, *, lang: str, page: str, printed_at: str) -> None:
     """The report: heading, one table (a block per clerk), totals, signature lines."""
     t = {k: m.text(lang) for k, m in LABELS.items()}
     base = 8.0 if page == "a5" else 9.0
     bold = QFont.Weight.Bold
-    scope = (t["scope_all"] if summary.clerk_id is None
-             else next((c.clerk_name for c in summary.clerks), ""))
+    scope = (
+        t["scope_all"]
+        if summary.clerk_id is None
+        else next((c.clerk_name for c in summary.clerks), "")
+    )
     flow.paragraph(summary.office_name, make_font(base + 5, bold))
-    flow.paragraph(f"{t['report_title']} · {summary.jalali_text(lang)}",
-                   make_font(base + 2, bold), space=flow.mm(1))
+    flow.paragraph(
+        f"{t['report_title']} · {summary.jalali_text(lang)}",
+        make_font(base + 2, bold),
+        space=flow.mm(1),
+    )
     line = f"{t['office']}: {theme.digits(summary.office_code, lang)} · {scope}"
     if printed_at:
         line += f" · {t['printed_at']}: {printed_at}"
@@ -221,29 +245,52 @@ def summary_flow(flow: Flow, summary: DaySummary, *, lang: str, page: str,
     flow.items.append(Item(header.height, header.draw, space_before=flow.mm(1)))
 
     def numbers(k: Takings) -> list[str]:
-        return [theme.format_number(v, lang) for v in (k.count, k.government, k.office, k.vat,
-                                                         k.total)]
+        return [
+            theme.format_number(v, lang) for v in (k.count, k.government, k.office, k.vat, k.total)
+        ]
 
     def add(item: Item) -> None:
         item.header = header
         flow.items.append(item)
 
     for clerk in summary.clerks:
-        add(_table_row(flow, [f"{t['clerk']}: {clerk.clerk_name}"], widths, strong,
-                       numeric_from=99, fill="#f4f6f7", span_first=len(widths)))
+        add(
+            _table_row(
+                flow,
+                [f"{t['clerk']}: {clerk.clerk_name}"],
+                widths,
+                strong,
+                numeric_from=99,
+                fill="#f4f6f7",
+                span_first=len(widths),
+            )
+        )
         for entry in (x for x in summary.lines if x.clerk_id == clerk.clerk_id):
             title = entry.service_title.text(lang)
             if entry.correction:
                 title += f" ({t['correction']})"
-            add(_table_row(flow, [title, *numbers(entry.takings)], widths, regular,
-                           numeric_from=1))
+            add(_table_row(flow, [title, *numbers(entry.takings)], widths, regular, numeric_from=1))
         name = LABELS["clerk_total"].format(name=Message(clerk.clerk_name, clerk.clerk_name))
-        add(_table_row(flow, [name.text(lang), *numbers(clerk.takings)], widths, strong,
-                       numeric_from=1))
-    add(_table_row(flow, [t["grand_total"], *numbers(summary.total)], widths, strong,
-                   numeric_from=1, fill="#dfeeeb"))
-    add(_table_row(flow, [t["of_which"], *numbers(summary.corrections)], widths, regular,
-                   numeric_from=1))
+        add(
+            _table_row(
+                flow, [name.text(lang), *numbers(clerk.takings)], widths, strong, numeric_from=1
+            )
+        )
+    add(
+        _table_row(
+            flow,
+            [t["grand_total"], *numbers(summary.total)],
+            widths,
+            strong,
+            numeric_from=1,
+            fill="#dfeeeb",
+        )
+    )
+    add(
+        _table_row(
+            flow, [t["of_which"], *numbers(summary.corrections)], widths, regular, numeric_from=1
+        )
+    )
 
     sign = make_font(base)
     dots = "." * 40
@@ -254,8 +301,14 @@ def summary_flow(flow: Flow, summary: DaySummary, *, lang: str, page: str,
 SUMMARY_PAGES = {"a4": QPageSize.PageSizeId.A4, "a5": QPageSize.PageSizeId.A5}
 
 
-def render_summary(summary: DaySummary, device: QPagedPaintDevice, *, page: str = "a4",
-                   lang: str = "fa", printed_at: str = "") -> int:
+def render_summary(
+    summary: DaySummary,
+    device: QPagedPaintDevice,
+    *,
+    page: str = "a4",
+    lang: str = "fa",
+    printed_at: str = "",
+) -> int:
     """Paint the report on A4 or A5 portrait, page numbers at the foot; returns pages."""
     size = QPageSize(SUMMARY_PAGES[page]).size(QPageSize.Unit.Millimeter)
     margin_mm = 12.0 if page == "a4" else 9.0
@@ -273,8 +326,11 @@ def render_summary(summary: DaySummary, device: QPagedPaintDevice, *, page: str 
                 device.newPage()
             for y, item in placed:
                 item.draw(painter, margin, margin + y)
-            text = Message("صفحهٔ {n} از {count}", "Page {n} of {count}").format(
-                n=number + 1, count=len(pages)).text(lang)
+            text = (
+                Message("صفحهٔ {n} از {count}", "Page {n} of {count}")
+                .format(n=number + 1, count=len(pages))
+                .text(lang)
+            )
             layout, _ = flow.layout(text, footer_font, flow.width, align="center")
             layout.draw(painter, QPointF(margin, flow.mm(size.height()) - margin - foot / 2))
     finally:
@@ -282,11 +338,19 @@ def render_summary(summary: DaySummary, device: QPagedPaintDevice, *, page: str 
     return len(pages)
 
 
-def render_summary_pdf(summary: DaySummary, path: Path | str, *, page: str = "a4",
-                       lang: str = "fa", printed_at: str = "") -> Path:
-    return write_pdf(path, f"Pishkhan day close {summary.day.isoformat()}",
-                     lambda w: render_summary(summary, w, page=page, lang=lang,
-                                              printed_at=printed_at))
+def render_summary_pdf(
+    summary: DaySummary,
+    path: Path | str,
+    *,
+    page: str = "a4",
+    lang: str = "fa",
+    printed_at: str = "",
+) -> Path:
+    return write_pdf(
+        path,
+        f"Pishkhan day close {summary.day.isoformat()}",
+        lambda w: render_summary(summary, w, page=page, lang=lang, printed_at=printed_at),
+    )
 
 
 # --- The dialog --------------------------------------------------------------------------
@@ -395,8 +459,7 @@ class DayCloseDialog(QDialog):
         done.clicked.connect(self.accept)
         self._set_busy(True)
         if clerk is None or clerk.is_manager:
-            ctx.worker.submit(ctx.clerks.list, on_result=self._add_clerks,
-                              on_error=self._failed)
+            ctx.worker.submit(ctx.clerks.list, on_result=self._add_clerks, on_error=self._failed)
         self.reload()
 
     # --- Reading ------------------------------------------------------------------------
@@ -422,11 +485,15 @@ class DayCloseDialog(QDialog):
         """Read the summary of the chosen day and clerk on the worker."""
         self._generation += 1
         generation, day, store = self._generation, self.day, self._ctx.store
-        self.weekday.setText(jalali_date(
-            dt.datetime.combine(day, dt.time(12), tzinfo=TEHRAN), self._lang).split(" ")[0])
+        self.weekday.setText(
+            jalali_date(dt.datetime.combine(day, dt.time(12), tzinfo=TEHRAN), self._lang).split(
+                " "
+            )[0]
+        )
         try:
-            clerk_id = (visible_clerk(self._ctx.clerk, self.clerk_id)
-                        if self._ctx.clerk else self.clerk_id)
+            clerk_id = (
+                visible_clerk(self._ctx.clerk, self.clerk_id) if self._ctx.clerk else self.clerk_id
+            )
         except Exception as exc:
             self._failed(exc)
             return
@@ -447,23 +514,27 @@ class DayCloseDialog(QDialog):
         k, c = summary.total, summary.corrections
         lang = self._lang
         text = self.tr("Total taken: %1 — %2 requests, of which %3 corrections (%4)")
-        for marker, value in (("%1", theme.format_money(k.total, lang)),
-                              ("%2", theme.format_number(k.count, lang)),
-                              ("%3", theme.format_number(c.count, lang)),
-                              ("%4", theme.format_money(c.total, lang))):
+        for marker, value in (
+            ("%1", theme.format_money(k.total, lang)),
+            ("%2", theme.format_number(k.count, lang)),
+            ("%3", theme.format_number(c.count, lang)),
+            ("%4", theme.format_money(c.total, lang)),
+        ):
             text = text.replace(marker, value)
         self.totals.setText(text)
         state = (
-            self.tr("This day has not been closed yet.") if closes == 0
-            else self.tr("Closed %1 time(s) already; closing again records the new totals.")
-            .replace("%1", theme.format_number(closes, lang)))
+            self.tr("This day has not been closed yet.")
+            if closes == 0
+            else self.tr(
+                "Closed %1 time(s) already; closing again records the new totals."
+            ).replace("%1", theme.format_number(closes, lang))
+        )
         self.status.setText(f"{self._notice} {state}".strip())
         self._notice = ""
         self._set_busy(False)
 
     def _set_busy(self, busy: bool) -> None:
-        for button in (self.print_button, self.pdf_button, self.csv_button,
-                       self.close_day_button):
+        for button in (self.print_button, self.pdf_button, self.csv_button, self.close_day_button):
             button.setEnabled(not busy)
 
     def _failed(self, exc: BaseException) -> None:
@@ -478,8 +549,9 @@ class DayCloseDialog(QDialog):
 
     def _audit_export(self, summary: DaySummary, how: str) -> None:
         store, clerk = self._ctx.store, self._ctx.clerk
-        self._ctx.worker.submit(lambda: record_export(store, clerk, summary, how=how),
-                                on_error=self._failed)
+        self._ctx.worker.submit(
+            lambda: record_export(store, clerk, summary, how=how), on_error=self._failed
+        )
 
     def print_summary(self) -> None:
         summary = self.loaded_summary
@@ -490,8 +562,9 @@ class DayCloseDialog(QDialog):
         if printer is None:
             return
         try:
-            render_summary(summary, printer, page=page, lang=self._lang,
-                           printed_at=self._now_text())
+            render_summary(
+                summary, printer, page=page, lang=self._lang, printed_at=self._now_text()
+            )
         except Exception as exc:
             self._failed(exc)
             return
@@ -515,8 +588,13 @@ class DayCloseDialog(QDialog):
         if target is None or summary is None:
             return
         try:
-            render_summary_pdf(summary, target, page=str(self.page_combo.currentData()),
-                               lang=self._lang, printed_at=self._now_text())
+            render_summary_pdf(
+                summary,
+                target,
+                page=str(self.page_combo.currentData()),
+                lang=self._lang,
+                printed_at=self._now_text(),
+            )
         except OSError as exc:
             self._file_failed(target, exc)
             return
@@ -547,21 +625,26 @@ class DayCloseDialog(QDialog):
         self._ctx.worker.submit(write, on_result=written, on_error=failed)
 
     def _file_failed(self, target: Path, exc: OSError) -> None:
-        self._failed(UserFacingError(Message(
-            fa=f"پرونده در «{target}» نوشته نشد: {exc.strerror or exc}",
-            en=f"The file could not be written to {target}: {exc.strerror or exc}",
-        )))
+        self._failed(
+            UserFacingError(
+                Message(
+                    fa=f"پرونده در «{target}» نوشته نشد: {exc.strerror or exc}",
+                    en=f"The file could not be written to {target}: {exc.strerror or exc}",
+                )
+            )
+        )
 
     def close_the_day(self) -> None:
         clerk, summary = self._ctx.clerk, self.loaded_summary
         if clerk is None or summary is None:
             return
-        whose = (self.tr("the whole office") if clerk.is_manager
-                 else self.tr("your own requests"))
+        whose = self.tr("the whole office") if clerk.is_manager else self.tr("your own requests")
         answer = QMessageBox.question(
-            self, self.tr("Close the day"),
+            self,
+            self.tr("Close the day"),
             self.tr("Close %1 for %2? The totals are recorded in the audit trail.")
-            .replace("%1", summary.jalali_text(self._lang)).replace("%2", whose),
+            .replace("%1", summary.jalali_text(self._lang))
+            .replace("%2", whose),
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
@@ -572,11 +655,16 @@ class DayCloseDialog(QDialog):
             self._notice = self.tr("The day is closed.")
             self.reload()
 
-        self._ctx.worker.submit(lambda: close_day(store, clerk, day), on_result=closed,
-                                on_error=self._failed)
+        self._ctx.worker.submit(
+            lambda: close_day(store, clerk, day), on_result=closed, on_error=self._failed
+        )
 
 
 __all__ = [
-    "DayCloseDialog", "DaySummaryModel", "render_summary", "render_summary_pdf",
-    "summary_flow", "summary_rows",
+    "DayCloseDialog",
+    "DaySummaryModel",
+    "render_summary",
+    "render_summary_pdf",
+    "summary_flow",
+    "summary_rows",
 ]

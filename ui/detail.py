@@ -49,7 +49,9 @@ log = logging.getLogger("pishkhan.ui")
 # Persian sentence (its dashes are neutral to the bidi algorithm).
 _LRI, _PDI = "\u2066", "\u2069"
 _LIGHT = {
-    theme.RED: theme.RED_LIGHT, theme.AMBER: theme.AMBER_LIGHT, theme.GREEN: theme.GREEN_LIGHT,
+    theme.RED: theme.RED_LIGHT,
+    theme.AMBER: theme.AMBER_LIGHT,
+    theme.GREEN: theme.GREEN_LIGHT,
     theme.TEAL: theme.TEAL_LIGHT,
 }
 
@@ -79,8 +81,11 @@ class RequestDetailDialog(QDialog):
         # "fees.total", "tracking_code", ...): what a test or a screen reader looks up.
         self.values: dict[str, QLabel] = {}
         self.setLayoutDirection(theme.layout_direction(self._lang))
-        self._start = Qt.AlignmentFlag.AlignAbsolute | Qt.AlignmentFlag.AlignVCenter | (
-            Qt.AlignmentFlag.AlignRight if self._lang == "fa" else Qt.AlignmentFlag.AlignLeft)
+        self._start = (
+            Qt.AlignmentFlag.AlignAbsolute
+            | Qt.AlignmentFlag.AlignVCenter
+            | (Qt.AlignmentFlag.AlignRight if self._lang == "fa" else Qt.AlignmentFlag.AlignLeft)
+        )
         self.setSizeGripEnabled(True)
         self.resize(1000, 740)
 
@@ -135,11 +140,13 @@ class RequestDetailDialog(QDialog):
         self.print_button.setEnabled(detail is not None)
         superseded = detail is not None and detail.superseded_by is not None
         self.correct_button.setEnabled(
-            detail is not None and self._on_correct is not None and not superseded)
+            detail is not None and self._on_correct is not None and not superseded
+        )
         self.correct_button.setVisible(self._on_correct is not None)
         if superseded:
-            self.correct_button.setToolTip(self.tr(
-                "Already corrected: make any further correction on the newest version."))
+            self.correct_button.setToolTip(
+                self.tr("Already corrected: make any further correction on the newest version.")
+            )
         else:
             self.correct_button.setToolTip("")
         urgent = detail is not None and detail.row.state in ACTION_STATES and not superseded
@@ -174,8 +181,7 @@ class RequestDetailDialog(QDialog):
         top.addWidget(registered)
         layout.addLayout(top)
 
-        service = QLabel(row.service_title_fa if self._lang == "fa" else row.service_title_en,
-                         box)
+        service = QLabel(row.service_title_fa if self._lang == "fa" else row.service_title_en, box)
         service.setFont(theme.heading_font(self.font(), grow=2, bold=False))
         service.setWordWrap(True)
         self.values["service"] = service
@@ -190,13 +196,17 @@ class RequestDetailDialog(QDialog):
             layout.addWidget(note)
         if detail.superseded_by is not None:
             note = self._link_note(
-                self.tr("This request was corrected by %1; the correction is the one that "
-                        "counts."), detail.superseded_by, theme.AMBER, box)
+                self.tr("This request was corrected by %1; the correction is the one that counts."),
+                detail.superseded_by,
+                theme.AMBER,
+                box,
+            )
             self.values["superseded_by"] = note
             layout.addWidget(note)
         if detail.supersedes is not None:
-            note = self._link_note(self.tr("This request is a correction of %1."),
-                                   detail.supersedes, theme.TEAL, box)
+            note = self._link_note(
+                self.tr("This request is a correction of %1."), detail.supersedes, theme.TEAL, box
+            )
             self.values["supersedes"] = note
             layout.addWidget(note)
         return box
@@ -212,7 +222,8 @@ class RequestDetailDialog(QDialog):
         badge.setStyleSheet(
             f"QLabel {{ color: {color}; background: {_LIGHT.get(color, '#eef1f3')};"
             f" border: 1px solid {color}; border-radius: 10px; padding: 2px 12px;"
-            f" font-weight: bold; }}")
+            f" font-weight: bold; }}"
+        )
         self.values["state"] = badge
         return badge
 
@@ -221,14 +232,16 @@ class RequestDetailDialog(QDialog):
         note.setWordWrap(True)
         note.setStyleSheet(
             f"QLabel {{ color: {color}; background: {_LIGHT.get(color, '#eef1f3')};"
-            f" border-radius: 4px; padding: 6px 10px; }}")
+            f" border-radius: 4px; padding: 6px 10px; }}"
+        )
         return note
 
     def _link_note(self, template: str, other_id: str, color: str, parent: QWidget) -> QLabel:
         other = self._ctx.queries.detail(other_id)
         name = theme.digits(other.row.reference, self._lang) if other else other_id
-        link = (f'<a href="{other_id}" style="color: {color}; font-weight: bold;">'
-                f"{isolate(name)}</a>")
+        link = (
+            f'<a href="{other_id}" style="color: {color}; font-weight: bold;">{isolate(name)}</a>'
+        )
         note = self._note(template.replace("%1", link), color, parent)
         note.setTextFormat(Qt.TextFormat.RichText)
         note.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
@@ -268,8 +281,11 @@ class RequestDetailDialog(QDialog):
             catalog: Catalog = self._ctx.catalogs.get(detail.catalog_version)
             return catalog.service(detail.row.service_code)
         except (NoCatalog, CatalogError):
-            log.warning("catalogue version %s or its service %s is not on this PC",
-                        detail.catalog_version, detail.row.service_code)
+            log.warning(
+                "catalogue version %s or its service %s is not on this PC",
+                detail.catalog_version,
+                detail.row.service_code,
+            )
             return None
 
     def _group(self, title: str, parent: QWidget) -> QGroupBox:
@@ -286,8 +302,17 @@ class RequestDetailDialog(QDialog):
         form.setVerticalSpacing(6)
         return box, form
 
-    def _add(self, form: QFormLayout, key: str, label: str, value: str, *,
-             ltr: bool = False, strong: bool = False, muted: bool = False) -> QLabel:
+    def _add(
+        self,
+        form: QFormLayout,
+        key: str,
+        label: str,
+        value: str,
+        *,
+        ltr: bool = False,
+        strong: bool = False,
+        muted: bool = False,
+    ) -> QLabel:
         shown = QLabel(value if value else "—", form.parentWidget())
         shown.setObjectName(f"value_{key}")
         # A QLabel aligns by its text's own direction: digits alone would sit on the far
@@ -314,18 +339,27 @@ class RequestDetailDialog(QDialog):
         row = detail.row
         box, form = self._form_box(self.tr("Applicant"), parent)
         d = theme.digits
-        self._add(form, "applicant.national_code", self.tr("National code"),
-                  d(row.national_code, self._lang))
-        self._add(form, "applicant.name", self.tr("Name"), f"{row.first_name} {row.last_name}",
-                  strong=True)
+        self._add(
+            form,
+            "applicant.national_code",
+            self.tr("National code"),
+            d(row.national_code, self._lang),
+        )
+        self._add(
+            form,
+            "applicant.name",
+            self.tr("Name"),
+            f"{row.first_name} {row.last_name}",
+            strong=True,
+        )
         self._add(form, "applicant.mobile", self.tr("Mobile"), d(row.mobile, self._lang))
         # Free text keeps the digits as typed; on screen they follow the language.
-        self._add(form, "applicant.address", self.tr("Address"),
-                  d(detail.address, self._lang))
+        self._add(form, "applicant.address", self.tr("Address"), d(detail.address, self._lang))
         return box
 
-    def _answers_box(self, detail: RequestDetail, service: Service | None,
-                     parent: QWidget) -> QGroupBox:
+    def _answers_box(
+        self, detail: RequestDetail, service: Service | None, parent: QWidget
+    ) -> QGroupBox:
         box, form = self._form_box(self.tr("Service details"), parent)
         answers = dict(detail.answers)
         if service is not None:
@@ -333,9 +367,13 @@ class RequestDetailDialog(QDialog):
                 raw = answers.pop(field.key, "")
                 choice = field.choice(raw)
                 label = choice.label.text(self._lang) if choice is not None else None
-                self._add(form, f"answers.{field.key}", field.label.text(self._lang),
-                          self._answer_text(field.type, raw, label),
-                          ltr=field.type is FieldType.SHEBA)
+                self._add(
+                    form,
+                    f"answers.{field.key}",
+                    field.label.text(self._lang),
+                    self._answer_text(field.type, raw, label),
+                    ltr=field.type is FieldType.SHEBA,
+                )
         # Answers the catalogue version does not describe (or no catalogue): shown by key.
         for key, raw in sorted(answers.items()):
             self._add(form, f"answers.{key}", key, theme.digits(raw, self._lang))
@@ -357,8 +395,9 @@ class RequestDetailDialog(QDialog):
             return raw
         return theme.digits(raw, lang)
 
-    def _documents_box(self, detail: RequestDetail, service: Service | None,
-                       parent: QWidget) -> QGroupBox:
+    def _documents_box(
+        self, detail: RequestDetail, service: Service | None, parent: QWidget
+    ) -> QGroupBox:
         box = self._group(self.tr("Documents seen"), parent)
         layout = QVBoxLayout(box)
         labels = {d.key: d.label.text(self._lang) for d in service.documents} if service else {}
@@ -377,30 +416,54 @@ class RequestDetailDialog(QDialog):
         box, form = self._form_box(self.tr("Payment"), parent)
         money = theme.format_money
         lang = self._lang
-        self._add(form, "fees.government", self.tr("Government fee"),
-                  money(detail.government_fee, lang))
+        self._add(
+            form, "fees.government", self.tr("Government fee"), money(detail.government_fee, lang)
+        )
         self._add(form, "fees.office", self.tr("Office fee"), money(detail.office_fee, lang))
         self._add(form, "fees.vat", self.tr("VAT"), money(detail.vat, lang))
         total = detail.government_fee + detail.office_fee + detail.vat
         self._add(form, "fees.total", self.tr("Total paid"), money(total, lang), strong=True)
-        self._add(form, "card_ref", self.tr("Card terminal reference"),
-                  theme.digits(detail.card_ref, lang))
+        self._add(
+            form,
+            "card_ref",
+            self.tr("Card terminal reference"),
+            theme.digits(detail.card_ref, lang),
+        )
         return box
 
     def _identifiers_box(self, detail: RequestDetail, parent: QWidget) -> QGroupBox:
         box, form = self._form_box(self.tr("References"), parent)
         row, lang = detail.row, self._lang
-        self._add(form, "provisional_reference", self.tr("Provisional reference"),
-                  theme.digits(row.reference, lang))
-        tracking = self._add(form, "tracking_code", self.tr("Official tracking code"),
-                             row.tracking_code or "", ltr=True, strong=bool(row.tracking_code))
+        self._add(
+            form,
+            "provisional_reference",
+            self.tr("Provisional reference"),
+            theme.digits(row.reference, lang),
+        )
+        tracking = self._add(
+            form,
+            "tracking_code",
+            self.tr("Official tracking code"),
+            row.tracking_code or "",
+            ltr=True,
+            strong=bool(row.tracking_code),
+        )
         if not row.tracking_code:
             tracking.setText(self.tr("Issued once the request reaches the central office"))
-        self._add(form, "created_at", self.tr("Registered"),
-                  theme.format_jalali_datetime(row.created_at, lang, seconds=True))
+        self._add(
+            form,
+            "created_at",
+            self.tr("Registered"),
+            theme.format_jalali_datetime(row.created_at, lang, seconds=True),
+        )
         self._add(form, "clerk", self.tr("Clerk"), row.clerk_username, ltr=True)
-        self._add(form, "catalog_version", self.tr("Catalogue version"),
-                  theme.format_number(detail.catalog_version, lang), muted=True)
+        self._add(
+            form,
+            "catalog_version",
+            self.tr("Catalogue version"),
+            theme.format_number(detail.catalog_version, lang),
+            muted=True,
+        )
         return box
 
     def _history_box(self, detail: RequestDetail, parent: QWidget) -> QGroupBox:
@@ -413,23 +476,27 @@ class RequestDetailDialog(QDialog):
         tree.setAlternatingRowColors(True)
         tree.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         tree.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        tree.setHeaderLabels([self.tr("Time"), self.tr("State"), self.tr("By"),
-                              self.tr("Reason")])
+        tree.setHeaderLabels([self.tr("Time"), self.tr("State"), self.tr("By"), self.tr("Reason")])
         line = theme.row_height(tree.font(), padding=8)
-        sources = {"counter": self.tr("Counter"), "sync": self.tr("Sending"),
-                   "server": self.tr("Central office")}
+        sources = {
+            "counter": self.tr("Counter"),
+            "sync": self.tr("Sending"),
+            "server": self.tr("Central office"),
+        }
         for change in detail.history:
             try:
                 state = STATE_NAMES[State(change.state)].text(self._lang)
             except ValueError:
                 state = change.state
             reason = change.reason_fa if self._lang == "fa" else change.reason_en
-            item = QTreeWidgetItem([
-                theme.format_jalali_datetime(change.at, self._lang, seconds=True),
-                state,
-                sources.get(change.source, change.source),
-                reason or change.reason_fa or change.reason_en or "",
-            ])
+            item = QTreeWidgetItem(
+                [
+                    theme.format_jalali_datetime(change.at, self._lang, seconds=True),
+                    state,
+                    sources.get(change.source, change.source),
+                    reason or change.reason_fa or change.reason_en or "",
+                ]
+            )
             item.setForeground(1, QColor(STATE_COLORS.get(change.state, theme.INK)))
             item.setToolTip(3, item.text(3))  # a long reason is elided in its column
             # Vazirmatn's tall line needs the room (on the stretching column: no width effect).

@@ -48,12 +48,39 @@ READ_TIMEOUT_S = 20.0
 # Codes are Latin capitals and digits; a counter PC's keyboard is usually on the Persian
 # layout. The letters below sit on the same keys (standard and legacy Windows layouts), so
 # a code typed "in Persian" still reads as the code on the paper.
-_PERSIAN_KEYS = str.maketrans({
-    "ض": "Q", "ص": "W", "ث": "E", "ق": "R", "ف": "T", "غ": "Y", "ع": "U", "ه": "I",
-    "خ": "O", "ح": "P", "ش": "A", "س": "S", "ی": "D", "ي": "D", "ى": "D", "ب": "F",
-    "ل": "G", "ا": "H", "ت": "J", "ن": "K", "م": "L", "ظ": "Z", "ط": "X", "ز": "C",
-    "ر": "V", "ذ": "B", "د": "N", "پ": "M", "ئ": "M",
-})
+_PERSIAN_KEYS = str.maketrans(
+    {
+        "ض": "Q",
+        "ص": "W",
+        "ث": "E",
+        "ق": "R",
+        "ف": "T",
+        "غ": "Y",
+        "ع": "U",
+        "ه": "I",
+        "خ": "O",
+        "ح": "P",
+        "ش": "A",
+        "س": "S",
+        "ی": "D",
+        "ي": "D",
+        "ى": "D",
+        "ب": "F",
+        "ل": "G",
+        "ا": "H",
+        "ت": "J",
+        "ن": "K",
+        "م": "L",
+        "ظ": "Z",
+        "ط": "X",
+        "ز": "C",
+        "ر": "V",
+        "ذ": "B",
+        "د": "N",
+        "پ": "M",
+        "ئ": "M",
+    }
+)
 # Spaces, every dash, tatweel, ZWNJ and direction marks: what a code is written or pasted with.
 _CODE_SEPARATORS = re.compile(r"[\s\-‐-―−ـ\u200c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _CODE_CHARS = re.compile(r"[A-Z0-9]+")
@@ -67,7 +94,7 @@ def normalize_code(typed: str) -> str:
 
 def grouped(code: str) -> str:
     """``ABCDEFGHJKLM`` → ``ABCD-EFGH-JKLM``, as the code is printed."""
-    return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
 def normalize_server_url(typed: str) -> str:
@@ -137,10 +164,14 @@ class EnrolDialog(QDialog):
         title = QLabel(self.tr("Connect to the central server"), self)
         title.setFont(heading_font(self.font(), grow=3))
         set_role(title, "heading")
-        intro = QLabel(self.tr(
-            "Enter the central server's address and the one-time code the central office "
-            "gave for this office. Requests saved meanwhile stay on this PC and are sent "
-            "once it is connected."), self)
+        intro = QLabel(
+            self.tr(
+                "Enter the central server's address and the one-time code the central office "
+                "gave for this office. Requests saved meanwhile stay on this PC and are sent "
+                "once it is connected."
+            ),
+            self,
+        )
         intro.setWordWrap(True)
         set_role(intro, "help")
         self.this_pc = QLabel(self)
@@ -149,11 +180,15 @@ class EnrolDialog(QDialog):
         set_role(self.this_pc, "note")
         device = ctx.device
         if device is not None:
-            self.this_pc.setText(isolate(
-                self.tr("This PC: %1 (office code %2), counter %3")
-                .replace("%1", _isolated(device.office_name))
-                .replace("%2", digits(device.office_code, self._lang))
-                .replace("%3", digits(str(device.counter_no), self._lang)), self._lang))
+            self.this_pc.setText(
+                isolate(
+                    self.tr("This PC: %1 (office code %2), counter %3")
+                    .replace("%1", _isolated(device.office_name))
+                    .replace("%2", digits(device.office_code, self._lang))
+                    .replace("%3", digits(str(device.counter_no), self._lang)),
+                    self._lang,
+                )
+            )
         else:
             self.this_pc.hide()
 
@@ -163,8 +198,10 @@ class EnrolDialog(QDialog):
         self.server.setPlaceholderText("https://")
         # Addresses and codes are Latin: typed and shown left to right in either language.
         self.server.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
-        self.server.setText(str(settings.get("server_url"))
-                            or (device.server_url if device and device.server_url else ""))
+        self.server.setText(
+            str(settings.get("server_url"))
+            or (device.server_url if device and device.server_url else "")
+        )
         self.code = QLineEdit(self)
         self.code.setObjectName("enrolCode")
         self.code.setPlaceholderText("ABCD-EFGH-JKLM")
@@ -242,8 +279,7 @@ class EnrolDialog(QDialog):
         return self._thread is not None
 
     def _set_busy(self, busy: bool) -> None:
-        for widget in (self.server, self.code, self.ca_bundle, self.choose_ca,
-                       self.connect_button):
+        for widget in (self.server, self.code, self.ca_bundle, self.choose_ca, self.connect_button):
             widget.setEnabled(not busy)
         self.progress.setVisible(busy)
         self.cancel_button.setEnabled(True)
@@ -269,20 +305,24 @@ class EnrolDialog(QDialog):
     def _code_changed(self, text: str) -> None:
         code = normalize_code(text)
         if not code:
-            self.code_preview.setText(self.tr("Type it as printed; dashes and spaces do not "
-                                              "matter."))
+            self.code_preview.setText(
+                self.tr("Type it as printed; dashes and spaces do not matter.")
+            )
         else:
-            self.code_preview.setText(self.tr("Code to send: %1").replace(
-                "%1", "\u2066" + grouped(code) + "\u2069"))  # isolated: a Latin run in RTL
+            self.code_preview.setText(
+                self.tr("Code to send: %1").replace("%1", "\u2066" + grouped(code) + "\u2069")
+            )  # isolated: a Latin run in RTL
 
     # -- the clerk's moves ---------------------------------------------------------------
 
     def choose_ca_bundle(self) -> None:
         start = self.ca_bundle.text().strip()
         path, _filter = QFileDialog.getOpenFileName(
-            self, self.tr("Certificate file of the central server"),
+            self,
+            self.tr("Certificate file of the central server"),
             str(Path(start).parent) if start else "",
-            self.tr("Certificates (*.pem *.crt *.cer);;All files (*)"))
+            self.tr("Certificates (*.pem *.crt *.cer);;All files (*)"),
+        )
         if path:
             self.ca_bundle.setText(path)
 
@@ -294,15 +334,21 @@ class EnrolDialog(QDialog):
         code = normalize_code(self.code.text())
         ca_bundle = self.ca_bundle.text().strip()
         if not url.startswith(("https://", "http://")) or len(url) <= len("https://"):
-            self._refuse(self.tr("Enter the central server's address, for example "
-                                 "https://sync.example.ir"), self.server)
+            self._refuse(
+                self.tr("Enter the central server's address, for example https://sync.example.ir"),
+                self.server,
+            )
             return
         if not code:
             self._refuse(self.tr("Enter the one-time code from the central office."), self.code)
             return
         if not _CODE_CHARS.fullmatch(code):
-            self._refuse(self.tr("A one-time code holds only Latin letters and digits; check "
-                                 "what was typed."), self.code)
+            self._refuse(
+                self.tr(
+                    "A one-time code holds only Latin letters and digits; check what was typed."
+                ),
+                self.code,
+            )
             return
         if ca_bundle and not Path(ca_bundle).is_file():
             self._refuse(self.tr("The certificate file was not found."), self.ca_bundle)
@@ -310,9 +356,16 @@ class EnrolDialog(QDialog):
         self.server.setText(url)
         connect_s, read_s = self._timeouts
         enrolment = Enrolment(
-            self._ctx.store, self._ctx.data_dir, server_url=url, code=code,
-            ca_bundle=ca_bundle, settings=self._ctx.settings, by=self._ctx.clerk,
-            connect_timeout=connect_s, read_timeout=read_s)
+            self._ctx.store,
+            self._ctx.data_dir,
+            server_url=url,
+            code=code,
+            ca_bundle=ca_bundle,
+            settings=self._ctx.settings,
+            by=self._ctx.clerk,
+            connect_timeout=connect_s,
+            read_timeout=read_s,
+        )
         relay = self._relay
 
         def run() -> None:
@@ -395,12 +448,18 @@ class EnrolDialog(QDialog):
         except Exception as exc:  # enrolled all the same: the next start attaches the sync
             log.exception("the sync could not be started after enrolment")
             show_error(self, exc, self._lang)
-        self._say(isolate(
-            self.tr("Connected. The central server knows this PC as counter %2 of “%1”. "
-                    "Waiting requests are being sent now.")
-            .replace("%1", _isolated(result.office_name))
-            .replace("%2", digits(str(result.device.counter_no), self._lang)), self._lang),
-            "note")
+        self._say(
+            isolate(
+                self.tr(
+                    "Connected. The central server knows this PC as counter %2 of “%1”. "
+                    "Waiting requests are being sent now."
+                )
+                .replace("%1", _isolated(result.office_name))
+                .replace("%2", digits(str(result.device.counter_no), self._lang)),
+                self._lang,
+            ),
+            "note",
+        )
         self.enrolled.emit(result)
 
     def _refuse(self, text: str, field: QLineEdit) -> None:

@@ -50,8 +50,7 @@ def show_error(parent: QWidget | None, exc: BaseException, lang: str) -> None:
     box.setIcon(QMessageBox.Icon.Critical)
     box.setWindowTitle("پیشخوان" if lang == "fa" else "Pishkhan")
     box.setText(
-        "خطای پیش‌بینی‌نشده‌ای رخ داد. کار ذخیره‌شده از دست نرفته است؛ "
-        "جزئیات در پروندهٔ گزارش ثبت شد."
+        "خطای پیش‌بینی‌نشده‌ای رخ داد. کار ذخیره‌شده از دست نرفته است؛ جزئیات در پروندهٔ گزارش ثبت شد."
         if lang == "fa"
         else "An unexpected error occurred. Saved work is safe; details were written to the log."
     )

@@ -61,9 +61,13 @@ class LoginAccess:
     def of(cls, ctx: AppContext) -> LoginAccess:
         """The access of an opened store's context (after a logout, in tests)."""
         device = ctx.device
-        return cls(ctx.lang, ctx.worker, ctx.clerks.authenticate,
-                   device.office_name if device is not None else None,
-                   device.counter_no if device is not None else None)
+        return cls(
+            ctx.lang,
+            ctx.worker,
+            ctx.clerks.authenticate,
+            device.office_name if device is not None else None,
+            device.counter_no if device is not None else None,
+        )
 
 
 class LoginDialog(QDialog):
@@ -95,10 +99,14 @@ class LoginDialog(QDialog):
         office.setObjectName("loginOffice")
         set_role(office, "help", restyle=False)
         if access.office_name is not None:
-            office.setText(isolate(
-                self.tr("%1 — counter %2").replace("%1", access.office_name)
-                .replace("%2", digits(str(access.counter_no), self._lang)), self._lang
-            ))
+            office.setText(
+                isolate(
+                    self.tr("%1 — counter %2")
+                    .replace("%1", access.office_name)
+                    .replace("%2", digits(str(access.counter_no), self._lang)),
+                    self._lang,
+                )
+            )
         heading = QVBoxLayout()
         heading.addWidget(title)
         heading.addWidget(office)

@@ -116,8 +116,9 @@ class MainWindow(QMainWindow):
         module = optional_module("ui.detail")
         if module is None:
             return
-        dialog = module.RequestDetailDialog(self._ctx, request_id, self,
-                                            on_correct=self.start_correction)
+        dialog = module.RequestDetailDialog(
+            self._ctx, request_id, self, on_correct=self.start_correction
+        )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
@@ -127,8 +128,7 @@ class MainWindow(QMainWindow):
 
     # --- actions --------------------------------------------------------------------------
 
-    def _action(self, text: str, slot: Any, shortcut: str | None = None,
-                name: str = "") -> QAction:
+    def _action(self, text: str, slot: Any, shortcut: str | None = None, name: str = "") -> QAction:
         action = QAction(text, self)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
@@ -141,28 +141,29 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         manager = self._ctx.clerk is not None and self._ctx.clerk.is_manager
-        self.act_new = self._action(self.tr("New request"), self.new_request, "Ctrl+N",
-                                    "actNew")
-        self.act_queue = self._action(self.tr("Requests"), self.show_queue, "Ctrl+L",
-                                      "actQueue")
-        self.act_search = self._action(self.tr("Search requests"), self.search_queue, "Ctrl+F",
-                                       "actSearch")
-        self.act_print = self._action(self.tr("Print receipt"), self.print_last, "Ctrl+P",
-                                      "actPrint")
+        self.act_new = self._action(self.tr("New request"), self.new_request, "Ctrl+N", "actNew")
+        self.act_queue = self._action(self.tr("Requests"), self.show_queue, "Ctrl+L", "actQueue")
+        self.act_search = self._action(
+            self.tr("Search requests"), self.search_queue, "Ctrl+F", "actSearch"
+        )
+        self.act_print = self._action(
+            self.tr("Print receipt"), self.print_last, "Ctrl+P", "actPrint"
+        )
         self.act_sync = self._action(self.tr("Send now"), self.sync_now, "F5", "actSync")
-        self.act_dayclose = self._action(self.tr("Close the day"), self.day_close, None,
-                                         "actDayClose")
-        self.act_clerks = self._action(self.tr("Accounts"), self.manage_clerks, None,
-                                       "actClerks")
+        self.act_dayclose = self._action(
+            self.tr("Close the day"), self.day_close, None, "actDayClose"
+        )
+        self.act_clerks = self._action(self.tr("Accounts"), self.manage_clerks, None, "actClerks")
         self.act_clerks.setVisible(manager)
-        self.act_enrol = self._action(self.tr("Connect to the central server…"), self.enrol,
-                                      None, "actEnrol")
+        self.act_enrol = self._action(
+            self.tr("Connect to the central server…"), self.enrol, None, "actEnrol"
+        )
         self.act_enrol.setVisible(manager)
-        self.act_password = self._action(self.tr("Change my password…"),
-                                         self.change_password, None, "actPassword")
+        self.act_password = self._action(
+            self.tr("Change my password…"), self.change_password, None, "actPassword"
+        )
         self.act_about = self._action(self.tr("About Pishkhan"), self.about, None, "actAbout")
-        self.act_logout = self._action(self.tr("Log out"), self.logout, "Ctrl+Shift+L",
-                                       "actLogout")
+        self.act_logout = self._action(self.tr("Log out"), self.logout, "Ctrl+Shift+L", "actLogout")
         self.act_print.setEnabled(False)
         self.act_dayclose.setEnabled(optional_module("ui.dayclose_dialog") is not None)
 
@@ -199,8 +200,13 @@ class MainWindow(QMainWindow):
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        for action in (self.act_new, self.act_queue, self.act_print, self.act_sync,
-                       self.act_dayclose):
+        for action in (
+            self.act_new,
+            self.act_queue,
+            self.act_print,
+            self.act_sync,
+            self.act_dayclose,
+        ):
             toolbar.addAction(action)
         if manager:
             toolbar.addAction(self.act_clerks)
@@ -217,21 +223,34 @@ class MainWindow(QMainWindow):
         clerk = ctx.clerk
         if clerk is not None:
             role = self.tr("manager") if clerk.is_manager else self.tr("clerk")
-            self.clerk_label = QLabel(isolate(
-                self.tr("Logged in: %1 (%2)").replace("%1", clerk.display_name)
-                .replace("%2", role), lang), self)
+            self.clerk_label = QLabel(
+                isolate(
+                    self.tr("Logged in: %1 (%2)")
+                    .replace("%1", clerk.display_name)
+                    .replace("%2", role),
+                    lang,
+                ),
+                self,
+            )
             self.clerk_label.setObjectName("statusClerk")
             bar.addPermanentWidget(self.clerk_label)
         if ctx.device is not None:
-            office = QLabel(isolate(
-                self.tr("%1 — counter %2").replace("%1", ctx.device.office_name)
-                .replace("%2", digits(str(ctx.device.counter_no), lang)), lang), self)
+            office = QLabel(
+                isolate(
+                    self.tr("%1 — counter %2")
+                    .replace("%1", ctx.device.office_name)
+                    .replace("%2", digits(str(ctx.device.counter_no), lang)),
+                    lang,
+                ),
+                self,
+            )
             office.setObjectName("statusOffice")
             bar.addPermanentWidget(office)
         version = ctx.catalogs.current_version()
         if version is not None:
-            bar.addPermanentWidget(QLabel(self.tr("Services list v%1").replace(
-                "%1", digits(str(version), lang)), self))
+            bar.addPermanentWidget(
+                QLabel(self.tr("Services list v%1").replace("%1", digits(str(version), lang)), self)
+            )
         bar.addPermanentWidget(QLabel(format_jalali_date(utc_now().date(), lang), self))
 
     # --- what the actions do ------------------------------------------------------------
@@ -282,7 +301,8 @@ class MainWindow(QMainWindow):
         sync = self._ctx.sync
         if sync is None:
             self.statusBar().showMessage(
-                self.tr("This PC is not connected to a central server yet."), 5000)
+                self.tr("This PC is not connected to a central server yet."), 5000
+            )
             return
         sync.sync_now()
         self.statusBar().showMessage(self.tr("Sending…"), 3000)
@@ -318,8 +338,9 @@ class MainWindow(QMainWindow):
             return
         dialog = PasswordDialog(self._ctx, clerk, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.passwordChanged.connect(lambda _clerk: self.statusBar().showMessage(
-            self.tr("Your password was changed."), 8000))
+        dialog.passwordChanged.connect(
+            lambda _clerk: self.statusBar().showMessage(self.tr("Your password was changed."), 8000)
+        )
         dialog.open()
 
     def about(self) -> None:
@@ -349,11 +370,13 @@ class MainWindow(QMainWindow):
         if self._ctx.sync is not None:
             self._ctx.sync.nudge()  # send it soon, while the citizen is still here
         self.statusBar().showMessage(
-            self.tr("Saved %1").replace("%1", digits(saved.reference, self._lang)), 8000)
+            self.tr("Saved %1").replace("%1", digits(saved.reference, self._lang)), 8000
+        )
 
     def confirm_discard(self) -> bool:
         answer = QMessageBox.question(
-            self, self.tr("Pishkhan"),
+            self,
+            self.tr("Pishkhan"),
             self.tr("The form has unsaved entries. Leave them?"),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,

@@ -70,18 +70,29 @@ class ReceiptLayout:
 
 RECEIPT_LAYOUTS: dict[str, ReceiptLayout] = {
     # A thermal head prints 72 mm of an 80 mm roll: 4 mm each side is outside its reach.
-    "80mm": ReceiptLayout("80mm", 80, None, 4, 8.5, 11.5, 7.5, 28,
-                          Message("رول حرارتی ۸۰ میلی‌متری", "80 mm thermal roll")),
+    "80mm": ReceiptLayout(
+        "80mm",
+        80,
+        None,
+        4,
+        8.5,
+        11.5,
+        7.5,
+        28,
+        Message("رول حرارتی ۸۰ میلی‌متری", "80 mm thermal roll"),
+    ),
     "a5": ReceiptLayout("a5", 148, 210, 10, 9.5, 13.5, 8.5, 28, Message("برگهٔ A5", "A5 sheet")),
 }
 
 
 class PrintFailed(UserFacingError):
     def __init__(self) -> None:
-        super().__init__(Message(
-            fa="چاپگر آمادهٔ چاپ نیست؛ روشن بودن و اتصال آن را بررسی کنید و دوباره چاپ کنید.",
-            en="The printer is not ready; check that it is on and connected, then print again.",
-        ))
+        super().__init__(
+            Message(
+                fa="چاپگر آمادهٔ چاپ نیست؛ روشن بودن و اتصال آن را بررسی کنید و دوباره چاپ کنید.",
+                en="The printer is not ready; check that it is on and connected, then print again.",
+            )
+        )
 
 
 def ensure_font() -> str:
@@ -142,14 +153,16 @@ class Flow:
     def height(self) -> float:
         return sum(i.space_before + i.height for i in self.items)
 
-    def add(self, height: float, draw: Draw, *, space: float = 0.0,
-            header: Item | None = None) -> Item:
+    def add(
+        self, height: float, draw: Draw, *, space: float = 0.0, header: Item | None = None
+    ) -> Item:
         item = Item(height, draw, header, space)
         self.items.append(item)
         return item
 
-    def layout(self, text: str, font: QFont, width: float, *, align: str = "start",
-               ltr: bool | None = None) -> tuple[QTextLayout, float]:
+    def layout(
+        self, text: str, font: QFont, width: float, *, align: str = "start", ltr: bool | None = None
+    ) -> tuple[QTextLayout, float]:
         """A paragraph wrapped at ``width``; align is start/end/center in reading order."""
         direction_rtl = self.rtl if ltr is None else not ltr
         side = {
@@ -180,17 +193,34 @@ class Flow:
 
     def natural_width(self, text: str, font: QFont) -> float:
         layout, _ = self.layout(text, font, 1e6)
-        return max((layout.lineAt(i).naturalTextWidth() for i in range(layout.lineCount())),
-                   default=0.0)
+        return max(
+            (layout.lineAt(i).naturalTextWidth() for i in range(layout.lineCount())), default=0.0
+        )
 
-    def paragraph(self, text: str, font: QFont, *, align: str = "center",
-                  ltr: bool | None = None, space: float = 0.0) -> None:
+    def paragraph(
+        self,
+        text: str,
+        font: QFont,
+        *,
+        align: str = "center",
+        ltr: bool | None = None,
+        space: float = 0.0,
+    ) -> None:
         layout, height = self.layout(text, font, self.width, align=align, ltr=ltr)
         self.add(height, lambda p, x, y: layout.draw(p, QPointF(x, y)), space=space)
 
-    def row_parts(self, label: str, value: str, label_font: QFont, value_font: QFont,
-                  width: float, *, ltr_value: bool = False, adjacent: bool = False,
-                  number_width: float | None = None) -> tuple[float, Draw]:
+    def row_parts(
+        self,
+        label: str,
+        value: str,
+        label_font: QFont,
+        value_font: QFont,
+        width: float,
+        *,
+        ltr_value: bool = False,
+        adjacent: bool = False,
+        number_width: float | None = None,
+    ) -> tuple[float, Draw]:
         """A label and its value on one baseline within ``width``.
 
         Spread (a till roll): the label at the reading start, the value at the end; a
@@ -203,8 +233,9 @@ class Flow:
             label = f"{label}:"
             label_width = min(self.natural_width(label, label_font) + 1, width * 0.6)
             lab, lab_h = self.layout(label, label_font, label_width, align="start")
-            val, val_h = self.layout(value, value_font, width - label_width - gap,
-                                     align="start", ltr=value_ltr)
+            val, val_h = self.layout(
+                value, value_font, width - label_width - gap, align="start", ltr=value_ltr
+            )
             lab_dy, val_dy = self._baselines(lab, val)
             lab_x = width - label_width if self.rtl else 0.0
             val_x = 0.0 if self.rtl else label_width + gap
@@ -215,8 +246,9 @@ class Flow:
 
             return max(lab_h + lab_dy, val_h + val_dy), draw_form
         gap = self.mm(2.5)
-        one_line = (self.natural_width(label, label_font) + gap
-                    + self.natural_width(value, value_font)) <= width
+        one_line = (
+            self.natural_width(label, label_font) + gap + self.natural_width(value, value_font)
+        ) <= width
         lab, lab_h = self.layout(label, label_font, width, align="start")
         if one_line:
             if number_width is not None:
@@ -233,8 +265,7 @@ class Flow:
 
             return max(lab_h + lab_dy, val_h + val_dy), draw
         indent = self.mm(4)
-        val, val_h = self.layout(value, value_font, width - indent, align="start",
-                                 ltr=value_ltr)
+        val, val_h = self.layout(value, value_font, width - indent, align="start", ltr=value_ltr)
         # A wrapped value still starts where the reader's eye is: under the label.
         val_x = 0.0 if self.rtl else indent
 
@@ -250,18 +281,36 @@ class Flow:
         ascent = max(a.lineAt(0).ascent(), b.lineAt(0).ascent())
         return ascent - a.lineAt(0).ascent(), ascent - b.lineAt(0).ascent()
 
-    def row(self, label: str, value: str, label_font: QFont, value_font: QFont, *,
-            ltr_value: bool = False, space: float = 0.0, width: float | None = None,
-            number_width: float | None = None) -> None:
+    def row(
+        self,
+        label: str,
+        value: str,
+        label_font: QFont,
+        value_font: QFont,
+        *,
+        ltr_value: bool = False,
+        space: float = 0.0,
+        width: float | None = None,
+        number_width: float | None = None,
+    ) -> None:
         """A row across the flow, or across ``width`` at the reading start."""
         w = self.width if width is None else width
-        height, draw = self.row_parts(label, value, label_font, value_font, w,
-                                      ltr_value=ltr_value, number_width=number_width)
+        height, draw = self.row_parts(
+            label, value, label_font, value_font, w, ltr_value=ltr_value, number_width=number_width
+        )
         dx = self.width - w if self.rtl else 0.0
         self.add(height, lambda p, x, y: draw(p, x + dx, y), space=space)
 
-    def grid(self, cells: Sequence[tuple[float, Draw]], *, columns: int, cell_width: float,
-             space: float = 0.0, boxed: bool = False, pad: float = 0.0) -> None:
+    def grid(
+        self,
+        cells: Sequence[tuple[float, Draw]],
+        *,
+        columns: int,
+        cell_width: float,
+        space: float = 0.0,
+        boxed: bool = False,
+        pad: float = 0.0,
+    ) -> None:
         """Cells in ``columns``, filled in reading order; boxed cells get a thin frame.
 
         Each cell was measured at ``cell_width`` (minus ``2 * pad`` when boxed)."""
@@ -271,8 +320,13 @@ class Flow:
             line = cells[start : start + columns]
             height = max(h for h, _ in line) + 2 * pad
 
-            def draw(p: QPainter, x: float, y: float, line: Sequence[tuple[float, Draw]] = line,
-                     height: float = height) -> None:
+            def draw(
+                p: QPainter,
+                x: float,
+                y: float,
+                line: Sequence[tuple[float, Draw]] = line,
+                height: float = height,
+            ) -> None:
                 for i, (_, cell) in enumerate(line):
                     offset = i * (cell_width + gutter)
                     cx = x + self.width - cell_width - offset if self.rtl else x + offset
@@ -285,8 +339,9 @@ class Flow:
 
             self.add(height, draw, space=space)
 
-    def beside(self, image: QImage, texts: Sequence[tuple[str, QFont]], *,
-               space: float = 0.0) -> None:
+    def beside(
+        self, image: QImage, texts: Sequence[tuple[str, QFont]], *, space: float = 0.0
+    ) -> None:
         """Paragraphs at the reading start, the image at the end, the text centred on it."""
         w, h = float(image.width()), float(image.height())
         text_width = self.width - w - self.mm(5)
@@ -311,8 +366,9 @@ class Flow:
 
         self.add(height, draw, space=space)
 
-    def rule(self, style: str = "solid", *, space: float | None = None,
-             weight_mm: float = 0.3) -> None:
+    def rule(
+        self, style: str = "solid", *, space: float | None = None, weight_mm: float = 0.3
+    ) -> None:
         pad = self.mm(1.6) if space is None else space
         pen = QPen(QColor("black"), self.mm(weight_mm))
         pen.setStyle(Qt.PenStyle.DashLine if style == "dashed" else Qt.PenStyle.SolidLine)
@@ -359,12 +415,22 @@ class Flow:
 def begin_painting(
     device: QPagedPaintDevice, width_mm: float, height_mm: float, name: str
 ) -> QPainter:
-    size = QPageSize(QSizeF(width_mm, height_mm), QPageSize.Unit.Millimeter, name,
-                     QPageSize.SizeMatchPolicy.ExactMatch)
+    size = QPageSize(
+        QSizeF(width_mm, height_mm),
+        QPageSize.Unit.Millimeter,
+        name,
+        QPageSize.SizeMatchPolicy.ExactMatch,
+    )
     if isinstance(device, QPrinter):
         device.setFullPage(True)  # our own margins; (0, 0) is the paper's corner
-    ok = device.setPageLayout(QPageLayout(size, QPageLayout.Orientation.Portrait,
-                                          QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter))
+    ok = device.setPageLayout(
+        QPageLayout(
+            size,
+            QPageLayout.Orientation.Portrait,
+            QMarginsF(0, 0, 0, 0),
+            QPageLayout.Unit.Millimeter,
+        )
+    )
     if not ok:
         log.warning("the printer refused the page size %s; printing on its own", name)
     painter = QPainter()
@@ -431,8 +497,13 @@ def receipt_flow(receipt: Receipt, device: QPagedPaintDevice, layout: str) -> Fl
     qr_px = flow.mm(spec.qr_mm)
     pending: list[Row] = []
     amount_width = max(
-        (flow.natural_width(b.value, strong_font if b.strong else value_font) + 1
-         for b in blocks if isinstance(b, Row) and b.amount), default=0.0)
+        (
+            flow.natural_width(b.value, strong_font if b.strong else value_font) + 1
+            for b in blocks
+            if isinstance(b, Row) and b.amount
+        ),
+        default=0.0,
+    )
 
     def flush_rows() -> None:
         if not pending:
@@ -443,17 +514,34 @@ def receipt_flow(receipt: Receipt, device: QPagedPaintDevice, layout: str) -> Fl
             room = cell_width - 2 * pad - flow.mm(1.5)
             pairs: list[tuple[float, Draw]] = []
             for r in pending:
-                if (flow.natural_width(f"{r.label}:", label_font)
-                        + flow.natural_width(r.value, value_font)) <= room:
-                    pairs.append(flow.row_parts(r.label, r.value, label_font, value_font,
-                                                cell_width - 2 * pad, ltr_value=r.ltr,
-                                                adjacent=True))
+                if (
+                    flow.natural_width(f"{r.label}:", label_font)
+                    + flow.natural_width(r.value, value_font)
+                ) <= room:
+                    pairs.append(
+                        flow.row_parts(
+                            r.label,
+                            r.value,
+                            label_font,
+                            value_font,
+                            cell_width - 2 * pad,
+                            ltr_value=r.ltr,
+                            adjacent=True,
+                        )
+                    )
                     continue
                 if pairs:
                     flow.grid(pairs, columns=2, cell_width=cell_width, boxed=True, pad=pad)
                     pairs = []
-                whole = flow.row_parts(r.label, r.value, label_font, value_font,
-                                       flow.width - 2 * pad, ltr_value=r.ltr, adjacent=True)
+                whole = flow.row_parts(
+                    r.label,
+                    r.value,
+                    label_font,
+                    value_font,
+                    flow.width - 2 * pad,
+                    ltr_value=r.ltr,
+                    adjacent=True,
+                )
                 flow.grid([whole], columns=1, cell_width=flow.width, boxed=True, pad=pad)
             if pairs:
                 flow.grid(pairs, columns=2, cell_width=cell_width, boxed=True, pad=pad)
@@ -466,8 +554,11 @@ def receipt_flow(receipt: Receipt, device: QPagedPaintDevice, layout: str) -> Fl
         # Everything above the first rule (the office) goes beside the QR code.
         first_rule = next(i for i, b in enumerate(blocks) if isinstance(b, Rule))
         head = blocks[:first_rule]
-        texts = [(b.text, fonts[b.size] if isinstance(b, Heading) else note_font)
-                 for b in head if isinstance(b, Heading | Note)]
+        texts = [
+            (b.text, fonts[b.size] if isinstance(b, Heading) else note_font)
+            for b in head
+            if isinstance(b, Heading | Note)
+        ]
         texts.append((qr.caption, fonts["small"]))
         flow.beside(qr_image(qr.payload, qr_px), texts)
         blocks = blocks[first_rule:]
@@ -480,16 +571,31 @@ def receipt_flow(receipt: Receipt, device: QPagedPaintDevice, layout: str) -> Fl
             case Heading(text=text, size=size):
                 flow.paragraph(text, fonts[size], space=flow.mm(0.8))
             case Row(label=label, value=value, ltr=ltr, strong=strong, amount=amount):
-                lab_font, val_font = (strong_font, strong_font) if strong else (
-                    label_font, value_font)
+                lab_font, val_font = (
+                    (strong_font, strong_font) if strong else (label_font, value_font)
+                )
                 if amount:
                     # Amounts in one column, lined up by their units for adding; on a
                     # sheet the column sits at the reading start, not across the page.
-                    flow.row(label, value, lab_font, val_font, space=gap,
-                             width=cell_width, number_width=amount_width)
+                    flow.row(
+                        label,
+                        value,
+                        lab_font,
+                        val_font,
+                        space=gap,
+                        width=cell_width,
+                        number_width=amount_width,
+                    )
                 elif wide:
-                    cell = flow.row_parts(label, value, lab_font, val_font,
-                                          flow.width - 2 * pad, ltr_value=ltr, adjacent=True)
+                    cell = flow.row_parts(
+                        label,
+                        value,
+                        lab_font,
+                        val_font,
+                        flow.width - 2 * pad,
+                        ltr_value=ltr,
+                        adjacent=True,
+                    )
                     flow.grid([cell], columns=1, cell_width=flow.width, boxed=True, pad=pad)
                 else:
                     flow.row(label, value, lab_font, val_font, ltr_value=ltr, space=gap)
@@ -553,8 +659,9 @@ def write_pdf(path: Path | str, title: str, paint: Callable[[QPdfWriter], object
 def render_receipt_pdf(receipt: Receipt, path: Path | str, layout: str = "80mm") -> Path:
     if layout not in RECEIPT_LAYOUTS:
         raise ValueError(f"unknown receipt layout {layout!r}")
-    return write_pdf(path, f"Pishkhan {receipt.reference_raw}",
-                      lambda w: render_receipt(receipt, w, layout))
+    return write_pdf(
+        path, f"Pishkhan {receipt.reference_raw}", lambda w: render_receipt(receipt, w, layout)
+    )
 
 
 def receipt_layout_setting(ctx: AppContext) -> str:
@@ -620,17 +727,20 @@ def print_receipt(
             return
         ctx.worker.submit(
             lambda: _record(store, clerk, request_id, receipt.reprint, layout),
-            on_result=lambda _: recorded(target), on_error=failed,
+            on_result=lambda _: recorded(target),
+            on_error=failed,
         )
 
     ctx.worker.submit(
         lambda: receipt_for(store, request_id, lang=lang, catalogs=catalogs),
-        on_result=paint, on_error=failed,
+        on_result=paint,
+        on_error=failed,
     )
 
 
-def _record(store: Store, clerk: ClerkInfo | None, request_id: str, reprint: bool,
-            layout: str) -> None:
+def _record(
+    store: Store, clerk: ClerkInfo | None, request_id: str, reprint: bool, layout: str
+) -> None:
     if clerk is None:  # only the headless tools print without a login; nothing to attribute
         log.warning("receipt printed without a clerk logged in")
         return
@@ -638,7 +748,18 @@ def _record(store: Store, clerk: ClerkInfo | None, request_id: str, reprint: boo
 
 
 __all__ = [
-    "RECEIPT_LAYOUTS", "Flow", "Item", "PrintFailed", "ReceiptLayout", "begin_painting",
-    "choose_printer", "ensure_font", "make_font", "print_receipt", "qr_image", "render_receipt",
-    "render_receipt_pdf", "write_pdf",
+    "RECEIPT_LAYOUTS",
+    "Flow",
+    "Item",
+    "PrintFailed",
+    "ReceiptLayout",
+    "begin_painting",
+    "choose_printer",
+    "ensure_font",
+    "make_font",
+    "print_receipt",
+    "qr_image",
+    "render_receipt",
+    "render_receipt_pdf",
+    "write_pdf",
 ]

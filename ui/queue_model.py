@@ -85,9 +85,15 @@ _NUMBER = (
     Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignAbsolute | Qt.AlignmentFlag.AlignVCenter
 )
 _ALIGNMENT = {
-    Column.REFERENCE: _CENTER, Column.CREATED: _CENTER, Column.SERVICE: _START,
-    Column.APPLICANT: _START, Column.NATIONAL_CODE: _CENTER, Column.MOBILE: _CENTER,
-    Column.FEE: _NUMBER, Column.STATE: _START, Column.TRACKING: _CENTER,
+    Column.REFERENCE: _CENTER,
+    Column.CREATED: _CENTER,
+    Column.SERVICE: _START,
+    Column.APPLICANT: _START,
+    Column.NATIONAL_CODE: _CENTER,
+    Column.MOBILE: _CENTER,
+    Column.FEE: _NUMBER,
+    Column.STATE: _START,
+    Column.TRACKING: _CENTER,
 }
 
 
@@ -164,9 +170,15 @@ class QueueModel(QAbstractTableModel):
         self._pending = 0
         self._loaded_once = False
         self._headers = (
-            self.tr("Reference"), self.tr("Registered"), self.tr("Service"),
-            self.tr("Applicant"), self.tr("National code"), self.tr("Mobile"),
-            self.tr("Total fee"), self.tr("State"), self.tr("Tracking code"),
+            self.tr("Reference"),
+            self.tr("Registered"),
+            self.tr("Service"),
+            self.tr("Applicant"),
+            self.tr("National code"),
+            self.tr("Mobile"),
+            self.tr("Total fee"),
+            self.tr("State"),
+            self.tr("Tracking code"),
         )
         self._action_font = QFont()
         self._action_font.setBold(True)
@@ -246,7 +258,7 @@ class QueueModel(QAbstractTableModel):
         elif ids == old:
             self._cache.clear()
             self._all_changed()
-        elif len(ids) > len(old) and ids[len(ids) - len(old):] == old:
+        elif len(ids) > len(old) and ids[len(ids) - len(old) :] == old:
             added = len(ids) - len(old)
             self.beginInsertRows(QModelIndex(), 0, added - 1)
             self._ids = ids
@@ -273,9 +285,7 @@ class QueueModel(QAbstractTableModel):
 
     def _all_changed(self) -> None:
         if self._ids:
-            self.dataChanged.emit(
-                self.index(0, 0), self.index(len(self._ids) - 1, len(Column) - 1)
-            )
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(Column) - 1))
 
     # --- Lookups for views ------------------------------------------------------------------
 
@@ -309,8 +319,9 @@ class QueueModel(QAbstractTableModel):
         return self._cache.get(local_id)
 
     def _fetch_page(self, page: int) -> None:
-        wanted = [i for i in self._ids[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-                  if i not in self._cache]
+        wanted = [
+            i for i in self._ids[page * PAGE_SIZE : (page + 1) * PAGE_SIZE] if i not in self._cache
+        ]
         try:
             found = self._rows.rows(wanted)
         except Exception:  # painting must go on; the next paint tries again
@@ -335,8 +346,9 @@ class QueueModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
         return 0 if parent.isValid() else len(Column)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(Column):
             if role == Qt.ItemDataRole.DisplayRole:
                 return self._headers[section]
@@ -353,8 +365,9 @@ class QueueModel(QAbstractTableModel):
             | Qt.ItemFlag.ItemNeverHasChildren
         )
 
-    def data(self, index: QModelIndex | QPersistentModelIndex,
-             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid() or index.column() >= len(Column):
             return None
         column = Column(index.column())

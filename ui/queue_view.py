@@ -51,7 +51,11 @@ JALALI = QCalendar(QCalendar.System.Jalali)
 
 # Period choices: (key, days back from today inclusive; None = no bound, -1 = custom).
 _PERIODS: tuple[tuple[str, int | None], ...] = (
-    ("all", None), ("today", 0), ("week", 6), ("month", 29), ("custom", -1),
+    ("all", None),
+    ("today", 0),
+    ("week", 6),
+    ("month", 29),
+    ("custom", -1),
 )
 
 
@@ -85,7 +89,8 @@ class QueueView(QWidget):
         self.search.setObjectName("queueSearch")
         self.search.setClearButtonEnabled(True)
         self.search.setPlaceholderText(
-            self.tr("Search: national code, reference, mobile, tracking code or name  (Ctrl+F)"))
+            self.tr("Search: national code, reference, mobile, tracking code or name  (Ctrl+F)")
+        )
         self.search.setMinimumWidth(360)
         self.search.installEventFilter(self)
         self._debounce = QTimer(self)
@@ -102,24 +107,33 @@ class QueueView(QWidget):
         self.state_combo = QComboBox(self)
         self.state_combo.setObjectName("stateFilter")
         self.state_combo.addItem(self.tr("All states"), frozenset())
-        self.state_combo.addItem(self.tr("Waiting to be sent"),
-                                 frozenset({State.QUEUED, State.SENDING}))
-        for state in (State.NEEDS_ATTENTION, State.NEEDS_CORRECTION, State.ACCEPTED,
-                      State.COMPLETED, State.REJECTED):
+        self.state_combo.addItem(
+            self.tr("Waiting to be sent"), frozenset({State.QUEUED, State.SENDING})
+        )
+        for state in (
+            State.NEEDS_ATTENTION,
+            State.NEEDS_CORRECTION,
+            State.ACCEPTED,
+            State.COMPLETED,
+            State.REJECTED,
+        ):
             self.state_combo.addItem(STATE_NAMES[state].text(self._lang), frozenset({state}))
 
         self.service_combo = QComboBox(self)
         self.service_combo.setObjectName("serviceFilter")
         self.service_combo.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.service_combo.setMinimumContentsLength(22)
         self._fill_services()
 
         self.period_combo = QComboBox(self)
         self.period_combo.setObjectName("periodFilter")
         period_names = {
-            "all": self.tr("Any time"), "today": self.tr("Today"),
-            "week": self.tr("Last 7 days"), "month": self.tr("Last 30 days"),
+            "all": self.tr("Any time"),
+            "today": self.tr("Today"),
+            "week": self.tr("Last 7 days"),
+            "month": self.tr("Last 30 days"),
             "custom": self.tr("Date range"),
         }
         for key, _days in _PERIODS:
@@ -317,12 +331,20 @@ class QueueView(QWidget):
         self._focus_table_on_load = True
 
     def _set_filters(self, *, states: frozenset[str], text: str) -> None:
-        widgets = (self.state_combo, self.service_combo, self.period_combo, self.search,
-                   self.date_from, self.date_to)
+        widgets = (
+            self.state_combo,
+            self.service_combo,
+            self.period_combo,
+            self.search,
+            self.date_from,
+            self.date_to,
+        )
         for widget in widgets:
             widget.blockSignals(True)
-        index = next((i for i in range(self.state_combo.count())
-                      if self.state_combo.itemData(i) == states), 0)
+        index = next(
+            (i for i in range(self.state_combo.count()) if self.state_combo.itemData(i) == states),
+            0,
+        )
         self.state_combo.setCurrentIndex(index)
         self.service_combo.setCurrentIndex(0)
         self.period_combo.setCurrentIndex(0)
@@ -427,7 +449,8 @@ class QueueView(QWidget):
             self.count_label.setText(self.tr("No requests found"))
         else:
             self.count_label.setText(
-                self.tr("%1 requests").replace("%1", theme.format_number(count, self._lang)))
+                self.tr("%1 requests").replace("%1", theme.format_number(count, self._lang))
+            )
         self.count_label.setToolTip("")
         self._focus_after_search()
 
@@ -471,4 +494,3 @@ def _window_has_find(widget: QWidget) -> bool:
         return False
     find = QKeySequence(QKeySequence.StandardKey.Find)
     return any(find in action.shortcuts() for action in window.findChildren(QAction))
-

@@ -43,6 +43,7 @@ from ui.theme import digits, format_money, heading_font, set_flag, set_role
 
 log = logging.getLogger("pishkhan.ui")
 
+
 class RequestForm(QWidget):
     """The new-request (and correction) form; ``saved`` carries the SavedRequest."""
 
@@ -142,8 +143,10 @@ class RequestForm(QWidget):
         layout.setContentsMargins(0, 0, 6, 0)
         layout.setSpacing(8)
         self.placeholder = QLabel(
-            self.tr("Choose a service from the list to start a request.\n"
-                    "Type a few letters of its name to find it, then press Enter."),
+            self.tr(
+                "Choose a service from the list to start a request.\n"
+                "Type a few letters of its name to find it, then press Enter."
+            ),
             self.body,
         )
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -168,12 +171,16 @@ class RequestForm(QWidget):
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
         for field in APPLICANT_FIELDS:
-            cell = FieldCell(make_editor(field, self._lang, self.applicant_group), self._lang,
-                             self.applicant_group)
+            cell = FieldCell(
+                make_editor(field, self._lang, self.applicant_group),
+                self._lang,
+                self.applicant_group,
+            )
             self.applicant_cells[field.key] = cell
         place_cells(list(self.applicant_cells.values()), self.applicant_group, first_row=1)
-        self.returning = ReturningCitizen(self._ctx, self.applicant_cells, self.returning_note,
-                                          self)
+        self.returning = ReturningCitizen(
+            self._ctx, self.applicant_cells, self.returning_note, self
+        )
 
         self.details_group = QGroupBox(self.tr("Request details"), self.body)
         QGridLayout(self.details_group)
@@ -284,8 +291,9 @@ class RequestForm(QWidget):
         self.category.setText(service.category.text(self._lang))
         cells = []
         for field in service.fields:
-            cell = FieldCell(make_editor(field, self._lang, self.details_group), self._lang,
-                             self.details_group)
+            cell = FieldCell(
+                make_editor(field, self._lang, self.details_group), self._lang, self.details_group
+            )
             cell.editor.changed.connect(self._update_fees)
             self.answer_cells[field.key] = cell
             cells.append(cell)
@@ -355,7 +363,8 @@ class RequestForm(QWidget):
         if self._service is None:
             return
         choices = {
-            k: c.editor.value() for k, c in self.answer_cells.items()
+            k: c.editor.value()
+            for k, c in self.answer_cells.items()
             if c.editor.field.type is FieldType.CHOICE
         }
         fees = self._service.fees_for(choices)
@@ -465,11 +474,13 @@ class RequestForm(QWidget):
         original = self._correcting
         self._set_saving(True)
         if original is not None:
-            self._ctx.worker.submit(lambda: intake.correct(clerk, original, draft),
-                                    self._saved, self._save_failed)
+            self._ctx.worker.submit(
+                lambda: intake.correct(clerk, original, draft), self._saved, self._save_failed
+            )
         else:
-            self._ctx.worker.submit(lambda: intake.save(clerk, draft),
-                                    self._saved, self._save_failed)
+            self._ctx.worker.submit(
+                lambda: intake.save(clerk, draft), self._saved, self._save_failed
+            )
 
     def _set_saving(self, saving: bool) -> None:
         self._saving = saving
@@ -486,7 +497,8 @@ class RequestForm(QWidget):
         reference = digits(saved.reference, self._lang)
         if corrected:
             head = self.tr("Correction saved; it replaces %1.").replace(
-                "%1", digits(corrected, self._lang))
+                "%1", digits(corrected, self._lang)
+            )
         else:
             head = self.tr("Request saved.")
         label = self.tr("Reference number:")
@@ -545,22 +557,39 @@ class RequestForm(QWidget):
         """Fill the form from a saved request; saving makes a correction that supersedes it."""
         detail = self._ctx.queries.detail(request_id)
         if detail is None:
-            show_error(self.window(), UserFacingError(Message(
-                fa="این درخواست پیدا نشد.", en="This request was not found.")), self._lang)
+            show_error(
+                self.window(),
+                UserFacingError(
+                    Message(fa="این درخواست پیدا نشد.", en="This request was not found.")
+                ),
+                self._lang,
+            )
             return
         try:
             service = self._ctx.catalogs.current().service(detail.row.service_code)
         except Exception:
-            show_error(self.window(), UserFacingError(Message(
-                fa="خدمت این درخواست دیگر در فهرست خدمات نیست؛ اصلاح آن از این باجه ممکن نیست.",
-                en="This request's service is no longer in the catalogue; it cannot be "
-                   "corrected here.")), self._lang)
+            show_error(
+                self.window(),
+                UserFacingError(
+                    Message(
+                        fa="خدمت این درخواست دیگر در فهرست خدمات نیست؛ اصلاح آن از این باجه ممکن نیست.",
+                        en="This request's service is no longer in the catalogue; it cannot be "
+                        "corrected here.",
+                    )
+                ),
+                self._lang,
+            )
             return
         self.new_request()
         self.set_service(service)
         row = detail.row
-        values = {"national_code": row.national_code, "first_name": row.first_name,
-                  "last_name": row.last_name, "mobile": row.mobile, "address": detail.address}
+        values = {
+            "national_code": row.national_code,
+            "first_name": row.first_name,
+            "last_name": row.last_name,
+            "mobile": row.mobile,
+            "address": detail.address,
+        }
         with self.returning.paused():
             for key, value in values.items():
                 self.applicant_cells[key].editor.set_value(value)
@@ -575,8 +604,10 @@ class RequestForm(QWidget):
         self._update_fees()
         self._correcting = request_id
         self._correcting_reference = row.reference
-        note = self.tr("Correcting request %1. Saving registers a new request that replaces "
-                       "it; the original stays on record.")
+        note = self.tr(
+            "Correcting request %1. Saving registers a new request that replaces "
+            "it; the original stays on record."
+        )
         self.correction.setText(note.replace("%1", digits(row.reference, self._lang)))
         self.correction.setStyleSheet(
             "QLabel { background:#fdf3e1; color:#7a4d0b; border:1px solid #ecc98a;"
@@ -590,7 +621,8 @@ class RequestForm(QWidget):
 
     def _focus_first_field(self) -> None:
         self.applicant_cells["national_code"].editor.focus_widget.setFocus(
-            Qt.FocusReason.OtherFocusReason)
+            Qt.FocusReason.OtherFocusReason
+        )
 
     def focus_next(self, widget: QWidget) -> None:
         chain = [w for w in self._chain if w.isVisibleTo(self) and w.isEnabled()]

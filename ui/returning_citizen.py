@@ -30,7 +30,10 @@ class ReturningCitizen(QObject):
     """Watches the applicant block of a form; looks up on the worker thread."""
 
     def __init__(
-        self, ctx: AppContext, cells: Mapping[str, FieldCell], note: QLabel,
+        self,
+        ctx: AppContext,
+        cells: Mapping[str, FieldCell],
+        note: QLabel,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -94,8 +97,10 @@ class ReturningCitizen(QObject):
         if filled:
             sep = "، " if self._lang == "fa" else ", "
             self._note.setText(
-                self.tr("Returning citizen: %1 filled in from their last request. "
-                        "Check them with the citizen.").replace("%1", sep.join(filled))
+                self.tr(
+                    "Returning citizen: %1 filled in from their last request. "
+                    "Check them with the citizen."
+                ).replace("%1", sep.join(filled))
             )
             self._note.show()
 

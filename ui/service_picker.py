@@ -37,8 +37,14 @@ def search_key(text: str) -> str:
 def matches(service: Service, query: str) -> bool:
     haystack = search_key(
         " ".join(
-            (service.title.fa, service.title.en, service.code, service.code.replace("_", " "),
-             service.category.fa, service.category.en)
+            (
+                service.title.fa,
+                service.title.en,
+                service.code,
+                service.code.replace("_", " "),
+                service.category.fa,
+                service.category.en,
+            )
         )
     )
     return all(word in haystack for word in search_key(query).split())

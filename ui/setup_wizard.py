@@ -45,8 +45,10 @@ class SetupWizard(QDialog):
         title.setFont(heading_font(self.font(), grow=5))
         set_role(title, "heading")
         intro = QLabel(
-            self.tr("This PC is not set up yet. Enter the office's details and create the "
-                    "office manager's account; the manager then adds the clerks."),
+            self.tr(
+                "This PC is not set up yet. Enter the office's details and create the "
+                "office manager's account; the manager then adds the clerks."
+            ),
             self,
         )
         intro.setWordWrap(True)
@@ -84,8 +86,12 @@ class SetupWizard(QDialog):
         manager_form.addRow(self.tr("Full name"), self.display_name)
         manager_form.addRow(self.tr("Password"), self.password)
         manager_form.addRow(self.tr("Password again"), self.password_again)
-        hint = QLabel(self.tr("At least %1 characters.").replace(
-            "%1", digits(str(MIN_PASSWORD_LENGTH), self._lang)), self)
+        hint = QLabel(
+            self.tr("At least %1 characters.").replace(
+                "%1", digits(str(MIN_PASSWORD_LENGTH), self._lang)
+            ),
+            self,
+        )
         set_role(hint, "help")
         manager_form.addRow(hint)
         self.manager_error = self._error_label("managerError")
@@ -152,8 +158,9 @@ class SetupWizard(QDialog):
         def job() -> tuple[DeviceInfo, ClerkInfo]:
             device = this_device(store)
             if device is None:
-                device = initialise(store, office_code=office_code, office_name=office_name,
-                                    counter_no=counter_no)
+                device = initialise(
+                    store, office_code=office_code, office_name=office_name, counter_no=counter_no
+                )
             return device, clerks.create_manager(username, display_name, password)
 
         self._set_busy(True)

@@ -68,8 +68,9 @@ class SyncStatus:
     hold_until: dt.datetime | None = None  # the server's Retry-After (even F5 waits)
 
 
-def read_status(store: Store, clock: Clock = utc_now, *, running: bool = False,
-                enrolled: bool = True) -> SyncStatus:
+def read_status(
+    store: Store, clock: Clock = utc_now, *, running: bool = False, enrolled: bool = True
+) -> SyncStatus:
     queue = StoreQueue(store, clock)
     backlog = queue.backlog()
     state = queue.load_state()
@@ -77,8 +78,7 @@ def read_status(store: Store, clock: Clock = utc_now, *, running: bool = False,
     error = state.last_error
     return SyncStatus(
         waiting=backlog.waiting,
-        oldest_waiting_age=(now - backlog.oldest_waiting_at) if backlog.oldest_waiting_at
-        else None,
+        oldest_waiting_age=(now - backlog.oldest_waiting_at) if backlog.oldest_waiting_at else None,
         attention=backlog.attention,
         last_contact=state.last_contact_at,
         next_try=state.next_try_at,
@@ -97,8 +97,9 @@ class _SyncRunner(QObject):
     requestsChanged = Signal()
     syncEvent = Signal(object)
 
-    def __init__(self, factory: EngineFactory, store: Store, lock: SyncLock,
-                 interval_s: float, clock: Clock) -> None:
+    def __init__(
+        self, factory: EngineFactory, store: Store, lock: SyncLock, interval_s: float, clock: Clock
+    ) -> None:
         super().__init__()
         self._factory = factory
         self._store = store
@@ -129,8 +130,9 @@ class _SyncRunner(QObject):
             return
         engine = self._ensure_engine()
         if engine is None:
-            self.roundFinished.emit(read_status(self._store, self._clock, enrolled=False),
-                                    self._interval_s)
+            self.roundFinished.emit(
+                read_status(self._store, self._clock, enrolled=False), self._interval_s
+            )
             return
         engine.refresh_state()
         wait = engine.seconds_until_due(manual=manual)
@@ -151,8 +153,9 @@ class _SyncRunner(QObject):
         if result.requests_changed:
             self.requestsChanged.emit()
         if result.ok:
-            delay = self._interval_s if result.waiting == 0 else max(
-                0.5, engine.seconds_until_due())
+            delay = (
+                self._interval_s if result.waiting == 0 else max(0.5, engine.seconds_until_due())
+            )
         else:
             delay = engine.seconds_until_due()
         self.roundFinished.emit(read_status(self._store, self._clock), delay)
@@ -181,8 +184,10 @@ class SyncAdapter(QObject):
         self._clock = clock
         self._interval_s = float(settings.get("sync_interval_seconds"))
         factory = engine_factory or (
-            lambda on_event: make_engine(store, data_dir, settings=settings, on_event=on_event,
-                                         clock=clock))
+            lambda on_event: make_engine(
+                store, data_dir, settings=settings, on_event=on_event, clock=clock
+            )
+        )
         self._status = read_status(store, clock)
         self._running = False
         self._pending = False  # a round was asked for while one was running
@@ -278,8 +283,11 @@ class SyncAdapter(QObject):
             return
         if self._pending:
             self._pending = False
-            soon = (self._seconds_until(manual=True) if self._want_manual
-                    else max(NUDGE_DELAY_S, self._seconds_until(manual=False)))
+            soon = (
+                self._seconds_until(manual=True)
+                if self._want_manual
+                else max(NUDGE_DELAY_S, self._seconds_until(manual=False))
+            )
             delay = min(delay, soon)
         self._schedule(delay, replace_timer=True)
 
@@ -292,9 +300,12 @@ def create_sync_adapter(ctx: AppContext) -> SyncAdapter:
     """What ``ui.app.attach_sync`` calls: an adapter for an enrolled PC, started."""
     device = this_device(ctx.store)
     if device is None or not (ctx.settings.get("server_url") or device.server_url):
-        raise UserFacingError(Message(
-            fa="این رایانه هنوز در سرور مرکزی ثبت نشده است.",
-            en="This PC is not enrolled with the central server yet."))
+        raise UserFacingError(
+            Message(
+                fa="این رایانه هنوز در سرور مرکزی ثبت نشده است.",
+                en="This PC is not enrolled with the central server yet.",
+            )
+        )
     return SyncAdapter(ctx.store, ctx.data_dir, ctx.settings)
 
 

@@ -168,8 +168,15 @@ QScrollArea {{ border: none; background: transparent; }}
 def style_sheet(lang: str) -> str:
     """The application's style sheet (Qt mirrors "left" in right-to-left layouts)."""
     sheet = _STYLE_SHEET.format(
-        INK=INK, BORDER=BORDER, TEAL=TEAL, TEAL_DARK=TEAL_DARK,
-        TEAL_LIGHT=TEAL_LIGHT, RED=RED, RED_LIGHT=RED_LIGHT, MUTED=MUTED, WINDOW=WINDOW,
+        INK=INK,
+        BORDER=BORDER,
+        TEAL=TEAL,
+        TEAL_DARK=TEAL_DARK,
+        TEAL_LIGHT=TEAL_LIGHT,
+        RED=RED,
+        RED_LIGHT=RED_LIGHT,
+        MUTED=MUTED,
+        WINDOW=WINDOW,
     )
     extra = resource_path("style.qss")
     if extra.is_file():

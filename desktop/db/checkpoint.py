@@ -51,7 +51,8 @@ class Checkpointer:
             with self._lock:
                 if self._thread is None and not self._stopping.is_set():
                     self._thread = threading.Thread(
-                        target=self._run, name="pishkhan-checkpoint", daemon=True)
+                        target=self._run, name="pishkhan-checkpoint", daemon=True
+                    )
                     self._thread.start()
         self._due.set()
 
@@ -67,8 +68,11 @@ class Checkpointer:
         try:
             conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
         except sqlite3.Error:
-            log.warning("checkpoint thread could not open %s; SQLite will checkpoint itself",
-                        self._path, exc_info=True)
+            log.warning(
+                "checkpoint thread could not open %s; SQLite will checkpoint itself",
+                self._path,
+                exc_info=True,
+            )
             return
         try:
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")

@@ -31,8 +31,16 @@ if TYPE_CHECKING:
 
 # SCHEMA_HEAD, DB_FILENAME and BUSY_TIMEOUT_MS live in desktop.db.peek (the start reads
 # the database before SQLAlchemy is imported) and are re-exported from here.
-__all__ = ["BUSY_TIMEOUT_MS", "DB_FILENAME", "SCHEMA_HEAD", "Store", "alembic_config",
-           "current_revision", "schema_head", "translate_db_error"]
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "DB_FILENAME",
+    "SCHEMA_HEAD",
+    "Store",
+    "alembic_config",
+    "current_revision",
+    "schema_head",
+    "translate_db_error",
+]
 
 log = logging.getLogger("pishkhan.store")
 

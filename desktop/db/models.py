@@ -108,9 +108,7 @@ class Request(Base):
     clerk_id: Mapped[int] = mapped_column(ForeignKey("clerks.id"))
     clerk_username: Mapped[str] = mapped_column(String(50))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    supersedes_id: Mapped[str | None] = mapped_column(
-        ForeignKey("requests.id"), nullable=True
-    )
+    supersedes_id: Mapped[str | None] = mapped_column(ForeignKey("requests.id"), nullable=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     # Lifecycle (mutable)
     state: Mapped[str] = mapped_column(String(20))

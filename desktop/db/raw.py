@@ -29,8 +29,9 @@ def driver_connection(session: Session) -> sqlite3.Connection:
 class RawInsert:
     """``INSERT INTO table (columns…) VALUES (:columns…) [RETURNING …]`` for a mapped table."""
 
-    def __init__(self, table: Table, *, omit: tuple[str, ...] = (),
-                 returning: str | None = None) -> None:
+    def __init__(
+        self, table: Table, *, omit: tuple[str, ...] = (), returning: str | None = None
+    ) -> None:
         columns = [c for c in table.columns if c.key not in omit]
         self.keys = frozenset(c.key for c in columns)
         self.sql = (

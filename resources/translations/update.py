@@ -43,9 +43,11 @@ def untranslated(ts: Path) -> list[str]:
 
 def main() -> int:
     sources = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "ui").glob("*.py"))
-    subprocess.run([tool("pyside6-lupdate"), *sources, "-no-obsolete", "-locations", "none",
-                    "-ts", str(TS)],
-                   cwd=ROOT, check=True)
+    subprocess.run(
+        [tool("pyside6-lupdate"), *sources, "-no-obsolete", "-locations", "none", "-ts", str(TS)],
+        cwd=ROOT,
+        check=True,
+    )
     missing = untranslated(TS)
     for source in missing:
         print(f"untranslated: {source!r}")

@@ -31,8 +31,9 @@ def test_committed_writes_reach_the_database_file_without_a_checkpoint_in_the_co
         wait_until(lambda: store.checkpointer.checkpoints >= 1)  # the first write's
         for n in range(50):
             with store.write() as s:
-                s.execute(text("INSERT INTO key_values (key, value) VALUES (:k, 'v')"),
-                          {"k": f"key-{n}"})
+                s.execute(
+                    text("INSERT INTO key_values (key, value) VALUES (:k, 'v')"), {"k": f"key-{n}"}
+                )
         wait_until(lambda: store.checkpointer.checkpoints >= 2)
         # The database file alone (no WAL beside it) already holds every committed row.
         alone = tmp_path / "alone"

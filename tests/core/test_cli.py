@@ -126,8 +126,9 @@ def test_export_day_writes_the_days_csv(office: Path, tmp_path: Path) -> None:
 
     from desktop.clock import TEHRAN
 
-    res = pishkhan(office, "add-request", "-", "--clerk", "modir",
-                   stdin=json.dumps(_complete(office)))
+    res = pishkhan(
+        office, "add-request", "-", "--clerk", "modir", stdin=json.dumps(_complete(office))
+    )
     assert res.returncode == 0, res.stderr
     today = jdatetime.date.fromgregorian(date=dt.datetime.now(TEHRAN).date())
     out = tmp_path / "day.csv"

@@ -41,12 +41,18 @@ CATALOG = {
     "version": 1,
     "published_at": "2026-11-01T00:00:00Z",
     "services": [
-        {"code": "alpha", "title": {"fa": "خدمت الف", "en": "Alpha"},
-         "category": {"fa": "آزمایشی", "en": "Test"},
-         "fees": {"government": 100_000, "office": 50_000, "vat_percent": 10}},
-        {"code": "beta", "title": {"fa": "خدمت ب", "en": "Beta"},
-         "category": {"fa": "آزمایشی", "en": "Test"},
-         "fees": {"government": 0, "office": 30_000, "vat_percent": 10}},
+        {
+            "code": "alpha",
+            "title": {"fa": "خدمت الف", "en": "Alpha"},
+            "category": {"fa": "آزمایشی", "en": "Test"},
+            "fees": {"government": 100_000, "office": 50_000, "vat_percent": 10},
+        },
+        {
+            "code": "beta",
+            "title": {"fa": "خدمت ب", "en": "Beta"},
+            "category": {"fa": "آزمایشی", "en": "Test"},
+            "fees": {"government": 0, "office": 30_000, "vat_percent": 10},
+        },
     ],
 }
 ALPHA = Takings(1, 100_000, 50_000, 5_000)  # 155,000 rials
@@ -67,17 +73,24 @@ class Office:
     clerk: ClerkInfo
     now: list[dt.datetime]
 
-    def save(self, who: ClerkInfo, service: str, at: dt.datetime,
-             corrects: str | None = None) -> str:
+    def save(
+        self, who: ClerkInfo, service: str, at: dt.datetime, corrects: str | None = None
+    ) -> str:
         self.now[0] = at
         draft = RequestDraft(
             service,
-            {"national_code": NAMES_AND_CODES[2], "first_name": NAMES_AND_CODES[0],
-             "last_name": NAMES_AND_CODES[1], "mobile": NAMES_AND_CODES[3]},
-            {}, card_ref="123456",
+            {
+                "national_code": NAMES_AND_CODES[2],
+                "first_name": NAMES_AND_CODES[0],
+                "last_name": NAMES_AND_CODES[1],
+                "mobile": NAMES_AND_CODES[3],
+            },
+            {},
+            card_ref="123456",
         )
-        saved = (self.intake.correct(who, corrects, draft) if corrects
-                 else self.intake.save(who, draft))
+        saved = (
+            self.intake.correct(who, corrects, draft) if corrects else self.intake.save(who, draft)
+        )
         return saved.id
 
 
@@ -174,13 +187,17 @@ def test_day_sums_per_clerk_and_service_with_corrections_as_their_own_lines(
     ]
     # Both the corrected request and its correction were paid at the counter: both count.
     assert summary.total == ALPHA + BETA + BETA + ALPHA + ALPHA
-    assert summary.total.to_dict() == {"count": 5, "government": 300_000, "office": 210_000,
-                                       "vat": 21_000, "total": 531_000}
+    assert summary.total.to_dict() == {
+        "count": 5,
+        "government": 300_000,
+        "office": 210_000,
+        "vat": 21_000,
+        "total": 531_000,
+    }
     assert summary.corrections == ALPHA
     assert summary.originals == ALPHA + ALPHA + BETA + BETA
     by_clerk = {c.clerk_username: (c.takings, c.corrections) for c in summary.clerks}
-    assert by_clerk == {"sara": (ALPHA + BETA + BETA, Takings()),
-                        "modir": (ALPHA + ALPHA, ALPHA)}
+    assert by_clerk == {"sara": (ALPHA + BETA + BETA, Takings()), "modir": (ALPHA + ALPHA, ALPHA)}
     assert summary.lines[0].service_title.fa == "خدمت الف"
     assert summary.clerks[0].clerk_name == "سارا کریمی"
 
@@ -225,17 +242,51 @@ def test_csv_has_the_bom_the_jalali_day_and_one_row_per_clerk_service_and_kind(
     assert rows[0][0] == "گزارش بستن روز پیشخوان"
     assert rows[0][1] == "روز: چهارشنبه ۱۴۰۵/۰۹/۰۴"
     assert rows[0][2] == "2026-11-25"
-    assert rows[1][5:] == ["تعداد", "هزینهٔ دولتی (ریال)", "کارمزد دفتر (ریال)",
-                           "مالیات بر ارزش افزوده (ریال)", "جمع (ریال)"]
+    assert rows[1][5:] == [
+        "تعداد",
+        "هزینهٔ دولتی (ریال)",
+        "کارمزد دفتر (ریال)",
+        "مالیات بر ارزش افزوده (ریال)",
+        "جمع (ریال)",
+    ]
     assert rows[2:] == [
-        ["سارا کریمی", "sara", "alpha", "خدمت الف", "درخواست", "1", "100000", "50000", "5000",
-         "155000"],
-        ["سارا کریمی", "sara", "beta", "خدمت ب", "درخواست", "2", "0", "60000", "6000",
-         "66000"],
-        ["مدیر دفتر", "modir", "alpha", "خدمت الف", "درخواست", "1", "100000", "50000", "5000",
-         "155000"],
-        ["مدیر دفتر", "modir", "alpha", "خدمت الف", "اصلاحیه", "1", "100000", "50000", "5000",
-         "155000"],
+        [
+            "سارا کریمی",
+            "sara",
+            "alpha",
+            "خدمت الف",
+            "درخواست",
+            "1",
+            "100000",
+            "50000",
+            "5000",
+            "155000",
+        ],
+        ["سارا کریمی", "sara", "beta", "خدمت ب", "درخواست", "2", "0", "60000", "6000", "66000"],
+        [
+            "مدیر دفتر",
+            "modir",
+            "alpha",
+            "خدمت الف",
+            "درخواست",
+            "1",
+            "100000",
+            "50000",
+            "5000",
+            "155000",
+        ],
+        [
+            "مدیر دفتر",
+            "modir",
+            "alpha",
+            "خدمت الف",
+            "اصلاحیه",
+            "1",
+            "100000",
+            "50000",
+            "5000",
+            "155000",
+        ],
         ["جمع کل", "", "", "", "", "5", "300000", "210000", "21000", "531000"],
         ["از این میان اصلاحیه", "", "", "", "", "1", "100000", "50000", "5000", "155000"],
     ]
@@ -246,19 +297,22 @@ def test_csv_in_english_and_text_that_excel_would_run_as_a_formula(
     office: Office, tmp_path: Path
 ) -> None:
     clerks = ClerkDirectory(office.store)
-    sly = clerks.add_clerk(office.manager, "sly", "=HYPERLINK(\"http://x\")", "password-1")
+    sly = clerks.add_clerk(office.manager, "sly", '=HYPERLINK("http://x")', "password-1")
     office.save(sly, "beta", tehran(DAY, 10, 0))
     path = export_csv(day_summary(office.store, DAY), tmp_path / "day.csv", "en")
     with open(path, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
     assert rows[0][1] == "Day (Jalali): Wednesday 1405/09/04"
-    assert rows[2][:5] == ["'=HYPERLINK(\"http://x\")", "sly", "beta", "Beta", "Request"]
+    assert rows[2][:5] == ['\'=HYPERLINK("http://x")', "sly", "beta", "Beta", "Request"]
 
 
 def _events(store: Store, action: Action) -> list[AuditEvent]:
     with store.read() as s:
-        return list(s.scalars(select(AuditEvent).where(AuditEvent.action == str(action))
-                              .order_by(AuditEvent.id)))
+        return list(
+            s.scalars(
+                select(AuditEvent).where(AuditEvent.action == str(action)).order_by(AuditEvent.id)
+            )
+        )
 
 
 def test_close_day_records_the_totals_and_no_personal_data(busy_day: Office) -> None:
@@ -279,8 +333,7 @@ def test_close_day_records_the_totals_and_no_personal_data(busy_day: Office) -> 
     busy_day.save(busy_day.clerk, "beta", tehran(DAY, 23, 55))
     again = close_day(busy_day.store, busy_day.manager, DAY)
     assert again.total.total == 531_000 + 33_000
-    assert json.loads(_events(busy_day.store, Action.DAY_CLOSED)[-1].detail)[
-        "earlier_closes"] == 1
+    assert json.loads(_events(busy_day.store, Action.DAY_CLOSED)[-1].detail)["earlier_closes"] == 1
     assert times_closed(busy_day.store, DAY) == 2
     assert times_closed(busy_day.store, DAY, busy_day.clerk.id) == 0
 
@@ -290,7 +343,8 @@ def test_a_clerk_closes_only_their_own_day(busy_day: Office) -> None:
     assert summary.clerk_id == busy_day.clerk.id
     assert summary.total == ALPHA + BETA + BETA
     assert json.loads(_events(busy_day.store, Action.DAY_CLOSED)[0].detail)["scope"] == (
-        busy_day.clerk.id)
+        busy_day.clerk.id
+    )
     assert times_closed(busy_day.store, DAY, busy_day.clerk.id) == 1
     assert times_closed(busy_day.store, DAY) == 0
 
@@ -299,5 +353,10 @@ def test_export_is_audited(busy_day: Office) -> None:
     summary = day_summary(busy_day.store, DAY)
     record_export(busy_day.store, busy_day.manager, summary, how="pdf")
     (event,) = _events(busy_day.store, Action.DAY_EXPORTED)
-    assert json.loads(event.detail) == {"day": "2026-11-25", "how": "pdf", "rows": 4,
-                                        "scope": "all", "total": 531_000}
+    assert json.loads(event.detail) == {
+        "day": "2026-11-25",
+        "how": "pdf",
+        "rows": 4,
+        "scope": "all",
+        "total": 531_000,
+    }

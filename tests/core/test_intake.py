@@ -218,9 +218,16 @@ def test_a_national_code_starting_with_09_is_searched_as_a_national_code(
     body = [0, 9] + [rng.randrange(10) for _ in range(7)]
     total = sum(d * (10 - i) for i, d in enumerate(body)) % 11
     code = "".join(map(str, body)) + str(total if total < 2 else 11 - total)
-    saved = intake.save(manager, RequestDraft(
-        draft.service_code, {**draft.applicant, "national_code": code}, draft.answers,
-        draft.documents, draft.card_ref))
+    saved = intake.save(
+        manager,
+        RequestDraft(
+            draft.service_code,
+            {**draft.applicant, "national_code": code},
+            draft.answers,
+            draft.documents,
+            draft.card_ref,
+        ),
+    )
     queries = QueueQueries(store)
     try:
         assert list(queries.ids(QueueFilter(text=code))) == [saved.local_id]

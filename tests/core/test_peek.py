@@ -19,8 +19,7 @@ from desktop.office import initialise
 def _set_up(data_dir: Path, *, clerk: bool = True) -> None:
     store = Store.open(data_dir)
     try:
-        initialise(store, office_code="1234", office_name="دفتر پیشخوان ۱۲۳۴ تهران",
-                   counter_no=2)
+        initialise(store, office_code="1234", office_name="دفتر پیشخوان ۱۲۳۴ تهران", counter_no=2)
         if clerk:
             ClerkDirectory(store).create_manager("manager", "مدیر دفتر", "a-long-password")
     finally:
@@ -29,8 +28,11 @@ def _set_up(data_dir: Path, *, clerk: bool = True) -> None:
 
 def _files(data_dir: Path) -> dict[str, bytes]:
     """The database and its WAL (the -shm index holds readers' marks: readers write it)."""
-    return {p.name: p.read_bytes() for p in data_dir.iterdir()
-            if p.name in (DB_FILENAME, f"{DB_FILENAME}-wal")}
+    return {
+        p.name: p.read_bytes()
+        for p in data_dir.iterdir()
+        if p.name in (DB_FILENAME, f"{DB_FILENAME}-wal")
+    }
 
 
 def test_a_set_up_pc_gives_its_office_and_counter(tmp_path: Path) -> None:

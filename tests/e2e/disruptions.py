@@ -26,9 +26,15 @@ class Disruption:
     Pushes are counted only while ``counting()`` (e.g. not while the link is already down).
     """
 
-    def __init__(self, at_batches: set[int], action: Callable[[], Any], *,
-                 max_delay_s: float, rng: random.Random,
-                 counting: Callable[[], bool] = lambda: True) -> None:
+    def __init__(
+        self,
+        at_batches: set[int],
+        action: Callable[[], Any],
+        *,
+        max_delay_s: float,
+        rng: random.Random,
+        counting: Callable[[], bool] = lambda: True,
+    ) -> None:
         self.at_batches = at_batches
         self.counting = counting  # pushes made while this is false are not counted
         self.action = action
@@ -70,8 +76,15 @@ class LinkOutage:
     """Takes the link down (``down`` config) when told; brings it back once the engine
     has failed ``min_failed_rounds`` rounds and ``min_down_s`` have passed."""
 
-    def __init__(self, proxy: FaultProxy, down: LinkConfig, *, min_down_s: float,
-                 min_failed_rounds: int, in_flight: Callable[[], int]) -> None:
+    def __init__(
+        self,
+        proxy: FaultProxy,
+        down: LinkConfig,
+        *,
+        min_down_s: float,
+        min_failed_rounds: int,
+        in_flight: Callable[[], int],
+    ) -> None:
         self.proxy = proxy
         self.up_config = proxy.config
         self.down_config = down
@@ -103,6 +116,7 @@ class LinkOutage:
             down_for = time.monotonic() - self.down_since
             if down_for >= self.min_down_s and self.failed_while_down >= self.min_failed_rounds:
                 self.proxy.set_config(self.up_config)
-                self.outages.append({"seconds": round(down_for, 2),
-                                     "failed_rounds": self.failed_while_down})
+                self.outages.append(
+                    {"seconds": round(down_for, 2), "failed_rounds": self.failed_while_down}
+                )
                 self.down_since = None

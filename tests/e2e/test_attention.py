@@ -49,8 +49,9 @@ def test_one_refused_request_in_a_batch_of_100(server: CentralServer, tmp_path: 
     counter = Counter.create(tmp_path / "pc", setup=_damaged_catalogue)
     try:
         rng = random.Random(100)
-        others = [s.code for s in counter.catalogs.current().active_services()
-                  if s.code != ODD_SERVICE]
+        others = [
+            s.code for s in counter.catalogs.current().active_services() if s.code != ODD_SERVICE
+        ]
         saved = counter.save(49, rng, others)
         odd = counter.save(1, rng, [ODD_SERVICE])[0]
         saved += counter.save(50, rng, others)
@@ -78,7 +79,6 @@ def test_one_refused_request_in_a_batch_of_100(server: CentralServer, tmp_path: 
         assert set(outcome.attention) == {odd.id}
         stored = server.requests_of(counter.device.id)
         assert {s.id for s in saved + later} == set(stored)
-        print(f"\n[e2e attention] reason_en={reason_en!r} reason_fa={reason_fa!r} "
-              f"{outcome.line()}")
+        print(f"\n[e2e attention] reason_en={reason_en!r} reason_fa={reason_fa!r} {outcome.line()}")
     finally:
         counter.close()

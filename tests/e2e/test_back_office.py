@@ -70,11 +70,15 @@ def test_status_changes_and_a_new_catalogue_reach_the_counter(
             # (each command costs a process start).
             first, *others = decisions.items()
             request_id, (state, fa, en) = first
-            server.api.cli("set-status", request_id, state, "--reason-fa", str(fa),
-                           "--reason-en", str(en))
+            server.api.cli(
+                "set-status", request_id, state, "--reason-fa", str(fa), "--reason-en", str(en)
+            )
             for request_id, (state, fa, en) in others:
-                answer = server.api.admin("POST", f"/v1/admin/requests/{request_id}/status",
-                                          {"state": state, "reason_fa": fa, "reason_en": en})
+                answer = server.api.admin(
+                    "POST",
+                    f"/v1/admin/requests/{request_id}/status",
+                    {"state": state, "reason_fa": fa, "reason_en": en},
+                )
                 assert answer.ok, answer.text
             published = server.api.cli("publish-catalog", str(_catalogue_v2(tmp_path / "v2.json")))
             assert published.stdout.strip().splitlines()[-1] == "2"
@@ -85,7 +89,10 @@ def test_status_changes_and_a_new_catalogue_reach_the_counter(
             local = counter.requests()
             for request_id, (state, fa, en) in decisions.items():
                 assert (local[request_id][0], local[request_id][2], local[request_id][3]) == (
-                    state, fa, en)
+                    state,
+                    fa,
+                    en,
+                )
             assert {local[s.id][0] for s in saved[3:]} == {"accepted"}
 
             current = counter.catalogs.current()
@@ -99,8 +106,9 @@ def test_status_changes_and_a_new_catalogue_reach_the_counter(
             fresh = counter.save(2, rng, ["water_connection", "bill_payment"])
             settle(engine, max_rounds=10)
         check_exactly_once(counter, server, expected=8, decided=3)
-        stored = server.rows("SELECT id, catalog_version FROM requests WHERE id IN (?, ?)",
-                             fresh[0].id, fresh[1].id)
+        stored = server.rows(
+            "SELECT id, catalog_version FROM requests WHERE id IN (?, ?)", fresh[0].id, fresh[1].id
+        )
         assert sorted(v for _, v in stored) == [2, 2]
     finally:
         counter.close()

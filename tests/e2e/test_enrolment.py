@@ -39,8 +39,7 @@ def test_lost_enrolment_answer_then_enrolled_with_a_new_code(
         with FaultProxy("127.0.0.1", server.port, config=lost) as proxy:
             code = server.api.enrolment_code(counter.device.office_code)
             with pytest.raises(SyncError):
-                enrol_device(counter.store, counter.data_dir, server_url=proxy.url_for(),
-                             code=code)
+                enrol_device(counter.store, counter.data_dir, server_url=proxy.url_for(), code=code)
             assert proxy.stats().drops_after_request == 1
             # The server did enrol it; the PC knows nothing of that and keeps its queue.
             assert server.rows("SELECT id FROM devices") == [(counter.device.id,)]
@@ -54,8 +53,11 @@ def test_lost_enrolment_answer_then_enrolled_with_a_new_code(
 
             # The link goes down for good: the rounds fail, bounded, and nothing is lost.
             proxy.set_config(LinkConfig(refuse_connections=True))
-            with pytest.raises(AssertionError, match=r"did not settle: 3 rounds \(3 failed\)"
-                                                     r".*waiting 5"):
+            with pytest.raises(
+                AssertionError,
+                match=r"did not settle: 3 rounds \(3 failed\)"
+                r".*waiting 5",
+            ):
                 settle(engine, max_rounds=3)
             assert counter.outbox() == {"queued": 5}
             assert server.requests_of(counter.device.id) == {}

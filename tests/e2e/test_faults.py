@@ -43,20 +43,27 @@ class Weather:
 WEATHER = {
     # A rural line: 300 ms round trips, 512 kbit/s each way shared by every connection.
     "latency_and_rate": Weather(
-        LinkConfig(rtt_ms=300, rate_bps=512_000, seed=1), (),
-        ClientTuning(read_timeout_base=30, worst_rate_bytes=16_000, batch_size=50,
-                     batch_ceiling=500),
+        LinkConfig(rtt_ms=300, rate_bps=512_000, seed=1),
+        (),
+        ClientTuning(
+            read_timeout_base=30, worst_rate_bytes=16_000, batch_size=50, batch_ceiling=500
+        ),
     ),
     "random_resets": Weather(LinkConfig(reset_probability=0.1, seed=2), ("resets",)),
     # Stalls longer than the client's patience: timeouts, smaller batches, resends.
-    "stalls": Weather(LinkConfig(stall_probability=0.08, stall_ms=1200, seed=3), ("stalls",),
-                      ClientTuning(read_timeout_base=1.0, worst_rate_bytes=1_000_000)),
+    "stalls": Weather(
+        LinkConfig(stall_probability=0.08, stall_ms=1200, seed=3),
+        ("stalls",),
+        ClientTuning(read_timeout_base=1.0, worst_rate_bytes=1_000_000),
+    ),
     "cut_responses": Weather(LinkConfig(cut_response_probability=0.15, seed=4), ("cuts",)),
     # The server stores the batch, the answer never arrives: the resend must come back as
     # "duplicate". Batches of 50: ~20 pushes, so some push is surely among the drops.
-    "drop_after_request": Weather(LinkConfig(drop_after_request_probability=0.3, seed=5),
-                                  ("drops_after_request",),
-                                  ClientTuning(batch_size=50, batch_ceiling=50)),
+    "drop_after_request": Weather(
+        LinkConfig(drop_after_request_probability=0.3, seed=5),
+        ("drops_after_request",),
+        ClientTuning(batch_size=50, batch_ceiling=50),
+    ),
 }
 
 
@@ -80,8 +87,10 @@ def test_every_request_reaches_the_server_exactly_once(
     if name == "drop_after_request":
         # Stored by the server, never heard by the client, sent again: answered duplicate.
         assert outcome.duplicate_answers > 0, outcome.line()
-    print(f"\n[e2e {name}] {time.monotonic() - t0:.1f}s rounds={run.rounds} "
-          f"failed={run.failed_rounds} {outcome.line()} {events.summary()} {_faults(stats)}")
+    print(
+        f"\n[e2e {name}] {time.monotonic() - t0:.1f}s rounds={run.rounds} "
+        f"failed={run.failed_rounds} {outcome.line()} {events.summary()} {_faults(stats)}"
+    )
 
 
 def test_two_pushes_in_flight_on_a_faulty_rural_line_store_each_request_once(
@@ -90,11 +99,17 @@ def test_two_pushes_in_flight_on_a_faulty_rural_line_store_each_request_once(
     """The engine keeps two pushes on the wire: a fault on one connection while the other
     carries a push, answers lost after the server stored the batch, cut answers; every
     request still ends stored once, accepted here with the server's own code."""
-    link = LinkConfig(rtt_ms=150, rate_bps=512_000, reset_probability=0.02,
-                      drop_after_request_probability=0.15, cut_response_probability=0.02,
-                      seed=11)
-    tuning = ClientTuning(read_timeout_base=30, worst_rate_bytes=16_000, batch_size=50,
-                          batch_ceiling=100)
+    link = LinkConfig(
+        rtt_ms=150,
+        rate_bps=512_000,
+        reset_probability=0.02,
+        drop_after_request_probability=0.15,
+        cut_response_probability=0.02,
+        seed=11,
+    )
+    tuning = ClientTuning(
+        read_timeout_base=30, worst_rate_bytes=16_000, batch_size=50, batch_ceiling=100
+    )
     with FaultProxy("127.0.0.1", server.port, config=LinkConfig()) as proxy:
         counter.enrol(server, proxy.url_for())
         proxy.set_config(link)
@@ -109,12 +124,16 @@ def test_two_pushes_in_flight_on_a_faulty_rural_line_store_each_request_once(
     assert outcome.duplicate_answers > 0, outcome.line()  # a lost answer's batch, resent
     assert max(e.in_flight for e in events.of(BatchSending)) == 2
     assert run.failed_rounds > 0
-    print(f"\n[e2e pipelined faults] {time.monotonic() - t0:.1f}s rounds={run.rounds} "
-          f"failed={run.failed_rounds} {outcome.line()} {events.summary()} {_faults(stats)}")
+    print(
+        f"\n[e2e pipelined faults] {time.monotonic() - t0:.1f}s rounds={run.rounds} "
+        f"failed={run.failed_rounds} {outcome.line()} {events.summary()} {_faults(stats)}"
+    )
 
 
 def _faults(stats: LinkStats) -> str:
-    return (f"resets={stats.resets} cuts={stats.cuts} drops={stats.drops_after_request} "
-            f"stalls={stats.stalls} refused={stats.refused} blackholed={stats.blackholed} "
-            f"connections={stats.connections_accepted} "
-            f"bytes_up={stats.bytes_client_to_server} bytes_down={stats.bytes_server_to_client}")
+    return (
+        f"resets={stats.resets} cuts={stats.cuts} drops={stats.drops_after_request} "
+        f"stalls={stats.stalls} refused={stats.refused} blackholed={stats.blackholed} "
+        f"connections={stats.connections_accepted} "
+        f"bytes_up={stats.bytes_client_to_server} bytes_down={stats.bytes_server_to_client}"
+    )

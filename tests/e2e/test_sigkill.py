@@ -36,9 +36,26 @@ EVENT_TIMEOUT_S = 60.0
 def _sync_loop(data_dir: Path, log: IO[bytes], *extra: str) -> subprocess.Popen[bytes]:
     env = dict(os.environ, PISHKHAN_CREDENTIALS="file")
     return subprocess.Popen(
-        [sys.executable, "-m", "desktop", "sync", "--data-dir", str(data_dir), "--loop",
-         "--until-empty", "--events", "--max-backoff", "0.2", "--interval", "0.1", *extra],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log,
+        [
+            sys.executable,
+            "-m",
+            "desktop",
+            "sync",
+            "--data-dir",
+            str(data_dir),
+            "--loop",
+            "--until-empty",
+            "--events",
+            "--max-backoff",
+            "0.2",
+            "--interval",
+            "0.1",
+            *extra,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=log,
     )
 
 
@@ -58,15 +75,15 @@ def _events(stream: IO[bytes]) -> queue.Queue[dict[str, Any] | None]:
     return lines
 
 
-def _next_event(lines: queue.Queue[dict[str, Any] | None], kinds: set[str]
-                ) -> dict[str, Any] | None:
+def _next_event(
+    lines: queue.Queue[dict[str, Any] | None], kinds: set[str]
+) -> dict[str, Any] | None:
     deadline = time.monotonic() + EVENT_TIMEOUT_S
     while True:
         try:
             event = lines.get(timeout=max(0.0, deadline - time.monotonic()))
         except queue.Empty:
-            raise AssertionError(f"no {kinds} event from sync within {EVENT_TIMEOUT_S} s"
-                                 ) from None
+            raise AssertionError(f"no {kinds} event from sync within {EVENT_TIMEOUT_S} s") from None
         if event is None or event.get("kind") in kinds:
             return event
 
@@ -77,8 +94,10 @@ def test_sync_killed_twenty_times_while_pushing(
     rng = random.Random(20)
     lives: list[dict[str, Any]] = []
     # A little latency keeps each push on the wire long enough for a kill to land in it.
-    with FaultProxy("127.0.0.1", server.port, config=LinkConfig(rtt_ms=100)) as proxy, \
-            (tmp_path / "sync.log").open("wb") as log:
+    with (
+        FaultProxy("127.0.0.1", server.port, config=LinkConfig(rtt_ms=100)) as proxy,
+        (tmp_path / "sync.log").open("wb") as log,
+    ):
         counter.enrol(server, proxy.url_for())
         t0 = time.monotonic()
         while len(lives) < KILLS:
@@ -101,8 +120,9 @@ def test_sync_killed_twenty_times_while_pushing(
                     proc.wait(timeout=30)
                 assert proc.stdout is not None
                 proc.stdout.close()
-            lives.append({"reclaimed_at_start": started["reclaimed"],
-                          "left_sending": counter.sending()})
+            lives.append(
+                {"reclaimed_at_start": started["reclaimed"], "left_sending": counter.sending()}
+            )
         with _sync_loop(counter.data_dir, log, "--max-seconds", "90") as final:
             assert final.stdout is not None
             final_events = [json.loads(line) for line in final.stdout if line.strip()]
@@ -111,8 +131,11 @@ def test_sync_killed_twenty_times_while_pushing(
     # Killed while pushing: most lives left items "sending", and the next life took them back.
     left = [life["left_sending"] for life in lives]
     reclaimed = [life["reclaimed_at_start"] for life in lives[1:]] + [
-        next(e["reclaimed"] for e in final_events if e["kind"] == "round_started")]
+        next(e["reclaimed"] for e in final_events if e["kind"] == "round_started")
+    ]
     assert reclaimed == left, (left, reclaimed)
     assert sum(1 for n in left if n > 0) >= KILLS // 2, left
-    print(f"\n[e2e sigkill] {time.monotonic() - t0:.1f}s kills={len(lives)} left_sending={left} "
-          f"{outcome.line()} {proxy.stats()}")
+    print(
+        f"\n[e2e sigkill] {time.monotonic() - t0:.1f}s kills={len(lives)} left_sending={left} "
+        f"{outcome.line()} {proxy.stats()}"
+    )

@@ -34,8 +34,6 @@ from tests.support.waiting import wait_until
 OFFICE = "1001"
 
 
-
-
 @pytest.mark.parametrize("db_kind", ["postgres"], indirect=True)
 def test_a_push_waiting_for_the_feed_lock_is_numbered_after_the_holder(
     engine: Engine, db_kind: str

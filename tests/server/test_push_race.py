@@ -25,8 +25,6 @@ from tests.support.waiting import wait_until
 OFFICE = "1001"
 
 
-
-
 def test_losing_the_unique_id_race_answers_duplicate(engine: Engine) -> None:
     offices.add_office(engine, OFFICE, "دفتر", now=NOW)
     winner, loser = enrolled_device(engine, OFFICE, 1), enrolled_device(engine, OFFICE, 2)

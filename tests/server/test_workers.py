@@ -28,9 +28,12 @@ def _worker_pids(server_pid: int) -> set[int]:
 def test_two_workers_share_the_port_and_stop_together(tmp_path: Path) -> None:
     base = postgres_base_url()
     assert base is not None
-    with postgres_schema_url(base) as url, start_server(
-        tmp_path / "server", database_url=url, extra_args=("--workers", "2")
-    ) as server:
+    with (
+        postgres_schema_url(base) as url,
+        start_server(
+            tmp_path / "server", database_url=url, extra_args=("--workers", "2")
+        ) as server,
+    ):
         workers = _worker_pids(server.process.pid)
         assert len(workers) == 1  # the main process serves too
         office = server.add_office()

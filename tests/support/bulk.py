@@ -58,52 +58,210 @@ PLACEHOLDER_HASH = "bulk-placeholder-not-a-real-content-hash"
 BULK_CLERK = "bulk"
 
 MALE_NAMES = (
-    "محمد", "علی", "حسین", "رضا", "مهدی", "امیر", "حسن", "محمدرضا", "مصطفی", "سعید",
-    "احمد", "جواد", "مجید", "عباس", "ابوالفضل", "یوسف", "کاظم", "بهروز", "فرهاد", "داوود",
-    "اکبر", "اصغر", "ناصر", "حمید", "مرتضی", "سجاد", "میلاد", "پویا", "آرش", "کوروش",
-    "بهرام", "یعقوب", "نادر", "منصور", "غلامرضا", "اسماعیل", "ابراهیم", "قاسم", "صادق", "هادی",
+    "محمد",
+    "علی",
+    "حسین",
+    "رضا",
+    "مهدی",
+    "امیر",
+    "حسن",
+    "محمدرضا",
+    "مصطفی",
+    "سعید",
+    "احمد",
+    "جواد",
+    "مجید",
+    "عباس",
+    "ابوالفضل",
+    "یوسف",
+    "کاظم",
+    "بهروز",
+    "فرهاد",
+    "داوود",
+    "اکبر",
+    "اصغر",
+    "ناصر",
+    "حمید",
+    "مرتضی",
+    "سجاد",
+    "میلاد",
+    "پویا",
+    "آرش",
+    "کوروش",
+    "بهرام",
+    "یعقوب",
+    "نادر",
+    "منصور",
+    "غلامرضا",
+    "اسماعیل",
+    "ابراهیم",
+    "قاسم",
+    "صادق",
+    "هادی",
 )
 FEMALE_NAMES = (
-    "فاطمه", "زهرا", "مریم", "معصومه", "زینب", "سکینه", "لیلا", "نرگس", "سمیه", "مهسا",
-    "نازنین", "سارا", "الهام", "ریحانه", "کبری", "صغری", "طاهره", "پروین", "شهلا", "منیژه",
-    "ژیلا", "آذر", "فرشته", "مینا", "شیرین", "هانیه", "ملیکا", "رقیه", "بتول", "اعظم",
+    "فاطمه",
+    "زهرا",
+    "مریم",
+    "معصومه",
+    "زینب",
+    "سکینه",
+    "لیلا",
+    "نرگس",
+    "سمیه",
+    "مهسا",
+    "نازنین",
+    "سارا",
+    "الهام",
+    "ریحانه",
+    "کبری",
+    "صغری",
+    "طاهره",
+    "پروین",
+    "شهلا",
+    "منیژه",
+    "ژیلا",
+    "آذر",
+    "فرشته",
+    "مینا",
+    "شیرین",
+    "هانیه",
+    "ملیکا",
+    "رقیه",
+    "بتول",
+    "اعظم",
 )
 LAST_NAMES = (
-    "محمدی", "حسینی", "احمدی", "رضایی", "موسوی", "کریمی", "هاشمی", "رحیمی", "جعفری",
-    "صادقی", "قاسمی", "اکبری", "کاظمی", "عباسی", "نوری", "حیدری", "مرادی", "سلطانی",
-    "ابراهیمی", "یوسفی", "عسگری", "بهرامی", "رستمی", "شریفی", "نجفی", "طاهری", "فرهادی",
-    "زارعی", "کرمانی", "شیرازی", "تبریزی", "اصفهانی", "قزوینی", "یزدانی", "خسروی",
-    "میرزایی", "ملکی", "امیری", "باقری", "حسین‌زاده", "علی‌پور", "قلی‌زاده", "نیک‌نام",
-    "فتحی", "کیانی", "سبحانی", "مختاری", "دهقان", "کشاورز", "آقایی", "پورمحمدی",
-    "جهانگیری", "سلیمانی", "رنجبر", "افشار", "بختیاری", "لرستانی", "کردستانی", "گیلانی",
+    "محمدی",
+    "حسینی",
+    "احمدی",
+    "رضایی",
+    "موسوی",
+    "کریمی",
+    "هاشمی",
+    "رحیمی",
+    "جعفری",
+    "صادقی",
+    "قاسمی",
+    "اکبری",
+    "کاظمی",
+    "عباسی",
+    "نوری",
+    "حیدری",
+    "مرادی",
+    "سلطانی",
+    "ابراهیمی",
+    "یوسفی",
+    "عسگری",
+    "بهرامی",
+    "رستمی",
+    "شریفی",
+    "نجفی",
+    "طاهری",
+    "فرهادی",
+    "زارعی",
+    "کرمانی",
+    "شیرازی",
+    "تبریزی",
+    "اصفهانی",
+    "قزوینی",
+    "یزدانی",
+    "خسروی",
+    "میرزایی",
+    "ملکی",
+    "امیری",
+    "باقری",
+    "حسین‌زاده",
+    "علی‌پور",
+    "قلی‌زاده",
+    "نیک‌نام",
+    "فتحی",
+    "کیانی",
+    "سبحانی",
+    "مختاری",
+    "دهقان",
+    "کشاورز",
+    "آقایی",
+    "پورمحمدی",
+    "جهانگیری",
+    "سلیمانی",
+    "رنجبر",
+    "افشار",
+    "بختیاری",
+    "لرستانی",
+    "کردستانی",
+    "گیلانی",
 )
 CITIES = (
-    "تهران", "مشهد", "اصفهان", "شیراز", "تبریز", "کرج", "قم", "اهواز", "کرمانشاه", "رشت",
-    "کرمان", "همدان", "یزد", "اردبیل", "بندرعباس", "زنجان", "سنندج", "قزوین", "خرم‌آباد",
-    "گرگان", "ساری", "بیرجند", "بوشهر", "ایلام", "شهرکرد", "یاسوج", "سمنان", "بجنورد",
+    "تهران",
+    "مشهد",
+    "اصفهان",
+    "شیراز",
+    "تبریز",
+    "کرج",
+    "قم",
+    "اهواز",
+    "کرمانشاه",
+    "رشت",
+    "کرمان",
+    "همدان",
+    "یزد",
+    "اردبیل",
+    "بندرعباس",
+    "زنجان",
+    "سنندج",
+    "قزوین",
+    "خرم‌آباد",
+    "گرگان",
+    "ساری",
+    "بیرجند",
+    "بوشهر",
+    "ایلام",
+    "شهرکرد",
+    "یاسوج",
+    "سمنان",
+    "بجنورد",
 )
 STREETS = (
-    "خیابان انقلاب", "خیابان آزادی", "بلوار کشاورز", "خیابان امام خمینی", "کوچهٔ بهار",
-    "خیابان شهید بهشتی", "بلوار معلم", "خیابان فردوسی", "کوچهٔ نسترن", "خیابان سعدی",
+    "خیابان انقلاب",
+    "خیابان آزادی",
+    "بلوار کشاورز",
+    "خیابان امام خمینی",
+    "کوچهٔ بهار",
+    "خیابان شهید بهشتی",
+    "بلوار معلم",
+    "خیابان فردوسی",
+    "کوچهٔ نسترن",
+    "خیابان سعدی",
 )
 
 NEEDS_ATTENTION_REASONS = (
-    ("کد ملی با نام و نام خانوادگی در ثبت احوال مطابقت ندارد.",
-     "The national code does not match the name at the civil registry."),
+    (
+        "کد ملی با نام و نام خانوادگی در ثبت احوال مطابقت ندارد.",
+        "The national code does not match the name at the civil registry.",
+    ),
     ("این خدمت برای این دفتر فعال نیست.", "This service is not enabled for this office."),
-    ("شمارهٔ همراه به نام متقاضی ثبت نشده است.",
-     "The mobile number is not registered to the applicant."),
+    (
+        "شمارهٔ همراه به نام متقاضی ثبت نشده است.",
+        "The mobile number is not registered to the applicant.",
+    ),
 )
 NEEDS_CORRECTION_REASONS = (
-    ("تصویر شناسنامه خوانا نیست؛ دوباره اسکن کنید.",
-     "The birth certificate scan is not legible; scan it again."),
+    (
+        "تصویر شناسنامه خوانا نیست؛ دوباره اسکن کنید.",
+        "The birth certificate scan is not legible; scan it again.",
+    ),
     ("نشانی محل سکونت کامل نیست.", "The home address is incomplete."),
-    ("تاریخ تولد با مدارک هویتی یکسان نیست.",
-     "The birth date differs from the identity documents."),
+    (
+        "تاریخ تولد با مدارک هویتی یکسان نیست.",
+        "The birth date differs from the identity documents.",
+    ),
 )
 REJECTED_REASONS = (
-    ("متقاضی پیش‌تر همین درخواست را ثبت کرده است.",
-     "The applicant already has the same request in progress."),
+    (
+        "متقاضی پیش‌تر همین درخواست را ثبت کرده است.",
+        "The applicant already has the same request in progress.",
+    ),
     ("متقاضی مشمول این خدمت نیست.", "The applicant is not eligible for this service."),
 )
 
@@ -177,26 +335,33 @@ class _Variant:
 
 
 def _variants(service: Service, rng: random.Random, today: dt.date) -> list[_Variant]:
-    applicant = {"national_code": "0013542419", "first_name": "علی", "last_name": "رضایی",
-                 "mobile": "09121234567"}
+    applicant = {
+        "national_code": "0013542419",
+        "first_name": "علی",
+        "last_name": "رضایی",
+        "mobile": "09121234567",
+    }
     out: list[_Variant] = []
     for _ in range(_VARIANTS_PER_SERVICE * 3):
-        raw = {f.key: _raw_answer(f, rng) for f in service.fields
-               if f.required or rng.random() < 0.6}
+        raw = {
+            f.key: _raw_answer(f, rng) for f in service.fields if f.required or rng.random() < 0.6
+        }
         docs = [d.key for d in service.documents if d.required or rng.random() < 0.5]
         try:
             form = validate_request(service, applicant, raw, docs, today=today)
         except ValidationFailed:
             continue  # a generator slip on an unusual field: try another draw
-        out.append(_Variant(
-            answers_json=json.dumps(form.answers, ensure_ascii=False, sort_keys=True),
-            answers=form.answers,
-            documents_json=json.dumps(form.documents, ensure_ascii=False),
-            documents=form.documents,
-            government_fee=form.fees.government,
-            office_fee=form.fees.office,
-            vat=form.fees.vat,
-        ))
+        out.append(
+            _Variant(
+                answers_json=json.dumps(form.answers, ensure_ascii=False, sort_keys=True),
+                answers=form.answers,
+                documents_json=json.dumps(form.documents, ensure_ascii=False),
+                documents=form.documents,
+                government_fee=form.fees.government,
+                office_fee=form.fees.office,
+                vat=form.fees.vat,
+            )
+        )
         if len(out) == _VARIANTS_PER_SERVICE:
             break
     if not out:
@@ -249,8 +414,9 @@ def _text(epoch: float) -> str:
     day, rest = divmod(micros, 86_400_000_000)
     prefix = _DAY_PREFIX.get(day)
     if prefix is None:
-        prefix = _DAY_PREFIX[day] = (
-            dt.datetime(1970, 1, 1) + dt.timedelta(days=day)).strftime("%Y-%m-%dT")
+        prefix = _DAY_PREFIX[day] = (dt.datetime(1970, 1, 1) + dt.timedelta(days=day)).strftime(
+            "%Y-%m-%dT"
+        )
     seconds, us = divmod(rest, 1_000_000)
     minutes, ss = divmod(seconds, 60)
     hh, mm = divmod(minutes, 60)
@@ -271,8 +437,11 @@ def _state_for(rng: random.Random, age_seconds: float) -> State:
             return State.ACCEPTED
         return State.NEEDS_ATTENTION
     for state, upto in (
-        (State.COMPLETED, 0.55), (State.ACCEPTED, 0.87), (State.NEEDS_CORRECTION, 0.91),
-        (State.REJECTED, 0.94), (State.NEEDS_ATTENTION, 0.96),
+        (State.COMPLETED, 0.55),
+        (State.ACCEPTED, 0.87),
+        (State.NEEDS_CORRECTION, 0.91),
+        (State.REJECTED, 0.94),
+        (State.NEEDS_ATTENTION, 0.96),
     ):
         if r < upto:
             return state
@@ -346,28 +515,48 @@ def fill_requests(
         conn.execute("PRAGMA cache_size=-262144")
         conn.execute("PRAGMA temp_store=MEMORY")
         device_id, office, counter, clerk_id, clerk_name = _ensure_identity(store, conn)
-        next_seq = conn.execute("SELECT next_seq FROM devices WHERE id = ?", (device_id,)
-                                ).fetchone()[0]
-        tracking_next = 1 + conn.execute(
-            "SELECT count(*) FROM requests WHERE tracking_code IS NOT NULL").fetchone()[0]
+        next_seq = conn.execute(
+            "SELECT next_seq FROM devices WHERE id = ?", (device_id,)
+        ).fetchone()[0]
+        tracking_next = (
+            1
+            + conn.execute(
+                "SELECT count(*) FROM requests WHERE tracking_code IS NOT NULL"
+            ).fetchone()[0]
+        )
         before = conn.execute("SELECT coalesce(max(local_id), 0) FROM requests").fetchone()[0]
         dropped = _drop_secondary_indexes(conn) if rebuild_indexes else []
         try:
-            rows = _Rows(rng, now, days, n, catalog.version, variants, service_pick,
-                         device_id, office, counter, clerk_id, clerk_name, tracking_next,
-                         real_hashes)
+            rows = _Rows(
+                rng,
+                now,
+                days,
+                n,
+                catalog.version,
+                variants,
+                service_pick,
+                device_id,
+                office,
+                counter,
+                clerk_id,
+                clerk_name,
+                tracking_next,
+                real_hashes,
+            )
             # The next batch is generated on a second thread while this one is written:
             # sqlite3 lets go of the GIL inside its statements, so the two overlap.
             sizes = [min(batch_size, n - start) for start in range(0, n, batch_size)]
             with ThreadPoolExecutor(max_workers=1) as generator:
                 first_seqs = [next_seq + sum(sizes[:i]) for i in range(len(sizes))]
-                pending = (generator.submit(rows.batch, first_seqs[0], sizes[0])
-                           if sizes else None)
+                pending = generator.submit(rows.batch, first_seqs[0], sizes[0]) if sizes else None
                 for i, size in enumerate(sizes):
                     assert pending is not None
                     requests, changes, outbox = pending.result()
-                    pending = (generator.submit(rows.batch, first_seqs[i + 1], sizes[i + 1])
-                               if i + 1 < len(sizes) else None)
+                    pending = (
+                        generator.submit(rows.batch, first_seqs[i + 1], sizes[i + 1])
+                        if i + 1 < len(sizes)
+                        else None
+                    )
                     next_seq += size
                     _write(conn, requests, changes, outbox, device_id, next_seq)
         finally:
@@ -390,7 +579,9 @@ def _drop_secondary_indexes(conn: sqlite3.Connection) -> list[str]:
     marks = ",".join("?" * len(_BULK_TABLES))
     found = conn.execute(
         f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-        f" AND tbl_name IN ({marks})", _BULK_TABLES).fetchall()
+        f" AND tbl_name IN ({marks})",
+        _BULK_TABLES,
+    ).fetchall()
     conn.execute("BEGIN IMMEDIATE")
     for name, _sql in found:
         conn.execute(f'DROP INDEX "{name}"')
@@ -398,17 +589,33 @@ def _drop_secondary_indexes(conn: sqlite3.Connection) -> list[str]:
     return [sql for _name, sql in found]
 
 
-_OUTBOX_STATUS = {State.QUEUED: "queued", State.SENDING: "sending",
-                  State.NEEDS_ATTENTION: "attention"}
+_OUTBOX_STATUS = {
+    State.QUEUED: "queued",
+    State.SENDING: "sending",
+    State.NEEDS_ATTENTION: "attention",
+}
 
 
 class _Rows:
     """Generates the rows of consecutive requests; the hot loop of a million-row fill."""
 
-    def __init__(self, rng: random.Random, now: dt.datetime, days: int, n: int,
-                 catalog_version: int, variants: dict[str, list[_Variant]],
-                 service_pick: list[Service], device_id: str, office: str, counter: int,
-                 clerk_id: int, clerk_name: str, tracking_next: int, real_hashes: bool) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        now: dt.datetime,
+        days: int,
+        n: int,
+        catalog_version: int,
+        variants: dict[str, list[_Variant]],
+        service_pick: list[Service],
+        device_id: str,
+        office: str,
+        counter: int,
+        clerk_id: int,
+        clerk_name: str,
+        tracking_next: int,
+        real_hashes: bool,
+    ) -> None:
         self.rng = rng
         self.now_epoch = now.timestamp()
         self.moments = _moments(n, now - dt.timedelta(days=days), now, rng)
@@ -427,18 +634,25 @@ class _Rows:
         if people and rng.random() < 0.25:
             return people[int(rng.random() * len(people))]
         names = FEMALE_NAMES if rng.random() < 0.48 else MALE_NAMES
-        address = (f"{CITIES[int(rng.random() * len(CITIES))]}، "
-                   f"{STREETS[int(rng.random() * len(STREETS))]}، پلاک {rng.randrange(1, 300)}"
-                   if rng.random() < 0.7 else "")
-        person = (names[int(rng.random() * len(names))],
-                  LAST_NAMES[int(rng.random() * len(LAST_NAMES))],
-                  random_national_code(rng), random_mobile(rng), address)
+        address = (
+            f"{CITIES[int(rng.random() * len(CITIES))]}، "
+            f"{STREETS[int(rng.random() * len(STREETS))]}، پلاک {rng.randrange(1, 300)}"
+            if rng.random() < 0.7
+            else ""
+        )
+        person = (
+            names[int(rng.random() * len(names))],
+            LAST_NAMES[int(rng.random() * len(LAST_NAMES))],
+            random_national_code(rng),
+            random_mobile(rng),
+            address,
+        )
         people.append(person)
         return person
 
-    def batch(self, first_seq: int, size: int) -> tuple[list[tuple[Any, ...]],
-                                                       list[tuple[Any, ...]],
-                                                       list[tuple[Any, ...]]]:
+    def batch(
+        self, first_seq: int, size: int
+    ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         rng, rand = self.rng, self.rng.random
         requests: list[tuple[Any, ...]] = []
         changes: list[tuple[Any, ...]] = []
@@ -459,8 +673,9 @@ class _Rows:
             reference = f"{office}-{counter}-{seq:06d}"
             state = _state_for(rng, self.now_epoch - created)
 
-            history = [(request_id, State.QUEUED.value, None, None, "counter", clerk_id,
-                        created_text)]
+            history = [
+                (request_id, State.QUEUED.value, None, None, "counter", clerk_id, created_text)
+            ]
             tracking = reason = None
             t = created
             if state is not State.QUEUED and state is not State.SENDING:
@@ -471,22 +686,51 @@ class _Rows:
                 else:
                     tracking = f"PK-{office}-{self.tracking_next:010d}"
                     self.tracking_next += 1
-                    history.append((request_id, State.ACCEPTED.value, None, None, "sync", None,
-                                    _text(t)))
+                    history.append(
+                        (request_id, State.ACCEPTED.value, None, None, "sync", None, _text(t))
+                    )
                     if state is not State.ACCEPTED:
                         t = min(t + rng.uniform(3600, 10 * 86_400), self.now_epoch)
                         if state is State.NEEDS_CORRECTION:
                             reason = rng.choice(NEEDS_CORRECTION_REASONS)
                         elif state is State.REJECTED:
                             reason = rng.choice(REJECTED_REASONS)
-                        history.append((request_id, state.value, *(reason or (None, None)),
-                                        "server", None, _text(t)))
+                        history.append(
+                            (
+                                request_id,
+                                state.value,
+                                *(reason or (None, None)),
+                                "server",
+                                None,
+                                _text(t),
+                            )
+                        )
             updated = history[-1][6]
             content = (
-                request_id, self.device_id, seq, reference, office, service.code,
-                service.title.fa, service.title.en, self.catalog_version, national, first, last,
-                mobile, address, v.answers_json, v.documents_json, v.government_fee,
-                v.office_fee, v.vat, card_ref, clerk_id, self.clerk_name, created_text, None,
+                request_id,
+                self.device_id,
+                seq,
+                reference,
+                office,
+                service.code,
+                service.title.fa,
+                service.title.en,
+                self.catalog_version,
+                national,
+                first,
+                last,
+                mobile,
+                address,
+                v.answers_json,
+                v.documents_json,
+                v.government_fee,
+                v.office_fee,
+                v.vat,
+                card_ref,
+                clerk_id,
+                self.clerk_name,
+                created_text,
+                None,
             )
             if self.real_hashes:
                 fields = _hash_fields(content, v, created)
@@ -495,43 +739,114 @@ class _Rows:
                 digest = content_hash(fields)
             else:
                 digest = PLACEHOLDER_HASH
-            requests.append((*content, digest, state.value, reason[0] if reason else None,
-                             reason[1] if reason else None, tracking, updated))
+            requests.append(
+                (
+                    *content,
+                    digest,
+                    state.value,
+                    reason[0] if reason else None,
+                    reason[1] if reason else None,
+                    tracking,
+                    updated,
+                )
+            )
             changes.extend(history)
             status = _OUTBOX_STATUS.get(state, "done")
-            outbox.append((
-                request_id, seq, status, 0 if status == "queued" else 1, created_text,
-                None if status == "queued" else history[min(1, len(history) - 1)][6],
-                updated if status == "done" else None,
-                reason[1] if status == "attention" and reason else None,
-            ))
+            outbox.append(
+                (
+                    request_id,
+                    seq,
+                    status,
+                    0 if status == "queued" else 1,
+                    created_text,
+                    None if status == "queued" else history[min(1, len(history) - 1)][6],
+                    updated if status == "done" else None,
+                    reason[1] if status == "attention" and reason else None,
+                )
+            )
         return requests, changes, outbox
 
 
 def _hash_fields(request: tuple[Any, ...], v: _Variant, created: float) -> dict[str, Any]:
     """What ``desktop.wire.request_fields`` gives for this row, without building a Request."""
-    (request_id, _device, seq, reference, office, service_code, _fa, _en, catalog_version,
-     national, first, last, mobile, address, _aj, _dj, government, office_fee, vat, card_ref,
-     _clerk_id, clerk, _created, supersedes) = request[:24]
+    (
+        request_id,
+        _device,
+        seq,
+        reference,
+        office,
+        service_code,
+        _fa,
+        _en,
+        catalog_version,
+        national,
+        first,
+        last,
+        mobile,
+        address,
+        _aj,
+        _dj,
+        government,
+        office_fee,
+        vat,
+        card_ref,
+        _clerk_id,
+        clerk,
+        _created,
+        supersedes,
+    ) = request[:24]
     return {
-        "id": request_id, "seq": seq, "reference": reference, "office_code": office,
-        "clerk": clerk, "service_code": service_code, "catalog_version": catalog_version,
+        "id": request_id,
+        "seq": seq,
+        "reference": reference,
+        "office_code": office,
+        "clerk": clerk,
+        "service_code": service_code,
+        "catalog_version": catalog_version,
         "created_at": utc_iso(dt.datetime.fromtimestamp(created, dt.UTC)),
-        "applicant": {"national_code": national, "first_name": first, "last_name": last,
-                      "mobile": mobile, "address": address},
-        "answers": v.answers, "documents": v.documents,
+        "applicant": {
+            "national_code": national,
+            "first_name": first,
+            "last_name": last,
+            "mobile": mobile,
+            "address": address,
+        },
+        "answers": v.answers,
+        "documents": v.documents,
         "fees": {"government": government, "office": office_fee, "vat": vat},
-        "card_ref": card_ref, "supersedes": supersedes,
+        "card_ref": card_ref,
+        "supersedes": supersedes,
     }
 
 
 def _wire_fields(request: tuple[Any, ...]) -> dict[str, Any]:
     """The same through the real ``request_fields``: a guard against the fast path drifting."""
-    names = ("id", "device_id", "seq", "reference", "office_code", "service_code",
-             "service_title_fa", "service_title_en", "catalog_version", "national_code",
-             "first_name", "last_name", "mobile", "address", "answers_json", "documents_json",
-             "government_fee", "office_fee", "vat", "card_ref", "clerk_id", "clerk_username",
-             "created_at", "supersedes_id")
+    names = (
+        "id",
+        "device_id",
+        "seq",
+        "reference",
+        "office_code",
+        "service_code",
+        "service_title_fa",
+        "service_title_en",
+        "catalog_version",
+        "national_code",
+        "first_name",
+        "last_name",
+        "mobile",
+        "address",
+        "answers_json",
+        "documents_json",
+        "government_fee",
+        "office_fee",
+        "vat",
+        "card_ref",
+        "clerk_id",
+        "clerk_username",
+        "created_at",
+        "supersedes_id",
+    )
     values = dict(zip(names, request[:24], strict=True))
     values["created_at"] = UTCDateTime().process_result_value(values["created_at"], None)
     return request_fields(cast(Request, SimpleNamespace(**values)))
@@ -555,9 +870,14 @@ _INSERT_OUTBOX = (
 )
 
 
-def _write(conn: sqlite3.Connection, requests: Sequence[tuple[Any, ...]],
-           changes: Sequence[tuple[Any, ...]], outbox: Sequence[tuple[Any, ...]],
-           device_id: str, next_seq: int) -> None:
+def _write(
+    conn: sqlite3.Connection,
+    requests: Sequence[tuple[Any, ...]],
+    changes: Sequence[tuple[Any, ...]],
+    outbox: Sequence[tuple[Any, ...]],
+    device_id: str,
+    next_seq: int,
+) -> None:
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.executemany(_INSERT_REQUEST, requests)
@@ -630,15 +950,19 @@ UI_TEST_REQUESTS = 20_000
 UI_TEST_NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 
 
-def open_bulk_store(data_dir: Path, n: int = UI_TEST_REQUESTS, *,
-                    now: dt.datetime = UI_TEST_NOW, seed: int = 1403) -> Store:
+def open_bulk_store(
+    data_dir: Path, n: int = UI_TEST_REQUESTS, *, now: dt.datetime = UI_TEST_NOW, seed: int = 1403
+) -> Store:
     """The demo office (``desktop.demo.seed_demo`` without requests) plus ``n`` bulk requests,
     opened in ``data_dir``: built once per process, then copied (a 20,000-row copy: ~0.1 s)."""
     from desktop.demo import seed_demo
 
     template = template_database(
-        n, key="demo-office", prepare=lambda store: seed_demo(store, requests=0),
-        seed=seed, now=now,
+        n,
+        key="demo-office",
+        prepare=lambda store: seed_demo(store, requests=0),
+        seed=seed,
+        now=now,
     )
     copy_database(template, data_dir)
     return Store.open(data_dir)

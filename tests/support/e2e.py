@@ -113,18 +113,33 @@ class CentralServer:
         self.logs.append(log_path)
         with log_path.open("wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1",
-                 "--port", str(self.port), "--database-url", self.database_url,
-                 "--data-dir", str(self.data_dir), "--admin-token", self.admin_token],
-                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    "-m",
+                    "server",
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--database-url",
+                    self.database_url,
+                    "--data-dir",
+                    str(self.data_dir),
+                    "--admin-token",
+                    self.admin_token,
+                ],
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
-        server = RunningServer(self.data_dir, self.database_url, self.admin_token, self.port,
-                               process, log_path)
+        server = RunningServer(
+            self.data_dir, self.database_url, self.admin_token, self.port, process, log_path
+        )
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"server exited with {process.returncode}:\n"
-                                   f"{server.log_text()}")
+                raise RuntimeError(f"server exited with {process.returncode}:\n{server.log_text()}")
             with contextlib.suppress(requests.ConnectionError, requests.Timeout):
                 if server.session.get(server.url("/v1/health"), timeout=5).ok:
                     break
@@ -159,8 +174,9 @@ class CentralServer:
 
     def requests_of(self, device_id: str) -> dict[str, tuple[int, str, str]]:
         """id → (seq, tracking code, state) of every request stored for the device."""
-        rows = self.rows("SELECT id, seq, tracking_code, state FROM requests WHERE device_id = ?",
-                         device_id)
+        rows = self.rows(
+            "SELECT id, seq, tracking_code, state FROM requests WHERE device_id = ?", device_id
+        )
         return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
     def stored_among(self, ids: list[str]) -> int:
@@ -185,8 +201,9 @@ class CentralServer:
         return tally
 
     def log_text(self) -> str:
-        return "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in self.logs
-                         if p.exists())
+        return "\n".join(
+            p.read_text(encoding="utf-8", errors="replace") for p in self.logs if p.exists()
+        )
 
 
 @contextlib.contextmanager
@@ -213,8 +230,12 @@ class Counter:
     intake: Intake
 
     @classmethod
-    def create(cls, data_dir: Path, office_code: str = OFFICE_CODE,
-               setup: Callable[[Store], None] | None = None) -> Counter:
+    def create(
+        cls,
+        data_dir: Path,
+        office_code: str = OFFICE_CODE,
+        setup: Callable[[Store], None] | None = None,
+    ) -> Counter:
         """A new PC set up like the wizard does it; ``setup`` runs before the demo seeding."""
         store = Store.open(data_dir)
         initialise(store, office_code=office_code, office_name=OFFICE_NAME, counter_no=1)
@@ -247,14 +268,16 @@ class Counter:
         assert info is not None
         return info
 
-    def save(self, n: int, rng: random.Random, services: list[str] | None = None
-             ) -> list[SavedRequest]:
+    def save(
+        self, n: int, rng: random.Random, services: list[str] | None = None
+    ) -> list[SavedRequest]:
         """``n`` valid requests through the real intake, round-robin over the services."""
         catalog = self.catalogs.current()
         codes = services or [s.code for s in catalog.active_services()]
-        return [self.intake.save(self.clerk, sample_draft(catalog.service(codes[i % len(codes)]),
-                                                          rng))
-                for i in range(n)]
+        return [
+            self.intake.save(self.clerk, sample_draft(catalog.service(codes[i % len(codes)]), rng))
+            for i in range(n)
+        ]
 
     def enrol(self, server: CentralServer, url: str) -> None:
         """Enrol through ``url`` (the proxy's), exactly as ``python -m desktop enrol`` does."""
@@ -333,21 +356,30 @@ class EventLog:
         }
 
 
-def make_engine(counter: Counter, tuning: ClientTuning, events: EventLog,
-                *, seed: int = 0) -> SyncEngine:
+def make_engine(
+    counter: Counter, tuning: ClientTuning, events: EventLog, *, seed: int = 0
+) -> SyncEngine:
     """The real engine over the counter's store, talking to the enrolled (proxy) URL."""
     device = counter.device
     assert device.server_url, "enrol the counter first"
     client = SyncClient(
-        device.server_url, credential_store(counter.data_dir, device.id).get,
-        device_id=device.id, app_version=__version__,
-        connect_timeout=tuning.connect_timeout, read_timeout_base=tuning.read_timeout_base,
+        device.server_url,
+        credential_store(counter.data_dir, device.id).get,
+        device_id=device.id,
+        app_version=__version__,
+        connect_timeout=tuning.connect_timeout,
+        read_timeout_base=tuning.read_timeout_base,
         worst_rate_bytes=tuning.worst_rate_bytes,
     )
     policy = BatchPolicy(size=tuning.batch_size, ceiling=tuning.batch_ceiling)
-    return SyncEngine(StoreQueue(counter.store), client,
-                      backoff=fast_backoff(tuning.backoff_cap, seed), batch_policy=policy,
-                      on_event=events, app_version=__version__)
+    return SyncEngine(
+        StoreQueue(counter.store),
+        client,
+        backoff=fast_backoff(tuning.backoff_cap, seed),
+        batch_policy=policy,
+        on_event=events,
+        app_version=__version__,
+    )
 
 
 @dataclass
@@ -358,8 +390,13 @@ class SyncRun:
     last: RoundResult | None = None
 
 
-def settle(engine: SyncEngine, *, max_rounds: int = 400, max_seconds: float = 180.0,
-           describe: Callable[[], str] = lambda: "") -> SyncRun:
+def settle(
+    engine: SyncEngine,
+    *,
+    max_rounds: int = 400,
+    max_seconds: float = 180.0,
+    describe: Callable[[], str] = lambda: "",
+) -> SyncRun:
     """Rounds until one ends cleanly with nothing waiting; AssertionError past the bounds.
 
     Between rounds the engine's own backoff is waited out (fast in tests); a round that
@@ -404,14 +441,22 @@ class Outcome:
     attention: dict[str, tuple[str | None, str | None]]
 
     def line(self) -> str:
-        return (f"stored={self.stored} accepted_answers={self.accepted_answers} "
-                f"duplicate_answers={self.duplicate_answers} pushes={self.pushes} "
-                f"attention={len(self.attention)}")
+        return (
+            f"stored={self.stored} accepted_answers={self.accepted_answers} "
+            f"duplicate_answers={self.duplicate_answers} pushes={self.pushes} "
+            f"attention={len(self.attention)}"
+        )
 
 
-def check_exactly_once(counter: Counter, server: CentralServer, *, expected: int,
-                       attention: int = 0, decided: int = 0,
-                       log_complete: bool = True) -> Outcome:
+def check_exactly_once(
+    counter: Counter,
+    server: CentralServer,
+    *,
+    expected: int,
+    attention: int = 0,
+    decided: int = 0,
+    log_complete: bool = True,
+) -> Outcome:
     """Exactly ``expected`` requests stored once, each accepted here with the server's code.
 
     ``attention``: requests the server refused (set aside here, stored nowhere).
@@ -426,21 +471,29 @@ def check_exactly_once(counter: Counter, server: CentralServer, *, expected: int
     assert len(local) == expected + attention, f"{len(local)} local requests"
     assert len(set_aside) == attention, f"needs attention: {set_aside}"
     assert len(stored) == expected, (
-        f"{len(stored)} requests stored on the server for {expected} accepted here")
+        f"{len(stored)} requests stored on the server for {expected} accepted here"
+    )
     dup_seqs = server.rows(
         "SELECT seq, count(*) FROM requests WHERE device_id = ? GROUP BY seq HAVING count(*) > 1",
-        device_id)
+        device_id,
+    )
     assert dup_seqs == [], f"(device, seq) stored twice: {dup_seqs}"
-    total = server.rows("SELECT count(*), count(DISTINCT id), count(DISTINCT tracking_code) "
-                        "FROM requests WHERE device_id = ?", device_id)[0]
+    total = server.rows(
+        "SELECT count(*), count(DISTINCT id), count(DISTINCT tracking_code) "
+        "FROM requests WHERE device_id = ?",
+        device_id,
+    )[0]
     assert total == (expected, expected, expected), total
     assert not set(set_aside) & set(stored), "a request set aside here is stored on the server"
     # Same state as on the server, and the server's own tracking code.
-    wrong = {i: (r[0], r[1], stored.get(i)) for i, r in local.items()
-             if i not in set_aside and (i not in stored or (r[0], r[1]) != (stored[i][2],
-                                                                             stored[i][1]))}
-    assert not wrong, f"{len(wrong)} local requests differ from the server, " \
-                      f"e.g. {list(wrong.items())[:3]}"
+    wrong = {
+        i: (r[0], r[1], stored.get(i))
+        for i, r in local.items()
+        if i not in set_aside and (i not in stored or (r[0], r[1]) != (stored[i][2], stored[i][1]))
+    }
+    assert not wrong, (
+        f"{len(wrong)} local requests differ from the server, e.g. {list(wrong.items())[:3]}"
+    )
     accepted_here = sum(1 for r in local.values() if r[0] == "accepted")
     assert accepted_here == expected - decided, f"{accepted_here} accepted here"
     outbox = counter.outbox()
@@ -454,9 +507,13 @@ def check_exactly_once(counter: Counter, server: CentralServer, *, expected: int
         assert log["accepted"] <= expected, f"server log: {dict(log)}"
     assert log["conflict"] == 0, f"server log: {dict(log)}"
     assert log["rejected"] == attention, f"server log: {dict(log)}"
-    return Outcome(stored=len(stored), accepted_answers=log["accepted"],
-                   duplicate_answers=log["duplicate"], pushes=log["pushes"],
-                   attention=set_aside)
+    return Outcome(
+        stored=len(stored),
+        accepted_answers=log["accepted"],
+        duplicate_answers=log["duplicate"],
+        pushes=log["pushes"],
+        attention=set_aside,
+    )
 
 
 def describe_link(proxy: FaultProxy) -> str:

@@ -131,8 +131,9 @@ class RunningServer:
         token = response.json()["device_token"]
         return EnrolledDevice(device_id, token, office_code, counter_no)
 
-    def push(self, device: EnrolledDevice, items: list[Any], *,
-             session: requests.Session | None = None) -> requests.Response:
+    def push(
+        self, device: EnrolledDevice, items: list[Any], *, session: requests.Session | None = None
+    ) -> requests.Response:
         """POST /v1/push; ``session``: a connection of the caller's (pushes from threads)."""
         return (session or self.session).post(
             self.url("/v1/push"),

@@ -6,8 +6,13 @@ import time
 from collections.abc import Callable
 
 
-def wait_until(condition: Callable[[], object], timeout: float = 10.0, *,
-               interval: float = 0.02, what: str = "condition not reached in time") -> None:
+def wait_until(
+    condition: Callable[[], object],
+    timeout: float = 10.0,
+    *,
+    interval: float = 0.02,
+    what: str = "condition not reached in time",
+) -> None:
     """Return once ``condition()`` is true; fail the test after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while not condition():

@@ -49,10 +49,18 @@ def bill_draft(n: int) -> RequestDraft:
     """A bill payment the demo catalogue accepts; ``n`` makes it distinct."""
     return RequestDraft(
         service_code="bill_payment",
-        applicant={"national_code": national_code(200_000_000 + n), "first_name": "زهرا",
-                   "last_name": "احمدی", "mobile": "09121234567"},
-        answers={"bill_type": "water", "bill_id": "1234567890", "payment_id": "987654321",
-                 "amount": str(100_000 + n)},
+        applicant={
+            "national_code": national_code(200_000_000 + n),
+            "first_name": "زهرا",
+            "last_name": "احمدی",
+            "mobile": "09121234567",
+        },
+        answers={
+            "bill_type": "water",
+            "bill_id": "1234567890",
+            "payment_id": "987654321",
+            "amount": str(100_000 + n),
+        },
         documents=(),
         card_ref="123456789012",
     )
@@ -79,13 +87,24 @@ class Counter:
 
     def enrol(self, server: RunningServer, url: str | None = None) -> None:
         code = server.enrolment_code(self.device.office_code)
-        self.device = enrol_device(self.store, self.data_dir, server_url=url or server.base_url,
-                                   code=code)
+        self.device = enrol_device(
+            self.store, self.data_dir, server_url=url or server.base_url, code=code
+        )
 
-    def engine(self, *, backoff: Backoff | None = None, policy: BatchPolicy | None = None,
-               on_event: EventSink | None = None) -> SyncEngine:
-        return make_engine(self.store, self.data_dir, on_event=on_event or self.events.append,
-                           backoff=backoff, batch_policy=policy)
+    def engine(
+        self,
+        *,
+        backoff: Backoff | None = None,
+        policy: BatchPolicy | None = None,
+        on_event: EventSink | None = None,
+    ) -> SyncEngine:
+        return make_engine(
+            self.store,
+            self.data_dir,
+            on_event=on_event or self.events.append,
+            backoff=backoff,
+            batch_policy=policy,
+        )
 
     def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         with contextlib.closing(self.store.raw_read()) as conn:
@@ -99,8 +118,14 @@ class Counter:
 
     def cli(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         env = dict(os.environ, PISHKHAN_DATA_DIR=str(self.data_dir))
-        return subprocess.run([sys.executable, "-m", "desktop", *args], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(
+            [sys.executable, "-m", "desktop", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
     def status(self) -> dict[str, Any]:
         proc = self.cli("status", "--json")
@@ -110,8 +135,9 @@ class Counter:
 
 def make_counter(data_dir: Path, office_code: str, counter_no: int = 1) -> Counter:
     store = Store.open(data_dir)
-    device = initialise(store, office_code=office_code, office_name="دفتر آزمایشی",
-                        counter_no=counter_no)
+    device = initialise(
+        store, office_code=office_code, office_name="دفتر آزمایشی", counter_no=counter_no
+    )
     catalogs = CatalogStore(store)
     catalogs.ensure_seeded()
     clerk = ClerkDirectory(store).create_manager("modir", "مدیر دفتر", "correct-horse")
@@ -134,8 +160,13 @@ def counter(tmp_path: Path, server: RunningServer) -> Iterator[Counter]:
     c.store.close()
 
 
-def insert_crafted(counter: Counter, *, national: str = "1234567890",
-                   answers: dict[str, Any] | None = None, answers_json: str | None = None) -> str:
+def insert_crafted(
+    counter: Counter,
+    *,
+    national: str = "1234567890",
+    answers: dict[str, Any] | None = None,
+    answers_json: str | None = None,
+) -> str:
     """A queued request written straight into the store, past the form's checks.
 
     What a bug in an older program version, or a hand-edited database, could leave in
@@ -144,22 +175,49 @@ def insert_crafted(counter: Counter, *, national: str = "1234567890",
     """
     now = dt.datetime.now(dt.UTC)
     with counter.store.write() as s:
-        device_id, office_code, counter_no, seq = s.execute(text(
-            "UPDATE devices SET next_seq = next_seq + 1 "
-            "RETURNING id, office_code, counter_no, next_seq - 1")).one()
+        device_id, office_code, counter_no, seq = s.execute(
+            text(
+                "UPDATE devices SET next_seq = next_seq + 1 "
+                "RETURNING id, office_code, counter_no, next_seq - 1"
+            )
+        ).one()
         req = Request(
-            id=str(uuid.uuid4()), device_id=device_id, seq=seq,
-            reference=f"{office_code}-{counter_no}-{seq:06d}", office_code=office_code,
-            service_code="bill_payment", service_title_fa="قبض", service_title_en="Bill",
-            catalog_version=1, national_code=national, first_name="زهرا", last_name="احمدی",
-            mobile="09121234567", address="",
-            answers_json=answers_json or json.dumps(
-                answers or {"amount": "100000", "bill_id": "1234567890", "bill_type": "water",
-                            "payment_id": "987654321"}, sort_keys=True),
-            documents_json="[]", government_fee=0, office_fee=100_000, vat=10_000,
-            card_ref="123456789012", clerk_id=counter.clerk.id,
-            clerk_username=counter.clerk.username, created_at=now, content_hash="",
-            state="queued", updated_at=now,
+            id=str(uuid.uuid4()),
+            device_id=device_id,
+            seq=seq,
+            reference=f"{office_code}-{counter_no}-{seq:06d}",
+            office_code=office_code,
+            service_code="bill_payment",
+            service_title_fa="قبض",
+            service_title_en="Bill",
+            catalog_version=1,
+            national_code=national,
+            first_name="زهرا",
+            last_name="احمدی",
+            mobile="09121234567",
+            address="",
+            answers_json=answers_json
+            or json.dumps(
+                answers
+                or {
+                    "amount": "100000",
+                    "bill_id": "1234567890",
+                    "bill_type": "water",
+                    "payment_id": "987654321",
+                },
+                sort_keys=True,
+            ),
+            documents_json="[]",
+            government_fee=0,
+            office_fee=100_000,
+            vat=10_000,
+            card_ref="123456789012",
+            clerk_id=counter.clerk.id,
+            clerk_username=counter.clerk.username,
+            created_at=now,
+            content_hash="",
+            state="queued",
+            updated_at=now,
         )
         try:
             req.content_hash = compute_hash(req)
@@ -168,8 +226,7 @@ def insert_crafted(counter: Counter, *, national: str = "1234567890",
         s.add(req)
         s.flush()
         s.add(RequestStateChange(request_id=req.id, state="queued", source="counter", at=now))
-        s.add(OutboxEntry(request_id=req.id, seq=seq, status="queued", attempts=0,
-                          enqueued_at=now))
+        s.add(OutboxEntry(request_id=req.id, seq=seq, status="queued", attempts=0, enqueued_at=now))
         return req.id
 
 

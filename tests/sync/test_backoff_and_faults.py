@@ -21,7 +21,18 @@ from tests.sync.conftest import Counter, server_rows
 def test_backoff_grows_exponentially_with_full_jitter_and_is_capped() -> None:
     backoff = Backoff(base=2.0, cap=900.0, rng=random.Random(7))
     assert [backoff.ceiling(n) for n in range(1, 12)] == [
-        2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900]
+        2,
+        4,
+        8,
+        16,
+        32,
+        64,
+        128,
+        256,
+        512,
+        900,
+        900,
+    ]
     assert backoff.ceiling(10_000) == 900
     for failures in (1, 4, 9, 10, 50):
         delays = [backoff.delay(failures) for _ in range(2000)]
@@ -105,15 +116,17 @@ def test_a_lost_answer_is_resent_and_the_server_keeps_exactly_one_copy(
     assert counter.states() == {"queued": 10} and counter.outbox() == {"queued": 10}
     ids = [s.id for s in saved]
     marks = ",".join("?" * len(ids))
-    assert server_rows(server, f"SELECT count(*) FROM requests WHERE id IN ({marks})",
-                       *ids) == [(10,)]
+    assert server_rows(server, f"SELECT count(*) FROM requests WHERE id IN ({marks})", *ids) == [
+        (10,)
+    ]
 
     proxy.set_config(LinkConfig(rtt_ms=50))
     result = counter.engine().run_round()
     assert result.ok and (result.accepted, result.duplicate) == (10, 10)
     assert counter.states() == {"accepted": 10}
-    assert server_rows(server, f"SELECT count(DISTINCT id), count(*) FROM requests WHERE id IN"
-                       f" ({marks})", *ids) == [(10, 10)]
+    assert server_rows(
+        server, f"SELECT count(DISTINCT id), count(*) FROM requests WHERE id IN ({marks})", *ids
+    ) == [(10, 10)]
 
 
 class RefusingClient(SyncClient):
@@ -122,27 +135,33 @@ class RefusingClient(SyncClient):
     proxy in front of it may do, and the reference server never does (it judges items one
     by one)."""
 
-    def __init__(self, *args: Any, poison: set[str], refuse_all: bool = False,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, poison: set[str], refuse_all: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.poison = poison
         self.refuse_all = refuse_all
         self.pushes = 0
 
-    def push(self, items: Sequence[Mapping[str, Any]], *,
-             device_id: str | None = None) -> PushResponse:
+    def push(
+        self, items: Sequence[Mapping[str, Any]], *, device_id: str | None = None
+    ) -> PushResponse:
         self.pushes += 1
         if self.refuse_all or any(item["id"] in self.poison for item in items):
-            raise BadRequest("HTTP 400", status=400, code="bad_request",
-                             message_fa="درخواست نامعتبر است.", message_en="Bad request.")
+            raise BadRequest(
+                "HTTP 400",
+                status=400,
+                code="bad_request",
+                message_fa="درخواست نامعتبر است.",
+                message_en="Bad request.",
+            )
         return super().push(items, device_id=device_id)
 
 
 def _refusing_engine(counter: Counter, **kwargs: Any) -> tuple[Any, RefusingClient]:
     engine = counter.engine(policy=BatchPolicy(size=32))
     real = engine._client
-    client = RefusingClient(real.base_url, real._token_provider, device_id=real.device_id,
-                            **kwargs)
+    client = RefusingClient(real.base_url, real._token_provider, device_id=real.device_id, **kwargs)
     engine._client = client
     return engine, client
 
@@ -204,8 +223,9 @@ class BreakingClient(SyncClient):
         super().__init__(*args, **kwargs)
         self.pushes = 0
 
-    def push(self, items: Sequence[Mapping[str, Any]], *,
-             device_id: str | None = None) -> PushResponse:
+    def push(
+        self, items: Sequence[Mapping[str, Any]], *, device_id: str | None = None
+    ) -> PushResponse:
         self.pushes += 1
         if self.pushes > 1:
             raise NetworkError("the link went down mid-round")
@@ -220,8 +240,7 @@ def test_a_round_that_got_answers_restarts_the_backoff(
     counter.queue.update_state(failures=6)  # a long outage before this round
     engine = counter.engine(policy=BatchPolicy(size=4, ceiling=4))
     real = engine._client
-    engine._client = BreakingClient(real.base_url, real._token_provider,
-                                    device_id=real.device_id)
+    engine._client = BreakingClient(real.base_url, real._token_provider, device_id=real.device_id)
     result = engine.run_round()
     assert result.error is not None and result.error.code == "network"
     assert result.accepted == 4

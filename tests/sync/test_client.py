@@ -119,8 +119,14 @@ def test_answers_map_to_the_engine_error_classes(scripted: tuple[Scripted, str])
     with pytest.raises(ServerBusy) as busy:
         client.changes(None)
     assert busy.value.retry_after == 7
-    script.status, script.body = 422, _error(422, "invalid", fields={
-        "items.3.applicant.national_code": {"fa": "کد ملی نامعتبر", "en": "bad code"}})
+    script.status, script.body = (
+        422,
+        _error(
+            422,
+            "invalid",
+            fields={"items.3.applicant.national_code": {"fa": "کد ملی نامعتبر", "en": "bad code"}},
+        ),
+    )
     with pytest.raises(BadRequest) as bad:
         client.push([{"id": "x"}] * 5)
     assert bad.value.item_indexes() == {3} and bad.value.about_content
@@ -134,16 +140,21 @@ def test_push_bodies_are_gzip_and_the_token_goes_only_in_the_header(
     scripted: tuple[Scripted, str], caplog: pytest.LogCaptureFixture
 ) -> None:
     script, url = scripted
-    script.body = {"results": [{"id": "a", "status": "accepted", "tracking_code": "PK-1"}],
-                   "seq_gaps": [], "server_time": "2026-11-28T09:15:00.123Z"}
+    script.body = {
+        "results": [{"id": "a", "status": "accepted", "tracking_code": "PK-1"}],
+        "seq_gaps": [],
+        "server_time": "2026-11-28T09:15:00.123Z",
+    }
     client = _client(url)
     caplog.set_level("DEBUG", logger="pishkhan.sync")
     answer = client.push([{"id": "a", "note": "سلام"}])
     assert answer.results[0].tracking_code == "PK-1"
     path, headers, body = script.received[-1]
     assert path == "/v1/push" and headers["Content-Encoding"] == "gzip"
-    assert json.loads(gzip.decompress(body)) == {"device_id": DEVICE,
-                                                 "items": [{"id": "a", "note": "سلام"}]}
+    assert json.loads(gzip.decompress(body)) == {
+        "device_id": DEVICE,
+        "items": [{"id": "a", "note": "سلام"}],
+    }
     assert headers["Authorization"] == f"Bearer {TOKEN}"
     assert headers["X-Pishkhan-Protocol"] == "1"
     assert TOKEN not in caplog.text and TOKEN not in repr(client)
@@ -184,17 +195,32 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("tls")
     key, cert = folder / "key.pem", folder / "cert.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
-         "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True, capture_output=True, timeout=60,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
     return cert, key
 
 
-def test_tls_is_verified_and_a_custom_ca_bundle_is_honoured(
-    certificate: tuple[Path, Path]
-) -> None:
+def test_tls_is_verified_and_a_custom_ca_bundle_is_honoured(certificate: tuple[Path, Path]) -> None:
     cert, key = certificate
     script = Scripted(body={"status": "ok"})
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(script))

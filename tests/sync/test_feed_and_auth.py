@@ -51,19 +51,32 @@ def test_back_office_status_arrives_with_the_next_round_and_replays_are_harmless
     counter.enrol(server)
     first, second = counter.save(2)
     assert counter.engine().run_round().ok
-    server.cli("set-status", first.id, "needs_correction", "--reason-fa", "عکس خوانا نیست",
-               "--reason-en", "The photo is not legible")
-    server.admin("POST", f"/v1/admin/requests/{second.id}/status",
-                 {"state": "completed", "reason_fa": None, "reason_en": None}).raise_for_status()
+    server.cli(
+        "set-status",
+        first.id,
+        "needs_correction",
+        "--reason-fa",
+        "عکس خوانا نیست",
+        "--reason-en",
+        "The photo is not legible",
+    )
+    server.admin(
+        "POST",
+        f"/v1/admin/requests/{second.id}/status",
+        {"state": "completed", "reason_fa": None, "reason_en": None},
+    ).raise_for_status()
 
     result = counter.engine().run_round()
     assert result.ok and result.status_applied == 2
-    rows = dict((r[0], r[1:]) for r in counter.rows(
-        "SELECT id, state, reason_fa, reason_en, tracking_code FROM requests"))
+    rows = dict(
+        (r[0], r[1:])
+        for r in counter.rows("SELECT id, state, reason_fa, reason_en, tracking_code FROM requests")
+    )
     assert rows[first.id][:3] == ("needs_correction", "عکس خوانا نیست", "The photo is not legible")
     assert rows[second.id][0] == "completed" and rows[second.id][3].startswith("PK-")
-    history = counter.rows("SELECT state, source FROM request_state_changes WHERE request_id = ?"
-                           " ORDER BY id", first.id)
+    history = counter.rows(
+        "SELECT state, source FROM request_state_changes WHERE request_id = ? ORDER BY id", first.id
+    )
     assert history == [("queued", "counter"), ("accepted", "sync"), ("needs_correction", "server")]
 
     # A cursor the server cannot read: it answers "reset", the feed is pulled from the start
@@ -76,9 +89,12 @@ def test_back_office_status_arrives_with_the_next_round_and_replays_are_harmless
     assert replay.ok and replay.status_applied == 0
     assert any(isinstance(e, CursorReset) for e in counter.events)
     assert counter.rows("SELECT state FROM requests WHERE id = ?", first.id) == [
-        ("needs_correction",)]
-    assert len(counter.rows("SELECT id FROM request_state_changes WHERE request_id = ?",
-                            first.id)) == 3
+        ("needs_correction",)
+    ]
+    assert (
+        len(counter.rows("SELECT id FROM request_state_changes WHERE request_id = ?", first.id))
+        == 3
+    )
 
 
 def test_feed_acceptance_settles_a_request_whose_answer_was_lost(
@@ -94,7 +110,8 @@ def test_feed_acceptance_settles_a_request_whose_answer_was_lost(
     applied = counter.queue.apply_changes(page.changes, page.cursor)
     assert applied.status_applied == 1
     assert counter.rows("SELECT state, tracking_code FROM requests") == [
-        ("accepted", stored.tracking_code)]
+        ("accepted", stored.tracking_code)
+    ]
     assert counter.outbox() == {"done": 1}  # the feed's acceptance is the acknowledgement
 
 
@@ -115,4 +132,5 @@ def test_a_catalogue_published_on_the_server_becomes_current(
     assert current.version == version
     assert current.services[0].title.en == "Smart card (new tariff)"
     assert counter.rows("SELECT source FROM catalog_versions WHERE version = ?", version) == [
-        ("server",)]
+        ("server",)
+    ]

@@ -27,16 +27,16 @@ class RecordingClient(SyncClient):
     """The real client; notes each push call's (start, end) and can lose the n-th answer
     after the server stored the push (what a link dropping the answer does)."""
 
-    def __init__(self, *args: Any, lose_answer_of: set[int] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, *args: Any, lose_answer_of: set[int] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.lose_answer_of = lose_answer_of or set()
         self.calls: list[tuple[float, float]] = []
         self._lock = threading.Lock()
         self._count = 0
 
-    def push(self, items: Sequence[Mapping[str, Any]], *,
-             device_id: str | None = None) -> PushResponse:
+    def push(
+        self, items: Sequence[Mapping[str, Any]], *, device_id: str | None = None
+    ) -> PushResponse:
         with self._lock:
             self._count += 1
             n = self._count
@@ -51,12 +51,14 @@ class RecordingClient(SyncClient):
         return response
 
 
-def _recording_engine(counter: Counter, policy: BatchPolicy,
-                      **kwargs: Any) -> tuple[SyncEngine, RecordingClient]:
+def _recording_engine(
+    counter: Counter, policy: BatchPolicy, **kwargs: Any
+) -> tuple[SyncEngine, RecordingClient]:
     engine = counter.engine(policy=policy)
     real = engine._client
-    client = RecordingClient(real.base_url, real._token_provider, device_id=real.device_id,
-                             **kwargs)
+    client = RecordingClient(
+        real.base_url, real._token_provider, device_id=real.device_id, **kwargs
+    )
     engine._client = client
     return engine, client
 
@@ -64,22 +66,25 @@ def _recording_engine(counter: Counter, policy: BatchPolicy,
 def _overlapping(calls: list[tuple[float, float]]) -> int:
     """How many calls started while an earlier one had not ended."""
     ordered = sorted(calls)
-    return sum(1 for i, (start, _) in enumerate(ordered)
-               if any(end > start for _, end in ordered[:i]))
+    return sum(
+        1 for i, (start, _) in enumerate(ordered) if any(end > start for _, end in ordered[:i])
+    )
 
 
 def _stored_once(server: RunningServer, ids: list[str]) -> bool:
     marks = ",".join("?" * len(ids))
-    rows = server_rows(server, f"SELECT count(*), count(DISTINCT id) FROM requests WHERE id IN"
-                       f" ({marks})", *ids)
+    rows = server_rows(
+        server, f"SELECT count(*), count(DISTINCT id) FROM requests WHERE id IN ({marks})", *ids
+    )
     return rows == [(len(ids), len(ids))]
 
 
 @pytest.fixture
 def slow_link(server: RunningServer) -> Iterator[FaultProxy]:
     # A rural line: each push's body takes a while to cross, and so does each answer.
-    with FaultProxy("127.0.0.1", server.port,
-                    config=LinkConfig(rtt_ms=300, rate_bps=256_000)) as proxy:
+    with FaultProxy(
+        "127.0.0.1", server.port, config=LinkConfig(rtt_ms=300, rate_bps=256_000)
+    ) as proxy:
         yield proxy
 
 
@@ -141,8 +146,9 @@ def test_stop_with_two_pushes_in_flight_ends_promptly_and_keeps_everything(
         counter.events.append(event)
         if isinstance(event, BatchSending) and event.in_flight == 2 and not stopped_at:
             assert engine is not None
-            stopper = threading.Timer(0.3, lambda: (stopped_at.append(time.monotonic()),
-                                                     engine.request_stop()))
+            stopper = threading.Timer(
+                0.3, lambda: (stopped_at.append(time.monotonic()), engine.request_stop())
+            )
             stopper.start()
 
     engine = counter.engine(policy=BatchPolicy(size=50, ceiling=50), on_event=on_event)
@@ -173,12 +179,10 @@ def test_revoked_while_two_pushes_are_in_flight_nothing_is_dropped(
         counter.events.append(event)
         if isinstance(event, BatchSending) and event.in_flight == 2 and not revoked:
             # Before the second push's call: it meets the revoked token for sure.
-            server.admin("POST", f"/v1/admin/devices/{counter.device.id}/revoke"
-                         ).raise_for_status()
+            server.admin("POST", f"/v1/admin/devices/{counter.device.id}/revoke").raise_for_status()
             revoked.append(event.batch)
 
-    result = counter.engine(policy=BatchPolicy(size=25, ceiling=25), on_event=on_event
-                            ).run_round()
+    result = counter.engine(policy=BatchPolicy(size=25, ceiling=25), on_event=on_event).run_round()
     assert revoked and result.needs_reenrolment
     assert result.error is not None and result.error.code == "unauthorized"
     states = counter.states()

@@ -20,13 +20,20 @@ def test_saved_requests_are_accepted_with_server_tracking_codes(
     assert (result.accepted, result.duplicate, result.waiting) == (5, 0, 0)
     rows = counter.rows("SELECT id, state, tracking_code FROM requests ORDER BY seq")
     assert [r[0] for r in rows] == [s.id for s in saved]
-    on_server = dict(server_rows(server, "SELECT id, tracking_code FROM requests WHERE id IN "
-                                 f"({','.join('?' * len(saved))})", *[s.id for s in saved]))
+    on_server = dict(
+        server_rows(
+            server,
+            f"SELECT id, tracking_code FROM requests WHERE id IN ({','.join('?' * len(saved))})",
+            *[s.id for s in saved],
+        )
+    )
     assert {r[0]: r[2] for r in rows} == on_server  # the server's codes, not made up here
     assert all(r[1] == "accepted" for r in rows)
     assert counter.outbox() == {"done": 5}
-    history = counter.rows("SELECT state, source FROM request_state_changes WHERE request_id = ?"
-                           " ORDER BY id", saved[0].id)
+    history = counter.rows(
+        "SELECT state, source FROM request_state_changes WHERE request_id = ? ORDER BY id",
+        saved[0].id,
+    )
     assert history == [("queued", "counter"), ("accepted", "sync")]
 
 
@@ -72,8 +79,11 @@ def test_items_left_sending_by_a_killed_sync_are_resent_and_answered_duplicate(
     local = dict(counter.rows("SELECT id, tracking_code FROM requests"))
     assert local == {r.id: r.tracking_code for r in first.results}
     ids = [s.id for s in saved]
-    stored = server_rows(server, "SELECT id, count(*) FROM requests WHERE id IN "
-                         f"({','.join('?' * len(ids))}) GROUP BY id", *ids)
+    stored = server_rows(
+        server,
+        f"SELECT id, count(*) FROM requests WHERE id IN ({','.join('?' * len(ids))}) GROUP BY id",
+        *ids,
+    )
     assert sorted(stored) == sorted((i, 1) for i in ids)  # exactly one row each
 
 
@@ -90,7 +100,8 @@ def test_one_invalid_request_in_a_hundred_is_set_aside_and_the_rest_goes_on(
     assert counter.states() == {"accepted": 99, "needs_attention": 1}
     assert counter.outbox() == {"done": 99, "attention": 1}
     state, reason_fa, reason_en = counter.rows(
-        "SELECT state, reason_fa, reason_en FROM requests WHERE id = ?", bad)[0]
+        "SELECT state, reason_fa, reason_en FROM requests WHERE id = ?", bad
+    )[0]
     assert state == "needs_attention"
     assert "national code" in reason_en.lower() and "check digit" in reason_en
     assert "کد ملی" in reason_fa
@@ -112,8 +123,9 @@ def test_requests_that_cannot_be_read_or_encoded_are_set_aside_and_the_queue_mov
     assert (result.accepted, result.waiting, result.attention) == (10, 0, 2)
     assert any(isinstance(e, ItemsSetAside) and e.ids == (unencodable,) for e in counter.events)
     assert any(isinstance(e, BatchSplit) and e.reason == "bad_request" for e in counter.events)
-    reasons = dict(counter.rows("SELECT id, reason_en FROM requests WHERE state = ?",
-                                "needs_attention"))
+    reasons = dict(
+        counter.rows("SELECT id, reason_en FROM requests WHERE state = ?", "needs_attention")
+    )
     assert "damaged" in reasons[damaged]
     assert "cannot be sent" in reasons[unencodable]
 
@@ -125,9 +137,16 @@ def test_an_oversized_request_is_split_out_by_halving_on_413(
     is set aside. (The server inflates gzip up to 32 MiB: one 33 MB answer is past it.)"""
     counter.enrol(server)
     counter.save(1)
-    huge = insert_crafted(counter, answers={"amount": "100000", "bill_id": "1234567890",
-                                            "bill_type": "water", "payment_id": "987654321",
-                                            "note": "x" * (33 * 1024 * 1024)})
+    huge = insert_crafted(
+        counter,
+        answers={
+            "amount": "100000",
+            "bill_id": "1234567890",
+            "bill_type": "water",
+            "payment_id": "987654321",
+            "note": "x" * (33 * 1024 * 1024),
+        },
+    )
     counter.save(4, start=1)
     policy = BatchPolicy(size=2, ceiling=4)
     result = counter.engine(policy=policy).run_round()
@@ -144,5 +163,9 @@ def test_an_oversized_request_is_split_out_by_halving_on_413(
     refused = next(e for e in sending if huge in e.ids and e.size == 2)
     assert splits[0].batch == refused.batch
     assert counter.rows("SELECT state, reason_en FROM requests WHERE id = ?", huge) == [
-        ("needs_attention", "The central server refused this request: This request is too large"
-         " to send; contact support.")]
+        (
+            "needs_attention",
+            "The central server refused this request: This request is too large"
+            " to send; contact support.",
+        )
+    ]

@@ -37,8 +37,9 @@ def test_a_saved_request_goes_from_queued_to_accepted_with_the_official_code(
 
     with qtbot.waitSignal(adapter.requestsChanged, timeout=30_000):
         adapter.nudge()
-    state, code = counter.rows("SELECT state, tracking_code FROM requests WHERE id = ?",
-                               saved.id)[0]
+    state, code = counter.rows("SELECT state, tracking_code FROM requests WHERE id = ?", saved.id)[
+        0
+    ]
     assert state == "accepted" and code.startswith("PK-")
     qtbot.waitUntil(lambda: bool(statuses) and not statuses[-1].running, timeout=10_000)
     assert any(s.running for s in statuses)  # the banner saw the round start
@@ -79,8 +80,7 @@ def test_stop_during_a_hung_call_ends_the_thread_at_once_and_keeps_the_request(
         sending: list[SyncEvent] = []
         adapter.syncEvent.connect(sending.append)
         adapter.sync_now()
-        qtbot.waitUntil(lambda: any(isinstance(e, BatchSending) for e in sending),
-                        timeout=20_000)
+        qtbot.waitUntil(lambda: any(isinstance(e, BatchSending) for e in sending), timeout=20_000)
         started = time.monotonic()
         adapter.stop()
         assert time.monotonic() - started < 5  # not the 30 s read timeout

@@ -21,10 +21,29 @@ from tests.sync.conftest import ROOT, Counter, server_rows
 def _sync_loop(counter: Counter, *extra: str) -> subprocess.Popen[str]:
     env = dict(os.environ, PISHKHAN_DATA_DIR=str(counter.data_dir))
     return subprocess.Popen(
-        [sys.executable, "-m", "desktop", "sync", "--loop", "--until-empty", "--events",
-         "--interval", "1", "--max-backoff", "2", "--read-timeout", "10", "--max-seconds", "120",
-         *extra],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "desktop",
+            "sync",
+            "--loop",
+            "--until-empty",
+            "--events",
+            "--interval",
+            "1",
+            "--max-backoff",
+            "2",
+            "--read-timeout",
+            "10",
+            "--max-seconds",
+            "120",
+            *extra,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -62,8 +81,10 @@ def test_a_sync_process_killed_mid_push_loses_and_duplicates_nothing(
     assert counter.states() == {"accepted": 40} and counter.outbox() == {"done": 40}
     ids = [s.id for s in saved]
     marks = ",".join("?" * len(ids))
-    assert server_rows(server, f"SELECT count(DISTINCT id), count(*) FROM requests WHERE id IN"
-                       f" ({marks})", *ids) == [(40, 40)]
+    assert server_rows(
+        server, f"SELECT count(DISTINCT id), count(*) FROM requests WHERE id IN ({marks})", *ids
+    ) == [(40, 40)]
     local_codes = dict(counter.rows("SELECT id, tracking_code FROM requests"))
-    assert local_codes == dict(server_rows(
-        server, f"SELECT id, tracking_code FROM requests WHERE id IN ({marks})", *ids))
+    assert local_codes == dict(
+        server_rows(server, f"SELECT id, tracking_code FROM requests WHERE id IN ({marks})", *ids)
+    )

@@ -119,8 +119,7 @@ def populated_store(store_templates: dict[str, Path], ui_data_dir: Path) -> Iter
 def make_ctx(ui_data_dir: Path) -> Iterator[MakeCtx]:
     made: list[AppContext] = []
 
-    def make(store: Store, *, clerk: ClerkInfo | str | None = None,
-             lang: str = "fa") -> AppContext:
+    def make(store: Store, *, clerk: ClerkInfo | str | None = None, lang: str = "fa") -> AppContext:
         settings = Settings(ui_data_dir)
         settings.set("language", lang)
         ctx = build_context(ui_data_dir, store, settings, worker=Worker())

@@ -145,9 +145,7 @@ def test_login_with_persian_digits_in_the_password(qtbot: QtBot, ui_ctx: AppCont
     assert signal.args[0].username == "ali"
 
 
-def test_language_switch_rebuilds_in_english_and_back(
-    qtbot: QtBot, ui_ctx: AppContext
-) -> None:
+def test_language_switch_rebuilds_in_english_and_back(qtbot: QtBot, ui_ctx: AppContext) -> None:
     shell = Shell(ui_ctx, QApplication.instance())  # type: ignore[arg-type]
     clerk = ui_ctx.clerk
     assert clerk is not None
@@ -255,9 +253,12 @@ def test_committed_translations_are_complete_and_compiled(tmp_path: Path) -> Non
     fresh = tmp_path / "pishkhan_fa.ts"
     shutil.copy(TS, fresh)
     sources = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "ui").glob("*.py"))
-    subprocess.run([str(lupdate), *sources, "-no-obsolete", "-locations", "none",
-                    "-ts", str(fresh)], cwd=ROOT,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [str(lupdate), *sources, "-no-obsolete", "-locations", "none", "-ts", str(fresh)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     missing = [
         message.findtext("source")
         for message in ET.parse(fresh).getroot().iter("message")
@@ -267,8 +268,7 @@ def test_committed_translations_are_complete_and_compiled(tmp_path: Path) -> Non
     assert missing == [], "untranslated UI strings: run resources/translations/update.py"
     # The committed .qm is what lrelease makes of the committed .ts.
     compiled = tmp_path / "pishkhan_fa.qm"
-    subprocess.run([str(lrelease), str(TS), "-qm", str(compiled)], check=True,
-                   capture_output=True)
+    subprocess.run([str(lrelease), str(TS), "-qm", str(compiled)], check=True, capture_output=True)
     assert compiled.read_bytes() == QM.read_bytes(), "stale .qm: run update.py"
 
 
@@ -303,7 +303,8 @@ def test_main_window_wires_detail_correction_day_close_and_shortcuts(
 
     assert window.act_dayclose.isEnabled()
     window.day_close()
-    assert any(type(d).__name__ == "DayCloseDialog" and d.isVisible()
-               for d in window.findChildren(QDialog))
+    assert any(
+        type(d).__name__ == "DayCloseDialog" and d.isVisible() for d in window.findChildren(QDialog)
+    )
     window.sync_now()  # no server: says so in the status bar, nothing else
     assert window.statusBar().currentMessage()

@@ -19,8 +19,10 @@ from ui.clerks_dialog import ClerksDialog, PasswordDialog
 from ui.context import AppContext
 from ui.mainwindow import MainWindow
 
-pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
-              pytest.mark.qt_log_ignore("This plugin does not support")]
+pytestmark = [
+    pytest.mark.qt_log_level_fail("WARNING"),
+    pytest.mark.qt_log_ignore("This plugin does not support"),
+]
 
 NEW_PASSWORD = "تازه-۱۲۳۴۵"  # Persian digits: the core stores them as ASCII
 NEW_PASSWORD_ASCII = "تازه-12345"
@@ -28,9 +30,13 @@ NEW_PASSWORD_ASCII = "تازه-12345"
 
 def password_changes(ctx: AppContext) -> list[tuple[int | None, int]]:
     with contextlib.closing(ctx.store.raw_read()) as conn:
-        return [(row[0], json.loads(row[1])["target"]) for row in conn.execute(
-            "SELECT clerk_id, detail FROM audit_events WHERE action = 'password_changed' "
-            "ORDER BY id")]
+        return [
+            (row[0], json.loads(row[1])["target"])
+            for row in conn.execute(
+                "SELECT clerk_id, detail FROM audit_events WHERE action = 'password_changed' "
+                "ORDER BY id"
+            )
+        ]
 
 
 def logs_in(ctx: AppContext, username: str, password: str) -> bool:

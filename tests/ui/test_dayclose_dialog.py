@@ -37,7 +37,8 @@ def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 def _save(ctx: AppContext, who: ClerkInfo, service: str, when: dt.datetime, seed: int) -> None:
     Intake(ctx.store, ctx.catalogs, clock=lambda: when).save(
-        who, sample_for(ctx, service, seed=seed))
+        who, sample_for(ctx, service, seed=seed)
+    )
 
 
 @pytest.fixture
@@ -57,16 +58,22 @@ def _open(qtbot: Any, ctx: AppContext) -> DayCloseDialog:
     dialog = DayCloseDialog(ctx)
     qtbot.addWidget(dialog)
     dialog.set_day(DAY)
-    qtbot.waitUntil(lambda: dialog.loaded_summary is not None
-                    and dialog.loaded_summary.day == DAY and not ctx.worker.busy,
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: (
+            dialog.loaded_summary is not None
+            and dialog.loaded_summary.day == DAY
+            and not ctx.worker.busy
+        ),
+        timeout=10_000,
+    )
     return dialog
 
 
 def _audit(ctx: AppContext, action: Action) -> list[dict[str, Any]]:
     with ctx.store.read() as s:
-        rows = s.scalars(select(AuditEvent).where(AuditEvent.action == str(action))
-                         .order_by(AuditEvent.id)).all()
+        rows = s.scalars(
+            select(AuditEvent).where(AuditEvent.action == str(action)).order_by(AuditEvent.id)
+        ).all()
         return [json.loads(e.detail) for e in rows]
 
 
@@ -85,10 +92,13 @@ def test_the_table_shows_the_days_summary_for_a_manager(
     total_row = model.rowCount() - 2
     shown = [model.index(total_row, c).data() for c in range(3, 8)]
     k = expected.total
-    assert shown == [to_persian_digits(f"{v:,}".replace(",", "٬"))
-                     for v in (k.count, k.government, k.office, k.vat, k.total)]
+    assert shown == [
+        to_persian_digits(f"{v:,}".replace(",", "٬"))
+        for v in (k.count, k.government, k.office, k.vat, k.total)
+    ]
     assert model.index(total_row, 7).data(Qt.ItemDataRole.TextAlignmentRole) & int(
-        Qt.AlignmentFlag.AlignRight)
+        Qt.AlignmentFlag.AlignRight
+    )
     assert money(k.total, "fa") in dialog.totals.text()
     # The day picker is Jalali, reads left to right, and only goes up to today.
     edit = dialog.date_edit
@@ -98,13 +108,16 @@ def test_the_table_shows_the_days_summary_for_a_manager(
     assert edit.maximumDate().toPython() == tehran_today()
     calendar = edit.calendarWidget()
     assert calendar.weekdayTextFormat(Qt.DayOfWeek.Friday).foreground().color() != (
-        calendar.weekdayTextFormat(Qt.DayOfWeek.Saturday).foreground().color())
+        calendar.weekdayTextFormat(Qt.DayOfWeek.Saturday).foreground().color()
+    )
     # A manager may pick any clerk: the list fills in from the worker.
     qtbot.waitUntil(lambda: dialog.clerk_combo.count() == 3, timeout=10_000)
     assert dialog.clerk_combo.isEnabled()
     dialog.clerk_combo.setCurrentIndex(dialog.clerk_combo.findText("سارا کریمی"))
-    qtbot.waitUntil(lambda: dialog.loaded_summary is not None
-                    and dialog.loaded_summary.clerk_id is not None, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: dialog.loaded_summary is not None and dialog.loaded_summary.clerk_id is not None,
+        timeout=10_000,
+    )
     assert dialog.loaded_summary.total.count == 3
 
 
@@ -150,8 +163,7 @@ def test_a_cancelled_file_dialog_writes_nothing(
     qtbot: Any, day_ctx: AppContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     dialog = _open(qtbot, day_ctx)
-    monkeypatch.setattr(dayclose_dialog.QFileDialog, "getSaveFileName",
-                        lambda *args: ("", ""))
+    monkeypatch.setattr(dayclose_dialog.QFileDialog, "getSaveFileName", lambda *args: ("", ""))
     dialog.csv_button.click()
     dialog.pdf_button.click()
     qtbot.waitUntil(lambda: not day_ctx.worker.busy, timeout=10_000)
@@ -163,8 +175,7 @@ def test_close_the_day_after_confirming(
 ) -> None:
     dialog = _open(qtbot, day_ctx)
     answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
-    monkeypatch.setattr(dayclose_dialog.QMessageBox, "question",
-                        lambda *args: answers.pop(0))
+    monkeypatch.setattr(dayclose_dialog.QMessageBox, "question", lambda *args: answers.pop(0))
     dialog.close_day_button.click()  # "No": nothing recorded
     assert _audit(day_ctx, Action.DAY_CLOSED) == []
     dialog.close_day_button.click()
@@ -172,21 +183,27 @@ def test_close_the_day_after_confirming(
     (closed,) = _audit(day_ctx, Action.DAY_CLOSED)
     assert closed["scope"] == "all" and closed["day"] == DAY.isoformat()
     assert closed["totals"]["count"] == 4
-    qtbot.waitUntil(lambda: to_persian_digits("1") in dialog.status.text()
-                    and not day_ctx.worker.busy, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: to_persian_digits("1") in dialog.status.text() and not day_ctx.worker.busy,
+        timeout=10_000,
+    )
     assert dialog.close_day_button.isEnabled()
 
 
 @pytest.mark.parametrize("page", ["a4", "a5"])
 def test_summary_pdf_is_right_to_left_on_the_chosen_page(
-    qtbot: Any, day_ctx: AppContext, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    qtbot: Any,
+    day_ctx: AppContext,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
     page: str,
 ) -> None:
     dialog = _open(qtbot, day_ctx)
     dialog.page_combo.setCurrentIndex(dialog.page_combo.findData(page))
     target = tmp_path / f"summary-{page}.pdf"
-    monkeypatch.setattr(dayclose_dialog.QFileDialog, "getSaveFileName",
-                        lambda *args: (str(target), ""))
+    monkeypatch.setattr(
+        dayclose_dialog.QFileDialog, "getSaveFileName", lambda *args: (str(target), "")
+    )
     dialog.pdf_button.click()
     qtbot.waitUntil(lambda: bool(_audit(day_ctx, Action.DAY_EXPORTED)), timeout=10_000)
     assert _audit(day_ctx, Action.DAY_EXPORTED)[0]["how"] == "pdf"
@@ -201,7 +218,7 @@ def test_summary_pdf_is_right_to_left_on_the_chosen_page(
     assert says(lines, "سارا کریمی")
     # Right to left: the service column is the rightmost, the totals the leftmost.
     header = next(line for line in lines if says([line], "کارمزد دفتر"))
-    assert says([header[len(header) // 2:]], "خدمت")
+    assert says([header[len(header) // 2 :]], "خدمت")
 
 
 def test_summary_on_paper_through_the_print_dialog(

@@ -35,14 +35,16 @@ def ctx(make_ctx: MakeCtx, tmp_path: Path) -> Iterator[AppContext]:
 def newest_in(ctx: AppContext, state: str) -> str:
     conn = sqlite3.connect(ctx.store.path)
     try:
-        return conn.execute("SELECT id FROM requests WHERE state = ? ORDER BY local_id DESC",
-                            (state,)).fetchone()[0]
+        return conn.execute(
+            "SELECT id FROM requests WHERE state = ? ORDER BY local_id DESC", (state,)
+        ).fetchone()[0]
     finally:
         conn.close()
 
 
-def open_dialog(qtbot: QtBot, ctx: AppContext, request_id: str,
-                on_correct: Any = None) -> RequestDetailDialog:
+def open_dialog(
+    qtbot: QtBot, ctx: AppContext, request_id: str, on_correct: Any = None
+) -> RequestDetailDialog:
     dialog = RequestDetailDialog(ctx, request_id, on_correct=on_correct)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -106,7 +108,8 @@ def test_shows_every_field_with_catalogue_labels_fees_reason_and_history(
     states = [history.topLevelItem(i).text(1) for i in range(3)]
     assert states == ["در صف ارسال", "پذیرفته شد", "نیازمند اصلاح"]
     assert history.topLevelItem(0).text(0) == format_jalali_datetime(
-        detail.history[0].at, "fa", seconds=True)
+        detail.history[0].at, "fa", seconds=True
+    )
     assert history.topLevelItem(2).text(3) == row.reason_fa
     assert dialog.correct_button.isEnabled() and dialog.correct_button.property("primary")
 
@@ -147,8 +150,9 @@ def test_a_superseded_request_links_to_its_correction_and_cannot_be_corrected_ag
     original = newest_in(ctx, State.NEEDS_ATTENTION)
     detail = ctx.queries.detail(original)
     assert detail is not None and ctx.clerk is not None
-    correction = ctx.intake.correct(ctx.clerk, original,
-                                    sample_for(ctx, detail.row.service_code, seed=4))
+    correction = ctx.intake.correct(
+        ctx.clerk, original, sample_for(ctx, detail.row.service_code, seed=4)
+    )
     asked: list[str] = []
     dialog = open_dialog(qtbot, ctx, original, on_correct=asked.append)
     assert not dialog.correct_button.isEnabled()
@@ -170,8 +174,9 @@ def test_reprint_calls_the_printing_module_and_shows_its_errors(
     import ui.printing
 
     printed: list[tuple[object, object, str]] = []
-    monkeypatch.setattr(ui.printing, "print_receipt",
-                        lambda parent, c, rid: printed.append((parent, c, rid)))
+    monkeypatch.setattr(
+        ui.printing, "print_receipt", lambda parent, c, rid: printed.append((parent, c, rid))
+    )
     request_id = newest_in(ctx, State.ACCEPTED)
     dialog = open_dialog(qtbot, ctx, request_id)
     assert not dialog.correct_button.isVisible()  # no correction without a form to make it
@@ -183,15 +188,17 @@ def test_reprint_calls_the_printing_module_and_shows_its_errors(
 
     shown: list[str] = []
     monkeypatch.setattr(ui.printing, "print_receipt", broken)
-    monkeypatch.setattr(detail_module, "show_error",
-                        lambda _parent, exc, lang: shown.append(exc.message.text(lang)))
+    monkeypatch.setattr(
+        detail_module, "show_error", lambda _parent, exc, lang: shown.append(exc.message.text(lang))
+    )
     dialog.print_button.click()
     assert shown == ["چاپگر پیدا نشد."] and dialog.isVisible()
 
 
 def test_an_unknown_request_is_said_plainly(qtbot: QtBot, ctx: AppContext) -> None:
-    dialog = open_dialog(qtbot, ctx, "00000000-0000-4000-8000-000000000000",
-                         on_correct=lambda _id: None)
+    dialog = open_dialog(
+        qtbot, ctx, "00000000-0000-4000-8000-000000000000", on_correct=lambda _id: None
+    )
     assert dialog.detail is None
     assert not dialog.print_button.isEnabled() and not dialog.correct_button.isEnabled()
 

@@ -47,8 +47,10 @@ from ui.sync_adapter import SyncAdapter
 
 # A Qt warning (a thread left running, a signal to a dead object) fails the test; the
 # offscreen platform's notes about what it cannot do with a shown window are no news.
-pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
-              pytest.mark.qt_log_ignore("This plugin does not support")]
+pytestmark = [
+    pytest.mark.qt_log_level_fail("WARNING"),
+    pytest.mark.qt_log_ignore("This plugin does not support"),
+]
 
 SERVER_OFFICE_NAME = "دفتر پیشخوان ۴۲ — کرج (مرکزی)"
 
@@ -70,8 +72,9 @@ def office(server: RunningServer) -> Office:
 
 
 @pytest.fixture
-def pc_store(store_templates: dict[str, Path], ui_data_dir: Path,
-             office: Office) -> Iterator[Store]:
+def pc_store(
+    store_templates: dict[str, Path], ui_data_dir: Path, office: Office
+) -> Iterator[Store]:
     """The UI's set-up office store, made this test's office with a device id of its own."""
     for path in store_templates["office"].iterdir():
         if path.name.startswith(DB_FILENAME):
@@ -107,14 +110,19 @@ def closed_port() -> int:
 
 def request_state(ctx: AppContext, request_id: str) -> str:
     with contextlib.closing(ctx.store.raw_read()) as conn:
-        return str(conn.execute("SELECT state FROM requests WHERE id = ?",
-                                (request_id,)).fetchone()[0])
+        return str(
+            conn.execute("SELECT state FROM requests WHERE id = ?", (request_id,)).fetchone()[0]
+        )
 
 
 def enrolled_by(ctx: AppContext) -> list[int | None]:
     with contextlib.closing(ctx.store.raw_read()) as conn:
-        return [row[0] for row in conn.execute(
-            "SELECT clerk_id FROM audit_events WHERE action = 'device_enrolled'")]
+        return [
+            row[0]
+            for row in conn.execute(
+                "SELECT clerk_id FROM audit_events WHERE action = 'device_enrolled'"
+            )
+        ]
 
 
 def assert_nothing_changed(ctx: AppContext) -> None:
@@ -127,10 +135,10 @@ def assert_nothing_changed(ctx: AppContext) -> None:
     assert enrolled_by(ctx) == []
 
 
-def open_dialog(qtbot: QtBot, ctx: AppContext, *, connect_timeout_s: float = 10.0,
-                read_timeout_s: float = 20.0) -> EnrolDialog:
-    dialog = EnrolDialog(ctx, connect_timeout_s=connect_timeout_s,
-                         read_timeout_s=read_timeout_s)
+def open_dialog(
+    qtbot: QtBot, ctx: AppContext, *, connect_timeout_s: float = 10.0, read_timeout_s: float = 20.0
+) -> EnrolDialog:
+    dialog = EnrolDialog(ctx, connect_timeout_s=connect_timeout_s, read_timeout_s=read_timeout_s)
     qtbot.addWidget(dialog)
     dialog.show()
     return dialog
@@ -194,8 +202,13 @@ def test_manager_connects_from_the_office_menu_and_a_waiting_request_is_accepted
     # The sync started at once, without restarting the program, and the window follows it.
     assert isinstance(pc.sync, SyncAdapter)
     qtbot.waitUntil(lambda: request_state(pc, saved.id) == "accepted", timeout=30_000)
-    qtbot.waitUntil(lambda: window.banner.sync_status is not None
-                    and window.banner.sync_status.last_contact is not None, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: (
+            window.banner.sync_status is not None
+            and window.banner.sync_status.last_contact is not None
+        ),
+        timeout=10_000,
+    )
     assert not window.banner.enrol.isVisibleTo(window.banner)
     dialog.cancel_button.click()
     assert not dialog.isVisible()
@@ -205,8 +218,9 @@ def test_after_a_revoke_the_banner_offers_enrolment_and_the_new_adapter_takes_ov
     qtbot: QtBot, server: RunningServer, office: Office, pc: AppContext
 ) -> None:
     assert pc.device is not None
-    enrol_device(pc.store, pc.data_dir, server_url=server.base_url,
-                 code=server.enrolment_code(office.code))
+    enrol_device(
+        pc.store, pc.data_dir, server_url=server.base_url, code=server.enrolment_code(office.code)
+    )
     server.admin("POST", f"/v1/admin/devices/{pc.device.id}/revoke").raise_for_status()
     pc.settings = Settings(pc.data_dir)  # as a restart reads it
     saved = pc.intake.save(pc.clerk, sample_for(pc, "bill_payment"))  # type: ignore[arg-type]
@@ -242,9 +256,18 @@ def test_a_used_code_is_refused_in_persian_and_nothing_changes(
     qtbot: QtBot, server: RunningServer, office: Office, pc: AppContext
 ) -> None:
     code = server.enrolment_code(office.code)
-    spent = server.session.post(server.url("/v1/enrol"), timeout=30, json={
-        "code": code, "device_id": str(uuid.uuid4()), "office_code": office.code,
-        "counter_no": 7, "device_name": "PC-7", "app_version": "0.1.0"})
+    spent = server.session.post(
+        server.url("/v1/enrol"),
+        timeout=30,
+        json={
+            "code": code,
+            "device_id": str(uuid.uuid4()),
+            "office_code": office.code,
+            "counter_no": 7,
+            "device_name": "PC-7",
+            "app_version": "0.1.0",
+        },
+    )
     spent.raise_for_status()
 
     dialog = open_dialog(qtbot, pc)
@@ -281,9 +304,7 @@ def test_a_code_of_another_office_or_a_taken_counter_is_said_plainly(
     assert_nothing_changed(pc)
 
 
-def test_a_closed_port_is_told_at_once_and_nothing_changes(
-    qtbot: QtBot, pc: AppContext
-) -> None:
+def test_a_closed_port_is_told_at_once_and_nothing_changes(qtbot: QtBot, pc: AppContext) -> None:
     dialog = open_dialog(qtbot, pc)
     dialog.server.setText(f"http://127.0.0.1:{closed_port()}")
     dialog.code.setText("ABCD-EFGH-JKLM")
@@ -297,12 +318,15 @@ def test_a_closed_port_is_told_at_once_and_nothing_changes(
 
 
 def test_a_server_without_tls_fails_as_a_certificate_problem_with_the_chosen_ca_file(
-    qtbot: QtBot, server: RunningServer, office: Office, pc: AppContext,
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    qtbot: QtBot,
+    server: RunningServer,
+    office: Office,
+    pc: AppContext,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     missing = str(tmp_path / "no-such.pem")
-    monkeypatch.setattr(QFileDialog, "getOpenFileName",
-                        staticmethod(lambda *a, **k: (missing, "")))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (missing, "")))
     dialog = open_dialog(qtbot, pc)
     dialog.server.setText(f"https://127.0.0.1:{server.port}")  # plain HTTP behind it
     dialog.code.setText(server.enrolment_code(office.code))
@@ -312,8 +336,9 @@ def test_a_server_without_tls_fails_as_a_certificate_problem_with_the_chosen_ca_
     assert not dialog.busy  # refused before any network: the file is not there
     assert dialog.status.text() == "پروندهٔ گواهی پیدا نشد."
 
-    monkeypatch.setattr(QFileDialog, "getOpenFileName",
-                        staticmethod(lambda *a, **k: (certifi.where(), "")))
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (certifi.where(), ""))
+    )
     dialog.choose_ca.click()
     dialog.connect_button.click()
     finish(qtbot, dialog)
@@ -339,8 +364,9 @@ def test_a_hung_link_leaves_the_window_responsive_and_cancel_ends_the_call(
         dialog.connect_button.click()
         timer.start()
         # The call hangs at the proxy while the event loop keeps turning.
-        qtbot.waitUntil(lambda: proxy.stats().connections_accepted >= 1 and len(ticks) >= 15,
-                        timeout=5_000)
+        qtbot.waitUntil(
+            lambda: proxy.stats().connections_accepted >= 1 and len(ticks) >= 15, timeout=5_000
+        )
         timer.stop()
         assert dialog.busy and dialog.progress.isVisibleTo(dialog)
         assert not dialog.connect_button.isEnabled() and dialog.cancel_button.isEnabled()
@@ -417,8 +443,9 @@ def test_the_queue_view_shows_a_request_go_from_queued_to_accepted_with_its_code
     """Issue 3: with the server running, the clerk sees the official code arrive in the queue."""
     from ui.queue_model import Column
 
-    enrol_device(pc.store, pc.data_dir, server_url=server.base_url,
-                 code=server.enrolment_code(office.code))
+    enrol_device(
+        pc.store, pc.data_dir, server_url=server.base_url, code=server.enrolment_code(office.code)
+    )
     pc.settings = Settings(pc.data_dir)
     window = MainWindow(pc)
     qtbot.addWidget(window)
@@ -442,6 +469,7 @@ def test_the_queue_view_shows_a_request_go_from_queued_to_accepted_with_its_code
     code = shown(Column.TRACKING)
     assert code.startswith("PK-")
     with contextlib.closing(pc.store.raw_read()) as conn:
-        stored = conn.execute("SELECT tracking_code FROM requests WHERE id = ?",
-                              (saved.id,)).fetchone()[0]
+        stored = conn.execute(
+            "SELECT tracking_code FROM requests WHERE id = ?", (saved.id,)
+        ).fetchone()[0]
     assert code == stored

@@ -72,7 +72,8 @@ class Run:
     def _find_shell(self) -> Shell | None:
         if self.shell is None:
             self.shell = next(
-                (s for s in self.app.findChildren(Shell) if s not in self.earlier), None)
+                (s for s in self.app.findChildren(Shell) if s not in self.earlier), None
+            )
         return self.shell
 
 
@@ -121,8 +122,9 @@ def test_a_store_that_will_not_open_is_told_and_left_as_it_was(
         raise DiskFullError("database or disk is full")
 
     monkeypatch.setattr(ui.app, "open_core", full_disk)
-    monkeypatch.setattr(QMessageBox, "critical",
-                        lambda _parent, _title, text, *rest: told.append(text))
+    monkeypatch.setattr(
+        QMessageBox, "critical", lambda _parent, _title, text, *rest: told.append(text)
+    )
     run = Run()
     assert run.start(ui_data_dir, lambda _shell: False) == 2
     assert told == [DiskFullError().message.fa]
@@ -141,10 +143,19 @@ def test_the_program_shows_its_login_window_before_loading_the_database_library(
     for path in ui_data_dir.iterdir():
         if path.name.startswith(DB_FILENAME):
             shutil.copy2(path, folder / path.name)
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    proc = subprocess.run([sys.executable, "-m", "bench.startup_probe", "app", str(folder)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.startup_probe", "app", str(folder)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     marks = json.loads(proc.stdout.strip().splitlines()[-1])
     assert marks["window"] == "LoginDialog"

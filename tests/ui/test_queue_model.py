@@ -113,8 +113,12 @@ def load(qtbot: QtBot, model: QueueModel, flt: QueueFilter | None = None) -> int
 def sql_ids(store: Store, where: str = "1", params: Sequence[object] = ()) -> list[int]:
     conn = sqlite3.connect(store.path)
     try:
-        return [r[0] for r in conn.execute(
-            f"SELECT local_id FROM requests WHERE {where} ORDER BY local_id DESC", params)]
+        return [
+            r[0]
+            for r in conn.execute(
+                f"SELECT local_id FROM requests WHERE {where} ORDER BY local_id DESC", params
+            )
+        ]
     finally:
         conn.close()
 
@@ -146,13 +150,18 @@ def test_new_requests_are_inserted_on_top_and_changed_rows_are_reread(
     oldest_row = small_model.rowCount() - 1
     oldest_id = small_model.request_id(oldest_row)
     assert small_ctx.clerk is not None
-    saved = [small_ctx.intake.save(small_ctx.clerk, sample_for(small_ctx, "smart_card", seed=s))
-             for s in (1, 2)]
+    saved = [
+        small_ctx.intake.save(small_ctx.clerk, sample_for(small_ctx, "smart_card", seed=s))
+        for s in (1, 2)
+    ]
     # The back office answered the oldest request meanwhile (a lifecycle column: mutable).
     conn = sqlite3.connect(small_ctx.store.path)
     with conn:
-        conn.execute("UPDATE requests SET state = 'rejected', reason_fa = 'رد آزمایشی',"
-                     " reason_en = 'test rejection' WHERE id = ?", (oldest_id,))
+        conn.execute(
+            "UPDATE requests SET state = 'rejected', reason_fa = 'رد آزمایشی',"
+            " reason_en = 'test rejection' WHERE id = ?",
+            (oldest_id,),
+        )
     conn.close()
 
     inserted: list[tuple[int, int]] = []
@@ -188,7 +197,8 @@ def test_a_row_leaving_the_filter_on_refresh_resets_and_a_stale_result_is_droppe
     small_model.loaded.connect(results.append)
     small_model.set_filter(QueueFilter())
     assert load(qtbot, small_model, QueueFilter(service_code="bill_payment")) == len(
-        sql_ids(small_ctx.store, "service_code = 'bill_payment'"))
+        sql_ids(small_ctx.store, "service_code = 'bill_payment'")
+    )
     assert results == [small_model.rowCount()]
 
 
@@ -276,7 +286,8 @@ def test_a_view_over_20000_requests_reads_only_the_pages_it_shows(
         assert 2 <= len(counting.row_calls) <= 4
         assert model.cached_rows <= 4 * PAGE_SIZE
         assert model.index(BULK - 1, Column.REFERENCE).data() == to_persian_digits(
-            f"1001-1-{1:06d}")
+            f"1001-1-{1:06d}"
+        )
 
         # Scrolling through far more than the cache holds keeps memory bounded (a smaller
         # bound here, so the test reads 20 pages rather than 50).
@@ -307,11 +318,16 @@ def test_filters_by_state_service_and_tehran_date_range_match_the_store(
 
         start, _ = local_day_bounds(dt.date(2026, 11, 10))
         _, end = local_day_bounds(dt.date(2026, 11, 12))
-        count = load(qtbot, model, QueueFilter(created_from=start, created_to=end,
-                                               states=frozenset({State.COMPLETED})))
-        expected = sql_ids(store, "created_at >= ? AND created_at < ? AND state = 'completed'",
-                           (start.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-                            end.strftime("%Y-%m-%dT%H:%M:%S.%fZ")))
+        count = load(
+            qtbot,
+            model,
+            QueueFilter(created_from=start, created_to=end, states=frozenset({State.COMPLETED})),
+        )
+        expected = sql_ids(
+            store,
+            "created_at >= ? AND created_at < ? AND state = 'completed'",
+            (start.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), end.strftime("%Y-%m-%dT%H:%M:%S.%fZ")),
+        )
         assert count == len(expected) > 0
         assert model_ids(model) == expected
 
@@ -334,8 +350,9 @@ def test_search_by_national_code_in_both_digit_sets_mobile_and_name_prefix(
 
         prefix = row.last_name[:3]
         load(qtbot, model, QueueFilter(text=prefix))
-        expected = sql_ids(store, "substr(last_name, 1, 3) = ? OR substr(first_name, 1, 3) = ?",
-                           (prefix, prefix))
+        expected = sql_ids(
+            store, "substr(last_name, 1, 3) = ? OR substr(first_name, 1, 3) = ?", (prefix, prefix)
+        )
         assert model_ids(model) == expected and len(expected) > 1
 
 
@@ -366,16 +383,23 @@ def test_bulk_requests_are_what_the_counter_would_have_written(
                 service = catalog.service(r.service_code)
                 fees = service.fees_for(json.loads(r.answers_json))
                 assert (r.government_fee, r.office_fee, r.vat) == (
-                    fees.government, fees.office, fees.vat)
+                    fees.government,
+                    fees.office,
+                    fees.vat,
+                )
             assert {r.content_hash for r in requests[150:]} == {PLACEHOLDER_HASH}
             created = [r.created_at for r in requests[:150]]
             assert created == sorted(created) and created[-1] <= NOW
         conn = sqlite3.connect(store.path)
         try:
             assert conn.execute("SELECT count(*) FROM outbox").fetchone()[0] == 200
-            assert conn.execute(
-                "SELECT count(DISTINCT request_id) FROM request_state_changes"
-                " WHERE state = 'queued' AND source = 'counter'").fetchone()[0] == 200
+            assert (
+                conn.execute(
+                    "SELECT count(DISTINCT request_id) FROM request_state_changes"
+                    " WHERE state = 'queued' AND source = 'counter'"
+                ).fetchone()[0]
+                == 200
+            )
             assert conn.execute("SELECT next_seq FROM devices").fetchone()[0] == 201
         finally:
             conn.close()

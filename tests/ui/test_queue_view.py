@@ -75,8 +75,12 @@ def view(qtbot: QtBot, ctx: AppContext, counting: CountingIds) -> QueueView:
 def sql_ids(store: Store, where: str, params: Sequence[object] = ()) -> list[int]:
     conn = sqlite3.connect(store.path)
     try:
-        return [r[0] for r in conn.execute(
-            f"SELECT local_id FROM requests WHERE {where} ORDER BY local_id DESC", params)]
+        return [
+            r[0]
+            for r in conn.execute(
+                f"SELECT local_id FROM requests WHERE {where} ORDER BY local_id DESC", params
+            )
+        ]
     finally:
         conn.close()
 
@@ -96,7 +100,8 @@ def row_of(store: Store, offset: int) -> tuple[str, str, str, str, str]:
         return conn.execute(
             "SELECT reference, national_code, mobile, last_name, tracking_code FROM requests"
             " WHERE tracking_code IS NOT NULL ORDER BY local_id DESC LIMIT 1 OFFSET ?",
-            (offset,)).fetchone()
+            (offset,),
+        ).fetchone()
     finally:
         conn.close()
 
@@ -107,11 +112,19 @@ def double_click(widget: QWidget, pos: QPointF) -> None:
     (``qtbot.mouseDClick`` delivers only the first press to an item view with Qt 6.12.)
     """
     left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
-    for kind in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease,
-                 QEvent.Type.MouseButtonDblClick, QEvent.Type.MouseButtonRelease):
+    for kind in (
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.MouseButtonRelease,
+        QEvent.Type.MouseButtonDblClick,
+        QEvent.Type.MouseButtonRelease,
+    ):
         buttons = none if kind == QEvent.Type.MouseButtonRelease else left
-        QApplication.sendEvent(widget, QMouseEvent(kind, pos, widget.mapToGlobal(pos), left,
-                                                   buttons, Qt.KeyboardModifier.NoModifier))
+        QApplication.sendEvent(
+            widget,
+            QMouseEvent(
+                kind, pos, widget.mapToGlobal(pos), left, buttons, Qt.KeyboardModifier.NoModifier
+            ),
+        )
 
 
 # --- Filters --------------------------------------------------------------------------------
@@ -130,8 +143,9 @@ def test_state_and_service_combos_filter_the_list(
     qtbot: QtBot, view: QueueView, ctx: AppContext
 ) -> None:
     combo = view.state_combo
-    index = next(i for i in range(combo.count())
-                 if combo.itemData(i) == frozenset({State.NEEDS_CORRECTION}))
+    index = next(
+        i for i in range(combo.count()) if combo.itemData(i) == frozenset({State.NEEDS_CORRECTION})
+    )
     with qtbot.waitSignal(view.model.loaded):
         combo.setCurrentIndex(index)
     assert shown(view) == sql_ids(ctx.store, "state = 'needs_correction'")
@@ -140,7 +154,8 @@ def test_state_and_service_combos_filter_the_list(
     with qtbot.waitSignal(view.model.loaded):
         view.service_combo.setCurrentIndex(view.service_combo.findData("driving_licence"))
     assert shown(view) == sql_ids(
-        ctx.store, "state = 'needs_correction' AND service_code = 'driving_licence'")
+        ctx.store, "state = 'needs_correction' AND service_code = 'driving_licence'"
+    )
 
     with qtbot.waitSignal(view.model.loaded):
         view.clear_filters()
@@ -163,8 +178,9 @@ def test_jalali_date_range_and_periods_are_tehran_days(
     assert view.date_from.text() == "۱۴۰۵/۰۸/۱۰" and view.date_to.text() == "۱۴۰۵/۰۸/۱۲"
     start = local_day_bounds(dt.date(2026, 11, 1))[0]
     end = local_day_bounds(dt.date(2026, 11, 3))[1]
-    expected = sql_ids(ctx.store, "created_at >= ? AND created_at < ?",
-                       (utc_text(start), utc_text(end)))
+    expected = sql_ids(
+        ctx.store, "created_at >= ? AND created_at < ?", (utc_text(start), utc_text(end))
+    )
     assert shown(view) == expected and expected
 
     # Picking the first day later than the last still means the days between them.
@@ -172,15 +188,17 @@ def test_jalali_date_range_and_periods_are_tehran_days(
         view.date_from.setDate(view.date_to.date().addDays(2))
     start = local_day_bounds(dt.date(2026, 11, 3))[0]
     end = local_day_bounds(dt.date(2026, 11, 5))[1]
-    assert shown(view) == sql_ids(ctx.store, "created_at >= ? AND created_at < ?",
-                                  (utc_text(start), utc_text(end)))
+    assert shown(view) == sql_ids(
+        ctx.store, "created_at >= ? AND created_at < ?", (utc_text(start), utc_text(end))
+    )
 
     with qtbot.waitSignal(view.model.loaded):
         view.period_combo.setCurrentIndex(view.period_combo.findData("today"))
     assert not view.date_from.isEnabled()
     start, end = local_day_bounds(dt.date(2026, 11, 25))
-    assert shown(view) == sql_ids(ctx.store, "created_at >= ? AND created_at < ?",
-                                  (utc_text(start), utc_text(end)))
+    assert shown(view) == sql_ids(
+        ctx.store, "created_at >= ? AND created_at < ?", (utc_text(start), utc_text(end))
+    )
 
 
 # --- Search -------------------------------------------------------------------------------
@@ -200,8 +218,10 @@ def test_search_by_national_code_in_both_digit_sets_mobile_and_name_prefix(
 
     search(qtbot, view, last_name[:2])
     assert shown(view) == sql_ids(
-        ctx.store, "substr(last_name, 1, 2) = ? OR substr(first_name, 1, 2) = ?",
-        (last_name[:2], last_name[:2]))
+        ctx.store,
+        "substr(last_name, 1, 2) = ? OR substr(first_name, 1, 2) = ?",
+        (last_name[:2], last_name[:2]),
+    )
 
     search(qtbot, view, "ژژژ")
     assert view.model.rowCount() == 0
@@ -256,9 +276,7 @@ def test_enter_and_double_click_ask_for_the_request(
     assert blocker.args == [view.model.request_id(5)]
 
 
-def test_ctrl_f_and_keys_between_search_box_and_table(
-    qtbot: QtBot, view: QueueView
-) -> None:
+def test_ctrl_f_and_keys_between_search_box_and_table(qtbot: QtBot, view: QueueView) -> None:
     view.activateWindow()
     view.table.setFocus()
     qtbot.waitUntil(lambda: view.table.hasFocus())
@@ -323,8 +341,9 @@ def test_show_attention_and_refresh_keep_the_clerk_on_the_same_request(
     chosen = view.current_request_id()
     conn = sqlite3.connect(ctx.store.path)
     with conn:
-        conn.execute("UPDATE requests SET state = 'accepted' WHERE local_id = ?",
-                     (view.model.local_id(0),))
+        conn.execute(
+            "UPDATE requests SET state = 'accepted' WHERE local_id = ?", (view.model.local_id(0),)
+        )
     conn.close()
     with qtbot.waitSignal(view.model.loaded):
         view.refresh()

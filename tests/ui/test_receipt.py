@@ -83,15 +83,23 @@ IDENTITY: Matrix = (1, 0, 0, 1, 0, 0)
 def _mul(m1: Matrix, m2: Matrix) -> Matrix:
     a1, b1, c1, d1, e1, f1 = m1
     a2, b2, c2, d2, e2, f2 = m2
-    return (a1 * a2 + b1 * c2, a1 * b2 + b1 * d2, c1 * a2 + d1 * c2, c1 * b2 + d1 * d2,
-            e1 * a2 + f1 * c2 + e2, e1 * b2 + f1 * d2 + f2)
+    return (
+        a1 * a2 + b1 * c2,
+        a1 * b2 + b1 * d2,
+        c1 * a2 + d1 * c2,
+        c1 * b2 + d1 * d2,
+        e1 * a2 + f1 * c2 + e2,
+        e1 * b2 + f1 * d2 + f2,
+    )
 
 
 def glyphs(reader: PdfReader, page_number: int = 0) -> list[tuple[float, float, str]]:
     """Every glyph as (x, y, text) in PDF points (y up), in the order Qt drew them."""
     page = reader.pages[page_number]
-    fonts = {name: _to_unicode(font.get_object()["/ToUnicode"].get_data().decode("latin-1"))
-             for name, font in page["/Resources"]["/Font"].items()}
+    fonts = {
+        name: _to_unicode(font.get_object()["/ToUnicode"].get_data().decode("latin-1"))
+        for name, font in page["/Resources"]["/Font"].items()
+    }
     out: list[tuple[float, float, str]] = []
     ctm, stack, tm, tlm, font = IDENTITY, [], IDENTITY, IDENTITY, {}
     for operands, op in ContentStream(page.get_contents(), reader).operations:
@@ -112,8 +120,10 @@ def glyphs(reader: PdfReader, page_number: int = 0) -> list[tuple[float, float, 
         elif op == b"Tj":
             raw: Any = operands[0]
             data = getattr(raw, "original_bytes", None) or bytes(raw)
-            text = "".join(font.get(int.from_bytes(data[i : i + 2], "big"), "?")
-                           for i in range(0, len(data), 2))
+            text = "".join(
+                font.get(int.from_bytes(data[i : i + 2], "big"), "?")
+                for i in range(0, len(data), 2)
+            )
             where = _mul(tm, ctm)
             out.append((where[4], where[5], text))
     return out
@@ -175,10 +185,14 @@ def _request_row(ctx: AppContext, request_id: str) -> Request:
 
 def _prints(ctx: AppContext) -> list[dict[str, Any]]:
     with ctx.store.read() as s:
-        rows = s.scalars(select(AuditEvent).where(
-            AuditEvent.action == str(Action.RECEIPT_PRINTED)).order_by(AuditEvent.id)).all()
-        return [{"clerk": e.clerk_id, "request": e.request_id, **json.loads(e.detail)}
-                for e in rows]
+        rows = s.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action == str(Action.RECEIPT_PRINTED))
+            .order_by(AuditEvent.id)
+        ).all()
+        return [
+            {"clerk": e.clerk_id, "request": e.request_id, **json.loads(e.detail)} for e in rows
+        ]
 
 
 # --- Content -----------------------------------------------------------------------------
@@ -188,7 +202,8 @@ def test_masks_and_payload() -> None:
     assert mask_national_code("0012345679") == "001****679"
     assert mask_card_number("6037991234567890") == "6037-99**-****-7890"
     assert qr_payload("9b2f-uuid", "1001-3-000042", 1_995_000) == (
-        "PISHKHAN:1|9b2f-uuid|1001-3-000042|1995000")
+        "PISHKHAN:1|9b2f-uuid|1001-3-000042|1995000"
+    )
     with pytest.raises(ValueError):
         qr_payload("a|b", "1001-3-000042", 1)
     assert money(1_995_000, "fa") == "۱٬۹۹۵٬۰۰۰" and money(1_995_000, "en") == "1,995,000"
@@ -209,8 +224,10 @@ def test_persian_receipt_content(ui_ctx: AppContext, saved: SavedRequest) -> Non
     assert receipt.counter == to_persian_digits(str(device.counter_no))
     assert not any(ch in "0123456789" for ch in receipt.date + receipt.time + receipt.total_text)
     assert [(f.kind, f.amount) for f in receipt.fees] == [
-        ("government", saved.fees.government), ("office", saved.fees.office),
-        ("vat", saved.fees.vat)]
+        ("government", saved.fees.government),
+        ("office", saved.fees.office),
+        ("vat", saved.fees.vat),
+    ]
     assert receipt.total == saved.fees.total
     assert receipt.total_text == money(saved.fees.total, "fa")
     assert receipt.qr_payload == f"{QR_PREFIX}|{saved.id}|{saved.reference}|{saved.fees.total}"
@@ -225,7 +242,8 @@ def test_persian_receipt_content(ui_ctx: AppContext, saved: SavedRequest) -> Non
     request_type = service.field("request_type")
     chosen = request_type.choice(answers["request_type"])
     assert chosen is not None and (request_type.label.fa, chosen.label.fa, False) in (
-        receipt.answers)
+        receipt.answers
+    )
     postal = next(f for f in service.fields if f.type is FieldType.POSTAL_CODE)
     assert (postal.label.fa, to_persian_digits(answers[postal.key]), True) in receipt.answers
     assert not receipt.reprint and receipt.printed_at is None
@@ -241,8 +259,7 @@ def test_english_receipt_and_reprint(ui_ctx: AppContext, saved: SavedRequest) ->
     again = receipt_for(ui_ctx.store, saved.id, lang="fa")
     assert again.reprint and again.printed_at
     assert any(getattr(b, "text", "") == "رونوشت (چاپ دوباره)" for b in again.blocks())
-    assert _prints(ui_ctx) == [{"clerk": ui_ctx.clerk.id, "request": saved.id,
-                                "reprint": False}]
+    assert _prints(ui_ctx) == [{"clerk": ui_ctx.clerk.id, "request": saved.id, "reprint": False}]
 
 
 def test_unknown_request_is_a_user_facing_error(ui_ctx: AppContext) -> None:
@@ -271,8 +288,9 @@ def test_receipt_pdf_shows_the_reference_in_order_in_vazirmatn(
         assert round(width_mm) == 80 and height_mm > 150  # a roll, as long as the content
     else:
         assert (round(width_mm), round(height_mm)) == (148, 210)
-    fonts = {str(f.get_object()["/BaseFont"]) for f in reader.pages[0]["/Resources"]["/Font"]
-             .values()}
+    fonts = {
+        str(f.get_object()["/BaseFont"]) for f in reader.pages[0]["/Resources"]["/Font"].values()
+    }
     assert fonts and all(name.startswith("/Vazirmatn") for name in fonts), fonts
 
     lines = visual_lines(path)
@@ -310,8 +328,11 @@ def test_english_pdf_reads_with_a_plain_extractor(
 def _qr_modules(path: Path) -> list[list[bool]]:
     """The QR image of the PDF, read back module by module (True: dark)."""
     page = PdfReader(path).pages[0]
-    images = [x.get_object() for x in page["/Resources"]["/XObject"].values()
-              if x.get_object()["/Subtype"] == "/Image"]
+    images = [
+        x.get_object()
+        for x in page["/Resources"]["/XObject"].values()
+        if x.get_object()["/Subtype"] == "/Image"
+    ]
     assert len(images) == 1
     image = images[0]
     # Stored losslessly, one bit a pixel: no JPEG fringes around the modules.
@@ -341,8 +362,13 @@ def test_the_qr_code_drawn_is_the_payloads(
     scale = len(pixels) // modules
     assert scale * modules == len(pixels) and scale >= 4  # whole pixels a module
     # Sample the centre of every module, quiet zone included.
-    seen = [[pixels[(j + QR_BORDER) * scale + scale // 2][(i + QR_BORDER) * scale + scale // 2]
-             for i in range(len(rows))] for j in range(len(rows))]
+    seen = [
+        [
+            pixels[(j + QR_BORDER) * scale + scale // 2][(i + QR_BORDER) * scale + scale // 2]
+            for i in range(len(rows))
+        ]
+        for j in range(len(rows))
+    ]
     assert seen == rows
     assert not any(pixels[y][x] for y in range(QR_BORDER * scale) for x in range(len(pixels)))
 
@@ -427,8 +453,12 @@ def test_a_cancelled_print_dialog_prints_and_records_nothing(
 
 
 def test_a_printer_that_cannot_start_is_reported_and_nothing_is_recorded(
-    qtbot: Any, ui_ctx: AppContext, saved: SavedRequest, fake_dialog: type,
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    qtbot: Any,
+    ui_ctx: AppContext,
+    saved: SavedRequest,
+    fake_dialog: type,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     fake_dialog.output = tmp_path / "no-such-folder" / "paper.pdf"  # QPainter.begin fails
     shown: list[BaseException] = []

@@ -86,8 +86,9 @@ def test_every_service_and_field_type_saves_with_persian_digits(
     # Few services that between them have every field type (each save is an fsync).
     services = []
     seen_types: set[FieldType] = set()
-    for service in sorted(ui_ctx.catalogs.current().active_services(),
-                          key=lambda s: -len({f.type for f in s.fields})):
+    for service in sorted(
+        ui_ctx.catalogs.current().active_services(), key=lambda s: -len({f.type for f in s.fields})
+    ):
         if {f.type for f in service.fields} - seen_types:
             services.append(service)
             seen_types |= {f.type for f in service.fields}
@@ -187,9 +188,7 @@ def test_disk_full_keeps_what_was_typed(
     assert len(ui_ctx.queries.ids()) == saved_before
 
 
-def test_returning_citizen_fills_only_empty_fields(
-    qtbot: QtBot, populated_ctx: AppContext
-) -> None:
+def test_returning_citizen_fills_only_empty_fields(qtbot: QtBot, populated_ctx: AppContext) -> None:
     ctx = populated_ctx
     known = ctx.queries.rows(ctx.queries.ids()[:1])
     row = next(iter(known.values()))
@@ -219,7 +218,10 @@ def test_service_picker_filters_and_keyboard(qtbot: QtBot, ui_ctx: AppContext) -
     picker = form.picker
     picker.search.setText("بيمه")  # Arabic yeh, as an Arabic keyboard types it
     assert set(picker.visible_codes()) == {
-        "self_employed_insurance", "unemployment_insurance", "health_insurance"}
+        "self_employed_insurance",
+        "unemployment_insurance",
+        "health_insurance",
+    }
     picker.search.setText("insurance unemployment")
     assert picker.visible_codes() == ["unemployment_insurance"]
     picker.search.setText("fuel_card")
