@@ -572,7 +572,8 @@ class RequestForm(QWidget):
                 self.window(),
                 UserFacingError(
                     Message(
-                        fa="خدمت این درخواست دیگر در فهرست خدمات نیست؛ اصلاح آن از این باجه ممکن نیست.",
+                        fa="خدمت این درخواست دیگر در فهرست خدمات نیست؛ "
+                        "اصلاح آن از این باجه ممکن نیست.",
                         en="This request's service is no longer in the catalogue; it cannot be "
                         "corrected here.",
                     )
