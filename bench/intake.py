@@ -18,7 +18,7 @@ import uuid
 from bench.common import BenchResult, RunOptions, at_most, median, percentile, ratio
 from bench.million import copy_store, store_size_bytes
 from bench.profiling import profile_self
-from desktop.catalogs import CatalogStore
+from desktop.catalog_store import CatalogStore
 from desktop.clerks import ClerkDirectory
 from desktop.db.engine import DB_FILENAME, Store
 from desktop.intake import Intake, RequestDraft

@@ -1,7 +1,7 @@
 """Realistic pushed requests: what a counter PC would send, built by the counter's own code.
 
 A draft from ``desktop.samples`` (valid identifiers, Persian names, every field and
-document of a demo-catalogue service) is validated by ``desktop.catalog.validate_request``
+document of a demo-catalogue service) is validated by ``rules.catalog.validate_request``
 as the form would, and turned into a protocol item by ``desktop.wire.request_item`` (so
 its content hash is the counter's). Built fast, without a local store, for the server
 and sync benchmarks that need tens of thousands of them.
@@ -16,13 +16,13 @@ import uuid
 from types import SimpleNamespace
 from typing import Any, cast
 
-from desktop.catalog import Catalog, load_catalog_file, validate_request
-from desktop.catalogs import demo_catalog_path
+from desktop.catalog_store import demo_catalog_path
 from desktop.clock import TEHRAN
 from desktop.db.models import Request
 from desktop.intake import form_columns
 from desktop.samples import sample_draft
 from desktop.wire import compute_hash, request_item
+from rules.catalog import Catalog, load_catalog_file, validate_request
 from sync.protocol import gzip_json
 
 _DEMO: Catalog | None = None

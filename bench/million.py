@@ -65,7 +65,7 @@ def cached_store_dir(cache_dir: Path, n: int, log: bool = True) -> Path:
     started = time.perf_counter()
     store = Store.open(building)
     try:
-        from desktop.catalogs import CatalogStore
+        from desktop.catalog_store import CatalogStore
 
         CatalogStore(store).ensure_seeded()
         result = fill_requests(store, n)

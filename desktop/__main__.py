@@ -82,6 +82,7 @@ def run_gui(args: argparse.Namespace) -> int:
     # "__feature__" check, which reads and tokenises the module's source.
     import desktop.db.peek
     import desktop.errors  # noqa: F401
+    import rules.messages  # noqa: F401
     from desktop.config import resolve_data_dir
     from desktop.logs import close_logging, setup_logging
 

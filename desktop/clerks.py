@@ -21,9 +21,10 @@ from desktop.audit import Action
 from desktop.clock import Clock, utc_now
 from desktop.db.engine import Store
 from desktop.db.models import Clerk
-from desktop.errors import PermissionDeniedError, UserFacingError
-from desktop.messages import Message
-from desktop.normalize import normalize_letters, to_ascii_digits
+from desktop.errors import PermissionDeniedError
+from rules.errors import UserFacingError
+from rules.messages import Message
+from rules.normalize import normalize_letters, to_ascii_digits
 
 MIN_PASSWORD_LENGTH = 8
 MANAGER = "manager"

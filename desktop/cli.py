@@ -19,17 +19,17 @@ from pathlib import Path
 from typing import Any
 
 from desktop import __version__
-from desktop.catalog import ValidationFailed
-from desktop.catalogs import CatalogStore
+from desktop.catalog_store import CatalogStore
 from desktop.clerks import ClerkDirectory, ClerkInfo
 from desktop.config import Settings, resolve_data_dir
 from desktop.db.engine import Store, schema_head
-from desktop.errors import UserFacingError
 from desktop.intake import Intake, RequestDraft
-from desktop.messages import Message
 from desktop.office import initialise, this_device
 from desktop.queue import QueueFilter, QueueQueries
-from desktop.validation import FieldError, parse_jalali_date
+from rules.catalog import ValidationFailed
+from rules.errors import UserFacingError
+from rules.messages import Message
+from rules.validation import FieldError, parse_jalali_date
 
 EXIT_OK = 0
 EXIT_FAILED = 1

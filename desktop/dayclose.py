@@ -35,8 +35,8 @@ from desktop.db.engine import Store
 from desktop.db.models import AuditEvent, Clerk, Office
 from desktop.db.types import utc_text
 from desktop.errors import PermissionDeniedError
-from desktop.messages import Message
 from desktop.receipt import WEEKDAYS, digits
+from rules.messages import Message
 
 # One pass over the day's rows through ix_requests_created_at. The bare service titles
 # come from the row holding max(local_id) (SQLite's min/max bare-column rule): the newest

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import update
 
-from desktop.catalogs import CatalogStore
+from desktop.catalog_store import CatalogStore
 from desktop.clerks import ClerkDirectory, ClerkInfo
 from desktop.clock import Clock, utc_now
 from desktop.db.engine import Store

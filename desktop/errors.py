@@ -1,28 +1,12 @@
-"""The exception taxonomy the whole program shares.
-
-Three kinds, as in Electrum and qutebrowser: a *user-facing* error carries a
-message for the clerk in Persian and English and is shown as is; *cancelled*
-is silent; anything else is a bug, logged with its trace and shown in the
-crash dialog. Environment problems (disk full, database locked, newer schema)
-are user-facing: the clerk or the office IT can act on them, they are not bugs.
+"""The counter's environment errors: user-facing, because the clerk or the office IT can act
+on them (disk full, database locked, newer schema); they are not bugs. The taxonomy's base
+(``UserFacingError``, ``Cancelled``) is ``rules.errors``, shared with the server.
 """
 
 from __future__ import annotations
 
-from desktop.messages import Message
-
-
-class UserFacingError(Exception):
-    """An error whose message is meant for the clerk, in their language."""
-
-    def __init__(self, message: Message, *, detail: str = "") -> None:
-        super().__init__(message.en if not detail else f"{message.en} ({detail})")
-        self.message = message
-        self.detail = detail
-
-
-class Cancelled(Exception):
-    """The user cancelled; nothing to report."""
+from rules.errors import UserFacingError
+from rules.messages import Message
 
 
 class DiskFullError(UserFacingError):

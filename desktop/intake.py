@@ -20,18 +20,19 @@ from sqlalchemy.orm import Session
 
 from desktop import audit
 from desktop.audit import Action
-from desktop.catalog import Catalog, Fees, ValidatedForm, ValidationFailed, validate_request
-from desktop.catalogs import CatalogStore
+from desktop.catalog_store import CatalogStore
 from desktop.clerks import ClerkInfo
 from desktop.clock import TEHRAN, Clock, utc_now
 from desktop.db.engine import Store
 from desktop.db.models import AuditEvent, OutboxEntry, Request, RequestStateChange
 from desktop.db.raw import RawInsert, driver_connection
-from desktop.errors import NotFoundError, UserFacingError
-from desktop.messages import Message
-from desktop.normalize import normalize_identifier
+from desktop.errors import NotFoundError
 from desktop.states import State
 from desktop.wire import compute_hash
+from rules.catalog import Catalog, Fees, ValidatedForm, ValidationFailed, validate_request
+from rules.errors import UserFacingError
+from rules.messages import Message
+from rules.normalize import normalize_identifier
 
 
 @dataclass(frozen=True)
@@ -258,8 +259,8 @@ def form_columns(form: ValidatedForm, card_ref: str) -> dict[str, Any]:
 
 # The save's statements, rendered once (desktop.db.raw).
 _INSERT_REQUEST = RawInsert(
-    Request.__table__,
-    omit=("local_id",),  # type: ignore[arg-type]
+    Request.__table__,  # type: ignore[arg-type]
+    omit=("local_id",),
     returning="local_id",
 )
 _INSERT_STATE = RawInsert(RequestStateChange.__table__, omit=("id",))  # type: ignore[arg-type]

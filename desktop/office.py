@@ -12,9 +12,9 @@ from desktop.audit import Action
 from desktop.clock import Clock, utc_now
 from desktop.db.engine import Store
 from desktop.db.models import Device, Office
-from desktop.errors import UserFacingError
-from desktop.messages import Message
-from desktop.normalize import normalize_letters, to_ascii_digits
+from rules.errors import UserFacingError
+from rules.messages import Message
+from rules.normalize import normalize_letters, to_ascii_digits
 
 
 @dataclass(frozen=True)

@@ -36,13 +36,13 @@ from typing import IO, Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from desktop.catalog import Catalog, CatalogError
-from desktop.catalogs import add_version
+from desktop.catalog_store import add_version
 from desktop.clock import Clock, utc_now
 from desktop.db.engine import Store
 from desktop.db.models import Device, KeyValue, OutboxEntry, Request, RequestStateChange
 from desktop.states import State
 from desktop.wire import request_item
+from rules.catalog import Catalog, CatalogError
 from sync.localqueue import BacklogStats, ChangesApplied, ResultsApplied, SyncState
 from sync.protocol import (
     CatalogChange,

@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 
 from desktop.db.engine import Store
 from desktop.db.types import parse_utc_text, utc_text
-from desktop.normalize import (
+from desktop.states import WAITING, State
+from rules.normalize import (
     normalize_identifier,
     normalize_letters,
     strip_invisible,
     to_ascii_digits,
 )
-from desktop.states import WAITING, State
 
 _REFERENCE = re.compile(r"^\d{1,8}-\d{1,2}-\d+$")
 

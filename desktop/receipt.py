@@ -29,17 +29,17 @@ from sqlalchemy import func, select
 
 from desktop import audit
 from desktop.audit import Action
-from desktop.catalog import FieldType
-from desktop.catalog import Service as CatalogService
-from desktop.catalogs import CatalogStore, NoCatalog
+from desktop.catalog_store import CatalogStore, NoCatalog
 from desktop.clerks import ClerkInfo
 from desktop.clock import TEHRAN, Clock, utc_now
 from desktop.db.engine import Store
 from desktop.db.models import AuditEvent, Clerk, Device, Office, Request
 from desktop.errors import NotFoundError
-from desktop.messages import Message
-from desktop.normalize import to_persian_digits
 from desktop.states import STATE_NAMES, State
+from rules.catalog import FieldType
+from rules.catalog import Service as CatalogService
+from rules.messages import Message
+from rules.normalize import to_persian_digits
 
 QR_PREFIX = "PISHKHAN:1"
 

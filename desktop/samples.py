@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import random
 
-from desktop.catalog import APPLICANT_FIELDS, Field, FieldType, Service
 from desktop.intake import RequestDraft
+from rules.catalog import APPLICANT_FIELDS, Field, FieldType, Service
 
 FIRST_NAMES = (
     "علی",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from desktop.messages import Message
+from rules.messages import Message
 
 
 class State(StrEnum):

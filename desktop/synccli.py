@@ -47,10 +47,11 @@ from desktop.clock import Clock, utc_now
 from desktop.config import Settings
 from desktop.db.engine import Store
 from desktop.db.models import Device
-from desktop.errors import Cancelled, PermissionDeniedError, UserFacingError
-from desktop.messages import Message
+from desktop.errors import PermissionDeniedError
 from desktop.office import DeviceInfo, this_device
 from desktop.outbox import StoreQueue, SyncLock
+from rules.errors import Cancelled, UserFacingError
+from rules.messages import Message
 from sync.backoff import Backoff
 from sync.client import (
     DEFAULT_CONNECT_TIMEOUT,

@@ -97,7 +97,7 @@ PYTHON_EXCLUDED: tuple[str, ...] = (
 # Our own modules loaded by name (importlib), which PyInstaller cannot see:
 # every module of our packages is collected, and these must exist.
 REQUIRED_DYNAMIC_IMPORTS: tuple[str, ...] = ("ui.app",)
-OWN_PACKAGES: tuple[str, ...] = ("desktop", "sync", "ui")
+OWN_PACKAGES: tuple[str, ...] = ("rules", "desktop", "sync", "ui")
 # Our modules that are developer tools, not part of the counter program.
 OWN_MODULES_LEFT_OUT: tuple[str, ...] = ("desktop.devrun",)
 # Imported only by the migration scripts, which PyInstaller does not analyse.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import importlib.metadata
 import logging
 from collections.abc import AsyncIterator
 
@@ -14,7 +15,6 @@ from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy import Engine
 
-from desktop import __version__
 from server.body import BodyLimits
 from server.catalogs import ensure_catalog
 from server.context import Clock, ServerContext, utc_now
@@ -25,6 +25,14 @@ from server.routes import admin_router, device_router
 from server.settings import ServerSettings
 
 log = logging.getLogger("pishkhan.server")
+
+
+def _server_version() -> str:
+    """The installed Pishkhan's version (the server imports nothing of the counter's)."""
+    try:
+        return importlib.metadata.version("pishkhan")
+    except importlib.metadata.PackageNotFoundError:
+        return "0+unknown"
 
 
 def prepare_database(engine: Engine, *, now: dt.datetime | None = None) -> None:
@@ -53,7 +61,7 @@ def create_app(settings: ServerSettings, *, clock: Clock = utc_now) -> FastAPI:
 
     app = FastAPI(
         title="Pishkhan central server",
-        version=__version__,
+        version=_server_version(),
         description="Reference server of the Pishkhan sync protocol v1 (docs/PROTOCOL.md).",
         lifespan=lifespan,
     )

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select
 
-from desktop.catalog import Catalog, CatalogError, demo_catalog_path
+from rules.catalog import Catalog, CatalogError, demo_catalog_path
 from server.db import lock_feed, read_tx, write_tx
 from server.errors import invalid
 from server.models import catalog_versions, changes

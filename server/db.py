@@ -21,6 +21,8 @@ from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from rules.sqlite import set_up_connection
+
 log = logging.getLogger("pishkhan.server")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -49,14 +51,7 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
-            # We issue BEGIN ourselves: the driver's own would come too late for IMMEDIATE.
-            dbapi_conn.isolation_level = None
-            cur = dbapi_conn.cursor()
-            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=FULL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.close()
+            set_up_connection(dbapi_conn, busy_timeout_ms=BUSY_TIMEOUT_MS)
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Connection) -> None:
@@ -64,7 +59,8 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    # 50 offices' PCs push at once; uvicorn's thread pool is 40 wide.
+    # 50 offices' PCs push at once, each process runs a few request threads (serve
+    # --threads, 6 by default): 20 + 20 connections leave room for the admin calls too.
     # No pre-ping (a round trip per checkout): a dropped connection fails one call (answered
     # 503, the client retries) and SQLAlchemy throws the pool's stale connections away.
     return create_engine(url, pool_size=20, max_overflow=20)

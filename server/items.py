@@ -1,5 +1,5 @@
 """Checks of one pushed item that need no database: shape, content hash, office, and the
-counter's own form rules (``desktop.catalog.validate_request``) under the catalogue version
+counter's own form rules (``rules.catalog.validate_request``) under the catalogue version
 the item names, with the office's date on the day it was made as "today" (a request queued
 for weeks must not go stale). CPU only: run before the push's transaction."""
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from desktop.catalog import Catalog, CatalogError, ValidationFailed, validate_request
+from rules.catalog import Catalog, CatalogError, ValidationFailed, validate_request
 from server.offices import AuthDevice
 from sync.protocol import ProtocolError, Reason, RequestItem, canonical_json, parse_utc_iso
 

@@ -1,4 +1,4 @@
-"""The core stays Qt-free: import every module of desktop/ and sync/ with PySide6 blocked."""
+"""The core stays Qt-free: every module of rules/, desktop/ and sync/ imports with Qt blocked."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ class Block:
 
 sys.meta_path.insert(0, Block())
 failed = []
-for pkg_name in ("desktop", "sync"):
+for pkg_name in ("rules", "desktop", "sync"):
     pkg = importlib.import_module(pkg_name)
     for info in pkgutil.walk_packages(pkg.__path__, pkg_name + "."):
         if info.name.endswith("__main__") or ".migrations." in info.name + ".":

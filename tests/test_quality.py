@@ -1,4 +1,4 @@
-"""Quality gates that run with the suite: ruff on the whole tree, mypy on core and server."""
+"""Quality gates that run with the suite: ruff (lint and format) on the whole tree, mypy."""
 
 from __future__ import annotations
 
@@ -20,7 +20,12 @@ def test_ruff_is_clean() -> None:
     assert res.returncode == 0, res.stdout + res.stderr
 
 
+def test_ruff_format_leaves_every_file_as_it_is() -> None:
+    res = _run("ruff", "format", "--check", ".")
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
 def test_mypy_is_clean_on_the_core_and_the_server() -> None:
-    # Packages (desktop, sync, server) and options come from [tool.mypy] in pyproject.toml.
+    # Packages (rules, desktop, sync, server) and options come from [tool.mypy] in pyproject.toml.
     res = _run("mypy")
     assert res.returncode == 0, res.stdout + res.stderr

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop.config import Settings
 from desktop.db.peek import StartHeader, start_header
-from desktop.errors import UserFacingError
+from rules.errors import UserFacingError
 from ui.context import AppContext, optional_module
 from ui.errors import message_for, show_error
 from ui.i18n import apply_language
@@ -47,7 +47,7 @@ from ui.theme import apply_theme, resource_path
 from ui.worker import Worker
 
 if TYPE_CHECKING:
-    from desktop.catalogs import CatalogStore
+    from desktop.catalog_store import CatalogStore
     from desktop.clerks import ClerkDirectory, ClerkInfo
     from desktop.db.engine import Store
     from desktop.intake import Intake
@@ -64,7 +64,7 @@ SCREENSHOT_TIMEOUT_S = 15.0
 # Qt-free modules the main window and sync need after the login, imported on the worker
 # while the clerk types (imported later on the GUI thread they would freeze it).
 WARM_MODULES = (
-    "desktop.catalog",
+    "rules.catalog",
     "desktop.intake",
     "desktop.queue",
     "desktop.states",
@@ -91,7 +91,7 @@ class CoreServices:
 
 def open_core(data_dir: Path, settings: Settings, store: Store | None = None) -> CoreServices:
     """Open the store in ``data_dir`` (unless one is given) and build the core's services."""
-    from desktop.catalogs import CatalogStore
+    from desktop.catalog_store import CatalogStore
     from desktop.clerks import ClerkDirectory
     from desktop.db.engine import Store
     from desktop.intake import Intake

@@ -16,8 +16,8 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from desktop.clock import Clock, utc_now
-from desktop.messages import Message
 from desktop.queue import Backlog, QueueQueries
+from rules.messages import Message
 from ui.context import AppContext
 from ui.theme import (
     AMBER,

@@ -33,7 +33,7 @@ from desktop.clerks import (
     LoginFailed,
     password_text,
 )
-from desktop.errors import UserFacingError
+from rules.errors import UserFacingError
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.theme import configure_table, digits, heading_font, isolate, set_flag, set_role

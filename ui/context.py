@@ -13,7 +13,7 @@ from ui.worker import Worker
 
 if TYPE_CHECKING:
     # Types only: the login window is shown before the core (SQLAlchemy) is imported.
-    from desktop.catalogs import CatalogStore
+    from desktop.catalog_store import CatalogStore
     from desktop.clerks import ClerkDirectory, ClerkInfo
     from desktop.db.engine import Store
     from desktop.intake import Intake

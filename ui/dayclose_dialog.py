@@ -52,9 +52,9 @@ from desktop.dayclose import (
     times_closed,
     visible_clerk,
 )
-from desktop.errors import UserFacingError
-from desktop.messages import Message
 from desktop.receipt import jalali_date, local_time
+from rules.errors import UserFacingError
+from rules.messages import Message
 from ui import theme
 from ui.context import AppContext
 from ui.errors import show_error

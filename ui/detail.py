@@ -34,10 +34,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.catalog import Catalog, CatalogError, FieldType, Service
-from desktop.catalogs import NoCatalog
+from desktop.catalog_store import NoCatalog
 from desktop.queue import RequestDetail
 from desktop.states import STATE_NAMES, State
+from rules.catalog import Catalog, CatalogError, FieldType, Service
 from ui import theme
 from ui.context import AppContext
 from ui.errors import show_error

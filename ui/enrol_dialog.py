@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.normalize import to_ascii_digits
 from desktop.synccli import Enrolment, EnrolResult, enrol_failure
+from rules.normalize import to_ascii_digits
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.theme import digits, heading_font, isolate, set_flag, set_role

@@ -11,7 +11,7 @@ import logging
 import traceback
 from typing import TYPE_CHECKING
 
-from desktop.errors import Cancelled, UserFacingError
+from rules.errors import Cancelled, UserFacingError
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
@@ -26,7 +26,7 @@ def message_for(exc: BaseException, lang: str) -> str | None:
     if isinstance(exc, UserFacingError):
         return exc.message.text(lang)
     # Imported here: the login window (shown before the core is loaded) uses this module.
-    from desktop.catalog import ValidationFailed
+    from rules.catalog import ValidationFailed
 
     if isinstance(exc, ValidationFailed):
         lines = [m.text(lang) for m in exc.errors.values()]

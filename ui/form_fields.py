@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
     QWidgetAction,
 )
 
-from desktop import validation as v
-from desktop.catalog import Field, FieldType
+from rules import validation as v
+from rules.catalog import Field, FieldType
 from ui.theme import RED, calendar_icon, digits, format_number, locale_for, set_flag, set_role
 
 JALALI = QCalendar(QCalendar.System.Jalali)

@@ -4,7 +4,7 @@ Widget strings are written in English in the code (``self.tr("Save")`` or
 ``QCoreApplication.translate("Context", "Save")``) and translated through
 ``resources/translations/pishkhan_fa.qm``; Qt's own strings (standard buttons,
 context menus) through PySide6's ``qtbase_fa.qm``. Messages that come from
-the core are ``desktop.messages.Message`` objects and pick their language
+the core are ``rules.messages.Message`` objects and pick their language
 with ``text(lang)``, not through Qt.
 
 The .qm is committed beside its .ts (small, and lrelease is deterministic);
@@ -19,7 +19,7 @@ import logging
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLibraryInfo, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication
 
-from desktop.messages import Message
+from rules.messages import Message
 from ui.theme import locale_for, resource_path, style_sheet
 
 log = logging.getLogger("pishkhan.ui")

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.errors import UserFacingError
+from rules.errors import UserFacingError
 from ui.errors import show_error
 from ui.theme import (
     dialog_buttons,

@@ -40,9 +40,9 @@ from PySide6.QtWidgets import QDialog, QWidget
 
 from desktop.clerks import ClerkInfo
 from desktop.db.engine import Store
-from desktop.errors import UserFacingError
-from desktop.messages import Message
 from desktop.receipt import Heading, Note, QrCode, Receipt, Row, Rule, receipt_for, record_print
+from rules.errors import UserFacingError
+from rules.messages import Message
 from ui import theme
 from ui.context import AppContext
 from ui.errors import show_error

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.catalogs import NoCatalog
+from desktop.catalog_store import NoCatalog
 from desktop.clock import TEHRAN, Clock, local_day_bounds, utc_now
 from desktop.queue import QueueFilter
 from desktop.states import STATE_NAMES, State

@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.catalog import APPLICANT_FIELDS, Field, FieldType, Service, ValidationFailed
-from desktop.errors import UserFacingError
 from desktop.intake import RequestDraft, SavedRequest
-from desktop.messages import Message
+from rules.catalog import APPLICANT_FIELDS, Field, FieldType, Service, ValidationFailed
+from rules.errors import UserFacingError
+from rules.messages import Message
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.form_fields import FieldCell, make_editor, place_cells

@@ -15,9 +15,9 @@ from collections.abc import Iterator, Mapping
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel
 
-from desktop import validation as v
 from desktop.intake import ApplicantHint
-from desktop.normalize import normalize_identifier
+from rules import validation as v
+from rules.normalize import normalize_identifier
 from ui.context import AppContext
 from ui.form_fields import FieldCell
 

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.catalog import Service
-from desktop.normalize import normalize_letters, to_ascii_digits
+from rules.catalog import Service
+from rules.normalize import normalize_letters, to_ascii_digits
 from ui.theme import set_role
 
 CODE_ROLE = Qt.ItemDataRole.UserRole
@@ -53,7 +53,7 @@ def matches(service: Service, query: str) -> bool:
 class ServicePicker(QWidget):
     """Search box over the list of active services; emits the one the clerk takes."""
 
-    serviceChosen = Signal(object)  # desktop.catalog.Service
+    serviceChosen = Signal(object)  # rules.catalog.Service
 
     def __init__(self, lang: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)

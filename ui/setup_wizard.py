@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.clerks import MIN_PASSWORD_LENGTH, AccountError, ClerkInfo, password_text
-from desktop.errors import UserFacingError
 from desktop.office import DeviceInfo, SetupError, initialise, this_device
+from rules.errors import UserFacingError
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.theme import dialog_buttons, digits, heading_font, set_role

@@ -30,11 +30,11 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, S
 from desktop.clock import Clock, utc_now
 from desktop.config import Settings
 from desktop.db.engine import Store
-from desktop.errors import UserFacingError
-from desktop.messages import Message
 from desktop.office import this_device
 from desktop.outbox import StoreQueue, SyncLock
 from desktop.synccli import make_engine
+from rules.errors import UserFacingError
+from rules.messages import Message
 from sync.engine import EventSink, SyncEngine, SyncEvent
 
 if TYPE_CHECKING:

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.normalize import to_persian_digits
+from rules.normalize import to_persian_digits
 
 if TYPE_CHECKING:
     from PySide6.QtCore import Qt

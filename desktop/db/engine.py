@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from desktop.db.checkpoint import SAFETY_NET_PAGES, Checkpointer
 from desktop.db.peek import BUSY_TIMEOUT_MS, DB_FILENAME, SCHEMA_HEAD, stored_revision
 from desktop.errors import DatabaseBusyError, DiskFullError, SchemaTooNewError
+from rules.sqlite import set_up_connection
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -52,18 +53,13 @@ def _make_engine(path: Path, *, immediate: bool) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
-        # We issue BEGIN ourselves (the pysqlite driver's own transaction
-        # handling would start it too late for BEGIN IMMEDIATE).
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=FULL")
-        cur.execute("PRAGMA foreign_keys=ON")
         # Checkpoints run on the store's own thread (desktop/db/checkpoint.py); SQLite's
         # automatic one, inside a commit, only as a safety net.
-        cur.execute(f"PRAGMA wal_autocheckpoint={SAFETY_NET_PAGES}")
-        cur.close()
+        set_up_connection(
+            dbapi_conn,
+            busy_timeout_ms=BUSY_TIMEOUT_MS,
+            extra=(f"PRAGMA wal_autocheckpoint={SAFETY_NET_PAGES}",),
+        )
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:

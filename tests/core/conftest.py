@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.catalogs import CatalogStore
+from desktop.catalog_store import CatalogStore
 from desktop.clerks import ClerkDirectory, ClerkInfo
 from desktop.db.engine import Store
 from desktop.intake import Intake

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desktop import messages as m
-from desktop.catalog import (
+from rules import messages as m
+from rules.catalog import (
     APPLICANT_FIELDS,
     Catalog,
     CatalogError,
@@ -27,8 +27,8 @@ from desktop.catalog import (
     load_catalog_file,
     validate_request,
 )
-from desktop.messages import Message
-from desktop.validation import FieldError
+from rules.messages import Message
+from rules.validation import FieldError
 
 CORE = settings(database=None, deadline=None)
 TODAY = dt.date(2026, 11, 28)  # 1405/09/07

@@ -65,8 +65,8 @@ def _complete(data: Path) -> dict[str, object]:
     """A valid JSON request for the demo catalogue's service, built from its definition."""
     import random
 
-    from desktop.catalog import demo_catalog_path, load_catalog_file
     from desktop.samples import sample_draft
+    from rules.catalog import demo_catalog_path, load_catalog_file
 
     service = load_catalog_file(demo_catalog_path()).service(GOOD["service"])  # type: ignore[arg-type]
     draft = sample_draft(service, random.Random(5))

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.catalogs import CatalogStore
+from desktop.catalog_store import CatalogStore
 from desktop.clerks import ClerkDirectory
 from desktop.db.engine import Store
 from desktop.office import initialise

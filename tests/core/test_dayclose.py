@@ -14,8 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from desktop.audit import Action
-from desktop.catalog import Catalog
-from desktop.catalogs import CatalogStore
+from desktop.catalog_store import CatalogStore
 from desktop.clerks import ClerkDirectory, ClerkInfo
 from desktop.clock import TEHRAN
 from desktop.dayclose import (
@@ -35,6 +34,7 @@ from desktop.db.models import AuditEvent
 from desktop.errors import PermissionDeniedError
 from desktop.intake import Intake, RequestDraft
 from desktop.office import initialise
+from rules.catalog import Catalog
 
 # Fixed fees, so the expected sums are written out by hand: VAT is 10% of the office fee.
 CATALOG = {

@@ -12,16 +12,17 @@ from pathlib import Path
 import pytest
 
 from desktop.audit import Action
-from desktop.catalog import ValidationFailed
-from desktop.catalogs import CatalogStore
+from desktop.catalog_store import CatalogStore
 from desktop.clerks import ClerkInfo
 from desktop.db.engine import Store
-from desktop.errors import NotFoundError, UserFacingError
+from desktop.errors import NotFoundError
 from desktop.intake import Intake, RequestDraft
 from desktop.queue import QueueFilter, QueueQueries
 from desktop.samples import sample_draft
 from desktop.states import State
 from desktop.wire import request_item
+from rules.catalog import ValidationFailed
+from rules.errors import UserFacingError
 from sync.protocol import content_hash
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desktop.normalize import (
+from rules.normalize import (
     BIDI_AND_ZERO_WIDTH,
     normalize_identifier,
     normalize_letters,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, text
 
-from desktop.catalogs import CatalogStore
+from desktop.catalog_store import CatalogStore
 from desktop.clerks import ClerkInfo
 from desktop.db.engine import DB_FILENAME, Store, schema_head
 from desktop.errors import DiskFullError, SchemaTooNewError

@@ -1,7 +1,7 @@
 """Field checkers: identifiers by their published algorithms, dates, numbers, text, messages.
 
 Known-good identifiers are confirmed by small independent implementations written here
-(differently from desktop.validation), and generators built on them feed property tests.
+(differently from rules.validation), and generators built on them feed property tests.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from desktop import messages as m
-from desktop.messages import Message
-from desktop.normalize import to_persian_digits
-from desktop.validation import (
+from rules import messages as m
+from rules.messages import Message
+from rules.normalize import to_persian_digits
+from rules.validation import (
     FieldError,
     check_bank_card,
     check_choice,

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from desktop.catalog import Catalog, demo_catalog_path
-from desktop.catalogs import CatalogStore
+from desktop.catalog_store import CatalogStore
 from desktop.db.engine import Store
+from rules.catalog import Catalog, demo_catalog_path
 from sync.engine import BatchAnswered, BatchSending
 from tests.support.e2e import (
     CentralServer,

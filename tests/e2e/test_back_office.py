@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.catalog import demo_catalog_path
+from rules.catalog import demo_catalog_path
 from tests.support.e2e import (
     CentralServer,
     ClientTuning,

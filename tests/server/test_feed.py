@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from desktop.catalog import demo_catalog_path
+from rules.catalog import demo_catalog_path
 from server.cli import main as server_cli
 from sync.protocol import ChangesPage, StatusChange
 from tests.support.server import EnrolledDevice, RunningServer, sample_item

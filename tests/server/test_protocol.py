@@ -188,7 +188,7 @@ def test_seq_ranges_and_uuid_check() -> None:
 
 
 def test_sample_national_codes_are_valid() -> None:
-    from desktop.validation import check_national_code
+    from rules.validation import check_national_code
 
     for n in (0, 1, 12_345_678, 999_999_999):
         assert check_national_code(national_code(n)) == national_code(n)

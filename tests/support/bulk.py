@@ -34,7 +34,14 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from desktop import samples
-from desktop.catalog import (
+from desktop.catalog_store import CatalogStore, demo_catalog_path
+from desktop.clock import TEHRAN
+from desktop.db.engine import DB_FILENAME, Store
+from desktop.db.models import Request
+from desktop.db.types import UTCDateTime
+from desktop.states import State
+from desktop.wire import request_fields
+from rules.catalog import (
     Catalog,
     Field,
     FieldType,
@@ -43,13 +50,6 @@ from desktop.catalog import (
     load_catalog_file,
     validate_request,
 )
-from desktop.catalogs import CatalogStore, demo_catalog_path
-from desktop.clock import TEHRAN
-from desktop.db.engine import DB_FILENAME, Store
-from desktop.db.models import Request
-from desktop.db.types import UTCDateTime
-from desktop.states import State
-from desktop.wire import request_fields
 from sync.protocol import content_hash, utc_iso
 
 #: Stored as ``content_hash`` when ``real_hashes=False``: not a sha256, never pushable.

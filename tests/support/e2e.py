@@ -37,7 +37,7 @@ from typing import Any
 import requests
 
 from desktop import __version__
-from desktop.catalogs import CatalogStore
+from desktop.catalog_store import CatalogStore
 from desktop.clerks import ClerkDirectory, ClerkInfo
 from desktop.db.engine import Store
 from desktop.intake import Intake, SavedRequest

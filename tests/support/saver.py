@@ -15,7 +15,7 @@ from pathlib import Path
 
 def main(argv: list[str]) -> int:
     os.environ.setdefault("PISHKHAN_CHEAP_HASHES", "1")
-    from desktop.catalogs import CatalogStore
+    from desktop.catalog_store import CatalogStore
     from desktop.clerks import ClerkDirectory
     from desktop.db.engine import Store
     from desktop.intake import Intake

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from desktop.catalogs import CatalogStore
+from desktop.catalog_store import CatalogStore
 from desktop.clerks import ClerkDirectory, ClerkInfo
 from desktop.db.engine import Store
 from desktop.db.models import OutboxEntry, Request, RequestStateChange

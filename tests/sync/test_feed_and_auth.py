@@ -6,11 +6,11 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from desktop.catalog import demo_catalog_path
-from desktop.catalogs import CatalogStore
+from desktop.catalog_store import CatalogStore
 from desktop.db.models import KeyValue
 from desktop.outbox import CURSOR_KEY
 from desktop.synccli import sync_status
+from rules.catalog import demo_catalog_path
 from sync.engine import CursorReset
 from tests.support.server import RunningServer
 from tests.sync.conftest import Counter

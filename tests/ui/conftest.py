@@ -34,8 +34,8 @@ from desktop.config import Settings
 from desktop.db.engine import DB_FILENAME, Store
 from desktop.demo import DEMO_CLERK, DEMO_MANAGER, DEMO_OFFICE_CODE, DEMO_PASSWORD, seed_demo
 from desktop.intake import RequestDraft
-from desktop.normalize import to_ascii_digits, to_persian_digits
 from desktop.samples import sample_draft
+from rules.normalize import to_ascii_digits, to_persian_digits
 from ui.app import build_context
 from ui.context import AppContext
 from ui.form_fields import ChoiceEditor, DateEditor, FieldEditor, LineEditor

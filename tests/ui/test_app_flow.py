@@ -22,8 +22,8 @@ from pytestqt.qtbot import QtBot
 from desktop import __version__
 from desktop.clerks import AccountLocked, LoginFailed
 from desktop.db.engine import DB_FILENAME, Store
-from desktop.normalize import to_persian_digits
 from desktop.queue import QueueFilter
+from rules.normalize import to_persian_digits
 from tests.ui.conftest import CLERK_USER, MANAGER_USER, PASSWORD, MakeCtx, fill_form, sample_for
 from ui.about import AboutDialog
 from ui.app import Shell, run_gui

@@ -20,8 +20,8 @@ from desktop.clock import TEHRAN
 from desktop.dayclose import day_summary
 from desktop.db.models import AuditEvent
 from desktop.intake import Intake
-from desktop.normalize import to_ascii_digits, to_persian_digits
 from desktop.receipt import money
+from rules.normalize import to_ascii_digits, to_persian_digits
 from tests.ui.conftest import MakeCtx, clerk_named, sample_for
 from tests.ui.test_receipt import MM, FakePrintDialog, says, visual_lines
 from ui import dayclose_dialog, printing

@@ -12,11 +12,11 @@ import pytest
 from PySide6.QtWidgets import QDialog, QFormLayout, QLabel
 from pytestqt.qtbot import QtBot
 
-from desktop.catalog import Catalog, FieldType
-from desktop.errors import UserFacingError
-from desktop.messages import Message
-from desktop.normalize import to_persian_digits
 from desktop.states import State
+from rules.catalog import Catalog, FieldType
+from rules.errors import UserFacingError
+from rules.messages import Message
+from rules.normalize import to_persian_digits
 from tests.support.bulk import UI_TEST_NOW, open_bulk_store
 from tests.ui.conftest import CLERK_USER, MakeCtx, sample_for
 from ui import detail as detail_module

@@ -25,7 +25,6 @@ from pytestqt.qtbot import QtBot
 
 from desktop.config import Settings
 from desktop.db.engine import DB_FILENAME, Store
-from desktop.normalize import to_persian_digits
 from desktop.office import this_device
 from desktop.synccli import (
     ENROL_CANCELLED,
@@ -35,6 +34,7 @@ from desktop.synccli import (
     ENROL_UNREACHABLE,
     enrol_device,
 )
+from rules.normalize import to_persian_digits
 from sync.credentials import credential_store
 from tests.support.faultproxy import FaultProxy, LinkConfig
 from tests.support.server import Office, RunningServer, start_server

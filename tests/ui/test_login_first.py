@@ -14,8 +14,10 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QTimer
@@ -84,6 +86,17 @@ def test_a_login_typed_before_the_store_is_open_waits_then_opens_the_main_window
     assert device is not None
     populated_store.close()
     seen: dict[str, object] = {}
+    # The worker's opening is held until the login has been typed: on a loaded machine
+    # the store could otherwise open before the first poll sees the window, and the test
+    # would depend on which thread wins.
+    typed = threading.Event()
+    real_open_core = ui.app.open_core
+
+    def held_open_core(*args: Any, **kwargs: Any) -> Any:
+        assert typed.wait(GIVE_UP_MS / 1000), "the login was never typed"
+        return real_open_core(*args, **kwargs)
+
+    monkeypatch.setattr(ui.app, "open_core", held_open_core)
 
     def step(shell: Shell) -> bool:
         if "typed" not in seen:
@@ -97,6 +110,7 @@ def test_a_login_typed_before_the_store_is_open_waits_then_opens_the_main_window
             login.password.setText(PASSWORD)
             login.try_login()
             seen["typed"] = True
+            typed.set()
             return False
         window = shell.main
         if window is None or not window.isVisible():

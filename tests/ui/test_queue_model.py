@@ -20,16 +20,16 @@ from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QTableView
 from pytestqt.qtbot import QtBot
 
-from desktop.catalog import load_catalog_file
-from desktop.catalogs import demo_catalog_path
+from desktop.catalog_store import demo_catalog_path
 from desktop.clock import local_day_bounds
 from desktop.db.engine import Store
 from desktop.db.models import Request
-from desktop.normalize import to_persian_digits
 from desktop.queue import QueueFilter, QueueQueries, QueueRow
 from desktop.states import State
-from desktop.validation import national_code_is_valid
 from desktop.wire import compute_hash
+from rules.catalog import load_catalog_file
+from rules.normalize import to_persian_digits
+from rules.validation import national_code_is_valid
 from tests.support.bulk import (
     PLACEHOLDER_HASH,
     UI_TEST_NOW,

@@ -22,9 +22,9 @@ from pytestqt.qtbot import QtBot
 from desktop.clock import local_day_bounds
 from desktop.db.engine import Store
 from desktop.db.types import utc_text
-from desktop.normalize import to_persian_digits
 from desktop.queue import QueueFilter, QueueQueries
 from desktop.states import State
+from rules.normalize import to_persian_digits
 from tests.support.bulk import UI_TEST_NOW, UI_TEST_REQUESTS, open_bulk_store
 from tests.ui.conftest import CLERK_USER, MakeCtx, sample_for
 from ui.context import AppContext

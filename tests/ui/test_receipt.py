@@ -24,11 +24,9 @@ from PySide6.QtWidgets import QDialog
 from sqlalchemy import select
 
 from desktop.audit import Action
-from desktop.catalog import FieldType
 from desktop.db.models import AuditEvent, Request
 from desktop.errors import NotFoundError
 from desktop.intake import SavedRequest
-from desktop.normalize import to_ascii_digits, to_persian_digits
 from desktop.office import this_device
 from desktop.receipt import (
     QR_PREFIX,
@@ -41,6 +39,8 @@ from desktop.receipt import (
     receipt_for,
     record_print,
 )
+from rules.catalog import FieldType
+from rules.normalize import to_ascii_digits, to_persian_digits
 from tests.ui.conftest import sample_for
 from ui import printing
 from ui.context import AppContext

@@ -17,12 +17,12 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import event
 
-from desktop import messages as m
-from desktop.catalog import FieldType
 from desktop.errors import DiskFullError
 from desktop.intake import RequestDraft
-from desktop.normalize import to_persian_digits
 from desktop.queue import QueueFilter
+from rules import messages as m
+from rules.catalog import FieldType
+from rules.normalize import to_persian_digits
 from tests.ui.conftest import fill_form, sample_for
 from ui.context import AppContext
 from ui.form_fields import DateEditor, JalaliCalendar, LineEditor

@@ -39,11 +39,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from desktop import messages as m
-from desktop import validation as v
-from desktop.errors import UserFacingError
-from desktop.messages import Message
-from desktop.normalize import strip_invisible
+from rules import messages as m
+from rules import validation as v
+from rules.errors import UserFacingError
+from rules.messages import Message
+from rules.normalize import strip_invisible
 
 DEFAULT_TEXT_MAX_LENGTH = 200
 _KEY = re.compile(r"[a-z][a-z0-9_]{0,63}")

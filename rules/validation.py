@@ -1,12 +1,12 @@
 """Checkers for one field each: raw text in, canonical stored value out, or a FieldError.
 
-Every checker normalises first (see desktop.normalize), so Persian and Arabic digits, Arabic
+Every checker normalises first (see rules.normalize), so Persian and Arabic digits, Arabic
 letters and pasted direction marks are all accepted. The identifier rules are the published
 ones (national code check digit, ISO 13616 mod-97 for Sheba, Luhn for cards); the counter
 form and the central server run exactly these functions, so they never disagree.
 
 An empty input raises `FieldError(REQUIRED)` in every checker except `check_text(required=False)`;
-whether an empty field is allowed at all is the form's decision (desktop.catalog).
+whether an empty field is allowed at all is the form's decision (rules.catalog).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from collections.abc import Iterable
 
 import jdatetime
 
-from desktop import messages as m
-from desktop.messages import Message
-from desktop.normalize import (
+from rules import messages as m
+from rules.messages import Message
+from rules.normalize import (
     normalize_identifier,
     normalize_letters,
     strip_invisible,

@@ -13,13 +13,13 @@ import json
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from desktop.catalog import Catalog, CatalogError, load_catalog_file
-from desktop.catalog import demo_catalog_path as demo_catalog_path
 from desktop.clock import Clock, utc_now
 from desktop.db.engine import Store
 from desktop.db.models import CatalogVersion
-from desktop.errors import UserFacingError
-from desktop.messages import Message
+from rules.catalog import Catalog, CatalogError, load_catalog_file
+from rules.catalog import demo_catalog_path as demo_catalog_path
+from rules.errors import UserFacingError
+from rules.messages import Message
 
 
 class NoCatalog(UserFacingError):
