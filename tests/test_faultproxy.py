@@ -358,3 +358,20 @@ def test_start_on_a_port_in_use_raises(make_proxy) -> None:
     proxy = make_proxy()
     with pytest.raises(OSError):
         FaultProxy("127.0.0.1", 1, listen_port=proxy.port).start()
+
+
+
+def test_scripted_turns_lose_or_cut_exactly_those_answers(make_proxy, origin) -> None:
+    """drop_after_turns / cut_response_turns act on those turns whatever the dice say."""
+    proxy = make_proxy(drop_after_turns=frozenset({2}), cut_response_turns=frozenset({3}))
+    answered = []
+    for _ in range(4):
+        with requests.Session() as s:
+            try:
+                reply = s.post(proxy.url_for() + "/echo", data=b"x" * 64, timeout=TIMEOUT)
+                answered.append(reply.content == b"x" * 64)
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+                answered.append(False)
+    stats = proxy.stats()
+    assert answered == [True, False, False, True]
+    assert (stats.turns, stats.drops_after_request, stats.cuts) == (4, 1, 1), stats

@@ -70,6 +70,10 @@ class LinkConfig:
     blackhole: link hung: nothing moves (new connections are accepted and held,
         open ones hold their data) until the flag is cleared, when the held
         data flows again in order, as TCP retransmission would deliver it.
+    drop_after_turns, cut_response_turns: request/response turns (counted from 1 over
+        the whole proxy since it started or its stats were reset) whose answer is
+        dropped, or cut after its first bytes, whatever the dice say: a test that
+        needs a lost answer gets one on every run, not on most runs.
     seed: seeds the proxy's random.Random (re-seeded when it changes).
     """
 
@@ -82,6 +86,8 @@ class LinkConfig:
     drop_after_request_probability: float = 0.0
     refuse_connections: bool = False
     blackhole: bool = False
+    drop_after_turns: frozenset[int] = frozenset()
+    cut_response_turns: frozenset[int] = frozenset()
     seed: int | None = None
 
     def __post_init__(self) -> None:
@@ -115,6 +121,7 @@ class LinkStats:
     resets: int = 0
     cuts: int = 0
     drops_after_request: int = 0
+    turns: int = 0  # request/response turns: a response's first bytes after a request
     stalls: int = 0
     refused: int = 0
     blackholed: int = 0
@@ -326,9 +333,10 @@ class FaultProxy:
             self._config_changed.set()
             self._config_changed = asyncio.Event()
 
-    def _count(self, name: str, amount: int = 1) -> None:
+    def _count(self, name: str, amount: int = 1) -> int:
         with self._counts_lock:
             self._counts[name] += amount
+            return self._counts[name]
 
     def _run(self) -> None:
         try:
@@ -463,13 +471,16 @@ class FaultProxy:
             return None, False
         config, rng = self._config, self._rng
         response = direction is _Direction.SERVER_TO_CLIENT
+        scripted_cut = False
         if response and conn.awaiting_response:
             conn.awaiting_response = False
+            turn = self._count("turns")
             p = config.drop_after_request_probability
-            if p and rng.random() < p:
+            if turn in config.drop_after_turns or (p and rng.random() < p):
                 self._count("drops_after_request")
                 conn.finish(_End.RESET)
                 return None, False
+            scripted_cut = turn in config.cut_response_turns
         if config.reset_probability and rng.random() < config.reset_probability:
             self._count("resets")
             conn.finish(_End.RESET)
@@ -478,7 +489,7 @@ class FaultProxy:
             self._count("stalls")
             await asyncio.sleep(config.stall_ms / 1000)
         p = config.cut_response_probability
-        if response and p and rng.random() < p:
+        if scripted_cut or (response and p and rng.random() < p):
             self._count("cuts")
             return chunk[: rng.randrange(1, len(chunk))] if len(chunk) > 1 else b"", True
         return chunk, False
