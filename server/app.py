@@ -24,6 +24,7 @@ from server.feed import ensure_cursor_key
 from server.openapi import openapi_document
 from server.routes import admin_router, device_router
 from server.settings import ServerSettings
+from server.throttle import FailureThrottle
 
 log = logging.getLogger("pishkhan.server")
 
@@ -49,7 +50,14 @@ def create_app(settings: ServerSettings, *, clock: Clock = utc_now) -> FastAPI:
     engine = make_engine(settings.resolved_database_url)
     if settings.migrate_on_start:
         prepare_database(engine, now=clock())
-    ctx = ServerContext(settings=settings, engine=engine, clock=clock)
+    ctx = ServerContext(
+        settings=settings,
+        engine=engine,
+        clock=clock,
+        throttle=FailureThrottle(
+            burst=settings.auth_failures_burst, per_minute=settings.auth_failures_per_minute
+        ),
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

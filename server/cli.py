@@ -110,6 +110,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.threads is not None:
         settings = dataclasses.replace(settings, worker_threads=max(1, args.threads))
+    if args.auth_failures_burst is not None:
+        settings = dataclasses.replace(settings, auth_failures_burst=args.auth_failures_burst)
     for name in ("idle_timeout", "header_timeout", "body_idle_timeout"):
         value = getattr(args, name)
         if value is not None:
@@ -329,6 +331,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--body-idle-timeout",
         type=float,
         help=f"give up on a body silent this long (default {defaults.body_idle_timeout:g})",
+    )
+
+    p.add_argument(
+        "--auth-failures-burst",
+        type=int,
+        help="failed authentications per client address before 429 "
+        f"(default {defaults.auth_failures_burst}, back at "
+        f"{defaults.auth_failures_per_minute:g} a minute)",
     )
 
     add("init-db", cmd_init_db, "create or migrate the database; publish the demo catalogue")

@@ -34,7 +34,7 @@ from server.body import decode_body, read_message, read_raw
 from server.catalogs import publish_catalog
 from server.context import ServerContext
 from server.errors import ApiError, invalid, unauthorized
-from server.items import PushEnvelope
+from server.items import PushEnvelope, split_items
 from server.offices import AuthDevice
 from server.push import push
 from server.throttle import Credential
@@ -48,6 +48,7 @@ from sync.protocol import (
     Heartbeat,
     HeartbeatResponse,
     Message,
+    ProtocolError,
     encode,
     is_canonical_uuid,
     utc_iso,
@@ -143,7 +144,11 @@ def push_batch(request: Request, ctx: Ctx, device: CurrentDevice) -> Response:
             {"device_id": R_DEVICE},
         )
     limit = ctx.settings.max_items_per_push
-    if len(body.items) > limit:
+    try:
+        items = split_items(body.items, limit)
+    except ProtocolError as exc:
+        raise invalid({"items": exc.reason}) from None
+    if items is None:
         raise ApiError(
             413,
             ErrorCode.TOO_MANY_ITEMS,
@@ -154,7 +159,7 @@ def push_batch(request: Request, ctx: Ctx, device: CurrentDevice) -> Response:
         ctx.engine,
         ctx.catalogs,
         device,
-        body.items,
+        items,
         now=ctx.clock(),
         retry_after=ctx.settings.retry_after_seconds,
     )

@@ -53,6 +53,10 @@ class ServerSettings:
     body_idle_timeout: float = 30.0
     """Seconds a request body may stop arriving before the server gives up (408, closed);
     the client's own limit is 15 s per 16 KiB piece."""
+    auth_failures_burst: int = 20
+    """Failed authentications (per client address and kind of credential) before that
+    address is answered 429; they come back at ``auth_failures_per_minute``."""
+    auth_failures_per_minute: float = 10.0
     migrate_on_start: bool = True
     """Bring the schema up to date (and publish the demo catalogue if none) in create_app."""
 

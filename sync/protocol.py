@@ -354,12 +354,13 @@ class PushResponse(Struct, frozen=True):
 class StatusChange(Struct, frozen=True, tag_field="kind", tag="status"):
     """What became of one of this office's requests."""
 
+    # In this order on the wire, as protocol v1 has always written them.
     request_id: Uuid
     state: RemoteState
+    reason_fa: AnswerLabel | None
+    reason_en: AnswerLabel | None
+    tracking_code: TrackingCode | None
     at: Timestamp
-    tracking_code: TrackingCode | None = None
-    reason_fa: AnswerLabel | None = None
-    reason_en: AnswerLabel | None = None
 
     kind: ClassVar[ChangeKind] = ChangeKind.STATUS
 
@@ -457,6 +458,8 @@ def decode(data: bytes | bytearray | memoryview | str, kind: type[T]) -> T:
         return decoder.decode(data)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         raise decode_error(exc, data, kind) from None
+    except RecursionError:  # nested past msgspec's depth: not a message of ours either
+        raise decode_error(msgspec.DecodeError("nested too deeply"), data, kind) from None
 
 
 def convert(obj: Any, kind: type[T]) -> T:
