@@ -34,7 +34,7 @@ def run(opts: RunOptions) -> BenchResult:
     from tests.support.fuzz import PHASES, fuzz
 
     res = BenchResult(NAME, TITLE)
-    examples = opts.size(200, 3)
+    examples = opts.size(40, 3)
     res.params = {"examples per operation": examples, "phases": "all four", "seed": "fixed"}
     backends: list[tuple[str, str | None]] = [("SQLite", None)]
     if opts.pg_url:

@@ -88,6 +88,7 @@ class ItemFactory:
                 catalog_version=self.catalog_version,
                 created_at=now - dt.timedelta(seconds=(n - i) * 7),
                 supersedes_id=None,
+                content_hash="",
                 **self.variants[int(rng.random() * len(self.variants))],
             )
             row.content_hash = compute_hash(cast(Request, row))
