@@ -11,15 +11,14 @@ the last answer), push latency p50/p99, and CPU seconds used per 1,000 requests 
 server process, by PostgreSQL's processes and by the load generator. Baselines, same run:
 - empty pushes by the same 50 PCs: the fixed cost of one push (HTTP, token look-up, the
   device lock, a transaction) with no items: the ceiling of pushes per second;
-- the server's per-item checks (``server.push.prepare``: parse, canonical JSON, hash,
-  the counter's form validation) timed in this process on the same items: the ceiling of
+- the server's per-item checks (``server.items.prepare``: decode and bounds, canonical
+  JSON, hash, the counter's form validation) timed in this process on the same items: the ceiling of
   requests per second of one core doing nothing else.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import threading
 import time
@@ -263,13 +262,16 @@ def _load(
 
 
 def _prepare_ceiling(factory: ItemFactory, n: int) -> float:
-    """Requests per second of ``server.push.prepare`` alone, in this process (one core)."""
+    """Requests per second of ``server.items.prepare`` alone, in this process (one core)."""
+    import msgspec
+
+    from server.items import prepare
     from server.offices import AuthDevice
-    from server.push import prepare
+    from sync.protocol import encode
 
     device = AuthDevice(id="bench", office_id=1, office_code="7000", counter_no=1)
     items = factory.items("7000", 1, n)
-    raw = json.loads(json.dumps(items))  # fresh objects, as the server's JSON parser gives
+    raw = [msgspec.Raw(encode(item)) for item in items]  # as the push envelope keeps them
     catalogs = {1: demo_catalog()}
     t0 = time.perf_counter()
     for item in raw:

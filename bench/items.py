@@ -10,7 +10,6 @@ and sync benchmarks that need tens of thousands of them.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 import uuid
 from types import SimpleNamespace
@@ -23,7 +22,8 @@ from desktop.intake import form_columns
 from desktop.samples import sample_draft
 from desktop.wire import compute_hash, request_item
 from rules.catalog import Catalog, load_catalog_file, validate_request
-from sync.protocol import gzip_json
+from sync.client import push_payload
+from sync.protocol import RequestItem, encode
 
 _DEMO: Catalog | None = None
 
@@ -88,6 +88,7 @@ class ItemFactory:
                 catalog_version=self.catalog_version,
                 created_at=now - dt.timedelta(seconds=(n - i) * 7),
                 supersedes_id=None,
+                content_hash="",
                 **self.variants[int(rng.random() * len(self.variants))],
             )
             row.content_hash = compute_hash(cast(Request, row))
@@ -96,7 +97,7 @@ class ItemFactory:
 
     def items(
         self, office_code: str, counter_no: int, n: int, first_seq: int = 1
-    ) -> list[dict[str, Any]]:
+    ) -> list[RequestItem]:
         """``n`` protocol items of one PC, sequence numbers from ``first_seq`` on."""
         return [
             request_item(cast(Request, r)) for r in self.rows(office_code, counter_no, n, first_seq)
@@ -105,9 +106,9 @@ class ItemFactory:
 
 def json_bytes(obj: Any) -> bytes:
     """Compact UTF-8 JSON, as the sync client sends it."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return encode(obj)
 
 
-def push_body(device_id: str, items: list[dict[str, Any]]) -> bytes:
-    """A gzip push body (the client always compresses pushes)."""
-    return gzip_json({"device_id": device_id, "items": items})
+def push_body(device_id: str, items: list[RequestItem]) -> bytes:
+    """A push body exactly as the sync client sends it (gzip level 9)."""
+    return push_payload(device_id, items)

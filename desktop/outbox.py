@@ -49,7 +49,8 @@ from sync.protocol import (
     Change,
     ItemResult,
     ItemStatus,
-    Reason,
+    Message,
+    RequestItem,
     StatusChange,
     parse_utc_iso,
 )
@@ -62,21 +63,21 @@ STATE_KEY = "sync.state"
 QUEUED, SENDING, DONE, ATTENTION = "queued", "sending", "done", "attention"
 _BACK_OFFICE = (State.NEEDS_CORRECTION, State.REJECTED, State.COMPLETED)
 
-_REFUSED = Reason(
+_REFUSED = Message(
     fa="سرور مرکزی این درخواست را نپذیرفت", en="The central server refused this request"
 )
-_CONFLICT = Reason(
+_CONFLICT = Message(
     fa="سرور مرکزی درخواست دیگری با همین شناسه دارد",
     en="The central server holds a different request under this id",
 )
 
-_DAMAGED = Reason(
+_DAMAGED = Message(
     fa="این درخواست در پایگاه دادهٔ این رایانه آسیب دیده و قابل ارسال نیست؛ آن را دوباره ثبت کنید",
     en="This request is damaged in this PC's database and cannot be sent; register it again",
 )
 
 
-def _reason_text(head: Reason, reasons: dict[str, Reason] | None) -> tuple[str, str]:
+def _reason_text(head: Message, reasons: dict[str, Message] | None) -> tuple[str, str]:
     """One readable line per language: the verdict, then each reason (and its field)."""
     parts_fa: list[str] = []
     parts_en: list[str] = []
@@ -152,7 +153,7 @@ class StoreQueue:
         s.execute(reqs.values(state=State.QUEUED, updated_at=self._clock()))
         return int(count)
 
-    def next_batch(self, limit: int) -> list[dict[str, Any]]:
+    def next_batch(self, limit: int) -> list[RequestItem]:
         now = self._clock()
         with self._store.write() as s:
             rows = s.execute(
@@ -162,7 +163,7 @@ class StoreQueue:
                 .order_by(OutboxEntry.seq)
                 .limit(max(1, limit))
             ).all()
-            items: list[dict[str, Any]] = []
+            items: list[RequestItem] = []
             for entry, req in rows:
                 try:
                     item = request_item(req)
@@ -241,8 +242,8 @@ class StoreQueue:
         s: Session,
         req: Request,
         entry: OutboxEntry,
-        head: Reason,
-        reasons: dict[str, Reason] | None,
+        head: Message,
+        reasons: dict[str, Message] | None,
         now: dt.datetime,
     ) -> None:
         fa, en = _reason_text(head, reasons)

@@ -1,28 +1,21 @@
 """A saved request as the sync protocol's ``RequestItem`` (see docs/PROTOCOL.md).
 
-The same function builds the item at save time (for its content hash) and at
-push time, so what the server hashes is exactly what the counter hashed.
+The one conversion at the store → wire boundary. The same function builds the item at
+save time (for its content hash) and at push time, so what the server hashes is exactly
+what the counter hashed; what the hash covers is ``sync.protocol.RequestItem``'s business.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from desktop.db.models import Request
-from sync.protocol import content_hash, utc_iso
+from sync.protocol import RequestItem, utc_iso
 
 
-def request_item(req: Request) -> dict[str, Any]:
-    """The wire form of a request, ``content_hash`` included."""
-    item = request_fields(req)
-    item["content_hash"] = req.content_hash
-    return item
-
-
-def request_fields(req: Request) -> dict[str, Any]:
-    """Every field the content hash covers (the item without ``content_hash``)."""
-    return dict(
+def request_item(req: Request) -> RequestItem:
+    """The wire form of a stored request, with the ``content_hash`` stored beside it."""
+    return RequestItem(
         id=req.id,
         seq=req.seq,
         reference=req.reference,
@@ -43,8 +36,10 @@ def request_fields(req: Request) -> dict[str, Any]:
         fees={"government": req.government_fee, "office": req.office_fee, "vat": req.vat},
         card_ref=req.card_ref,
         supersedes=req.supersedes_id,
+        content_hash=req.content_hash,
     )
 
 
 def compute_hash(req: Request) -> str:
-    return content_hash(request_fields(req))
+    """The content hash of a request about to be saved (its own hash not yet set)."""
+    return request_item(req).computed_hash()

@@ -21,8 +21,10 @@ from server.context import Clock, ServerContext, utc_now
 from server.db import make_engine, migrate
 from server.errors import install_error_handlers
 from server.feed import ensure_cursor_key
+from server.openapi import openapi_document
 from server.routes import admin_router, device_router
 from server.settings import ServerSettings
+from server.throttle import FailureThrottle
 
 log = logging.getLogger("pishkhan.server")
 
@@ -48,7 +50,14 @@ def create_app(settings: ServerSettings, *, clock: Clock = utc_now) -> FastAPI:
     engine = make_engine(settings.resolved_database_url)
     if settings.migrate_on_start:
         prepare_database(engine, now=clock())
-    ctx = ServerContext(settings=settings, engine=engine, clock=clock)
+    ctx = ServerContext(
+        settings=settings,
+        engine=engine,
+        clock=clock,
+        throttle=FailureThrottle(
+            burst=settings.auth_failures_burst, per_minute=settings.auth_failures_per_minute
+        ),
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -59,20 +68,26 @@ def create_app(settings: ServerSettings, *, clock: Clock = utc_now) -> FastAPI:
         yield
         engine.dispose()
 
+    # No /docs or /redoc: their pages load scripts from a public CDN, and the document
+    # itself (/openapi.json) is what clients and tests read.
     app = FastAPI(
         title="Pishkhan central server",
         version=_server_version(),
         description="Reference server of the Pishkhan sync protocol v1 (docs/PROTOCOL.md).",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.ctx = ctx
     install_error_handlers(app)
     app.include_router(device_router)
     app.include_router(admin_router)
+    document = openapi_document(app.version, max_items=settings.max_items_per_push)
+    app.openapi = lambda: document  # type: ignore[method-assign]
     app.add_middleware(
         BodyLimits,
         max_body_bytes=settings.max_body_bytes,
-        max_inflated_bytes=settings.max_inflated_bytes,
+        body_idle_timeout=settings.body_idle_timeout,
     )
     # Answers go back over the same 512 kbit/s link: a push's per-item results and a
     # page of the change feed are repetitive JSON that gzip shrinks several times over

@@ -21,7 +21,7 @@ from rules.catalog import Catalog, CatalogError, demo_catalog_path
 from server.db import lock_feed, read_tx, write_tx
 from server.errors import invalid
 from server.models import catalog_versions, changes
-from sync.protocol import ChangeKind, Reason, utc_iso
+from sync.protocol import ChangeKind, utc_iso
 
 log = logging.getLogger("pishkhan.server")
 
@@ -62,7 +62,7 @@ def _checked(document: Any) -> Catalog:
     try:
         return Catalog.from_document(document)
     except CatalogError as exc:
-        raise invalid({"catalog": Reason(fa=exc.message.fa, en=exc.message.en)}) from None
+        raise invalid({"catalog": exc.message}) from None
 
 
 def publish_catalog(

@@ -1,8 +1,6 @@
 """``python -m server <command>``: run the server, or administer its database directly.
 
-Every command takes ``--database-url`` and ``--data-dir`` (default: a SQLite file in the
-data dir; environment: PISHKHAN_SERVER_DATABASE_URL, PISHKHAN_SERVER_DATA_DIR). The admin
-commands work on the database without the HTTP API, and migrate it first.
+The text of the command's ``--help`` is ``DESCRIPTION`` below (plain text, no markup).
 """
 
 from __future__ import annotations
@@ -27,9 +25,16 @@ from server.context import utc_now
 from server.db import make_engine
 from server.errors import ApiError
 from server.settings import ServerSettings
-from sync.protocol import RemoteState
+from sync.protocol import RemoteState, encode
 
 log = logging.getLogger("pishkhan.server")
+
+DESCRIPTION = """\
+Run the Pishkhan central server, or administer its database directly.
+
+Every command takes --database-url and --data-dir (default: a SQLite file in the data
+folder; environment: PISHKHAN_SERVER_DATABASE_URL, PISHKHAN_SERVER_DATA_DIR). The admin
+commands work on the database without the HTTP API, and migrate it first."""
 
 
 def _settings(args: argparse.Namespace) -> ServerSettings:
@@ -100,10 +105,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from server.app import create_app
+    from server.http_guard import guarded_protocol
 
     settings = _settings(args)
     if args.threads is not None:
         settings = dataclasses.replace(settings, worker_threads=max(1, args.threads))
+    if args.auth_failures_burst is not None:
+        settings = dataclasses.replace(settings, auth_failures_burst=args.auth_failures_burst)
+    for name in ("idle_timeout", "header_timeout", "body_idle_timeout"):
+        value = getattr(args, name)
+        if value is not None:
+            settings = dataclasses.replace(settings, **{name: max(0.1, value)})
     workers = max(1, args.workers)
     if workers > 1 and not hasattr(os, "fork"):
         log.warning("--workers needs fork (Linux): serving with one process")
@@ -128,8 +140,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
             app,
             log_level=args.log_level,
             access_log=args.access_log,
-            # Rural links pay a round trip or more for every new connection: keep them open.
-            timeout_keep_alive=60,
+            # Idle (new or between requests), header time and size: server/http_guard.py.
+            http=guarded_protocol(
+                header_timeout=settings.header_timeout,
+                max_header_bytes=settings.max_header_bytes,
+            ),
+            timeout_keep_alive=int(settings.idle_timeout),
             log_config=None,
         )
         uvicorn.Server(config).run(sockets=[sock])
@@ -229,7 +245,7 @@ def cmd_set_status(args: argparse.Namespace) -> int:
             reason_en=args.reason_en,
             now=utc_now(),
         )
-        print(json.dumps(change.to_json(), ensure_ascii=False))
+        print(encode(change).decode("utf-8"))
         return 0
 
 
@@ -266,7 +282,11 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--database-url", help="SQLAlchemy URL (default: SQLite in data dir)")
     common.add_argument("--data-dir", help="server data folder (default ./pishkhan-server-data)")
 
-    parser = argparse.ArgumentParser(prog="python -m server", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m server",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add(
@@ -294,6 +314,31 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help=f"threads per process running requests (default {ServerSettings().worker_threads})",
+    )
+
+    defaults = ServerSettings()
+    p.add_argument(
+        "--idle-timeout",
+        type=float,
+        help=f"close a connection silent this many seconds (default {defaults.idle_timeout:g})",
+    )
+    p.add_argument(
+        "--header-timeout",
+        type=float,
+        help=f"seconds for a request's headers (default {defaults.header_timeout:g})",
+    )
+    p.add_argument(
+        "--body-idle-timeout",
+        type=float,
+        help=f"give up on a body silent this long (default {defaults.body_idle_timeout:g})",
+    )
+
+    p.add_argument(
+        "--auth-failures-burst",
+        type=int,
+        help="failed authentications per client address before 429 "
+        f"(default {defaults.auth_failures_burst}, back at "
+        f"{defaults.auth_failures_per_minute:g} a minute)",
     )
 
     add("init-db", cmd_init_db, "create or migrate the database; publish the demo catalogue")

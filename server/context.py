@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from server.catalogs import CatalogCache
 from server.feed import ensure_cursor_key
 from server.settings import ServerSettings
+from server.throttle import FailureThrottle
 
 Clock = Callable[[], dt.datetime]
 
@@ -25,6 +26,7 @@ class ServerContext:
     engine: Engine
     clock: Clock = utc_now
     catalogs: CatalogCache = field(default_factory=CatalogCache)
+    throttle: FailureThrottle = field(default_factory=FailureThrottle)
     _cursor_key: bytes | None = None
 
     @property

@@ -47,7 +47,7 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
@@ -63,7 +63,9 @@ def make_engine(url: str) -> Engine:
     # --threads, 6 by default): 20 + 20 connections leave room for the admin calls too.
     # No pre-ping (a round trip per checkout): a dropped connection fails one call (answered
     # 503, the client retries) and SQLAlchemy throws the pool's stale connections away.
-    return create_engine(url, pool_size=20, max_overflow=20)
+    # hide_parameters: a failed statement's values (device ids, citizens' data) never
+    # reach an exception text, and so never the log.
+    return create_engine(url, pool_size=20, max_overflow=20, hide_parameters=True)
 
 
 @contextlib.contextmanager

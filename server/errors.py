@@ -10,15 +10,23 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, ErrorBody, ErrorCode, Reason
+from sync.protocol import (
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    ErrorBody,
+    ErrorCode,
+    Message,
+    encode,
+)
 
 log = logging.getLogger("pishkhan.server")
 
 RETRY_AFTER_UNAVAILABLE = 10  # seconds
+R_REQUIRED = Message("این مقدار لازم است.", "is required.")
 
 
 class ApiError(Exception):
@@ -30,7 +38,7 @@ class ApiError(Exception):
         code: ErrorCode | str,
         fa: str,
         en: str,
-        fields: Mapping[str, Reason] | None = None,
+        fields: Mapping[str, Message] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(f"{status} {code}: {en}")
@@ -40,12 +48,27 @@ class ApiError(Exception):
         )
         self.headers = dict(headers or {})
 
+    def payload(self) -> bytes:
+        return _encode_error(self.body)
+
+
+def _encode_error(body: ErrorBody) -> bytes:
+    try:
+        return encode(body)
+    except UnicodeEncodeError:  # a lone surrogate in a reason: never fail to answer
+        return encode(ErrorBody(error=body.error, message_fa="", message_en="invalid text"))
+
 
 def error_response(
     status: int, body: ErrorBody, headers: Mapping[str, str] | None = None
-) -> JSONResponse:
+) -> Response:
     all_headers = {PROTOCOL_HEADER: str(PROTOCOL_VERSION), **(headers or {})}
-    return JSONResponse(body.to_json(), status_code=status, headers=all_headers)
+    return Response(
+        _encode_error(body),
+        status_code=status,
+        headers=all_headers,
+        media_type="application/json",
+    )
 
 
 def unauthorized() -> ApiError:
@@ -67,11 +90,11 @@ def too_large(what_fa: str, what_en: str) -> ApiError:
     )
 
 
-def bad_request(fa: str, en: str, fields: Mapping[str, Reason] | None = None) -> ApiError:
+def bad_request(fa: str, en: str, fields: Mapping[str, Message] | None = None) -> ApiError:
     return ApiError(400, ErrorCode.BAD_REQUEST, fa, en, fields)
 
 
-def invalid(fields: Mapping[str, Reason]) -> ApiError:
+def invalid(fields: Mapping[str, Message]) -> ApiError:
     return ApiError(
         422,
         ErrorCode.INVALID,
@@ -85,72 +108,63 @@ def not_found(fa: str, en: str) -> ApiError:
     return ApiError(404, ErrorCode.NOT_FOUND, fa, en)
 
 
-_PYDANTIC_REASONS: dict[str, Reason] = {
-    "missing": Reason("این مقدار لازم است.", "is required."),
-    "string_type": Reason("باید متن باشد.", "must be a string."),
-    "int_type": Reason("باید عدد صحیح باشد.", "must be an integer."),
-    "int_parsing": Reason("باید عدد صحیح باشد.", "must be an integer."),
-    "bool_type": Reason("باید درست/نادرست باشد.", "must be a boolean."),
-    "dict_type": Reason("باید یک شیء JSON باشد.", "must be a JSON object."),
-    "model_type": Reason("باید یک شیء JSON باشد.", "must be a JSON object."),
-    "model_attributes_type": Reason("باید یک شیء JSON باشد.", "must be a JSON object."),
-    "list_type": Reason("باید فهرست باشد.", "must be a list."),
-    "greater_than_equal": Reason("مقدار کوچک‌تر از حد مجاز است.", "is below the minimum."),
-    "less_than_equal": Reason("مقدار بزرگ‌تر از حد مجاز است.", "is above the maximum."),
-    "string_too_short": Reason("متن کوتاه‌تر از حد مجاز است.", "is too short."),
-    "string_too_long": Reason("متن بلندتر از حد مجاز است.", "is too long."),
-    "enum": Reason("مقدار مجاز نیست.", "is not one of the allowed values."),
-    "literal_error": Reason("مقدار مجاز نیست.", "is not one of the allowed values."),
-    "extra_forbidden": Reason("این کلید شناخته نیست.", "is not a known key."),
+# FastAPI still checks query and path parameters (pydantic); its few error kinds in words.
+_PARAMETER_REASONS: dict[str, Message] = {
+    "missing": R_REQUIRED,
+    "int_type": Message("باید عدد صحیح باشد.", "must be an integer."),
+    "int_parsing": Message("باید عدد صحیح باشد.", "must be an integer."),
+    "greater_than_equal": Message("مقدار کوچک‌تر از حد مجاز است.", "is below the minimum."),
+    "less_than_equal": Message("مقدار بزرگ‌تر از حد مجاز است.", "is above the maximum."),
+    "string_too_short": Message("متن کوتاه‌تر از حد مجاز است.", "is too short."),
+    "string_too_long": Message("متن بلندتر از حد مجاز است.", "is too long."),
+    "string_pattern_mismatch": Message("قالب مقدار درست نیست.", "does not have the right form."),
 }
-_GENERIC_REASON = Reason("مقدار نادرست است.", "is not valid.")
+_GENERIC_REASON = Message("مقدار نادرست است.", "is not valid.")
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc]
-    # FastAPI prefixes where the value came from; the client thinks in body fields.
+    # FastAPI prefixes where the value came from; the client thinks in field names.
     if parts and parts[0] in ("body", "query", "path", "header"):
         parts = parts[1:]
     return ".".join(parts) or "body"
 
 
 def _validation_error(exc: RequestValidationError) -> ApiError:
-    errors = list(exc.errors())
-    if any(e.get("type") == "json_invalid" for e in errors):
-        return bad_request("بدنهٔ درخواست JSON معتبر نیست.", "The request body is not valid JSON.")
-    fields: dict[str, Reason] = {}
-    for error in errors:
+    fields: dict[str, Message] = {}
+    for error in exc.errors():
         path = _field_path(tuple(error.get("loc", ())))
-        fields.setdefault(path, _PYDANTIC_REASONS.get(str(error.get("type")), _GENERIC_REASON))
+        fields.setdefault(path, _PARAMETER_REASONS.get(str(error.get("type")), _GENERIC_REASON))
     return invalid(fields)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+    async def _api_error(_request: Request, exc: ApiError) -> Response:
         return error_response(exc.status, exc.body, exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _request_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _request_invalid(_request: Request, exc: RequestValidationError) -> Response:
         error = _validation_error(exc)
         return error_response(error.status, error.body)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> Response:
         code = {401: ErrorCode.UNAUTHORIZED, 404: ErrorCode.NOT_FOUND}.get(
             exc.status_code, ErrorCode.BAD_REQUEST
         )
         body = ErrorBody(
             error=str(code),
             message_fa="درخواست پذیرفته نشد.",
-            message_en=str(exc.detail),
+            message_en=str(exc.detail)[:200],
         )
         return error_response(exc.status_code, body, exc.headers)
 
     @app.exception_handler(OperationalError)
-    async def _database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+    async def _database_unavailable(request: Request, exc: OperationalError) -> Response:
         # Locked too long, connection lost, server restarting: the client backs off and
-        # retries; nothing of the call was committed.
+        # retries; nothing of the call was committed. (Parameters are never in the text:
+        # the engines are made with hide_parameters.)
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
         body = ErrorBody(
             error=str(ErrorCode.UNAVAILABLE),
@@ -160,7 +174,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(503, body, {"Retry-After": str(RETRY_AFTER_UNAVAILABLE)})
 
     @app.exception_handler(Exception)
-    async def _bug(request: Request, exc: Exception) -> JSONResponse:
+    async def _bug(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         body = ErrorBody(
             error=str(ErrorCode.INTERNAL),

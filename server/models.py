@@ -64,6 +64,8 @@ class Office(Base):
     code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # The office's last tracking number handed out (tracking codes are numbered per office).
+    last_tracking: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class EnrolmentCode(Base):

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from server.db import read_now, write_tx
 from server.errors import ApiError, invalid, not_found
 from server.models import as_utc, devices, enrolment_codes, offices
-from sync.protocol import EnrolRequest, EnrolResponse, ErrorCode, Reason
+from sync.protocol import EnrolRequest, EnrolResponse, ErrorCode, Message
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I/O/0/1 to misread
 CODE_GROUPS = 3
@@ -65,14 +65,23 @@ def add_office(engine: Engine, code: str, name: str, *, now: dt.datetime) -> int
     if not OFFICE_CODE.fullmatch(code):
         raise invalid(
             {
-                "code": Reason(
+                "code": Message(
                     "کد دفتر باید ۱ تا ۱۶ حرف یا رقم لاتین باشد.",
                     "An office code is 1 to 16 Latin letters or digits.",
                 )
             }
         )
     if not name.strip():
-        raise invalid({"name": Reason("نام دفتر لازم است.", "An office name is required.")})
+        raise invalid({"name": Message("نام دفتر لازم است.", "An office name is required.")})
+    if len(name.strip()) > 200 or "\x00" in name:
+        raise invalid(
+            {
+                "name": Message(
+                    "نام دفتر حداکثر ۲۰۰ نویسه است، بدون نویسهٔ NUL.",
+                    "An office name is at most 200 characters, with no NUL character.",
+                )
+            }
+        )
     try:
         with write_tx(engine) as conn:
             result = conn.execute(
@@ -99,7 +108,7 @@ def create_enrolment_code(
 ) -> str:
     """A new one-time code for ``office_code``; the clear code is returned once, never kept."""
     if ttl_hours <= 0:
-        raise invalid({"ttl_hours": Reason("باید مثبت باشد.", "must be positive.")})
+        raise invalid({"ttl_hours": Message("باید مثبت باشد.", "must be positive.")})
     with write_tx(engine) as conn:
         office_id = _office_id(conn, office_code)
         code = new_enrolment_code()
@@ -120,7 +129,7 @@ def _invalid_code() -> ApiError:
         ErrorCode.INVALID_CODE,
         "کد ثبت نامعتبر، منقضی یا قبلاً استفاده شده است.",
         "The enrolment code is unknown, expired or already used.",
-        {"code": Reason("کد ثبت پذیرفته نشد.", "The enrolment code was not accepted.")},
+        {"code": Message("کد ثبت پذیرفته نشد.", "The enrolment code was not accepted.")},
     )
 
 
@@ -130,7 +139,7 @@ def _counter_taken(counter_no: int) -> ApiError:
         ErrorCode.COUNTER_TAKEN,
         f"باجهٔ {counter_no} این دفتر به رایانهٔ دیگری داده شده است.",
         f"Counter {counter_no} of this office is already taken by another PC.",
-        {"counter_no": Reason("این شمارهٔ باجه آزاد نیست.", "This counter number is taken.")},
+        {"counter_no": Message("این شمارهٔ باجه آزاد نیست.", "This counter number is taken.")},
     )
 
 
@@ -174,7 +183,25 @@ def enrol(engine: Engine, request: EnrolRequest, *, now: dt.datetime) -> EnrolRe
                     ErrorCode.OFFICE_MISMATCH,
                     "این کد ثبت برای دفتر دیگری صادر شده است.",
                     "This enrolment code was issued for another office.",
-                    {"office_code": Reason("با کد ثبت نمی‌خواند.", "does not match the code.")},
+                    {"office_code": Message("با کد ثبت نمی‌خواند.", "does not match the code.")},
+                )
+            # A device id belongs to the office it first enrolled in: a code of another
+            # office must not move it (its PC would be cut off, and its sequence numbers
+            # would show in the other office's answers). Nothing is touched or spent.
+            enrolled_in = conn.execute(
+                select(devices.c.office_id).where(devices.c.id == request.device_id)
+            ).scalar()
+            if enrolled_in is not None and enrolled_in != found.office_id:
+                raise ApiError(
+                    409,
+                    ErrorCode.DEVICE_OF_ANOTHER_OFFICE,
+                    "این رایانه در دفتر دیگری ثبت شده است؛ برای این دفتر شناسهٔ تازه لازم است.",
+                    "This device id is enrolled in another office; enrol with a new device id.",
+                    {
+                        "device_id": Message(
+                            "متعلق به دفتر دیگری است.", "belongs to another office."
+                        )
+                    },
                 )
             holder = conn.execute(
                 select(devices.c.id).where(
@@ -207,10 +234,7 @@ def enrol(engine: Engine, request: EnrolRequest, *, now: dt.datetime) -> EnrolRe
                 "app_version": request.app_version[:40],
                 "last_seen_at": now,
             }
-            existing = conn.execute(
-                select(devices.c.id).where(devices.c.id == request.device_id)
-            ).first()
-            if existing is None:
+            if enrolled_in is None:
                 conn.execute(
                     insert(devices).values(
                         id=request.device_id,

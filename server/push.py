@@ -2,13 +2,15 @@
 
 The work is split so the database sees one short transaction per batch:
 
-1. Outside any transaction, every item is checked (``server.items.prepare``): shape,
-   content hash, office, and the counter's own form rules.
+1. Outside any transaction, every item is decoded on its own and checked
+   (``server.items``): shape and bounds, content hash, office, the counter's form rules.
 2. One write transaction: lock the device row (one device's pushes run one at a time),
    look up all the batch's ids, sequence numbers and superseded ids in three queries,
-   decide every item, take the tracking numbers from the key sequence in one query, insert
-   the new requests in bulk, record the sequence numbers, and append "accepted" to the
-   change feed last (under the feed lock).
+   decide every item, take the keys and the office's next tracking numbers, insert the
+   new requests in bulk, record the sequence numbers, then build *and encode* the answer,
+   and only then append "accepted" to the change feed (under the feed lock), which is
+   the commit on PostgreSQL. Nothing that can fail comes after the commit: a stored item
+   is always answered (an answer that could not be encoded rolls the batch back).
 
 Two devices pushing the same new id at once both miss it in step 2, and one of them trips
 ``UNIQUE(id)``; that batch is retried once (the id is then found: duplicate or conflict).
@@ -24,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 from sqlalchemy import (
     Connection,
     Engine,
@@ -44,15 +47,16 @@ from server.catalogs import CatalogCache
 from server.db import bulk_insert, is_sqlite, write_tx
 from server.errors import unauthorized
 from server.feed import append_status
-from server.items import PreparedItem, catalog_versions_named, prepare
-from server.models import device_seqs, devices, requests
+from server.items import PreparedItem, check_form, decode_item
+from server.models import device_seqs, devices, offices, requests
 from server.offices import AuthDevice
 from sync.protocol import (
     ItemResult,
     ItemStatus,
+    Message,
     PushResponse,
-    Reason,
     RemoteState,
+    encode,
     parse_utc_iso,
     utc_iso,
 )
@@ -61,15 +65,15 @@ log = logging.getLogger("pishkhan.server")
 
 MAX_GAPS_REPORTED = 100
 
-R_SUPERSEDES = Reason(
+R_SUPERSEDES = Message(
     "درخواستِ اصلاح‌شده از دفتر دیگری است.",
     "The request being corrected belongs to another office.",
 )
-R_ID_TAKEN = Reason(
+R_ID_TAKEN = Message(
     "این شناسه پیش‌تر با محتوای دیگری ثبت شده است.",
     "This id was already stored with different content.",
 )
-R_SEQ_TAKEN = Reason(
+R_SEQ_TAKEN = Message(
     "شمارهٔ ترتیب این رایانه پیش‌تر برای درخواست دیگری آمده است؛ رایانه را دوباره ثبت کنید.",
     "This PC's sequence number was already used by another request; re-enrol the PC.",
 )
@@ -79,6 +83,7 @@ R_SEQ_TAKEN = Reason(
 class Plan:
     """What to answer and what to insert, decided under the device lock."""
 
+    now: dt.datetime
     results: list[ItemResult | int] = field(default_factory=list)  # int: index in inserts
     inserts: list[PreparedItem] = field(default_factory=list)
     seen_seqs: set[int] = field(default_factory=set)
@@ -105,7 +110,9 @@ def _among(conn: Connection, column: Any, values: Sequence[Any]) -> Any:
     return column == any_(cast(split, ARRAY(column.type)))
 
 
-def _plan(conn: Connection, device: AuthDevice, prepared: list[PreparedItem]) -> Plan:
+def _plan(
+    conn: Connection, device: AuthDevice, prepared: list[PreparedItem], *, now: dt.datetime
+) -> Plan:
     # One device's pushes run one at a time (PostgreSQL row lock; SQLite's write lock).
     locked = conn.execute(
         select(devices.c.revoked_at).where(devices.c.id == device.id).with_for_update()
@@ -147,7 +154,7 @@ def _plan(conn: Connection, device: AuthDevice, prepared: list[PreparedItem]) ->
                 )
             }
 
-    plan = Plan()
+    plan = Plan(now=now)
     in_batch: dict[str, tuple[str, ItemResult | int]] = {}  # id -> (hash, its answer)
     batch_seqs: set[int] = set()
     for p in prepared:
@@ -215,8 +222,20 @@ def _allocate_keys(conn: Connection, count: int) -> list[int]:
     return sorted(int(v) for v in keys.split(","))
 
 
-def tracking_code(office_code: str, key: int) -> str:
-    return f"PK-{office_code}-{key:010d}"
+def _allocate_tracking(conn: Connection, office_id: int, count: int) -> list[int]:
+    """The office's next ``count`` tracking numbers (per office, so that no office learns
+    the volume of the others); the office row is locked until the push commits."""
+    top = conn.execute(
+        update(offices)
+        .where(offices.c.id == office_id)
+        .values(last_tracking=offices.c.last_tracking + count)
+        .returning(offices.c.last_tracking)
+    ).scalar_one()
+    return list(range(int(top) - count + 1, int(top) + 1))
+
+
+def tracking_code(office_code: str, number: int) -> str:
+    return f"PK-{office_code}-{number:010d}"
 
 
 def _seq_gaps(conn: Connection, device_id: str) -> list[tuple[int, int]]:
@@ -236,11 +255,13 @@ def _seq_gaps(conn: Connection, device_id: str) -> list[tuple[int, int]]:
 def _apply(
     conn: Connection, device: AuthDevice, plan: Plan, *, now: dt.datetime
 ) -> tuple[list[str], list[tuple[int, int]]]:
-    """Store what the plan says; returns the tracking codes (by insert index) and seq gaps."""
+    """Store what the plan says, but the feed; returns the tracking codes (by insert index)
+    and the seq gaps."""
     codes: list[str] = []
     if plan.inserts:
         keys = _allocate_keys(conn, len(plan.inserts))
-        codes = [tracking_code(device.office_code, key) for key in keys]
+        numbers = _allocate_tracking(conn, device.office_id, len(plan.inserts))
+        codes = [tracking_code(device.office_code, number) for number in numbers]
         rows = []
         for key, code, p in zip(keys, codes, plan.inserts, strict=True):
             item = p.item
@@ -252,9 +273,9 @@ def _apply(
                     "office_id": device.office_id,
                     "device_id": device.id,
                     "seq": item.seq,
-                    "reference": item.reference[:64],
-                    "clerk": item.clerk[:64],
-                    "service_code": item.service_code[:64],
+                    "reference": item.reference,
+                    "clerk": item.clerk,
+                    "service_code": item.service_code,
                     "catalog_version": item.catalog_version,
                     "content_hash": p.content_hash,
                     "payload": p.payload,
@@ -273,20 +294,24 @@ def _apply(
         seq_max, seq_seen = _record_seqs(conn, device.id, sorted(plan.seen_seqs), now=now)
         if seq_seen < seq_max:
             gaps = _seq_gaps(conn, device.id)
+    return codes, gaps
 
+
+def _append_accepted(conn: Connection, device: AuthDevice, plan: Plan, codes: list[str]) -> None:
+    """The feed's "accepted" for every new request: the transaction's last step (on
+    PostgreSQL the commit itself)."""
     if plan.inserts:
         append_status(
             conn,
             office_id=device.office_id,
             state=RemoteState.ACCEPTED,
-            at=now,
+            at=plan.now,
             requests=[
                 (p.item.id, code)
                 for p, code in zip(plan.inserts, codes, strict=True)
                 if p.item is not None
             ],
         )
-    return codes, gaps
 
 
 def _record_seqs(
@@ -351,42 +376,59 @@ def _answers(plan: Plan, codes: list[str] | None, retry_after: int) -> list[Item
     return out
 
 
+def _encoded_answer(
+    plan: Plan, codes: list[str] | None, gaps: list[tuple[int, int]], retry_after: int
+) -> tuple[bytes, Counter[str]]:
+    """The whole answer as bytes, and how many of each status (for the log line)."""
+    results = _answers(plan, codes, retry_after)
+    answer = PushResponse(results=results, seq_gaps=gaps, server_time=utc_iso(plan.now))
+    return encode(answer), Counter(str(r.status) for r in results)
+
+
 def push(
     engine: Engine,
     cache: CatalogCache,
     device: AuthDevice,
-    raw_items: Sequence[Any],
+    raw_items: Sequence[msgspec.Raw],
     *,
     now: dt.datetime,
     retry_after: int,
-) -> PushResponse:
-    """Answer every item of one push; store the acceptable ones in one transaction."""
-    catalogs = cache.get_many(engine, catalog_versions_named(raw_items))
-    prepared = [prepare(raw, device, catalogs) for raw in raw_items]
+) -> bytes:
+    """Answer every item of one push; store the acceptable ones in one transaction.
+
+    Returns the encoded ``PushResponse``: it is made before the commit, so once anything
+    is stored nothing is left that could fail to answer it."""
+    prepared = [decode_item(raw, device) for raw in raw_items]
+    versions = {p.item.catalog_version for p in prepared if p.item is not None}
+    catalogs = cache.get_many(engine, versions)
+    for p in prepared:
+        check_form(p, catalogs)
+    answer: bytes | None = None
+    counts: Counter[str] = Counter()
     plan: Plan | None = None
-    codes: list[str] | None = None
-    gaps: list[tuple[int, int]] = []
     for attempt in (1, 2):
         try:
             with write_tx(engine) as conn:
-                plan = _plan(conn, device, prepared)
+                plan = _plan(conn, device, prepared, now=now)
                 codes, gaps = _apply(conn, device, plan, now=now)
+                answer, counts = _encoded_answer(plan, codes, gaps, retry_after)
+                _append_accepted(conn, device, plan, codes)
             break
         except IntegrityError as exc:
             # Another device stored one of these ids (or a seq) between our look-up and insert.
             log.info(
                 "push from device %s lost a race (attempt %d): %s", device.id, attempt, exc.orig
             )
-            codes = None
+            answer = None
     if plan is None:  # pragma: no cover - the plan only reads; this would be a bug
         raise RuntimeError("push could not plan the batch")
-    results = _answers(plan, codes, retry_after)
-    counts = Counter(str(r.status) for r in results)
+    if answer is None:  # lost the race twice: nothing of it was stored; the new ones retry
+        answer, counts = _encoded_answer(plan, None, [], retry_after)
     log.info(
         "push device=%s office=%s items=%d %s",
         device.id,
         device.office_code,
-        len(results),
+        len(prepared),
         " ".join(f"{k}={v}" for k, v in sorted(counts.items())),
     )
-    return PushResponse(results=results, seq_gaps=gaps, server_time=utc_iso(now))
+    return answer

@@ -1,8 +1,10 @@
 """HTTP routes of protocol v1: device calls (enrol, push, changes, heartbeat), health, admin.
 
-Routes are plain ``def`` so the database work runs on uvicorn's thread pool, not the event
-loop. Request shapes are pydantic models (they document the API in /openapi.json); the
-protocol's own ``from_json`` then applies the same checks the client's types apply.
+Routes (and the authentication dependencies) are plain ``def``: they run on the thread
+pool, never on the event loop. No route declares a body for FastAPI to parse: each first
+authenticates, then opens its body itself (``server.body.read_message``: inflate, decode
+and check with the protocol's msgspec types). Answers are encoded with msgspec too. The
+OpenAPI document comes from the same types (``server.openapi``).
 """
 
 from __future__ import annotations
@@ -10,35 +12,53 @@ from __future__ import annotations
 import hmac
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request
-from fastapi.responses import JSONResponse
+import msgspec
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 
 from server import feed, monitoring, offices
+from server.admin_types import (
+    CatalogDocument,
+    EnrolmentCodeAnswer,
+    EnrolmentCodeBody,
+    OfficeAnswer,
+    OfficeBody,
+    RevokeAnswer,
+    StatusBody,
+    StuckOffices,
+    VersionAnswer,
+)
+from server.body import decode_body, read_message, read_raw
 from server.catalogs import publish_catalog
 from server.context import ServerContext
 from server.errors import ApiError, invalid, unauthorized
+from server.items import PushEnvelope, split_items
 from server.offices import AuthDevice
 from server.push import push
+from server.throttle import Credential
 from sync.protocol import (
     DEFAULT_CHANGES_LIMIT,
     MAX_CHANGES_LIMIT,
     PROTOCOL_VERSION,
     EnrolRequest,
     ErrorCode,
+    Health,
     Heartbeat,
     HeartbeatResponse,
+    Message,
     ProtocolError,
-    Reason,
-    RemoteState,
+    encode,
     is_canonical_uuid,
     utc_iso,
 )
 
-R_DEVICE = Reason("با رایانهٔ این توکن نمی‌خواند.", "is not the device of this token.")
-R_UUID = Reason("باید UUID با حروف کوچک باشد.", "must be a lower-case UUID.")
+R_DEVICE = Message("با رایانهٔ این توکن نمی‌خواند.", "is not the device of this token.")
+R_UUID = Message("باید UUID با حروف کوچک باشد.", "must be a lower-case hyphenated UUID.")
+# Small bodies: enrolment is the one call with no credential to check first.
+MAX_ENROL_BYTES = 4 * 1024
+MAX_SMALL_BODY_BYTES = 64 * 1024
 
 _bearer = HTTPBearer(auto_error=False, description="Device token, or the admin token")
 
@@ -53,100 +73,68 @@ Ctx = Annotated[ServerContext, Depends(_ctx)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def _device(ctx: Ctx, credentials: Credentials) -> AuthDevice:
-    if credentials is None or not credentials.credentials:
-        raise unauthorized()
-    device = offices.authenticate(ctx.engine, credentials.credentials)
+def client_address(request: Request) -> str:
+    return request.client.host if request.client is not None else "unknown"
+
+
+def _device(request: Request, ctx: Ctx, credentials: Credentials) -> AuthDevice:
+    address = client_address(request)
+    ctx.throttle.check(address, Credential.DEVICE_TOKEN)
+    token = credentials.credentials if credentials is not None else ""
+    device = offices.authenticate(ctx.engine, token) if 0 < len(token) <= 200 else None
     if device is None:
+        if token:  # a missing token is a misconfigured PC, not a guess
+            ctx.throttle.failed(address, Credential.DEVICE_TOKEN)
         raise unauthorized()
     return device
 
 
-def _admin(ctx: Ctx, credentials: Credentials) -> None:
+def _admin(request: Request, ctx: Ctx, credentials: Credentials) -> None:
+    address = client_address(request)
+    ctx.throttle.check(address, Credential.ADMIN_TOKEN)
     expected = ctx.settings.admin_token
     given = credentials.credentials if credentials is not None else ""
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+        ctx.throttle.failed(address, Credential.ADMIN_TOKEN)
         raise unauthorized()
 
 
 CurrentDevice = Annotated[AuthDevice, Depends(_device)]
 
 
-def _from_protocol(error: ProtocolError) -> ApiError:
-    return invalid({error.field: error.reason})
-
-
-def _ok(body: dict[str, Any]) -> JSONResponse:
-    return JSONResponse(body)
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(strict=True)
-
-
-class EnrolBody(_Strict):
-    code: str = Field(examples=["ABCD-EFGH-JKLM"])
-    device_id: str = Field(description="UUID made by the PC, lower case")
-    office_code: str
-    counter_no: int = Field(ge=1)
-    device_name: str = ""
-    app_version: str = ""
-
-
-class PushBody(_Strict):
-    device_id: str
-    items: list[Any] = Field(
-        description="RequestItem objects (docs/PROTOCOL.md); each is answered on its own"
-    )
-
-
-class HeartbeatBody(_Strict):
-    queue_depth: int = Field(ge=0)
-    oldest_waiting_seconds: int | None = Field(default=None, ge=0)
-    app_version: str = ""
-    last_seq: int = Field(default=0, ge=0)
-    attention: int = Field(default=0, ge=0)
-
-
-class OfficeBody(_Strict):
-    code: str
-    name: str
-
-
-class EnrolmentCodeBody(_Strict):
-    office_code: str
-    ttl_hours: float | None = Field(default=None, gt=0, le=24 * 90)
-
-
-class StatusBody(BaseModel):
-    state: RemoteState
-    reason_fa: str | None = None
-    reason_en: str | None = None
+def _ok(message: Any) -> Response:
+    return Response(encode(message), media_type="application/json")
 
 
 device_router = APIRouter(prefix="/v1", tags=["device"])
 admin_router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(_admin)])
 
 
-@device_router.get("/health", tags=["health"])
-def health(ctx: Ctx) -> JSONResponse:
+@device_router.api_route("/health", methods=["GET", "HEAD"], tags=["health"])
+def health(ctx: Ctx) -> Response:
     """Alive and the database answers."""
     with ctx.engine.connect() as conn:
         conn.execute(text("SELECT 1"))
-    return _ok({"status": "ok", "protocol": PROTOCOL_VERSION, "server_time": utc_iso(ctx.clock())})
+    return _ok(Health(status="ok", protocol=PROTOCOL_VERSION, server_time=utc_iso(ctx.clock())))
 
 
 @device_router.post("/enrol")
-def enrol(ctx: Ctx, body: EnrolBody) -> JSONResponse:
+def enrol(request: Request, ctx: Ctx) -> Response:
+    address = client_address(request)
+    ctx.throttle.check(address, Credential.ENROLMENT_CODE)
+    body = read_message(request.scope, EnrolRequest, max_bytes=MAX_ENROL_BYTES)
     try:
-        request = EnrolRequest.from_json(body.model_dump())
-    except ProtocolError as exc:
-        raise _from_protocol(exc) from None
-    return _ok(offices.enrol(ctx.engine, request, now=ctx.clock()).to_json())
+        answer = offices.enrol(ctx.engine, body, now=ctx.clock())
+    except ApiError as error:
+        if error.body.error == ErrorCode.INVALID_CODE:
+            ctx.throttle.failed(address, Credential.ENROLMENT_CODE)
+        raise
+    return _ok(answer)
 
 
 @device_router.post("/push")
-def push_batch(ctx: Ctx, device: CurrentDevice, body: PushBody) -> JSONResponse:
+def push_batch(request: Request, ctx: Ctx, device: CurrentDevice) -> Response:
+    body = read_message(request.scope, PushEnvelope, max_bytes=ctx.settings.max_inflated_bytes)
     if body.device_id != device.id:
         raise ApiError(
             403,
@@ -156,71 +144,80 @@ def push_batch(ctx: Ctx, device: CurrentDevice, body: PushBody) -> JSONResponse:
             {"device_id": R_DEVICE},
         )
     limit = ctx.settings.max_items_per_push
-    if len(body.items) > limit:
+    try:
+        items = split_items(body.items, limit)
+    except ProtocolError as exc:
+        raise invalid({"items": exc.reason}) from None
+    if items is None:
         raise ApiError(
             413,
             ErrorCode.TOO_MANY_ITEMS,
             f"در هر ارسال حداکثر {limit} درخواست پذیرفته می‌شود.",
             f"At most {limit} items per push; split the batch.",
         )
-    response = push(
+    answer = push(
         ctx.engine,
         ctx.catalogs,
         device,
-        body.items,
+        items,
         now=ctx.clock(),
         retry_after=ctx.settings.retry_after_seconds,
     )
-    return _ok(response.to_json())
+    return Response(answer, media_type="application/json")
 
 
-@device_router.get("/changes")
+@device_router.api_route("/changes", methods=["GET", "HEAD"])
 def changes(
     ctx: Ctx,
     device: CurrentDevice,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_CHANGES_LIMIT)] = DEFAULT_CHANGES_LIMIT,
-) -> JSONResponse:
+) -> Response:
     page = feed.changes_page(ctx.engine, ctx.cursor_key, device.office_id, cursor, limit)
-    return _ok(page.to_json())
+    return _ok(page)
 
 
 @device_router.post("/heartbeat")
-def heartbeat(ctx: Ctx, device: CurrentDevice, body: HeartbeatBody) -> JSONResponse:
-    try:
-        beat = Heartbeat.from_json(body.model_dump())
-    except ProtocolError as exc:
-        raise _from_protocol(exc) from None
+def heartbeat(request: Request, ctx: Ctx, device: CurrentDevice) -> Response:
+    beat = read_message(request.scope, Heartbeat, max_bytes=MAX_SMALL_BODY_BYTES)
     now = ctx.clock()
     monitoring.record_heartbeat(ctx.engine, device.id, beat, now=now)
-    return _ok(HeartbeatResponse(server_time=utc_iso(now)).to_json())
+    return _ok(HeartbeatResponse(server_time=utc_iso(now)))
 
 
 @admin_router.post("/offices")
-def add_office(ctx: Ctx, body: OfficeBody) -> JSONResponse:
+def add_office(request: Request, ctx: Ctx) -> Response:
+    body = read_message(request.scope, OfficeBody, max_bytes=MAX_SMALL_BODY_BYTES)
     offices.add_office(ctx.engine, body.code, body.name, now=ctx.clock())
-    return _ok({"code": body.code, "name": body.name})
+    return _ok(OfficeAnswer(code=body.code, name=body.name.strip()))
 
 
 @admin_router.post("/enrolment-codes")
-def enrolment_code(ctx: Ctx, body: EnrolmentCodeBody) -> JSONResponse:
-    ttl = body.ttl_hours or ctx.settings.enrolment_code_ttl_hours
+def enrolment_code(request: Request, ctx: Ctx) -> Response:
+    body = read_message(request.scope, EnrolmentCodeBody, max_bytes=MAX_SMALL_BODY_BYTES)
+    ttl = float(body.ttl_hours or ctx.settings.enrolment_code_ttl_hours)
     code = offices.create_enrolment_code(
         ctx.engine, body.office_code, ttl_hours=ttl, now=ctx.clock()
     )
-    return _ok({"code": code, "office_code": body.office_code, "ttl_hours": ttl})
+    return _ok(EnrolmentCodeAnswer(code=code, office_code=body.office_code, ttl_hours=ttl))
+
+
+def _uuid(name: str, value: str) -> str:
+    if not is_canonical_uuid(value):
+        raise invalid({name: R_UUID})
+    return value
 
 
 @admin_router.post("/devices/{device_id}/revoke")
-def revoke_device(ctx: Ctx, device_id: str) -> JSONResponse:
-    offices.revoke_device(ctx.engine, device_id, now=ctx.clock())
-    return _ok({"device_id": device_id, "revoked": True})
+def revoke_device(ctx: Ctx, device_id: str) -> Response:
+    offices.revoke_device(ctx.engine, _uuid("device_id", device_id), now=ctx.clock())
+    return _ok(RevokeAnswer(device_id=device_id, revoked=True))
 
 
 @admin_router.post("/requests/{request_id}/status")
-def set_status(ctx: Ctx, request_id: str, body: StatusBody) -> JSONResponse:
-    if not is_canonical_uuid(request_id):
-        raise invalid({"request_id": R_UUID})
+def set_status(request: Request, ctx: Ctx, request_id: str) -> Response:
+    _uuid("request_id", request_id)
+    body = read_message(request.scope, StatusBody, max_bytes=MAX_SMALL_BODY_BYTES)
     change = feed.set_status(
         ctx.engine,
         request_id,
@@ -229,18 +226,28 @@ def set_status(ctx: Ctx, request_id: str, body: StatusBody) -> JSONResponse:
         reason_en=body.reason_en,
         now=ctx.clock(),
     )
-    return _ok(change.to_json())
+    return _ok(change)
 
 
 @admin_router.post("/catalog")
-def publish(
-    ctx: Ctx, document: Annotated[dict[str, Any], Body(description="A catalogue document")]
-) -> JSONResponse:
+def publish(request: Request, ctx: Ctx) -> Response:
+    data = read_raw(request.scope, max_bytes=ctx.settings.max_inflated_bytes)
+    try:
+        decode_body(data, CatalogDocument)  # the shape and bounds
+    except ApiError as error:
+        if error.status != 422 or not error.body.fields:
+            raise
+        # One field, as before: "catalog", its reason naming the path inside the document.
+        path, reason = next(iter(error.body.fields.items()))
+        raise invalid(
+            {"catalog": Message(f"{path}: {reason.fa}", f"{path}: {reason.en}")}
+        ) from None
+    document = msgspec.json.decode(data)  # the catalogue's own rules read it as it came
     version = publish_catalog(ctx.engine, document, now=ctx.clock())
-    return _ok({"version": version})
+    return _ok(VersionAnswer(version=version))
 
 
-@admin_router.get("/offices/stuck")
-def stuck(ctx: Ctx, limit: Annotated[int, Query(ge=1, le=20_000)] = 100) -> JSONResponse:
+@admin_router.api_route("/offices/stuck", methods=["GET", "HEAD"])
+def stuck(ctx: Ctx, limit: Annotated[int, Query(ge=1, le=20_000)] = 100) -> Response:
     ranked = monitoring.stuck_offices(ctx.engine, now=ctx.clock(), limit=limit)
-    return _ok({"offices": [office.to_json() for office in ranked]})
+    return _ok(msgspec.convert({"offices": [o.to_json() for o in ranked]}, StuckOffices))

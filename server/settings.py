@@ -43,6 +43,20 @@ class ServerSettings:
     A push is CPU-bound Python: more threads than a few only take turns at the GIL, and
     with 40 (the default of the web stack) 50 PCs pushing at once ran 10-20% slower and
     with a longer p99 than with 6 (bench ingest, PostgreSQL, two processes)."""
+    idle_timeout: float = 60.0
+    """Seconds a connection may stay silent, new or between requests, before it is closed
+    (rural links pay a round trip or more for every new connection: keep them a while)."""
+    header_timeout: float = 20.0
+    """Seconds from a request's first byte to the end of its headers (408 and closed)."""
+    max_header_bytes: int = 16 * 1024
+    """Largest request head (request line and headers); past it 431 and closed."""
+    body_idle_timeout: float = 30.0
+    """Seconds a request body may stop arriving before the server gives up (408, closed);
+    the client's own limit is 15 s per 16 KiB piece."""
+    auth_failures_burst: int = 20
+    """Failed authentications (per client address and kind of credential) before that
+    address is answered 429; they come back at ``auth_failures_per_minute``."""
+    auth_failures_per_minute: float = 10.0
     migrate_on_start: bool = True
     """Bring the schema up to date (and publish the demo catalogue if none) in create_app."""
 

@@ -12,10 +12,9 @@ from __future__ import annotations
 import collections
 from concurrent import futures
 from dataclasses import dataclass, field
-from typing import Any
 
 from sync.client import BadRequest, SyncError
-from sync.protocol import MAX_ITEMS_PER_PUSH, PushResponse
+from sync.protocol import MAX_ITEMS_PER_PUSH, PushResponse, RequestItem
 
 # --------------------------------------------------------------------------- batch size
 
@@ -56,21 +55,21 @@ class Batch:
     that a whole-push 400 refused alone without naming them (decided once all are in)."""
 
     open_parts: int = 0
-    suspects: list[tuple[dict[str, Any], BadRequest]] = field(default_factory=list)
+    suspects: list[tuple[RequestItem, BadRequest]] = field(default_factory=list)
 
 
 @dataclass(eq=False)
 class Push:
     """One push: a batch, or a piece of one being split."""
 
-    items: list[dict[str, Any]]
+    items: list[RequestItem]
     batch: Batch
     number: int = 0  # the round's running push number (events pair on it)
     future: futures.Future[tuple[PushResponse, float]] | None = None
 
     @property
     def ids(self) -> tuple[str, ...]:
-        return tuple(str(item["id"]) for item in self.items)
+        return tuple(item.id for item in self.items)
 
 
 @dataclass

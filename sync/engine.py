@@ -52,7 +52,6 @@ from collections.abc import Callable
 from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
 from sync.backoff import Backoff
 from sync.batches import Batch, BatchPolicy, Push, PushRun
@@ -91,8 +90,9 @@ from sync.protocol import (
     Heartbeat,
     ItemResult,
     ItemStatus,
+    Message,
     PushResponse,
-    Reason,
+    RequestItem,
     utc_iso,
 )
 
@@ -135,7 +135,7 @@ class _Tally:
         return self.pushed > 0
 
 
-_TOO_LARGE = Reason(
+_TOO_LARGE = Message(
     fa="این درخواست برای ارسال بیش از حد بزرگ است؛ با پشتیبانی تماس بگیرید.",
     en="This request is too large to send; contact support.",
 )
@@ -385,7 +385,7 @@ class SyncEngine:
         run.outstanding.update(part.ids)
         return part
 
-    def _timed_push(self, items: list[dict[str, Any]]) -> tuple[PushResponse, float]:
+    def _timed_push(self, items: list[RequestItem]) -> tuple[PushResponse, float]:
         """On a lane's thread: the HTTP call only (the store stays on the engine's thread)."""
         t0 = time.monotonic()
         response = self._client.push(items)
@@ -450,7 +450,7 @@ class SyncEngine:
             else:
                 for item, refusal in suspects:
                     self._set_aside(item, _item_reasons(refusal, 0), tally)
-                    run.outstanding.discard(str(item["id"]))
+                    run.outstanding.discard(item.id)
 
     def _apply_answer(
         self, part: Push, response: PushResponse, seconds: float, run: PushRun, tally: _Tally
@@ -507,13 +507,13 @@ class SyncEngine:
             )
         )
 
-    def _set_aside(self, item: dict[str, Any], reasons: dict[str, Reason], tally: _Tally) -> None:
-        result = ItemResult(id=str(item["id"]), status=ItemStatus.REJECTED, reasons=reasons)
+    def _set_aside(self, item: RequestItem, reasons: dict[str, Message], tally: _Tally) -> None:
+        result = ItemResult(id=item.id, status=ItemStatus.REJECTED, reasons=reasons)
         applied = self._queue.apply_results([result])
         tally.set_aside += applied.set_aside
         reason_en = "; ".join(r.en for r in reasons.values())
-        log.warning("request %s set aside: %s", item["id"], reason_en)
-        self._emit(ItemsSetAside(ids=(str(item["id"]),), reason_en=reason_en))
+        log.warning("request %s set aside: %s", item.id, reason_en)
+        self._emit(ItemsSetAside(ids=(item.id,), reason_en=reason_en))
 
     # -- pull and heartbeat ---------------------------------------------------------
 
@@ -580,7 +580,7 @@ class SyncEngine:
             log.exception("sync event handler failed on %s", event.kind)
 
 
-def _item_reasons(exc: BadRequest, index: int) -> dict[str, Reason]:
+def _item_reasons(exc: BadRequest, index: int) -> dict[str, Message]:
     """The reasons ``exc`` gives for item ``index`` (paths without ``items.N.``), or its message."""
     prefix = f"items.{index}"
     reasons = {
@@ -588,7 +588,7 @@ def _item_reasons(exc: BadRequest, index: int) -> dict[str, Reason]:
         for path, reason in exc.fields.items()
         if path == prefix or path.startswith(prefix + ".")
     }
-    return reasons or {"": Reason(fa=exc.message_fa, en=exc.message_en)}
+    return reasons or {"": Message(fa=exc.message_fa, en=exc.message_en)}
 
 
 __all__ = [  # the records and events live in their own modules; importable from here too

@@ -12,10 +12,10 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from sync.client import SyncError
-from sync.protocol import Change, ItemResult, parse_utc_iso, utc_iso
+from sync.protocol import Change, ItemResult, RequestItem, parse_utc_iso, utc_iso
 
 
 @dataclass(frozen=True)
@@ -120,9 +120,9 @@ class LocalQueue(Protocol):
     def reclaim_sending(self) -> int:
         """Everything left "sending" (by a killed process) goes back to "queued"."""
 
-    def next_batch(self, limit: int) -> list[dict[str, Any]]:
-        """Up to ``limit`` queued items (wire dicts, oldest first), marked "sending" in the
-        same transaction."""
+    def next_batch(self, limit: int) -> list[RequestItem]:
+        """Up to ``limit`` queued items (oldest first), marked "sending" in the same
+        transaction."""
 
     def apply_results(self, results: Sequence[ItemResult]) -> ResultsApplied:
         """accepted/duplicate → accepted + tracking code; rejected/conflict → needs

@@ -1,24 +1,32 @@
 """Sync protocol version 1: the wire types shared by the counter program and the server.
 
-docs/PROTOCOL.md is the prose; this module is the code both sides import, so it uses the
-standard library only. Every message type is a frozen dataclass with ``to_json()`` (a
-JSON-ready ``dict``) and ``from_json(dict)``; ``from_json`` checks shapes and types and raises
-:class:`ProtocolError` naming the field, in Persian and English. Domain rules (is this a valid
-national code, does the service exist) are not checked here: that is the catalogue's job.
+docs/PROTOCOL.md is the prose; this module is the code both sides import. Every message is
+a msgspec ``Struct`` whose annotations carry the protocol's bounds (integer ranges that fit
+the database columns on SQLite and PostgreSQL, string lengths, the UUID and time formats,
+no NUL characters), so a message is checked once, by :func:`decode`, on whichever side
+reads it, and the server's OpenAPI document is generated from the same types. Domain rules
+(is this a valid national code, does the service exist) are not checked here: that is the
+catalogue's job (``rules.catalog``).
+
+Bilingual texts (a rejected item's reasons, the fields of an error) are
+``rules.messages.Message(fa, en)``, encoded as ``{"fa": ..., "en": ...}``.
 """
 
 from __future__ import annotations
 
-import gzip
+import datetime as dt
 import hashlib
-import json
-import re
-import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Self
+from typing import Annotated, Any, ClassVar, TypeVar
+
+import msgspec
+from msgspec import Meta, Struct, field
+
+from rules.messages import Message
+from sync.protocol_errors import CALENDAR_ERROR, NUL_ERROR, decode_error
+from sync.protocol_errors import ProtocolError as ProtocolError  # re-exported
 
 PROTOCOL_VERSION = 1
 API_PREFIX = "/v1"
@@ -43,6 +51,13 @@ MAX_INFLATED_BYTES = 32 * 1024 * 1024  # a gzip body once inflated
 DEFAULT_CHANGES_LIMIT = 200
 MAX_CHANGES_LIMIT = 1000
 MAX_BACKOFF_SECONDS = 15 * 60
+
+# Bounds of values. PostgreSQL's ``integer`` is 32 bits, so every counted thing that lands
+# in a column stays below 2^31; money is kept in the payload only, bounded well inside
+# both a 64-bit integer and a JavaScript number.
+INT32_MAX = 2**31 - 1
+MONEY_MAX = 10**15
+MAX_COUNTER_NO = 999
 
 
 class ItemStatus(StrEnum):
@@ -81,703 +96,378 @@ class ErrorCode(StrEnum):
     TOO_MANY_ITEMS = "too_many_items"  # more than MAX_ITEMS_PER_PUSH (413): split the batch
     INVALID_CODE = "invalid_code"  # enrolment code unknown, used or expired (400)
     OFFICE_MISMATCH = "office_mismatch"  # enrolment code is for another office (400)
+    DEVICE_OF_ANOTHER_OFFICE = "device_of_another_office"  # device id enrolled elsewhere (409)
     COUNTER_TAKEN = "counter_taken"  # an active device already has that counter (409)
     DEVICE_MISMATCH = "device_mismatch"  # push body's device_id is not the token's device
     UNSUPPORTED_MEDIA = "unsupported_media"  # a Content-Encoding other than gzip (415)
+    TOO_MANY_FAILURES = "too_many_failures"  # failed authentication throttled (429)
+    TIMEOUT = "timeout"  # the body did not arrive in time (408)
     UNAVAILABLE = "unavailable"  # the server's database is busy or down (503, Retry-After)
     INTERNAL = "internal"  # a bug on the server (500)
 
 
-# --------------------------------------------------------------------------- basics
+# --------------------------------------------------------------------------- value types
+
+_NO_NUL = r"^[^\x00]*$"
+# What str(uuid.UUID(...)) produces: lower-case, hyphenated.
+UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+HEX64_PATTERN = r"^[0-9a-f]{64}$"
+OFFICE_CODE_PATTERN = r"^[A-Za-z0-9_-]{1,16}$"
+# UTC or an offset of at most 14 hours, years 2000-2099: a time that can be stored, and
+# turned into the office's Tehran date, on both databases without overflowing.
+TIME_PATTERN = (
+    r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?"
+    r"(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9]|[+-]14:00)$"
+)
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
-    """A reason the clerk can read, in Persian and English."""
+def _text(
+    max_length: int, min_length: int = 0, description: str = "", *, scan: bool = False
+) -> Meta:
+    """A string of bounded length with no NUL character (PostgreSQL text refuses NUL).
 
-    fa: str
-    en: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"fa": self.fa, "en": self.en}
-
-    @classmethod
-    def from_json(cls, obj: Any, path: str = "reason") -> Self:
-        data = _mapping(obj, path)
-        return cls(fa=_str(data, "fa", path), en=_str(data, "en", path))
-
-
-class ProtocolError(ValueError):
-    """A message does not have the shape of protocol version 1; ``field`` names where."""
-
-    def __init__(self, field_path: str, fa: str, en: str) -> None:
-        super().__init__(f"{field_path}: {en}")
-        self.field = field_path
-        self.reason = Reason(fa=fa, en=en)
+    ``scan``: the NUL check is left to the struct's ``__post_init__`` (one ``in`` test over
+    all of a pushed item's strings costs a tenth of a regular expression per string, and a
+    push carries hundreds of items); the schema states the same pattern either way."""
+    extra: dict[str, Any] = {"description": description} if description else {}
+    if scan:
+        return Meta(
+            min_length=min_length,
+            max_length=max_length,
+            extra_json_schema={"pattern": _NO_NUL},
+            **extra,
+        )
+    return Meta(min_length=min_length, max_length=max_length, pattern=_NO_NUL, **extra)
 
 
-def canonical_json(obj: Any) -> bytes:
-    """The one byte form of a JSON value that both sides hash (see PROTOCOL.md)."""
-    return json.dumps(
-        obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
-    ).encode("utf-8")
+def _answer(max_length: int) -> Meta:
+    """A string in an answer of the server's: bounded, read as it comes."""
+    return Meta(max_length=max_length)
 
 
-def content_hash(item: Mapping[str, Any]) -> str:
-    """sha256 hex of the canonical JSON of a request item without its ``content_hash``."""
-    body = {key: value for key, value in item.items() if key != "content_hash"}
-    return hashlib.sha256(canonical_json(body)).hexdigest()
+Uuid = Annotated[str, Meta(pattern=UUID_PATTERN, description="lower-case hyphenated UUID")]
+Hex64 = Annotated[str, Meta(pattern=HEX64_PATTERN, description="lower-case sha256 hex")]
+OfficeCode = Annotated[
+    str, Meta(pattern=OFFICE_CODE_PATTERN, description="1 to 16 Latin letters, digits, - or _")
+]
+Timestamp = Annotated[
+    str, Meta(pattern=TIME_PATTERN, description="ISO 8601 time with a zone, years 2000-2099")
+]
+Count = Annotated[int, Meta(ge=0, le=INT32_MAX)]
+Seq = Annotated[int, Meta(ge=1, le=INT32_MAX)]
+Version = Annotated[int, Meta(ge=1, le=INT32_MAX)]
+CounterNo = Annotated[int, Meta(ge=1, le=MAX_COUNTER_NO)]
+Money = Annotated[int, Meta(ge=0, le=MONEY_MAX, description="rials")]
+# Strings sent to the server (they reach its columns).
+Text40 = Annotated[str, _text(40)]
+Text100 = Annotated[str, _text(100)]
+Name = Annotated[str, _text(200, 1)]
+Label = Annotated[str, _text(2000)]  # a reason or a message in one language
+EnrolmentCode = Annotated[str, _text(64, 1, "the one-time code, e.g. ABCD-EFGH-JKLM")]
+# ... in a pushed item (NUL checked by RequestContent.__post_init__).
+ItemText = Annotated[str, _text(64, scan=True)]
+ItemCode = Annotated[str, _text(64, 1, scan=True)]
+FormValue = Annotated[str, _text(4000, scan=True)]
+# Strings in the server's answers.
+AnswerText = Annotated[str, _answer(200)]
+AnswerLabel = Annotated[str, _answer(4000)]
+TrackingCode = Annotated[str, _answer(40)]
+Cursor = Annotated[str, _answer(200)]
+Token = Annotated[str, Meta(min_length=1, max_length=200)]
 
 
-def utc_iso(dt: datetime) -> str:
+def utc_iso(moment: datetime) -> str:
     """``2026-11-28T09:15:00.123Z``: UTC, milliseconds, ``Z``. Naive times are refused."""
-    if dt.tzinfo is None or dt.utcoffset() is None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("utc_iso needs a timezone-aware datetime")
-    return dt.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def utc_now_iso() -> str:
     return utc_iso(datetime.now(UTC))
 
 
-def parse_utc_iso(text: str) -> datetime:
+def parse_utc_iso(value: str) -> datetime:
     """Parse an ISO 8601 time with a zone (``Z`` or an offset) into an aware UTC datetime."""
-    if not isinstance(text, str) or "T" not in text:
-        raise ValueError(f"not an ISO 8601 date-time: {text!r}")
-    parsed = datetime.fromisoformat(text)
+    if not isinstance(value, str) or "T" not in value:
+        raise ValueError(f"not an ISO 8601 date-time: {value!r}")
+    parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise ValueError(f"time without a zone: {text!r}")
+        raise ValueError(f"time without a zone: {value!r}")
     return parsed.astimezone(UTC)
 
 
-def gzip_json(obj: Any) -> bytes:
-    """A JSON body compressed for ``Content-Encoding: gzip`` (deterministic: mtime 0)."""
-    raw = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return gzip.compress(raw.encode("utf-8"), compresslevel=6, mtime=0)
-
-
-class InflateError(ValueError):
-    """A gzip body is corrupt or truncated."""
-
-
-class InflatedTooLarge(ValueError):
-    """A gzip body inflates past the allowed size (a gzip bomb, or simply too much)."""
-
-
-def inflate_limited(data: bytes, max_bytes: int, chunk: int = 64 * 1024) -> bytes:
-    """Inflate gzip ``data`` incrementally, never holding more than ``max_bytes`` of output.
-
-    Concatenated gzip members are accepted (RFC 1952). Raises :class:`InflatedTooLarge` as
-    soon as the output passes ``max_bytes`` and :class:`InflateError` for corrupt input.
-    """
-    out = bytearray()
-    pending = data
-    while True:
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        try:
-            piece = inflater.decompress(pending, chunk)
-            while True:
-                out += piece
-                if len(out) > max_bytes:
-                    raise InflatedTooLarge(f"inflates past {max_bytes} bytes")
-                if inflater.eof or (not piece and not inflater.unconsumed_tail):
-                    break
-                # An empty tail with output still pending is flushed by one more call.
-                piece = inflater.decompress(inflater.unconsumed_tail, chunk)
-        except zlib.error as exc:
-            raise InflateError(str(exc)) from exc
-        if not inflater.eof:
-            raise InflateError("truncated gzip body")
-        pending = inflater.unused_data
-        if not pending.strip(b"\x00"):
-            return bytes(out)
-
-
-_HEX64 = re.compile(r"[0-9a-f]{64}")
-# What str(uuid.UUID(...)) produces: lower-case, hyphenated.
-_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+def _check_time(value: str, name: str) -> None:
+    """The pattern has the shape and the range; the calendar (30 February) is checked here."""
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{CALENDAR_ERROR}{name}") from None
 
 
 def is_canonical_uuid(value: Any) -> bool:
     """True for a UUID in its lower-case hyphenated form (ids are compared as strings)."""
-    return isinstance(value, str) and _CANONICAL_UUID.fullmatch(value) is not None
-
-
-# --------------------------------------------------------------------------- field readers
-
-
-def _mapping(obj: Any, path: str) -> Mapping[str, Any]:
-    if not isinstance(obj, Mapping):
-        raise ProtocolError(path, "باید یک شیء JSON باشد.", "must be a JSON object.")
-    return obj
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _missing(path: str) -> ProtocolError:
-    return ProtocolError(path, "این مقدار لازم است.", "is required.")
-
-
-def _str(data: Mapping[str, Any], key: str, path: str = "", *, empty: bool = True) -> str:
-    where = _join(path, key)
-    if key not in data or data[key] is None:
-        raise _missing(where)
-    value = data[key]
-    if not isinstance(value, str):
-        raise ProtocolError(where, "باید متن باشد.", "must be a string.")
-    if not empty and not value.strip():
-        raise ProtocolError(where, "نباید خالی باشد.", "must not be empty.")
-    return value
-
-
-def _opt_str(data: Mapping[str, Any], key: str, path: str = "") -> str | None:
-    if data.get(key) is None:
-        return None
-    return _str(data, key, path)
-
-
-def _int(data: Mapping[str, Any], key: str, path: str = "", *, minimum: int | None = None) -> int:
-    where = _join(path, key)
-    if key not in data or data[key] is None:
-        raise _missing(where)
-    value = data[key]
-    # bool is an int in Python but not in the protocol.
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ProtocolError(where, "باید عدد صحیح باشد.", "must be an integer.")
-    if minimum is not None and value < minimum:
-        raise ProtocolError(where, f"باید دست‌کم {minimum} باشد.", f"must be at least {minimum}.")
-    return value
-
-
-def _opt_int(
-    data: Mapping[str, Any], key: str, path: str = "", *, minimum: int | None = None
-) -> int | None:
-    if data.get(key) is None:
-        return None
-    return _int(data, key, path, minimum=minimum)
-
-
-def _bool(data: Mapping[str, Any], key: str, path: str = "") -> bool:
-    value = data.get(key)
-    if not isinstance(value, bool):
-        raise ProtocolError(_join(path, key), "باید درست/نادرست باشد.", "must be a boolean.")
-    return value
-
-
-def _uuid(data: Mapping[str, Any], key: str, path: str = "") -> str:
-    value = _str(data, key, path)
-    if not is_canonical_uuid(value):
-        raise ProtocolError(
-            _join(path, key),
-            "شناسه باید UUID با حروف کوچک باشد.",
-            "must be a lower-case hyphenated UUID.",
-        )
-    return value
-
-
-def _opt_uuid(data: Mapping[str, Any], key: str, path: str = "") -> str | None:
-    if data.get(key) is None:
-        return None
-    return _uuid(data, key, path)
-
-
-def _time(data: Mapping[str, Any], key: str, path: str = "") -> str:
-    value = _str(data, key, path)
     try:
-        parse_utc_iso(value)
-    except ValueError as exc:
-        raise ProtocolError(
-            _join(path, key),
-            "زمان باید به قالب ISO 8601 با منطقهٔ زمانی باشد.",
-            "must be an ISO 8601 time with a zone.",
-        ) from exc
-    return value
+        msgspec.convert(value, Uuid)
+    except msgspec.ValidationError:
+        return False
+    return True
 
 
-def _str_map(data: Mapping[str, Any], key: str, path: str = "") -> dict[str, str | None]:
-    """An object of strings; null stands for "not answered" (the form decides if allowed)."""
-    where = _join(path, key)
-    if key not in data or data[key] is None:
-        raise _missing(where)
-    raw = _mapping(data[key], where)
-    for name, value in raw.items():
-        if value is not None and not isinstance(value, str):
-            raise ProtocolError(_join(where, name), "باید متن باشد.", "must be a string.")
-    return dict(raw)
+# --------------------------------------------------------------------------- canonical form
+
+_CANONICAL = msgspec.json.Encoder(order="sorted")
 
 
-def _int_map(data: Mapping[str, Any], key: str, path: str = "") -> dict[str, int]:
-    where = _join(path, key)
-    if key not in data or data[key] is None:
-        raise _missing(where)
-    raw = _mapping(data[key], where)
-    for name in raw:
-        _int(raw, name, where, minimum=0)
-    return dict(raw)
+def canonical_json(obj: Any) -> bytes:
+    """The one byte form of a JSON value that both sides hash (see PROTOCOL.md): keys
+    sorted, compact, UTF-8 unescaped; byte for byte what ``json.dumps(obj, sort_keys=True,
+    ensure_ascii=False, separators=(",", ":"))`` gives (tests/server/test_protocol.py)."""
+    return _CANONICAL.encode(obj)
 
 
-def _str_list(data: Mapping[str, Any], key: str, path: str = "") -> list[str]:
-    where = _join(path, key)
-    if key not in data or data[key] is None:
-        raise _missing(where)
-    value = data[key]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ProtocolError(where, "باید فهرستی از متن‌ها باشد.", "must be a list of strings.")
-    return list(value)
-
-
-def _list(data: Mapping[str, Any], key: str, path: str = "") -> list[Any]:
-    where = _join(path, key)
-    if key not in data or data[key] is None:
-        raise _missing(where)
-    value = data[key]
-    if not isinstance(value, list):
-        raise ProtocolError(where, "باید فهرست باشد.", "must be a list.")
-    return value
-
-
-def reasons_to_json(reasons: Mapping[str, Reason] | None) -> dict[str, dict[str, str]] | None:
-    if reasons is None:
-        return None
-    return {name: reason.to_json() for name, reason in reasons.items()}
-
-
-def reasons_from_json(obj: Any, path: str = "reasons") -> dict[str, Reason] | None:
-    if obj is None:
-        return None
-    data = _mapping(obj, path)
-    return {name: Reason.from_json(value, _join(path, name)) for name, value in data.items()}
+def content_hash(item: Mapping[str, Any]) -> str:
+    """sha256 hex of the canonical JSON of a request item (as a plain mapping) without its
+    ``content_hash``: what :meth:`RequestItem.computed_hash` gives for the same item."""
+    body = {key: value for key, value in item.items() if key != "content_hash"}
+    return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
 # --------------------------------------------------------------------------- push
 
 
-@dataclass(frozen=True, slots=True)
-class RequestItem:
-    """One citizen's request as pushed; immutable once queued. See PROTOCOL.md."""
+class RequestContent(Struct, frozen=True, forbid_unknown_fields=True):
+    """Everything of a request item that its content hash covers."""
 
-    id: str
-    seq: int
-    reference: str
-    office_code: str
-    clerk: str
-    service_code: str
-    catalog_version: int
-    created_at: str  # kept as sent: the content hash covers the exact text
-    applicant: dict[str, str | None]
-    answers: dict[str, str | None]
-    documents: list[str]
-    fees: dict[str, int]
-    card_ref: str | None = None
-    supersedes: str | None = None
-    content_hash: str = ""
+    id: Uuid
+    seq: Seq
+    reference: ItemText
+    office_code: OfficeCode
+    clerk: ItemText
+    service_code: ItemCode
+    catalog_version: Version
+    created_at: Timestamp  # kept as sent: the content hash covers the exact text
+    applicant: Annotated[dict[ItemCode, FormValue | None], Meta(max_length=16)]
+    answers: Annotated[dict[ItemCode, FormValue | None], Meta(max_length=200)]
+    documents: Annotated[list[ItemCode], Meta(max_length=100)]
+    fees: Annotated[dict[ItemCode, Money], Meta(max_length=8)]
+    card_ref: ItemText | None
+    supersedes: Uuid | None
 
-    def content(self) -> dict[str, Any]:
-        """The item's fields without ``content_hash``: what the hash covers."""
-        return {
-            "id": self.id,
-            "seq": self.seq,
-            "reference": self.reference,
-            "office_code": self.office_code,
-            "clerk": self.clerk,
-            "service_code": self.service_code,
-            "catalog_version": self.catalog_version,
-            "created_at": self.created_at,
-            "applicant": dict(self.applicant),
-            "answers": dict(self.answers),
-            "documents": list(self.documents),
-            "fees": dict(self.fees),
-            "card_ref": self.card_ref,
-            "supersedes": self.supersedes,
-        }
+    def __post_init__(self) -> None:
+        _check_time(self.created_at, "created_at")
+        if "\x00" in self._all_text():
+            raise ValueError(f"{NUL_ERROR}{self._nul_field()}")
+
+    def _all_text(self) -> str:
+        applicant, answers = self.applicant, self.answers
+        parts = (
+            self.reference,
+            self.clerk,
+            self.service_code,
+            self.card_ref or "",
+            *applicant,
+            *(v for v in applicant.values() if v),
+            *answers,
+            *(v for v in answers.values() if v),
+            *self.documents,
+            *self.fees,
+        )
+        try:
+            return "".join(parts)
+        except TypeError:  # built in Python from a damaged store: the encoder names it
+            return "".join(part for part in parts if isinstance(part, str))
+
+    def _nul_field(self) -> str:
+        """Which field holds the NUL (only once one was found)."""
+        for name in ("reference", "clerk", "service_code", "card_ref"):
+            if "\x00" in (getattr(self, name) or ""):
+                return name
+        for name in ("applicant", "answers", "fees"):
+            block: Mapping[str, Any] = getattr(self, name)
+            for key, value in block.items():
+                if "\x00" in key:
+                    return name
+                if isinstance(value, str) and "\x00" in value:
+                    return f"{name}.{key}"
+        return "documents"
+
+
+class RequestItem(RequestContent, frozen=True, forbid_unknown_fields=True):
+    """One citizen's request as pushed; immutable once queued. See PROTOCOL.md.
+
+    The content hash is defined here and only here: sha256 of the canonical JSON of the
+    item's fields without ``content_hash``."""
+
+    content_hash: Hex64
+
+    def canonical_content(self) -> bytes:
+        """The canonical JSON of the fields the hash covers (what the server stores)."""
+        fields = msgspec.structs.astuple(self)[:-1]
+        return _CANONICAL.encode(RequestContent(*fields))
+
+    def computed_hash(self) -> str:
+        return hashlib.sha256(self.canonical_content()).hexdigest()
 
     def sealed(self) -> RequestItem:
         """This item with its ``content_hash`` computed."""
-        return replace(self, content_hash=content_hash(self.content()))
+        return msgspec.structs.replace(self, content_hash=self.computed_hash())
 
     def hash_matches(self) -> bool:
-        return self.content_hash == content_hash(self.content())
+        return self.content_hash == self.computed_hash()
 
-    def to_json(self) -> dict[str, Any]:
-        data = self.content()
-        data["content_hash"] = self.content_hash or content_hash(data)
-        return data
-
-    @classmethod
-    def from_json(cls, obj: Any, path: str = "") -> RequestItem:
-        data = _mapping(obj, path or "item")
-        digest = _str(data, "content_hash", path)
-        if not _HEX64.fullmatch(digest):
-            raise ProtocolError(
-                _join(path, "content_hash"),
-                "باید sha256 به صورت هگز با حروف کوچک باشد.",
-                "must be a lower-case sha256 hex digest.",
-            )
-        return cls(
-            id=_uuid(data, "id", path),
-            seq=_int(data, "seq", path, minimum=1),
-            reference=_str(data, "reference", path),
-            office_code=_str(data, "office_code", path, empty=False),
-            clerk=_str(data, "clerk", path),
-            service_code=_str(data, "service_code", path, empty=False),
-            catalog_version=_int(data, "catalog_version", path, minimum=1),
-            created_at=_time(data, "created_at", path),
-            applicant=_str_map(data, "applicant", path),
-            answers=_str_map(data, "answers", path),
-            documents=_str_list(data, "documents", path),
-            fees=_int_map(data, "fees", path),
-            card_ref=_opt_str(data, "card_ref", path),
-            supersedes=_opt_uuid(data, "supersedes", path),
-            content_hash=digest,
-        )
+    def office_today(self, zone: dt.tzinfo) -> dt.date:
+        """The date in ``zone`` when the request was made (in range by the type's bounds)."""
+        return parse_utc_iso(self.created_at).astimezone(zone).date()
 
 
-@dataclass(frozen=True, slots=True)
-class PushRequest:
-    device_id: str
-    items: list[RequestItem]
+class PushBody(Struct, frozen=True):
+    """``POST /v1/push``: a batch of this device's requests (gzip JSON)."""
 
-    def to_json(self) -> dict[str, Any]:
-        return {"device_id": self.device_id, "items": [item.to_json() for item in self.items]}
-
-    @classmethod
-    def from_json(cls, obj: Any) -> PushRequest:
-        data = _mapping(obj, "body")
-        raw_items = _list(data, "items")
-        return cls(
-            device_id=_uuid(data, "device_id"),
-            items=[RequestItem.from_json(raw, f"items.{n}") for n, raw in enumerate(raw_items)],
-        )
+    device_id: Uuid
+    items: Annotated[list[RequestItem], Meta(max_length=MAX_ITEMS_PER_PUSH)]
 
 
-@dataclass(frozen=True, slots=True)
-class ItemResult:
+class ItemResult(Struct, frozen=True):
     """The server's answer for one item; same order as the pushed items.
 
     ``id`` is None only when the pushed item had no readable id.
     """
 
-    id: str | None
+    id: AnswerText | None
     status: ItemStatus
-    tracking_code: str | None = None
-    reasons: dict[str, Reason] | None = None
-    retry_after: int | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "status": str(self.status),
-            "tracking_code": self.tracking_code,
-            "reasons": reasons_to_json(self.reasons),
-            "retry_after": self.retry_after,
-        }
-
-    @classmethod
-    def from_json(cls, obj: Any, path: str = "result") -> ItemResult:
-        data = _mapping(obj, path)
-        status = _str(data, "status", path)
-        try:
-            parsed_status = ItemStatus(status)
-        except ValueError as exc:
-            raise ProtocolError(
-                _join(path, "status"), "وضعیت ناشناخته است.", "unknown status."
-            ) from exc
-        return cls(
-            id=_opt_str(data, "id", path),
-            status=parsed_status,
-            tracking_code=_opt_str(data, "tracking_code", path),
-            reasons=reasons_from_json(data.get("reasons"), _join(path, "reasons")),
-            retry_after=_opt_int(data, "retry_after", path, minimum=0),
-        )
+    tracking_code: TrackingCode | None = None
+    reasons: dict[AnswerText, Message] | None = None
+    retry_after: Count | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PushResponse:
+class PushResponse(Struct, frozen=True):
     results: list[ItemResult]
-    seq_gaps: list[tuple[int, int]] = field(default_factory=list)
-    server_time: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "results": [result.to_json() for result in self.results],
-            "seq_gaps": [[low, high] for low, high in self.seq_gaps],
-            "server_time": self.server_time or utc_now_iso(),
-        }
-
-    @classmethod
-    def from_json(cls, obj: Any) -> PushResponse:
-        data = _mapping(obj, "body")
-        results = [
-            ItemResult.from_json(raw, f"results.{n}")
-            for n, raw in enumerate(_list(data, "results"))
-        ]
-        gaps: list[tuple[int, int]] = []
-        for n, gap in enumerate(data.get("seq_gaps") or []):
-            if (
-                not isinstance(gap, list)
-                or len(gap) != 2
-                or not all(isinstance(v, int) and not isinstance(v, bool) for v in gap)
-            ):
-                raise ProtocolError(
-                    f"seq_gaps.{n}", "باید جفت عدد باشد.", "must be a pair of integers."
-                )
-            gaps.append((gap[0], gap[1]))
-        return cls(results=results, seq_gaps=gaps, server_time=_time(data, "server_time"))
+    seq_gaps: list[tuple[Count, Count]] = field(default_factory=list)
+    server_time: Timestamp = ""
 
 
 # --------------------------------------------------------------------------- change feed
 
 
-@dataclass(frozen=True, slots=True)
-class StatusChange:
+class StatusChange(Struct, frozen=True, tag_field="kind", tag="status"):
     """What became of one of this office's requests."""
 
-    request_id: str
+    # In this order on the wire, as protocol v1 has always written them.
+    request_id: Uuid
     state: RemoteState
-    at: str
-    tracking_code: str | None = None
-    reason_fa: str | None = None
-    reason_en: str | None = None
+    reason_fa: AnswerLabel | None
+    reason_en: AnswerLabel | None
+    tracking_code: TrackingCode | None
+    at: Timestamp
 
-    kind = ChangeKind.STATUS
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": str(ChangeKind.STATUS),
-            "request_id": self.request_id,
-            "state": str(self.state),
-            "reason_fa": self.reason_fa,
-            "reason_en": self.reason_en,
-            "tracking_code": self.tracking_code,
-            "at": self.at,
-        }
-
-    @classmethod
-    def from_json(cls, obj: Any, path: str = "change") -> StatusChange:
-        data = _mapping(obj, path)
-        try:
-            state = RemoteState(_str(data, "state", path))
-        except ValueError as exc:
-            raise ProtocolError(
-                _join(path, "state"), "وضعیت ناشناخته است.", "unknown state."
-            ) from exc
-        return cls(
-            request_id=_uuid(data, "request_id", path),
-            state=state,
-            at=_time(data, "at", path),
-            tracking_code=_opt_str(data, "tracking_code", path),
-            reason_fa=_opt_str(data, "reason_fa", path),
-            reason_en=_opt_str(data, "reason_en", path),
-        )
+    kind: ClassVar[ChangeKind] = ChangeKind.STATUS
 
 
-@dataclass(frozen=True, slots=True)
-class CatalogChange:
+class CatalogChange(Struct, frozen=True, tag_field="kind", tag="catalog"):
     """A published catalogue version (the whole document)."""
 
-    version: int
+    version: Version
     catalog: dict[str, Any]
-    at: str
+    at: Timestamp
 
-    kind = ChangeKind.CATALOG
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": str(ChangeKind.CATALOG),
-            "version": self.version,
-            "catalog": self.catalog,
-            "at": self.at,
-        }
-
-    @classmethod
-    def from_json(cls, obj: Any, path: str = "change") -> CatalogChange:
-        data = _mapping(obj, path)
-        return cls(
-            version=_int(data, "version", path, minimum=1),
-            catalog=dict(_mapping(data.get("catalog"), _join(path, "catalog"))),
-            at=_time(data, "at", path),
-        )
+    kind: ClassVar[ChangeKind] = ChangeKind.CATALOG
 
 
 Change = StatusChange | CatalogChange
 
 
-def change_from_json(obj: Any, path: str = "change") -> Change:
-    data = _mapping(obj, path)
-    kind = data.get("kind")
-    if kind == ChangeKind.STATUS:
-        return StatusChange.from_json(data, path)
-    if kind == ChangeKind.CATALOG:
-        return CatalogChange.from_json(data, path)
-    raise ProtocolError(_join(path, "kind"), "نوع تغییر ناشناخته است.", "unknown change kind.")
-
-
-@dataclass(frozen=True, slots=True)
-class ChangesPage:
+class ChangesPage(Struct, frozen=True):
     """One page of the change feed. ``reset`` tells the client to drop its cursor."""
 
     changes: list[Change]
-    cursor: str | None
+    cursor: Cursor | None
     more: bool
     reset: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "changes": [change.to_json() for change in self.changes],
-            "cursor": self.cursor,
-            "more": self.more,
-            "reset": self.reset,
-        }
-
-    @classmethod
-    def from_json(cls, obj: Any) -> ChangesPage:
-        data = _mapping(obj, "body")
-        changes = [
-            change_from_json(raw, f"changes.{n}") for n, raw in enumerate(_list(data, "changes"))
-        ]
-        return cls(
-            changes=changes,
-            cursor=_opt_str(data, "cursor"),
-            more=_bool(data, "more"),
-            reset=bool(data.get("reset", False)),
-        )
 
 
 # --------------------------------------------------------------------------- enrolment, heartbeat
 
 
-@dataclass(frozen=True, slots=True)
-class EnrolRequest:
-    code: str
-    device_id: str
-    office_code: str
-    counter_no: int
-    device_name: str
-    app_version: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "device_id": self.device_id,
-            "office_code": self.office_code,
-            "counter_no": self.counter_no,
-            "device_name": self.device_name,
-            "app_version": self.app_version,
-        }
-
-    @classmethod
-    def from_json(cls, obj: Any) -> EnrolRequest:
-        data = _mapping(obj, "body")
-        return cls(
-            code=_str(data, "code", empty=False),
-            device_id=_uuid(data, "device_id"),
-            office_code=_str(data, "office_code", empty=False),
-            counter_no=_int(data, "counter_no", minimum=1),
-            device_name=_str(data, "device_name"),
-            app_version=_str(data, "app_version"),
-        )
+class EnrolRequest(Struct, frozen=True):
+    code: EnrolmentCode
+    device_id: Uuid
+    office_code: OfficeCode
+    counter_no: CounterNo
+    device_name: Text100 = ""
+    app_version: Text40 = ""
 
 
-@dataclass(frozen=True, slots=True)
-class EnrolResponse:
-    device_token: str
-    office_code: str
-    office_name: str
-    device_id: str
-    counter_no: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "device_token": self.device_token,
-            "office_code": self.office_code,
-            "office_name": self.office_name,
-            "device_id": self.device_id,
-            "counter_no": self.counter_no,
-        }
-
-    @classmethod
-    def from_json(cls, obj: Any) -> EnrolResponse:
-        data = _mapping(obj, "body")
-        return cls(
-            device_token=_str(data, "device_token", empty=False),
-            office_code=_str(data, "office_code"),
-            office_name=_str(data, "office_name"),
-            device_id=_uuid(data, "device_id"),
-            counter_no=_int(data, "counter_no", minimum=1),
-        )
+class EnrolResponse(Struct, frozen=True):
+    device_token: Token
+    office_code: OfficeCode
+    office_name: AnswerText
+    device_id: Uuid
+    counter_no: CounterNo
 
 
-@dataclass(frozen=True, slots=True)
-class Heartbeat:
-    queue_depth: int
-    oldest_waiting_seconds: int | None
-    app_version: str
-    last_seq: int = 0
-    attention: int = 0
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "queue_depth": self.queue_depth,
-            "oldest_waiting_seconds": self.oldest_waiting_seconds,
-            "app_version": self.app_version,
-            "last_seq": self.last_seq,
-            "attention": self.attention,
-        }
-
-    @classmethod
-    def from_json(cls, obj: Any) -> Heartbeat:
-        data = _mapping(obj, "body")
-        return cls(
-            queue_depth=_int(data, "queue_depth", minimum=0),
-            oldest_waiting_seconds=_opt_int(data, "oldest_waiting_seconds", minimum=0),
-            app_version=_str(data, "app_version"),
-            last_seq=_opt_int(data, "last_seq", minimum=0) or 0,
-            attention=_opt_int(data, "attention", minimum=0) or 0,
-        )
+class Heartbeat(Struct, frozen=True):
+    queue_depth: Count
+    oldest_waiting_seconds: Count | None = None
+    app_version: Text40 = ""
+    last_seq: Count = 0
+    attention: Count = 0
 
 
-@dataclass(frozen=True, slots=True)
-class HeartbeatResponse:
-    server_time: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"server_time": self.server_time}
-
-    @classmethod
-    def from_json(cls, obj: Any) -> HeartbeatResponse:
-        return cls(server_time=_time(_mapping(obj, "body"), "server_time"))
+class HeartbeatResponse(Struct, frozen=True):
+    server_time: Timestamp
 
 
-@dataclass(frozen=True, slots=True)
-class ErrorBody:
+class ErrorBody(Struct, frozen=True, omit_defaults=True):
     """Every error answer: a code, a message in both languages, reasons per field."""
 
-    error: str
-    message_fa: str
-    message_en: str
-    fields: dict[str, Reason] | None = None
+    error: AnswerText
+    message_fa: AnswerLabel = ""
+    message_en: AnswerLabel = ""
+    fields: dict[AnswerText, Message] | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "error": self.error,
-            "message_fa": self.message_fa,
-            "message_en": self.message_en,
-        }
-        if self.fields:
-            body["fields"] = reasons_to_json(self.fields)
-        return body
 
-    @classmethod
-    def from_json(cls, obj: Any) -> ErrorBody:
-        data = _mapping(obj, "body")
-        return cls(
-            error=_str(data, "error"),
-            message_fa=_opt_str(data, "message_fa") or "",
-            message_en=_opt_str(data, "message_en") or "",
-            fields=reasons_from_json(data.get("fields"), "fields"),
-        )
+class Health(Struct, frozen=True):
+    status: str
+    protocol: int
+    server_time: Timestamp
+
+
+# --------------------------------------------------------------------------- reading and writing
+
+T = TypeVar("T")
+_ENCODER = msgspec.json.Encoder()
+_DECODERS: dict[Any, msgspec.json.Decoder[Any]] = {}
+
+
+def encode(message: Any) -> bytes:
+    """Compact UTF-8 JSON of a message (raises UnicodeEncodeError for a lone surrogate)."""
+    return _ENCODER.encode(message)
+
+
+def decode(data: bytes | bytearray | memoryview | str, kind: type[T]) -> T:
+    """Read one message of type ``kind``; :class:`ProtocolError` names the bad field.
+
+    Malformed JSON (including a lone surrogate escape) is a ProtocolError with
+    ``malformed`` set, so a server answers 400 and a client treats it as a bad answer."""
+    decoder = _DECODERS.get(kind)
+    if decoder is None:
+        decoder = _DECODERS.setdefault(kind, msgspec.json.Decoder(kind))
+    try:
+        return decoder.decode(data)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise decode_error(exc, data, kind) from None
+    except RecursionError:  # nested past msgspec's depth: not a message of ours either
+        raise decode_error(msgspec.DecodeError("nested too deeply"), data, kind) from None
+
+
+def convert(obj: Any, kind: type[T]) -> T:
+    """Check an already-parsed value (a dict from elsewhere) against a message type."""
+    try:
+        return msgspec.convert(obj, kind)
+    except msgspec.ValidationError as exc:
+        raise decode_error(exc, None, kind) from None
 
 
 def seq_ranges(numbers: Sequence[int]) -> list[tuple[int, int]]:

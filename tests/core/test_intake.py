@@ -23,7 +23,7 @@ from desktop.states import State
 from desktop.wire import request_item
 from rules.catalog import ValidationFailed
 from rules.errors import UserFacingError
-from sync.protocol import content_hash
+from sync.protocol import content_hash, encode
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -99,9 +99,9 @@ def test_content_hash_matches_the_wire_item(
     with store.read() as s:
         req = s.query(Request).filter_by(id=saved.id).one()
         item = request_item(req)
-    assert item["content_hash"] == content_hash(item)
-    assert item["fees"]["office"] == saved.fees.office
-    json.dumps(item)  # serialisable as is
+    assert item.hash_matches()
+    assert item.fees["office"] == saved.fees.office
+    assert content_hash(json.loads(encode(item))) == item.content_hash  # as sent
 
 
 def test_invalid_draft_saves_nothing_and_uses_no_number(

@@ -12,15 +12,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import msgspec
 import pytest
 from sqlalchemy import Engine
 
 from server import offices
 from server.app import prepare_database
+from server.catalogs import CatalogCache
 from server.db import make_engine
 from server.offices import AuthDevice
-from sync.protocol import EnrolRequest
+from server.push import push
+from sync.protocol import EnrolRequest, PushResponse, decode
 from tests.support.server import (
     RunningServer,
     postgres_base_url,
@@ -42,6 +46,21 @@ def enrolled_device(engine: Engine, office_code: str, n: int) -> AuthDevice:
     device = offices.authenticate(engine, answer.device_token)
     assert device is not None
     return device
+
+
+def push_items(
+    engine: Engine,
+    cache: CatalogCache,
+    device: AuthDevice,
+    items: list[Any],
+    *,
+    now: dt.datetime = NOW,
+    retry_after: int = 5,
+) -> PushResponse:
+    """``server.push.push`` on plain items (each as the raw JSON the envelope keeps)."""
+    raws = [msgspec.Raw(msgspec.json.encode(item)) for item in items]
+    answer = push(engine, cache, device, raws, now=now, retry_after=retry_after)
+    return decode(answer, PushResponse)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])

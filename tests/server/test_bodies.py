@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from sync.protocol import MAX_BODY_BYTES, MAX_INFLATED_BYTES, ErrorBody, gzip_json
+from sync.client import gzip_body
+from sync.protocol import MAX_BODY_BYTES, MAX_INFLATED_BYTES, ErrorBody, convert, encode
 from tests.support.server import EnrolledDevice, RunningServer, sample_item
 
 pytestmark = pytest.mark.parametrize("db_kind", ["sqlite"], indirect=True)
@@ -39,7 +40,7 @@ def _post(
     response = server.session.post(server.url(path), data=data, headers=headers, timeout=60)
     assert 400 <= response.status_code < 500, (response.status_code, response.text[:300])
     assert response.headers["X-Pishkhan-Protocol"] == "1"
-    ErrorBody.from_json(response.json())  # the protocol's error shape, both languages
+    convert(response.json(), ErrorBody)  # the protocol's error shape, both languages
     return response
 
 
@@ -47,7 +48,7 @@ def test_gzip_push_is_accepted(server: RunningServer, device: EnrolledDevice) ->
     body = {"device_id": device.device_id, "items": [sample_item(device.office_code, 1)]}
     response = server.session.post(
         server.url("/v1/push"),
-        data=gzip_json(body),
+        data=gzip_body(encode(body)),
         headers={**device.headers, "Content-Encoding": "gzip", "Content-Type": "application/json"},
         timeout=30,
     )

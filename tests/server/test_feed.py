@@ -10,7 +10,7 @@ from typing import Any
 
 from rules.catalog import demo_catalog_path
 from server.cli import main as server_cli
-from sync.protocol import ChangesPage, StatusChange
+from sync.protocol import ChangesPage, StatusChange, convert
 from tests.support.server import EnrolledDevice, RunningServer, sample_item
 
 
@@ -25,7 +25,7 @@ def _page(
     )
     assert response.status_code == 200, response.text
     body = response.json()
-    ChangesPage.from_json(body)  # the protocol's shape
+    convert(body, ChangesPage)  # the protocol's shape
     return body
 
 
@@ -123,7 +123,7 @@ def test_status_set_by_the_command_line_reaches_the_office(server: RunningServer
     assert rc == 0
     changes, cursor = _pull_all(server, device, cursor)
     assert len(changes) == 1
-    change = StatusChange.from_json(changes[0])
+    change = convert(changes[0], StatusChange)
     assert change.request_id == item["id"]
     assert change.state == "needs_correction"
     assert change.reason_fa == "کد پستی با نشانی نمی‌خواند"

@@ -19,7 +19,6 @@ from server.db import lock_feed
 from server.feed import changes_page, ensure_cursor_key, set_status
 from server.models import changes
 from server.offices import AuthDevice
-from server.push import push
 from sync.protocol import (
     ChangeKind,
     ItemStatus,
@@ -27,7 +26,7 @@ from sync.protocol import (
     RemoteState,
     StatusChange,
 )
-from tests.server.conftest import NOW, enrolled_device
+from tests.server.conftest import NOW, enrolled_device, push_items
 from tests.support.server import sample_item
 from tests.support.waiting import wait_until
 
@@ -51,7 +50,7 @@ def test_a_push_waiting_for_the_feed_lock_is_numbered_after_the_holder(
         rival_pid = rival.execute(text("SELECT pg_backend_pid()")).scalar()
         thread = threading.Thread(
             target=lambda: outcome.append(
-                push(engine, CatalogCache(), device, items, now=NOW, retry_after=5)
+                push_items(engine, CatalogCache(), device, items, now=NOW, retry_after=5)
             )
         )
         thread.start()
@@ -119,7 +118,7 @@ def test_a_reader_pulling_during_concurrent_pushes_misses_nothing(engine: Engine
     def pc(device: AuthDevice) -> None:
         for batch in range(6):
             items = [sample_item(OFFICE, batch * 15 + k + 1, created_at=NOW) for k in range(15)]
-            answer = push(engine, cache, device, items, now=NOW, retry_after=5)
+            answer = push_items(engine, cache, device, items, now=NOW, retry_after=5)
             ids = [r.id for r in answer.results if r.status == ItemStatus.ACCEPTED]
             with lock:
                 accepted.extend(ids)
@@ -158,7 +157,7 @@ def test_status_reasons_are_stored_exactly(engine: Engine, reason: str) -> None:
     offices.add_office(engine, OFFICE, "دفتر", now=NOW)
     device = enrolled_device(engine, OFFICE, 1)
     item = sample_item(OFFICE, 1, created_at=NOW)
-    push(engine, CatalogCache(), device, [item], now=NOW, retry_after=5)
+    push_items(engine, CatalogCache(), device, [item], now=NOW, retry_after=5)
     set_status(
         engine, item["id"], RemoteState.NEEDS_CORRECTION, reason_fa=reason, reason_en=None, now=NOW
     )

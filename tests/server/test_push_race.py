@@ -16,9 +16,8 @@ from server import offices
 from server.catalogs import CatalogCache
 from server.db import is_sqlite
 from server.models import requests
-from server.push import push
 from sync.protocol import ItemStatus, PushResponse
-from tests.server.conftest import NOW, enrolled_device
+from tests.server.conftest import NOW, enrolled_device, push_items
 from tests.support.server import sample_item
 from tests.support.waiting import wait_until
 
@@ -33,11 +32,11 @@ def test_losing_the_unique_id_race_answers_duplicate(engine: Engine) -> None:
     outcome: list[PushResponse] = []
 
     def push_as_loser() -> None:
-        outcome.append(push(engine, cache, loser, [item], now=NOW, retry_after=5))
+        outcome.append(push_items(engine, cache, loser, [item], now=NOW, retry_after=5))
 
     if is_sqlite(engine):
         # One writer at a time: the loser simply finds the winner's row.
-        push(engine, cache, winner, [item], now=NOW, retry_after=5)
+        push_items(engine, cache, winner, [item], now=NOW, retry_after=5)
         push_as_loser()
     else:
         with engine.connect() as rival:
@@ -90,7 +89,7 @@ def test_direct_push_accepts_and_numbers(engine: Engine) -> None:
     offices.add_office(engine, OFFICE, "دفتر", now=NOW)
     device = enrolled_device(engine, OFFICE, 1)
     items = [sample_item(OFFICE, seq, created_at=NOW) for seq in (1, 2, 3)]
-    response = push(engine, CatalogCache(), device, items, now=NOW, retry_after=5)
+    response = push_items(engine, CatalogCache(), device, items, now=NOW, retry_after=5)
     assert [r.status for r in response.results] == [ItemStatus.ACCEPTED] * 3
     numbers = [int(str(r.tracking_code).rsplit("-", 1)[1]) for r in response.results]
     assert numbers == sorted(numbers) and len(set(numbers)) == 3

@@ -11,7 +11,7 @@ gap-free per-device sequence numbers and references, creation times in the
 office's working hours over the last ``days`` days (newest = highest
 ``local_id``), and a mix of states with reasons and tracking codes.
 
-Content hashes are real (``desktop.wire.request_fields`` +
+Content hashes are real (``desktop.wire.request_item`` fields +
 ``sync.protocol.content_hash``) unless ``real_hashes=False``, which stores
 ``PLACEHOLDER_HASH`` instead and saves about a third of the time.
 """
@@ -33,6 +33,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
+import msgspec
+
 from desktop import samples
 from desktop.catalog_store import CatalogStore, demo_catalog_path
 from desktop.clock import TEHRAN
@@ -40,7 +42,7 @@ from desktop.db.engine import DB_FILENAME, Store
 from desktop.db.models import Request
 from desktop.db.types import UTCDateTime
 from desktop.states import State
-from desktop.wire import request_fields
+from desktop.wire import request_item
 from rules.catalog import (
     Catalog,
     Field,
@@ -768,7 +770,7 @@ class _Rows:
 
 
 def _hash_fields(request: tuple[Any, ...], v: _Variant, created: float) -> dict[str, Any]:
-    """What ``desktop.wire.request_fields`` gives for this row, without building a Request."""
+    """What ``desktop.wire.request_item`` gives for this row, without building a Request."""
     (
         request_id,
         _device,
@@ -849,7 +851,10 @@ def _wire_fields(request: tuple[Any, ...]) -> dict[str, Any]:
     )
     values = dict(zip(names, request[:24], strict=True))
     values["created_at"] = UTCDateTime().process_result_value(values["created_at"], None)
-    return request_fields(cast(Request, SimpleNamespace(**values)))
+    values["content_hash"] = ""
+    fields = msgspec.structs.asdict(request_item(cast(Request, SimpleNamespace(**values))))
+    del fields["content_hash"]
+    return fields
 
 
 _INSERT_REQUEST = (

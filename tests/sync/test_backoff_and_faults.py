@@ -147,7 +147,7 @@ class RefusingClient(SyncClient):
         self, items: Sequence[Mapping[str, Any]], *, device_id: str | None = None
     ) -> PushResponse:
         self.pushes += 1
-        if self.refuse_all or any(item["id"] in self.poison for item in items):
+        if self.refuse_all or any(item.id in self.poison for item in items):
             raise BadRequest(
                 "HTTP 400",
                 status=400,

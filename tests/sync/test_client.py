@@ -37,6 +37,8 @@ from sync.client import (
 )
 from sync.credentials import FileCredentials, KeyringCredentials, credential_store, keyring_usable
 from sync.engine import SyncEngine
+from sync.protocol import PushBody, RequestItem, convert, encode
+from tests.support.server import sample_item
 from tests.sync.conftest import Counter, make_counter
 
 DEVICE = "0b7f6f1e-9a7e-4c36-9b7a-3f2d2f1c0a11"
@@ -90,6 +92,10 @@ def scripted() -> Iterator[tuple[Scripted, str]]:
     thread.join()
 
 
+def _item(seq: int, **overrides: Any) -> RequestItem:
+    return convert(sample_item("1001", seq, **overrides), RequestItem)
+
+
 def _client(url: str, **kw: Any) -> SyncClient:
     return SyncClient(url, lambda: TOKEN, device_id=DEVICE, **kw)
 
@@ -128,7 +134,7 @@ def test_answers_map_to_the_engine_error_classes(scripted: tuple[Scripted, str])
         ),
     )
     with pytest.raises(BadRequest) as bad:
-        client.push([{"id": "x"}] * 5)
+        client.push([_item(1)] * 5)
     assert bad.value.item_indexes() == {3} and bad.value.about_content
     script.status, script.raw = 200, b"<html>captive portal</html>"
     with pytest.raises(InvalidResponse):
@@ -140,26 +146,29 @@ def test_push_bodies_are_gzip_and_the_token_goes_only_in_the_header(
     scripted: tuple[Scripted, str], caplog: pytest.LogCaptureFixture
 ) -> None:
     script, url = scripted
+    item = _item(1, clerk="سلام")
     script.body = {
-        "results": [{"id": "a", "status": "accepted", "tracking_code": "PK-1"}],
+        "results": [{"id": item.id, "status": "accepted", "tracking_code": "PK-1"}],
         "seq_gaps": [],
         "server_time": "2026-11-28T09:15:00.123Z",
     }
     client = _client(url)
     caplog.set_level("DEBUG", logger="pishkhan.sync")
-    answer = client.push([{"id": "a", "note": "سلام"}])
+    answer = client.push([item])
     assert answer.results[0].tracking_code == "PK-1"
     path, headers, body = script.received[-1]
     assert path == "/v1/push" and headers["Content-Encoding"] == "gzip"
-    assert json.loads(gzip.decompress(body)) == {
-        "device_id": DEVICE,
-        "items": [{"id": "a", "note": "سلام"}],
-    }
+    sent = json.loads(gzip.decompress(body))
+    assert sent["device_id"] == DEVICE
+    assert sent["items"] == [json.loads(encode(item))]  # exactly the item, hash and all
+    assert sent["items"][0]["clerk"] == "سلام" and gzip.decompress(body) == encode(
+        PushBody(device_id=DEVICE, items=[item])
+    )
     assert headers["Authorization"] == f"Bearer {TOKEN}"
     assert headers["X-Pishkhan-Protocol"] == "1"
     assert TOKEN not in caplog.text and TOKEN not in repr(client)
     with pytest.raises(InvalidResponse):  # one result for two items is not an answer
-        client.push([{"id": "a"}, {"id": "b"}])
+        client.push([_item(1), _item(2)])
     assert client.read_timeout(0) == client.read_timeout_base
     assert client.read_timeout(160_000) == client.read_timeout_base + 10  # 16 kB/s assumed
     with pytest.raises(NotEnrolled):
