@@ -360,7 +360,6 @@ def test_start_on_a_port_in_use_raises(make_proxy) -> None:
         FaultProxy("127.0.0.1", 1, listen_port=proxy.port).start()
 
 
-
 def test_scripted_turns_lose_or_cut_exactly_those_answers(make_proxy, origin) -> None:
     """drop_after_turns / cut_response_turns act on those turns whatever the dice say."""
     proxy = make_proxy(drop_after_turns=frozenset({2}), cut_response_turns=frozenset({3}))

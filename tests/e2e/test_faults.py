@@ -63,9 +63,7 @@ WEATHER = {
     # The server stores the batch, the answer never arrives: the resend must come back as
     # "duplicate". Batches of 50: ~20 pushes, so some push is surely among the drops.
     "drop_after_request": Weather(
-        LinkConfig(
-            drop_after_request_probability=0.3, drop_after_turns=frozenset({2}), seed=5
-        ),
+        LinkConfig(drop_after_request_probability=0.3, drop_after_turns=frozenset({2}), seed=5),
         ("drops_after_request",),
         ClientTuning(batch_size=50, batch_ceiling=50),
     ),
