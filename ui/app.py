@@ -39,7 +39,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from desktop.config import Settings
 from desktop.db.peek import StartHeader, start_header
 from rules.errors import UserFacingError
-from ui.context import AppContext, optional_module
+from ui.context import AppContext, attach_sync
 from ui.errors import message_for, show_error
 from ui.i18n import apply_language
 from ui.login import LoginAccess, LoginDialog
@@ -197,18 +197,6 @@ def needs_setup(ctx: AppContext) -> bool:
     return ctx.device is None or not ctx.clerks.has_any()
 
 
-def attach_sync(ctx: AppContext) -> None:
-    """Start the sync adapter when that part is in the build and the PC is enrolled."""
-    module = optional_module("ui.sync_adapter")
-    if module is None or ctx.sync is not None:
-        return
-    factory = getattr(module, "create_sync_adapter", None)
-    try:
-        ctx.sync = factory(ctx) if callable(factory) else module.SyncAdapter(ctx)
-    except UserFacingError as exc:
-        log.info("sync not started: %s", exc)
-
-
 class Shell(QObject):
     """Shows the right window for the state of the PC and moves between them.
 
@@ -344,12 +332,9 @@ def _tell(text: str, *, headless: bool) -> None:
 
 
 def _demo_hint(lang: str) -> str:
-    demo = optional_module("desktop.demo")
-    if demo is None:
-        return ""
-    user, password = getattr(demo, "DEMO_CLERK", ""), getattr(demo, "DEMO_PASSWORD", "")
-    if not user:
-        return ""
+    from desktop.demo import DEMO_CLERK as user
+    from desktop.demo import DEMO_PASSWORD as password  # demo runs only
+
     if lang == "fa":
         return f"نسخهٔ نمایشی: کاربر «{user}»، گذرواژه «{password}»"
     return f"Demo: user “{user}”, password “{password}”"
@@ -357,8 +342,8 @@ def _demo_hint(lang: str) -> str:
 
 def demo_clerk(ctx: AppContext) -> ClerkInfo | None:
     """The clerk a screenshot is taken as: the demo clerk, else the first active clerk."""
-    demo = optional_module("desktop.demo")
-    wanted = getattr(demo, "DEMO_CLERK", None) if demo is not None else None
+    from desktop.demo import DEMO_CLERK as wanted
+
     clerks = [c for c in ctx.clerks.list() if c.active]
     for clerk in clerks:
         if clerk.username == wanted:
@@ -547,10 +532,8 @@ def _run_login_first(
 
 def _stop_sync(ctx: AppContext) -> None:
     if ctx.sync is not None:
-        stop = getattr(ctx.sync, "stop", None)
-        if callable(stop):
-            with contextlib.suppress(Exception):
-                stop()
+        with contextlib.suppress(Exception):  # shutting down: nothing left to tell
+            ctx.sync.stop()
 
 
 def main_widget(shell: Shell) -> QWidget | None:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.changes import REQUEST_SAVED
 from desktop.intake import RequestDraft, SavedRequest
 from rules.catalog import APPLICANT_FIELDS, Field, FieldType, Service, ValidationFailed
 from rules.errors import UserFacingError
@@ -475,11 +476,17 @@ class RequestForm(QWidget):
         self._set_saving(True)
         if original is not None:
             self._ctx.worker.submit(
-                lambda: intake.correct(clerk, original, draft), self._saved, self._save_failed
+                lambda: intake.correct(clerk, original, draft),
+                self._saved,
+                self._save_failed,
+                changes=REQUEST_SAVED,
             )
         else:
             self._ctx.worker.submit(
-                lambda: intake.save(clerk, draft), self._saved, self._save_failed
+                lambda: intake.save(clerk, draft),
+                self._saved,
+                self._save_failed,
+                changes=REQUEST_SAVED,
             )
 
     def _set_saving(self, saving: bool) -> None:
