@@ -516,7 +516,7 @@ class RequestDetailDialog(QDialog):
     # --- Actions ----------------------------------------------------------------------------
 
     def _reprint(self) -> None:
-        from ui.printing import print_receipt  # its own engineer's module; loaded when used
+        from ui.printing import print_receipt  # Qt's print support: loaded when first used
 
         try:
             print_receipt(self, self._ctx, self.request_id)
