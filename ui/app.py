@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from desktop.queue import QueueQueries
     from ui.mainwindow import MainWindow
     from ui.setup_wizard import SetupWizard
+    from ui.window_geometry import Placement
 
 log = logging.getLogger("pishkhan.ui")
 
@@ -259,12 +260,12 @@ class Shell(QObject):
         dialog.raise_()
         dialog.activateWindow()
 
-    def show_main(self, clerk: ClerkInfo) -> MainWindow:
+    def show_main(self, clerk: ClerkInfo, *, placement: Placement | None = None) -> MainWindow:
         ctx = self._context()
         ctx.clerk = clerk
         from ui.mainwindow import MainWindow  # after the login: not on the way to it
 
-        window = MainWindow(ctx)
+        window = MainWindow(ctx, placement=placement)
         window.logoutRequested.connect(self.logout)
         window.languageRequested.connect(self.switch_language)
         # The clerk closed the main window (not a logout or language switch): the end.
@@ -295,7 +296,8 @@ class Shell(QObject):
         clerk = ctx.clerk
         if clerk is None:
             return
-        self.show_main(clerk)
+        # The new window opens where the old one is (its place is being saved meanwhile).
+        self.show_main(clerk, placement=old.placement() if old is not None else None)
         if old is not None:
             old.close_for_good()
             old.deleteLater()
@@ -380,9 +382,13 @@ def take_screenshot(app: QApplication, ctx: AppContext, path: Path) -> int:
         print("screenshot: the data folder has no office or clerk (use demo data)", file=sys.stderr)
         return 2
     ctx.clerk = clerk
+    from PySide6.QtCore import Qt  # not on the way to the login window (its enums cost)
+
     from ui.mainwindow import MainWindow
 
     window = MainWindow(ctx)
+    # The same picture on every machine: not the last place nor this screen's size.
+    window.setWindowState(Qt.WindowState.WindowNoState)
     window.resize(*SCREENSHOT_SIZE)
     window.show()
     services = window.form.picker.services()

@@ -12,7 +12,14 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QGuiApplication,
+    QIcon,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -24,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.changes import SETTINGS_CHANGED
 from desktop.clock import utc_now
 from desktop.intake import SavedRequest
 from ui.about import AboutDialog
@@ -35,6 +43,7 @@ from ui.i18n import LANGUAGE_NAMES, LANGUAGES
 from ui.queue_view import QueueView
 from ui.request_form import RequestForm
 from ui.theme import digits, format_jalali_date, isolate, resource_path
+from ui.window_geometry import Placement, place_window, placement_text, saved_placement
 
 log = logging.getLogger("pishkhan.ui")
 
@@ -44,7 +53,15 @@ class MainWindow(QMainWindow):
     languageRequested = Signal(str)
     closedByUser = Signal()
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        parent: QWidget | None = None,
+        *,
+        placement: Placement | None = None,
+    ) -> None:
+        """``placement``: where to open (the window this one replaces); else where the
+        last one was closed (the settings), fitted to the screens attached now."""
         super().__init__(parent)
         self._ctx = ctx
         self._lang = ctx.lang
@@ -52,7 +69,6 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle(self.tr("Pishkhan"))
         self.setWindowIcon(QIcon(str(resource_path("icons", "pishkhan.png"))))
-        self.resize(1280, 800)
 
         self.banner = Banner(ctx, self)
         self.form = RequestForm(ctx, self)
@@ -79,6 +95,7 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self._build_status_bar()
+        self._place(placement)
         self.form.picker.focus_search()
 
     def _listen_to_sync(self) -> None:
@@ -93,6 +110,39 @@ class MainWindow(QMainWindow):
             return
         sync.statusChanged.connect(self.banner.set_sync_status)
         self.banner.set_sync_status(sync.status)
+
+    # --- size and place -----------------------------------------------------------------
+
+    def _place(self, placement: Placement | None) -> None:
+        saved = placement or saved_placement(str(self._ctx.settings.get("window_placement")))
+        screens = QGuiApplication.screens()
+        primary = QGuiApplication.primaryScreen()
+        chosen = place_window(
+            saved,
+            [screen.availableGeometry() for screen in screens],
+            primary=screens.index(primary) if primary in screens else 0,
+            minimum=self.minimumSizeHint(),
+        )
+        self.setGeometry(chosen.rect)
+        if chosen.maximized:
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+
+    def placement(self) -> Placement:
+        """Where the window is now (its normal size and place, even while maximised)."""
+        maximized = bool(self.windowState() & Qt.WindowState.WindowMaximized)
+        rect = self.normalGeometry() if maximized else self.geometry()
+        if not rect.isValid():
+            rect = self.geometry()
+        return Placement(rect, maximized)
+
+    def _remember_placement(self) -> None:
+        """Written on the worker: closing the window never waits on the disk."""
+        settings, text = self._ctx.settings, placement_text(self.placement())
+        if settings.get("window_placement") == text:
+            return
+        self._ctx.worker.submit(
+            lambda: settings.set("window_placement", text), changes=SETTINGS_CHANGED
+        )
 
     # --- parts from other modules -------------------------------------------------------
 
@@ -357,6 +407,7 @@ class MainWindow(QMainWindow):
         """Close without asking (logout, language switch, shutdown already asked)."""
         self._force_close = True
         self.banner.stop()
+        self._remember_placement()
         self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -366,4 +417,5 @@ class MainWindow(QMainWindow):
         self.banner.stop()
         event.accept()
         if not self._force_close:
+            self._remember_placement()
             self.closedByUser.emit()

@@ -208,6 +208,7 @@ class RequestForm(QWidget):
         bottom.setFrameShape(QFrame.Shape.StyledPanel)
         self.fees_detail = QLabel(bottom)
         self.fees_detail.setObjectName("feesDetail")
+        self.fees_detail.setWordWrap(True)  # a long breakdown must not widen the window
         set_role(self.fees_detail, "help")
         self.fees_total = QLabel(bottom)
         self.fees_total.setObjectName("feesTotal")
