@@ -37,7 +37,7 @@ def font_dir() -> Path:
 
 
 def mount_console(app: FastAPI, settings: ConsoleSettings | None = None) -> None:
-    from server.console import routes_auth, routes_fleet, routes_review
+    from server.console import routes_auth, routes_catalog, routes_fleet, routes_review
 
     settings = settings or ConsoleSettings.from_env()
     app.state.console = ConsoleState(
@@ -49,6 +49,7 @@ def mount_console(app: FastAPI, settings: ConsoleSettings | None = None) -> None
     app.include_router(routes_auth.router)
     app.include_router(routes_review.router)
     app.include_router(routes_fleet.router)
+    app.include_router(routes_catalog.router)
     app.mount(PREFIX + "/static", StaticFiles(directory=STATIC), name="console-static")
     fonts = font_dir()
 
