@@ -379,7 +379,10 @@ def settle(
 def take_screenshot(app: QApplication, ctx: AppContext, path: Path) -> int:
     clerk = demo_clerk(ctx)
     if ctx.device is None or clerk is None:
-        print("screenshot: the data folder has no office or clerk (use demo data)", file=sys.stderr)
+        print(
+            "screenshot: the data folder has no office or clerk (add --demo to fill it)",
+            file=sys.stderr,
+        )
         return 2
     ctx.clerk = clerk
     from PySide6.QtCore import Qt  # not on the way to the login window (its enums cost)
