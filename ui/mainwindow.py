@@ -34,7 +34,7 @@ from ui.context import AppContext, optional_module
 from ui.errors import show_error
 from ui.i18n import LANGUAGE_NAMES, LANGUAGES
 from ui.request_form import RequestForm
-from ui.theme import digits, format_jalali_date, isolate, resource_path, set_role
+from ui.theme import digits, format_jalali_date, identifier, isolate, resource_path, set_role
 
 log = logging.getLogger("pishkhan.ui")
 
@@ -370,7 +370,7 @@ class MainWindow(QMainWindow):
         if self._ctx.sync is not None:
             self._ctx.sync.nudge()  # send it soon, while the citizen is still here
         self.statusBar().showMessage(
-            self.tr("Saved %1").replace("%1", digits(saved.reference, self._lang)), 8000
+            self.tr("Saved %1").replace("%1", identifier(saved.reference, self._lang)), 8000
         )
 
     def confirm_discard(self) -> bool:

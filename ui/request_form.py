@@ -39,7 +39,7 @@ from ui.errors import show_error
 from ui.form_fields import FieldCell, make_editor, place_cells
 from ui.returning_citizen import ReturningCitizen
 from ui.service_picker import ServicePicker
-from ui.theme import digits, format_money, heading_font, set_flag, set_role
+from ui.theme import digits, format_money, heading_font, identifier, set_flag, set_role
 
 log = logging.getLogger("pishkhan.ui")
 
@@ -494,10 +494,10 @@ class RequestForm(QWidget):
         corrected = self._correcting_reference
         self.clear(keep_result=True)
         self._end_correction()
-        reference = digits(saved.reference, self._lang)
+        reference = identifier(saved.reference, self._lang)
         if corrected:
             head = self.tr("Correction saved; it replaces %1.").replace(
-                "%1", digits(corrected, self._lang)
+                "%1", identifier(corrected, self._lang)
             )
         else:
             head = self.tr("Request saved.")
@@ -609,7 +609,7 @@ class RequestForm(QWidget):
             "Correcting request %1. Saving registers a new request that replaces "
             "it; the original stays on record."
         )
-        self.correction.setText(note.replace("%1", digits(row.reference, self._lang)))
+        self.correction.setText(note.replace("%1", identifier(row.reference, self._lang)))
         self.correction.setStyleSheet(
             "QLabel { background:#fdf3e1; color:#7a4d0b; border:1px solid #ecc98a;"
             " border-radius:6px; padding:6px 10px; }"
