@@ -293,10 +293,18 @@ def _check_block(
         if value:
             checked[key] = value
     if not known.issuperset(values):
-        unknown = sorted(str(k) for k in values if k not in known)
-        keys = ", ".join(unknown)
+        keys = _key_list(str(k) for k in values if k not in known)
         errors[prefix] = m.UNKNOWN_FIELDS.format(keys=Message(keys, keys))
     return checked
+
+
+def _key_list(keys: Iterable[str], most: int = 10) -> str:
+    """Unknown keys for a message: a few, each cut short (a key may be megabytes long)."""
+    ordered = sorted(keys)
+    shown = [k if len(k) <= 64 else k[:61] + "..." for k in ordered[:most]]
+    if len(ordered) > most:
+        shown.append(f"... (+{len(ordered) - most})")
+    return ", ".join(shown)
 
 
 def validate_request(
@@ -316,9 +324,18 @@ def validate_request(
     errors: dict[str, Message] = {}
     checked_applicant = _check_block("applicant", APPLICANT_FIELDS, applicant, today, errors)
     checked_answers = _check_block("answers", service.fields, answers, today, errors)
-    ticked = {d for d in documents if isinstance(d, str)}
+    ticked = set()
+    for d in documents:
+        # Not a text: reported as an unknown document below, by its repr.
+        ticked.add(d if isinstance(d, str) else repr(d))
+    known = {d.key for d in service.documents}
     missing = [d.label for d in service.documents if d.required and d.key not in ticked]
-    if missing:
+    unknown = sorted(ticked - known)
+    if unknown:
+        # Refused like unknown answer keys: a misspelt key must not pass as "not checked".
+        keys = _key_list(unknown)
+        errors["documents"] = m.UNKNOWN_DOCUMENTS.format(keys=Message(keys, keys))
+    elif missing:
         errors["documents"] = m.DOCUMENTS_MISSING.format(documents=m.join(missing))
     if errors:
         raise ValidationFailed(errors)
