@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from server.body import BodyLimits
 from server.catalogs import ensure_catalog
+from server.console import mount_console
 from server.context import Clock, ServerContext, utc_now
 from server.db import make_engine, migrate
 from server.errors import install_error_handlers
@@ -82,6 +83,7 @@ def create_app(settings: ServerSettings, *, clock: Clock = utc_now) -> FastAPI:
     install_error_handlers(app)
     app.include_router(device_router)
     app.include_router(admin_router)
+    mount_console(app)  # the centre's web console at /console (server/console/)
     document = openapi_document(app.version, max_items=settings.max_items_per_push)
     app.openapi = lambda: document  # type: ignore[method-assign]
     app.add_middleware(

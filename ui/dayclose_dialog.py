@@ -3,7 +3,7 @@
 A manager sees every clerk (or one); a clerk sees only their own takings. The summary is
 read on ``ctx.worker`` whenever the day or the clerk changes; printing, the CSV and the
 close itself are audited. The printed report (A4 or A5, right to left) is painted with
-the same measured flow as the receipt (``ui.printing.Flow``), with signature lines for
+the same measured flow as the receipt (``ui.printing_flow.Flow``), with signature lines for
 the clerk and the manager at the end.
 """
 
@@ -59,7 +59,8 @@ from ui import theme
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.form_fields import JalaliCalendar
-from ui.printing import Flow, Item, begin_painting, choose_printer, make_font, write_pdf
+from ui.printing import choose_printer
+from ui.printing_flow import Flow, Item, begin_painting, make_font, write_pdf
 
 Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -166,7 +167,7 @@ class DaySummaryModel(QAbstractTableModel):
             ]
             return theme.format_number(value, self._lang)
         if role == Qt.ItemDataRole.TextAlignmentRole and column >= self.NUMERIC:
-            # Units under units, whatever the direction (see ui.printing).
+            # Units under units, whatever the direction (see ui.printing_flow).
             return int(
                 Qt.AlignmentFlag.AlignRight
                 | Qt.AlignmentFlag.AlignAbsolute

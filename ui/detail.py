@@ -90,9 +90,9 @@ class RequestDetailDialog(QDialog):
         self.resize(1000, 740)
 
         self.header = QWidget(self)
-        self.scroll = QScrollArea(self)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.body_area = QScrollArea(self)
+        self.body_area.setWidgetResizable(True)
+        self.body_area.setFrameShape(QFrame.Shape.NoFrame)
 
         self.correct_button = QPushButton(self.tr("Make a correction"), self)
         self.correct_button.setObjectName("correctRequest")
@@ -108,11 +108,11 @@ class RequestDetailDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.close_button = buttons.button(QDialogButtonBox.StandardButton.Close)
 
-        layout = QVBoxLayout(self)
+        layout = self._layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 12, 14, 12)
         layout.setSpacing(10)
         layout.addWidget(self.header)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.body_area, 1)
         layout.addWidget(buttons)
 
         self.load(request_id)
@@ -126,10 +126,10 @@ class RequestDetailDialog(QDialog):
         self.values = {}
         old_header = self.header
         self.header = self._build_header()
-        self.layout().replaceWidget(old_header, self.header)
+        self._layout.replaceWidget(old_header, self.header)
         old_header.deleteLater()
         body = self._build_body()
-        self.scroll.setWidget(body)  # the previous body is deleted by the scroll area
+        self.body_area.setWidget(body)  # the previous body is deleted by the scroll area
         self._update_buttons()
         detail = self.detail
         reference = theme.digits(detail.row.reference, self._lang) if detail else ""
@@ -516,7 +516,7 @@ class RequestDetailDialog(QDialog):
     # --- Actions ----------------------------------------------------------------------------
 
     def _reprint(self) -> None:
-        from ui.printing import print_receipt  # its own engineer's module; loaded when used
+        from ui.printing import print_receipt  # Qt's print support: loaded when first used
 
         try:
             print_receipt(self, self._ctx, self.request_id)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.changes import REQUEST_SAVED
 from desktop.intake import RequestDraft, SavedRequest
 from rules.catalog import APPLICANT_FIELDS, Field, FieldType, Service, ValidationFailed
 from rules.errors import UserFacingError
@@ -207,6 +208,7 @@ class RequestForm(QWidget):
         bottom.setFrameShape(QFrame.Shape.StyledPanel)
         self.fees_detail = QLabel(bottom)
         self.fees_detail.setObjectName("feesDetail")
+        self.fees_detail.setWordWrap(True)  # a long breakdown must not widen the window
         set_role(self.fees_detail, "help")
         self.fees_total = QLabel(bottom)
         self.fees_total.setObjectName("feesTotal")
@@ -484,11 +486,17 @@ class RequestForm(QWidget):
         self._set_saving(True)
         if original is not None:
             self._ctx.worker.submit(
-                lambda: intake.correct(clerk, original, draft), self._saved, self._save_failed
+                lambda: intake.correct(clerk, original, draft),
+                self._saved,
+                self._save_failed,
+                changes=REQUEST_SAVED,
             )
         else:
             self._ctx.worker.submit(
-                lambda: intake.save(clerk, draft), self._saved, self._save_failed
+                lambda: intake.save(clerk, draft),
+                self._saved,
+                self._save_failed,
+                changes=REQUEST_SAVED,
             )
 
     def _set_saving(self, saving: bool) -> None:

@@ -39,8 +39,7 @@ from sync.credentials import credential_store
 from tests.support.faultproxy import FaultProxy, LinkConfig
 from tests.support.server import Office, RunningServer, start_server
 from tests.ui.conftest import CLERK_USER, MANAGER_USER, MakeCtx, sample_for
-from ui.app import attach_sync
-from ui.context import AppContext
+from ui.context import AppContext, attach_sync
 from ui.enrol_dialog import EnrolDialog, grouped, normalize_code, normalize_server_url
 from ui.mainwindow import MainWindow
 from ui.sync_adapter import SyncAdapter

@@ -44,7 +44,8 @@ from rules.normalize import to_ascii_digits, to_persian_digits
 from tests.ui.conftest import sample_for
 from ui import printing
 from ui.context import AppContext
-from ui.printing import QR_BORDER, render_receipt_pdf
+from ui.printing_flow import PrintFailed
+from ui.printing_receipt import QR_BORDER, render_receipt_pdf
 
 MM = 72 / 25.4  # PDF points per millimetre
 
@@ -465,7 +466,7 @@ def test_a_printer_that_cannot_start_is_reported_and_nothing_is_recorded(
     monkeypatch.setattr(printing, "show_error", lambda parent, exc, lang: shown.append(exc))
     printing.print_receipt(None, ui_ctx, saved.id)
     qtbot.waitUntil(lambda: len(shown) == 1, timeout=10_000)
-    assert isinstance(shown[0], printing.PrintFailed)
+    assert isinstance(shown[0], PrintFailed)
     assert "چاپگر" in shown[0].message.fa
     qtbot.waitUntil(lambda: not ui_ctx.worker.busy, timeout=10_000)
     assert _prints(ui_ctx) == []
