@@ -131,11 +131,26 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser context; any script error or refused resource (a CSP violation, a
+    missing file) on its pages fails the test. The 403/404 answers a test provokes itself
+    are expected and not counted."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fa-IR")
+    opened = context.new_page()
+    problems: list[str] = []
+    opened.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    opened.on(
+        "console",
+        lambda message: (
+            problems.append(message.text)
+            if message.type == "error" and "status of 40" not in message.text
+            else None
+        ),
+    )
     try:
-        yield context.new_page()
+        yield opened
     finally:
         context.close()
+    assert problems == []
 
 
 def _shot(page: Page, name: str) -> None:
