@@ -188,7 +188,7 @@ def _plan(engine: Engine, code: str) -> str:
             ),
             {"code": code},
         ).all()
-    return " / ".join(r[0].strip() for r in rows[:3])
+    return " / ".join(r[0].strip() for r in rows[:5])
 
 
 def run(opts: RunOptions) -> BenchResult:
