@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import requests
 
 from server.console.models import Role
 from tests.console.conftest import ConsoleClient, logged_in, make_staff
@@ -70,6 +71,20 @@ def test_search_and_scope_on_postgres(pg_console: RunningServer) -> None:
     )
     assert decided.status_code == 303
     assert "رد شده" in reviewer.get(f"/console/requests/{mine['id']}").text
+
+
+def test_heartbeats_are_sampled_on_postgres(pg_console: RunningServer) -> None:
+    office = pg_console.add_office(name="دفتر ضربان")
+    headers = pg_console.enrol(office.code).headers
+    for depth in (5, 6):
+        beat = {"queue_depth": depth, "oldest_waiting_seconds": 90, "app_version": "0.1.0"}
+        assert requests.post(
+            pg_console.url("/v1/heartbeat"), json=beat, headers=headers, timeout=30
+        ).ok
+    operator = logged_in(pg_console, make_staff(pg_console, Role.OPERATOR))
+    page = operator.get(f"/console/offices/{office.code}").text
+    history = page.split('id="heartbeats"', 1)[1].split("</table>", 1)[0]
+    assert history.count("<tr>") == 2 and "<td>۵</td>" in history  # one sample: the first
 
 
 def test_failed_logins_from_one_address_are_throttled(pg_console: RunningServer) -> None:
