@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from desktop.db.checkpoint import SAFETY_NET_PAGES, Checkpointer
 from desktop.db.peek import BUSY_TIMEOUT_MS, DB_FILENAME, SCHEMA_HEAD, stored_revision
 from desktop.errors import DatabaseBusyError, DiskFullError, DiskIOError, SchemaTooNewError
+from desktop.private import narrow_existing, private_dir, private_file
 from rules.sqlite import set_up_connection
 
 if TYPE_CHECKING:
@@ -154,8 +155,16 @@ class Store:
         and left untouched. Before an existing database is migrated, a copy of it
         is kept in ``data_dir/backups``.
         """
-        data_dir.mkdir(parents=True, exist_ok=True)
         path = data_dir / DB_FILENAME
+        try:
+            # Before SQLite makes the file (0644 under the usual umask): the user's alone.
+            private_dir(data_dir)
+            new = not path.exists()
+            private_file(path)
+            if not new:
+                narrow_existing(Path(f"{path}-wal"), Path(f"{path}-shm"))
+        except OSError as exc:
+            raise translate_db_error(exc, path=path, opening=True) from exc
         try:
             return cls._open(data_dir, path, migrate=migrate)
         except (OperationalError, sqlite3.OperationalError) as exc:
