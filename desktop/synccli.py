@@ -412,6 +412,15 @@ def _held(lock: SyncLock) -> Iterator[bool]:
 
 
 def cmd_enrol(args: argparse.Namespace) -> int:
+    if args.ca_bundle and not Path(args.ca_bundle).is_file():
+        from desktop.cli import InputError
+
+        raise InputError(
+            Message(
+                fa=f"پروندهٔ گواهی {args.ca_bundle} پیدا نشد.",
+                en=f"The certificate file {args.ca_bundle} was not found.",
+            )
+        )
     ctx = Context(args)
     try:
         try:

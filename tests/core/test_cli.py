@@ -369,3 +369,26 @@ def test_export_day_writes_the_days_csv(office: Path, tmp_path: Path) -> None:
     assert "criminal_record" in data.decode("utf-8-sig")
     assert runs[2].code == 2  # Esfand never has a 31st day: refused with the reason
     assert runs[3].code == 2 and "no" in runs[3].stderr
+
+
+def test_bad_options_and_paths_elsewhere_are_reasons_too(office: Path, tmp_path: Path) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder", encoding="utf-8")
+    bad_catalog = tmp_path / "catalog.json"
+    bad_catalog.write_text('{"version": 2, "services": []}', encoding="utf-8")
+    runs = batch(
+        case(a_file, *INIT, "--lang", "en"),
+        case(office, "enrol", "--server", "https://x", "--code", "C", "--ca-bundle", "/nope"),
+        case(office, "sync", "--loop", "--interval", "-1"),
+        case(office, "list", "--limit", "0"),
+        case(office, "list", "--state", "lost"),
+        case(office, "import-catalog", str(bad_catalog), "--lang", "en"),
+        case(office, "export-day", "--date", "1405/09/07", "--clerk", "ghost", "--out", "x.csv"),
+    )
+    assert runs[0].code == 2 and "is a file, not a folder" in runs[0].stderr
+    assert runs[1].code == 2 and "/nope" in runs[1].stderr
+    for run in runs[2:5]:  # argparse names the option and the allowed values
+        assert run.code == 2 and "error:" in run.stderr, run
+    assert runs[5].code == 2 and "published_at" in runs[5].stderr
+    assert runs[6].code == 2 and "ghost" in runs[6].stderr
+    assert all(TRACEBACK not in r.stderr for r in runs)
