@@ -36,6 +36,7 @@ from desktop.db.engine import Store
 from desktop.db.models import AuditEvent, Clerk, Device, Office, Request
 from desktop.errors import NotFoundError
 from desktop.states import STATE_NAMES, State
+from rules import bidi
 from rules.catalog import FieldType
 from rules.catalog import Service as CatalogService
 from rules.messages import Message
@@ -126,6 +127,12 @@ class Row:
     ltr: bool = False
     strong: bool = False
     amount: bool = False  # money: kept in one column so the amounts line up for adding
+
+    def __post_init__(self) -> None:
+        # The one bidi helper every view uses: the isolate also holds when a printer
+        # driver or a text export lays the line out as one right-to-left paragraph.
+        if self.ltr:
+            object.__setattr__(self, "value", bidi.ltr(self.value))
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ from ui.errors import show_error
 from ui.i18n import LANGUAGE_NAMES, LANGUAGES
 from ui.queue_view import QueueView
 from ui.request_form import RequestForm
-from ui.theme import digits, format_jalali_date, isolate, resource_path
+from ui.theme import digits, format_jalali_date, identifier, isolate, resource_path
 from ui.window_geometry import Placement, place_window, placement_text, saved_placement
 
 log = logging.getLogger("pishkhan.ui")
@@ -195,6 +195,10 @@ class MainWindow(QMainWindow):
             self.tr("Connect to the central server…"), self.enrol, None, "actEnrol"
         )
         self.act_enrol.setVisible(manager)
+        self.act_settings = self._action(
+            self.tr("Settings of this PC…"), self.open_settings, None, "actSettings"
+        )
+        self.act_settings.setVisible(manager)
         self.act_password = self._action(
             self.tr("Change my password…"), self.change_password, None, "actPassword"
         )
@@ -222,6 +226,7 @@ class MainWindow(QMainWindow):
         office.addAction(self.act_dayclose)
         office.addAction(self.act_clerks)
         office.addAction(self.act_enrol)
+        office.addAction(self.act_settings)
         office.addSeparator()
         office.addAction(self.act_password)
         office.addAction(self.act_logout)
@@ -356,6 +361,20 @@ class MainWindow(QMainWindow):
         dialog.enrolled.connect(lambda _result: self._listen_to_sync())
         dialog.open()
 
+    def open_settings(self) -> None:
+        """The manager's settings: the receipt printer, its paper, what Ctrl+P does."""
+        clerk = self._ctx.clerk
+        if clerk is None or not clerk.is_manager:
+            return
+        from ui.settings_dialog import SettingsDialog  # Qt's print support: when first used
+
+        dialog = SettingsDialog(self._ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(
+            lambda: self.statusBar().showMessage(self.tr("The settings were saved."), 5000)
+        )
+        dialog.open()
+
     def change_password(self) -> None:
         clerk = self._ctx.clerk
         if clerk is None:
@@ -390,7 +409,7 @@ class MainWindow(QMainWindow):
         # write announces REQUEST_SAVED on the worker): this window only says it.
         self.act_print.setEnabled(True)
         self.statusBar().showMessage(
-            self.tr("Saved %1").replace("%1", digits(saved.reference, self._lang)), 8000
+            self.tr("Saved %1").replace("%1", identifier(saved.reference, self._lang)), 8000
         )
 
     def confirm_discard(self) -> bool:
