@@ -337,6 +337,7 @@ def test_help_describes_options_and_exit_codes(tmp_path: Path) -> None:
     assert "office's code" in init_help and "counter (باجه) number" in init_help
     for run in runs:
         assert "exit codes:" in run.stdout and "2   bad input" in run.stdout
+    assert "an empty folder needs --demo" in " ".join(runs[2].stdout.split())
     server = subprocess.run(
         [sys.executable, "-m", "server", "--help"],
         cwd=ROOT,
