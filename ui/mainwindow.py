@@ -47,7 +47,7 @@ from ui.errors import show_error
 from ui.i18n import LANGUAGE_NAMES, LANGUAGES
 from ui.queue_view import QueueView
 from ui.request_form import RequestForm
-from ui.theme import digits, format_jalali_date, isolate, resource_path
+from ui.theme import digits, format_jalali_date, identifier, isolate, resource_path
 from ui.window_geometry import Placement, place_window, placement_text, saved_placement
 
 log = logging.getLogger("pishkhan.ui")
@@ -418,7 +418,7 @@ class MainWindow(QMainWindow):
         # write announces REQUEST_SAVED on the worker): this window only says it.
         self.act_print.setEnabled(True)
         self.statusBar().showMessage(
-            self.tr("Saved %1").replace("%1", digits(saved.reference, self._lang)), 8000
+            self.tr("Saved %1").replace("%1", identifier(saved.reference, self._lang)), 8000
         )
 
     def confirm_discard(self) -> bool:

@@ -23,6 +23,7 @@ from desktop import __version__
 from desktop.clerks import AccountLocked, LoginFailed
 from desktop.db.engine import DB_FILENAME, Store
 from desktop.queue import QueueFilter
+from rules.bidi import strip_isolates
 from rules.normalize import to_persian_digits
 from tests.ui.conftest import CLERK_USER, MANAGER_USER, PASSWORD, MakeCtx, fill_form, sample_for
 from ui.about import AboutDialog
@@ -49,7 +50,7 @@ def shown_in_queue(window: MainWindow, reference: str) -> bool:
             continue
         for row in range(model.rowCount()):
             for col in range(model.columnCount()):
-                if model.index(row, col).data() in wanted:
+                if strip_isolates(str(model.index(row, col).data())) in wanted:
                     return True
     return False
 

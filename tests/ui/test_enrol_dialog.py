@@ -34,6 +34,7 @@ from desktop.synccli import (
     ENROL_UNREACHABLE,
     enrol_device,
 )
+from rules.bidi import strip_isolates
 from rules.normalize import to_persian_digits
 from sync.credentials import credential_store
 from tests.support.faultproxy import FaultProxy, LinkConfig
@@ -457,7 +458,7 @@ def test_the_queue_view_shows_a_request_go_from_queued_to_accepted_with_its_code
         row = model.row_of(saved.local_id)
         if row is None or row < 0:
             return ""
-        return str(model.data(model.index(row, column)))
+        return strip_isolates(str(model.data(model.index(row, column))))
 
     qtbot.waitUntil(lambda: shown(Column.STATE) == "در صف ارسال", timeout=10_000)
     assert shown(Column.TRACKING) in ("", "—")
