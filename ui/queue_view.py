@@ -186,9 +186,9 @@ class QueueView(QWidget):
         edit.setDisplayFormat("yyyy/MM/dd")
         edit.setCalendarPopup(True)
         popup = JalaliCalendar(self._lang, edit)
-        popup.setLayoutDirection(theme.layout_direction(self._lang))  # the month reads RTL
         edit.setCalendarWidget(popup)
         edit.setEnabled(False)
+        theme.tab_leaves(edit)
         return edit
 
     def _setup_table(self) -> None:
