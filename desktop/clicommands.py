@@ -259,6 +259,8 @@ def cmd_add_request(args: argparse.Namespace) -> int:
                     "reference": saved.reference,
                     "seq": saved.seq,
                     "total_fee": saved.fees.total,
+                    "collected": saved.collected,
+                    "total": saved.fees.total + saved.collected,
                 },
                 ensure_ascii=False,
             )

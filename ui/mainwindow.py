@@ -195,6 +195,10 @@ class MainWindow(QMainWindow):
             self.tr("Connect to the central server…"), self.enrol, None, "actEnrol"
         )
         self.act_enrol.setVisible(manager)
+        self.act_settings = self._action(
+            self.tr("Settings of this PC…"), self.open_settings, None, "actSettings"
+        )
+        self.act_settings.setVisible(manager)
         self.act_password = self._action(
             self.tr("Change my password…"), self.change_password, None, "actPassword"
         )
@@ -222,6 +226,7 @@ class MainWindow(QMainWindow):
         office.addAction(self.act_dayclose)
         office.addAction(self.act_clerks)
         office.addAction(self.act_enrol)
+        office.addAction(self.act_settings)
         office.addSeparator()
         office.addAction(self.act_password)
         office.addAction(self.act_logout)
@@ -354,6 +359,20 @@ class MainWindow(QMainWindow):
         dialog = EnrolDialog(self._ctx, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.enrolled.connect(lambda _result: self._listen_to_sync())
+        dialog.open()
+
+    def open_settings(self) -> None:
+        """The manager's settings: the receipt printer, its paper, what Ctrl+P does."""
+        clerk = self._ctx.clerk
+        if clerk is None or not clerk.is_manager:
+            return
+        from ui.settings_dialog import SettingsDialog  # Qt's print support: when first used
+
+        dialog = SettingsDialog(self._ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(
+            lambda: self.statusBar().showMessage(self.tr("The settings were saved."), 5000)
+        )
         dialog.open()
 
     def change_password(self) -> None:

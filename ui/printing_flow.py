@@ -26,6 +26,7 @@ from PySide6.QtGui import (
     QPagedPaintDevice,
     QPageLayout,
     QPageSize,
+    QPaintDevice,
     QPainter,
     QPdfWriter,
     QPen,
@@ -96,7 +97,7 @@ class Item:
 class Flow:
     """Items stacked top to bottom at one width, measured on the device they are painted on."""
 
-    device: QPagedPaintDevice
+    device: QPaintDevice  # a printer or PDF writer; an image for the preview
     width: float  # device units
     rtl: bool
     items: list[Item] = field(default_factory=list)

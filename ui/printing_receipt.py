@@ -13,11 +13,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import segno
-from PySide6.QtGui import QColor, QFont, QImage, QPagedPaintDevice
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QImage,
+    QPagedPaintDevice,
+    QPageSize,
+    QPaintDevice,
+    QPainter,
+)
 
 from desktop.receipt import Heading, Note, QrCode, Receipt, Row, Rule
 from rules.messages import Message
-from ui.printing_flow import MM_PER_INCH, Draw, Flow, begin_painting, make_font, write_pdf
+from ui.printing_flow import MM_PER_INCH, Draw, Flow, Item, begin_painting, make_font, write_pdf
 
 QR_BORDER = 4  # modules of quiet zone the QR standard asks for
 BLACK, WHITE = 0xFF000000, 0xFFFFFFFF
@@ -53,6 +61,11 @@ RECEIPT_LAYOUTS: dict[str, ReceiptLayout] = {
 }
 
 
+def page_for(layout: str) -> QPageSize | None:
+    """The paper a layout asks the printer for (None: the roll's length is the content's)."""
+    return QPageSize(QPageSize.PageSizeId.A5) if layout == "a5" else None
+
+
 def qr_image(payload: str, size_px: float) -> QImage:
     """The QR code as an image of whole pixels per module, at most ``size_px`` wide.
 
@@ -77,7 +90,7 @@ def qr_image(payload: str, size_px: float) -> QImage:
     return mono
 
 
-def receipt_flow(receipt: Receipt, device: QPagedPaintDevice, layout: str) -> Flow:
+def receipt_flow(receipt: Receipt, device: QPaintDevice, layout: str) -> Flow:
     """The receipt's blocks measured for ``layout``.
 
     The roll is one column, top to bottom. A5 is wide and must stay one page: the QR code
@@ -220,17 +233,22 @@ def receipt_flow(receipt: Receipt, device: QPagedPaintDevice, layout: str) -> Fl
     return flow
 
 
+def _paginate(flow: Flow, spec: ReceiptLayout) -> tuple[float, list[list[tuple[float, Item]]]]:
+    """The paper's height (mm) and the items on each page: a roll is one page as long
+    as its content; a sheet is cut into pages of its height."""
+    margin = flow.mm(spec.margin_mm)
+    if spec.height_mm is None:
+        height_mm = (flow.height + 2 * margin) * MM_PER_INCH / flow.dpi
+        return height_mm, [list(flow.pages(float("inf"))[0])]
+    return spec.height_mm, flow.pages(flow.mm(spec.height_mm) - 2 * margin)
+
+
 def render_receipt(receipt: Receipt, device: QPagedPaintDevice, layout: str = "80mm") -> int:
     """Paint ``receipt`` on a printer or PDF writer; returns the number of pages."""
     spec = RECEIPT_LAYOUTS[layout]
     flow = receipt_flow(receipt, device, layout)
     margin = flow.mm(spec.margin_mm)
-    if spec.height_mm is None:
-        height_mm = (flow.height + 2 * margin) * MM_PER_INCH / flow.dpi
-        pages = [[(y, item) for y, item in flow.pages(float("inf"))[0]]]
-    else:
-        height_mm = spec.height_mm
-        pages = flow.pages(flow.mm(height_mm) - 2 * margin)
+    height_mm, pages = _paginate(flow, spec)
     painter = begin_painting(device, spec.width_mm, height_mm, f"Pishkhan receipt {layout}")
     try:
         painter.setPen(QColor("black"))
@@ -242,6 +260,43 @@ def render_receipt(receipt: Receipt, device: QPagedPaintDevice, layout: str = "8
     finally:
         painter.end()
     return len(pages)
+
+
+def _image(width_px: int, height_px: int, dpi: int) -> QImage:
+    image = QImage(max(1, width_px), max(1, height_px), QImage.Format.Format_RGB32)
+    dots_per_metre = round(dpi / MM_PER_INCH * 1000)
+    image.setDotsPerMeterX(dots_per_metre)
+    image.setDotsPerMeterY(dots_per_metre)
+    image.fill(QColor("white"))
+    return image
+
+
+def receipt_images(receipt: Receipt, layout: str = "80mm", dpi: int = 200) -> list[QImage]:
+    """The receipt's pages as images at ``dpi``: what the preview shows.
+
+    The same flow as on paper, measured on an image of that resolution: the fonts are
+    unhinted (``make_font``), so text breaks where it breaks on the printer. (Qt's own
+    print preview replays recorded text at the screen's resolution and ran words of
+    different directions into each other.)
+    """
+    spec = RECEIPT_LAYOUTS[layout]
+    flow = receipt_flow(receipt, _image(1, 1, dpi), layout)
+    margin = flow.mm(spec.margin_mm)
+    height_mm, pages = _paginate(flow, spec)
+    images = []
+    for page in pages:
+        image = _image(round(flow.mm(spec.width_mm)), round(flow.mm(height_mm)), dpi)
+        painter = QPainter(image)
+        try:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+            painter.setPen(QColor("black"))
+            for y, item in page:
+                item.draw(painter, margin, margin + y)
+        finally:
+            painter.end()
+        images.append(image)
+    return images
 
 
 def render_receipt_pdf(receipt: Receipt, path: Path | str, layout: str = "80mm") -> Path:
@@ -256,8 +311,10 @@ __all__ = [
     "QR_BORDER",
     "RECEIPT_LAYOUTS",
     "ReceiptLayout",
+    "page_for",
     "qr_image",
     "receipt_flow",
+    "receipt_images",
     "render_receipt",
     "render_receipt_pdf",
 ]

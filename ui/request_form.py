@@ -380,20 +380,29 @@ class RequestForm(QWidget):
     def _update_fees(self) -> None:
         if self._service is None:
             return
-        choices = {
+        answers = {
             k: c.editor.value()
             for k, c in self.answer_cells.items()
-            if c.editor.field.type is FieldType.CHOICE
+            if c.editor.field.type in (FieldType.CHOICE, FieldType.MONEY)
         }
-        fees = self._service.fees_for(choices)
+        # The fees and the money collected for another body (a bill's amount, as typed):
+        # the total is what the card terminal must be charged.
+        payment = self._service.payment(answers)
+        fees = payment.fees
         lang = self._lang
-        self.fees_total.setText(self.tr("Total: %1").replace("%1", format_money(fees.total, lang)))
-        self.fees_detail.setText(
+        self.fees_total.setText(
+            self.tr("Total: %1").replace("%1", format_money(payment.total, lang))
+        )
+        detail = (
             self.tr("Government fee %1 · Office fee %2 · VAT %3")
             .replace("%1", format_money(fees.government, lang))
             .replace("%2", format_money(fees.office, lang))
             .replace("%3", format_money(fees.vat, lang))
         )
+        for key, amount in payment.collected:
+            label = self._service.field(key).label.text(lang)
+            detail += f" · {label}: {format_money(amount, lang)}"
+        self.fees_detail.setText(detail)
 
     # --- errors ---------------------------------------------------------------------------
 

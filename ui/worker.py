@@ -17,11 +17,19 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from desktop.changes import Changes
 
 log = logging.getLogger("pishkhan.ui")
+
+
+def _alive(callback: Callable[..., object]) -> bool:
+    """False for a method of a widget deleted while its job ran (a dialog closed before
+    its list arrived): its answer has nowhere to go."""
+    owner = getattr(callback, "__self__", None)
+    return not isinstance(owner, QObject) or shiboken6.isValid(owner)
 
 
 class _Relay(QObject):
@@ -72,6 +80,10 @@ class Worker(QObject):
         super().__init__(parent)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
+        # Slow calls that touch neither the store nor the network (the system's printer
+        # list): beside the writes, never in front of them.
+        self._aside = QThreadPool(self)
+        self._aside.setMaxThreadCount(2)
         self._relays: set[_Relay] = set()
 
     def submit(
@@ -84,6 +96,25 @@ class Worker(QObject):
     ) -> None:
         """Run ``fn`` after the jobs before it; ``changes``: what it writes, announced
         (after ``on_result``) once it succeeded; a failed write announces nothing."""
+        self._start(self._pool, fn, on_result, on_error, changes)
+
+    def aside(
+        self,
+        fn: Callable[[], Any],
+        on_result: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """Run ``fn`` on a thread beside the writes (it must not touch the store)."""
+        self._start(self._aside, fn, on_result, on_error, None)
+
+    def _start(
+        self,
+        pool: QThreadPool,
+        fn: Callable[[], Any],
+        on_result: Callable[[Any], None] | None,
+        on_error: Callable[[BaseException], None] | None,
+        changes: Changes | None,
+    ) -> None:
         relay = _Relay()
         relay.moveToThread(self.thread())
         self._relays.add(relay)
@@ -93,7 +124,7 @@ class Worker(QObject):
             self._relays.discard(relay)
             relay.deleteLater()
             try:
-                if on_result is not None:
+                if on_result is not None and _alive(on_result):
                     on_result(result)
             finally:  # the write happened, whatever its caller made of the result
                 if changes:
@@ -104,13 +135,14 @@ class Worker(QObject):
             self._relays.discard(relay)
             relay.deleteLater()
             if on_error is not None:
-                on_error(exc)
+                if _alive(on_error):
+                    on_error(exc)
             else:
                 log.error("background job failed", exc_info=exc)
 
         relay.succeeded.connect(done)
         relay.failed.connect(fail)
-        self._pool.start(_Job(fn, relay))
+        pool.start(_Job(fn, relay))
 
     def announce(self, changes: Changes) -> None:
         """Tell the views about a write made elsewhere (GUI thread only)."""

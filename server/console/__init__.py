@@ -37,7 +37,13 @@ def font_dir() -> Path:
 
 
 def mount_console(app: FastAPI, settings: ConsoleSettings | None = None) -> None:
-    from server.console import routes_auth, routes_catalog, routes_fleet, routes_review
+    from server.console import (
+        routes_auth,
+        routes_catalog,
+        routes_fleet,
+        routes_review,
+        routes_staff,
+    )
 
     settings = settings or ConsoleSettings.from_env()
     app.state.console = ConsoleState(
@@ -50,6 +56,7 @@ def mount_console(app: FastAPI, settings: ConsoleSettings | None = None) -> None
     app.include_router(routes_review.router)
     app.include_router(routes_fleet.router)
     app.include_router(routes_catalog.router)
+    app.include_router(routes_staff.router)
     app.mount(PREFIX + "/static", StaticFiles(directory=STATIC), name="console-static")
     fonts = font_dir()
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from rules.catalog import Catalog, Service
 from rules.messages import Message
+from rules.normalize import to_persian_digits
 
 
 @dataclass(frozen=True)
@@ -17,8 +18,8 @@ class Change:
     what: Message
 
 
-def _fees(service: Service) -> tuple[int, int, int]:
-    return (service.fees.government, service.fees.office, service.fees.vat_percent)
+def _fa(number: int) -> str:
+    return to_persian_digits(f"{number:,}".replace(",", "٬"))
 
 
 def _service_changes(old: Service, new: Service) -> list[Change]:
@@ -40,13 +41,18 @@ def _service_changes(old: Service, new: Service) -> list[Change]:
             f"عنوان: «{old.title.fa}» ← «{new.title.fa}»",
             f"title: {old.title.en!r} → {new.title.en!r}",
         )
-    if _fees(old) != _fees(new):
-        g0, o0, v0 = _fees(old)
-        g1, o1, v1 = _fees(new)
-        changed(
-            f"هزینه‌ها: دولتی {g0:,}→{g1:,}، دفتر {o0:,}→{o1:,}، مالیات {v0}٪→{v1}٪ ریال",
-            f"fees: government {g0:,}→{g1:,}, office {o0:,}→{o1:,}, VAT {v0}%→{v1}% (rials)",
-        )
+    parts = (
+        ("government", "هزینهٔ دولتی", "government fee", " ریال", " rials"),
+        ("office", "هزینهٔ دفتر", "office fee", " ریال", " rials"),
+        ("vat_percent", "مالیات بر ارزش افزوده", "VAT", "٪", "%"),
+    )
+    for name, fa, en, unit_fa, unit_en in parts:
+        before, after = getattr(old.fees, name), getattr(new.fees, name)
+        if before != after:
+            changed(
+                f"{fa}: {_fa(before)} ← {_fa(after)}{unit_fa}",
+                f"{en}: {before:,} → {after:,}{unit_en}",
+            )
     old_fields = {f.key: f for f in old.fields}
     new_fields = {f.key: f for f in new.fields}
     for key in new_fields.keys() - old_fields.keys():

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, insert, select
 
 from server.console import audit
-from server.console.models import office_provinces
+from server.console.models import device_heartbeats, office_provinces
 from server.db import read_now, write_tx
 from server.models import as_utc, devices, offices
 from server.monitoring import OfficeHealth, stuck_offices
@@ -71,6 +71,10 @@ class OfficePage:
     name: str
     province: str | None
     devices: list[dict[str, Any]]
+    history: list[dict[str, Any]]  # heartbeat samples of its PCs, newest first
+
+
+HISTORY_ROWS = 96
 
 
 def office_page(engine: Engine, code: str) -> OfficePage | None:
@@ -88,6 +92,13 @@ def office_page(engine: Engine, code: str) -> OfficePage | None:
             .where(devices.c.office_id == office.id)
             .order_by(devices.c.revoked_at.is_not(None), devices.c.counter_no)
         ).all()
+        samples = conn.execute(
+            select(device_heartbeats, devices.c.counter_no)
+            .join(devices, devices.c.id == device_heartbeats.c.device_id)
+            .where(devices.c.office_id == office.id)
+            .order_by(device_heartbeats.c.at.desc())
+            .limit(HISTORY_ROWS)
+        ).all()
     shown = []
     for row in rows:
         item = dict(row._mapping)
@@ -95,7 +106,8 @@ def office_page(engine: Engine, code: str) -> OfficePage | None:
         for key in ("enrolled_at", "revoked_at", "last_seen_at", "last_heartbeat_at"):
             item[key] = as_utc(item[key])
         shown.append(item)
-    return OfficePage(office.id, office.code, office.name, province, shown)
+    history = [dict(r._mapping, at=as_utc(r.at)) for r in samples]
+    return OfficePage(office.id, office.code, office.name, province, shown, history)
 
 
 def set_province(

@@ -103,8 +103,25 @@ class OfficeProvince(Base):
     province: Mapped[str] = mapped_column(String(32))
 
 
+class DeviceHeartbeat(Base):
+    """A sample of a PC's heartbeats (one per 15 minutes, 7 days), kept by a trigger on
+    ``devices`` (migration 0004_console_heartbeats): the office page's history."""
+
+    __tablename__ = "device_heartbeats"
+    __table_args__ = (Index("ix_device_heartbeats_device_id_at", "device_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigKey, primary_key=True, autoincrement=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    queue_depth: Mapped[int] = mapped_column(Integer)
+    oldest_waiting_seconds: Mapped[int | None] = mapped_column(Integer)
+    attention: Mapped[int] = mapped_column(Integer)
+    app_version: Mapped[str] = mapped_column(String(40))
+
+
 staff_accounts = cast(Table, StaffAccount.__table__)
 staff_scopes = cast(Table, StaffScope.__table__)
 staff_sessions = cast(Table, StaffSession.__table__)
 staff_audit = cast(Table, AuditEntry.__table__)
 office_provinces = cast(Table, OfficeProvince.__table__)
+device_heartbeats = cast(Table, DeviceHeartbeat.__table__)

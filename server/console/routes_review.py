@@ -97,6 +97,7 @@ def inbox(request: Request, session: CurrentSession) -> Response:
     next_url = None
     if next_before is not None:
         next_url = PREFIX + "/inbox?" + urllib.parse.urlencode({**kept, "before": next_before})
+    services = _services(request)
     template = (
         "inbox_rows.html" if request.headers.get("hx-request") and wanted.before else "inbox.html"
     )
@@ -111,7 +112,8 @@ def inbox(request: Request, session: CurrentSession) -> Response:
         states=STATES,
         decisions=DECISIONS,
         provinces=PROVINCES,
-        services=_services(request),
+        services=services,
+        service_titles=dict(services),
         flash=request.query_params.get("done", ""),
     )
 

@@ -39,7 +39,7 @@ def test_check_compare_and_publish(console_server: RunningServer) -> None:
     assert checked.status_code == 200
     diff = checked.text.split('id="diff"', 1)[1]
     assert "درخواست انشعاب آب" in diff and "خدمت تازه" in diff
-    assert "غیرفعال شد" in diff and "100,000→120,000" in diff
+    assert "غیرفعال شد" in diff and "هزینهٔ دفتر: ۱۰۰٬۰۰۰ ← ۱۲۰٬۰۰۰ ریال" in diff
     unconfirmed = admin.post("/console/catalog/publish", {"document": _version_two()}, csrf=csrf)
     assert unconfirmed.status_code == 422
     office = console_server.add_office()

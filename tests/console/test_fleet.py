@@ -4,12 +4,15 @@ after a confirmation, and only for administrators."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 
 import requests
+from sqlalchemy import text
 
 from server.console.models import Role
+from server.db import make_engine
 from tests.console.conftest import logged_in, make_staff
 from tests.support.server import RunningServer
 
@@ -91,3 +94,40 @@ def test_an_enrolment_code_from_the_console_enrols_a_pc_and_revocation_cuts_it_o
     assert cut.status_code == 401
     audit = admin.get("/console/audit").text
     assert "revoke_device" in audit and "enrolment_code" in audit
+
+
+def test_an_office_page_shows_its_heartbeat_history(console_server: RunningServer) -> None:
+    office = console_server.add_office(name="دفتر تاریخچه")
+    headers = console_server.enrol(office.code).headers
+    _heartbeat(console_server, headers, queue_depth=12, oldest_waiting_seconds=600)
+    _heartbeat(console_server, headers, queue_depth=13, oldest_waiting_seconds=660)
+    engine = make_engine(console_server.database_url)
+    try:
+
+        def samples() -> list[tuple[int, int | None]]:
+            with engine.connect() as conn:
+                rows = conn.execute(
+                    text(
+                        "SELECT h.queue_depth, h.oldest_waiting_seconds FROM device_heartbeats h"
+                        " JOIN devices d ON d.id = h.device_id JOIN offices o"
+                        " ON o.id = d.office_id WHERE o.code = :c ORDER BY h.id"
+                    ),
+                    {"c": office.code},
+                ).all()
+            return [(r[0], r[1]) for r in rows]
+
+        assert samples() == [(12, 600)]  # one sample per 15 minutes: the second is not kept
+        with engine.begin() as conn:  # as if that sample were 20 minutes old
+            conn.execute(
+                text("UPDATE device_heartbeats SET at = :t WHERE queue_depth = 12"),
+                {"t": dt.datetime.now(dt.UTC) - dt.timedelta(minutes=20)},
+            )
+        _heartbeat(console_server, headers, queue_depth=3, oldest_waiting_seconds=60)
+        assert samples() == [(12, 600), (3, 60)]
+    finally:
+        engine.dispose()
+    operator = logged_in(console_server, make_staff(console_server, Role.OPERATOR))
+    page = operator.get(f"/console/offices/{office.code}").text
+    history = page.split('id="heartbeats"', 1)[1].split("</table>", 1)[0]
+    assert history.count("<tr>") == 3  # the head and two samples, newest first
+    assert history.index("۱ دقیقه") < history.index("۱۰ دقیقه")

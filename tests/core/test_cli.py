@@ -99,6 +99,17 @@ def readme_request() -> dict[str, Any]:
 
 
 GOOD = readme_request()
+BILL = {
+    **GOOD,
+    "service": "bill_payment",
+    "answers": {
+        "bill_type": "water",
+        "bill_id": 123456,
+        "payment_id": "7654321",
+        "amount": 2500000,
+    },
+    "documents": [],
+}
 
 
 def test_add_request_validates_like_the_form_and_the_readme_example_runs(office: Path) -> None:
@@ -119,6 +130,7 @@ def test_add_request_validates_like_the_form_and_the_readme_example_runs(office:
         case(office, "add-request", "-", "--clerk", "modir", stdin="{not json"),
         case(office, "add-request", "-", "--clerk", "ghost", stdin=json.dumps(GOOD)),
         case(office, "add-request", "-", "--clerk", "modir", stdin=json.dumps(GOOD)),
+        case(office, "add-request", "-", "--clerk", "modir", stdin=json.dumps(BILL)),
     )
     assert runs[0].code == 2 and "documents" in runs[0].stderr and "answers." in runs[0].stderr
     assert runs[1].code == 2 and "applicant.national_code" in runs[1].stderr
@@ -126,6 +138,8 @@ def test_add_request_validates_like_the_form_and_the_readme_example_runs(office:
     assert runs[3].code == 2 and "ghost" in runs[3].stderr
     assert runs[4].code == 0, runs[4]
     assert json.loads(runs[4].stdout)["reference"] == "1001-2-000001"
+    bill = json.loads(runs[5].stdout)  # the bill's amount is paid with the fees, apart
+    assert bill["collected"] == 2_500_000 and bill["total"] == bill["total_fee"] + 2_500_000
     assert all(TRACEBACK not in r.stderr for r in runs)
 
 

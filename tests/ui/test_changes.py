@@ -8,6 +8,7 @@ between telling them to refresh.
 from __future__ import annotations
 
 import gc
+import threading
 
 import pytest
 from PySide6.QtWidgets import QWidget
@@ -113,3 +114,30 @@ def test_a_saved_request_reaches_the_queue_and_the_banner_by_itself(
     )
     assert to_persian_digits("1") in banner.waiting.text()
     assert queue.model.row_of(saved.local_id) == 0
+
+
+class _Receiver(QWidget):
+    def __init__(self) -> None:
+        super().__init__()
+        self.got: list[object] = []
+
+    def take(self, value: object) -> None:
+        self.setWindowTitle(str(value))  # a deleted widget raises here
+        self.got.append(value)
+
+
+def test_an_answer_for_a_window_closed_meanwhile_is_dropped_and_still_announced(
+    qtbot: QtBot,
+) -> None:
+    worker = Worker()
+    gate = threading.Event()
+    gone, alive = _Receiver(), _Receiver()
+    qtbot.addWidget(alive)
+    worker.submit(lambda: gate.wait(5) and "list", gone.take, changes=SETTINGS_CHANGED)
+    worker.submit(lambda: "answer", alive.take)
+    with qtbot.waitSignal(gone.destroyed, timeout=5000):
+        gone.deleteLater()
+    with qtbot.waitSignal(worker.changed, timeout=5000) as announced:
+        gate.set()
+    assert announced.args == [SETTINGS_CHANGED]  # the write happened all the same
+    qtbot.waitUntil(lambda: alive.got == ["answer"], timeout=5000)
