@@ -306,11 +306,12 @@ class _TabLeaves(QtCore.QObject):
             and not event.modifiers()
             & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
             and isinstance(watched, QWidget)
-            and watched.parentWidget() is not None
         ):
-            # The parent's own handling of Tab moves the focus along the window's chain.
-            QApplication.sendEvent(watched.parentWidget(), event)
-            return True
+            parent = watched.parentWidget()
+            if parent is not None:
+                # The parent's own handling of Tab moves the focus along the window's chain.
+                QApplication.sendEvent(parent, event)
+                return True
         return False
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -37,7 +38,8 @@ from pytestqt.qtbot import QtBot
 
 import ui
 from desktop.db.engine import Store
-from tests.ui.conftest import CLERK_USER, MANAGER_USER, MakeCtx, clerk_named
+from desktop.receipt import receipt_for
+from tests.ui.conftest import CLERK_USER, MANAGER_USER, MakeCtx, clerk_named, sample_for
 from ui.about import AboutDialog
 from ui.clerks_dialog import ClerksDialog, PasswordDialog
 from ui.dayclose_dialog import DayCloseDialog
@@ -45,6 +47,8 @@ from ui.detail import RequestDetailDialog
 from ui.enrol_dialog import EnrolDialog
 from ui.login import LoginAccess, LoginDialog
 from ui.mainwindow import MainWindow
+from ui.printing_preview import ReceiptPreview
+from ui.settings_dialog import SettingsDialog
 from ui.setup_wizard import SetupWizard
 
 
@@ -78,7 +82,17 @@ def _main_with_service(st: Stores) -> QWidget:
     return window
 
 
+def _preview(st: Stores) -> QWidget:
+    ctx = st.make_ctx(st.office, clerk=CLERK_USER)
+    assert ctx.clerk is not None
+    saved = ctx.intake.save(ctx.clerk, sample_for(ctx, "criminal_record"))
+    receipt = receipt_for(ctx.store, saved.id, lang=ctx.lang)
+    return ReceiptPreview(receipt, "80mm", QPrinter, ctx.lang)
+
+
 OPENERS: dict[type, Opener] = {
+    ReceiptPreview: _preview,
+    SettingsDialog: lambda st: SettingsDialog(st.make_ctx(st.office, clerk=MANAGER_USER)),
     LoginDialog: lambda st: LoginDialog(LoginAccess.of(st.make_ctx(st.office))),
     MainWindow: _main_with_service,
     ClerksDialog: lambda st: ClerksDialog(st.make_ctx(st.office, clerk=MANAGER_USER)),
