@@ -19,6 +19,7 @@ from server.console.web import (
     ConsoleError,
     CurrentSession,
     actor,
+    clean,
     read_form,
     redirect,
     render,
@@ -42,7 +43,7 @@ def fleet_page(request: Request, session: CurrentSession) -> Response:
 
 
 def _office(request: Request, code: str) -> OfficePage:
-    page = office_page(server_ctx(request).engine, code[:16])
+    page = office_page(server_ctx(request).engine, clean(code, 16))
     if page is None:
         raise ConsoleError(404, NOT_FOUND)
     return page
