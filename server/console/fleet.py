@@ -29,12 +29,13 @@ class FleetOffice:
     stuck: bool
 
 
-def is_stuck(health: OfficeHealth, now: dt.datetime) -> bool:
-    if (health.oldest_waiting_seconds or 0) >= STUCK_WAIT.total_seconds():
+def _stuck(health: OfficeHealth, wait_seconds: float, silent_before: dt.datetime) -> bool:
+    # Called for every office on every fleet page: the thresholds come in precomputed.
+    if (health.oldest_waiting_seconds or 0) >= wait_seconds:
         return True
     if health.attention > 0 or health.never_heard > 0:
         return True
-    return health.last_heartbeat is not None and now - health.last_heartbeat > SILENT
+    return health.last_heartbeat is not None and health.last_heartbeat < silent_before
 
 
 def provinces_by_office(engine: Engine) -> dict[str, str]:
@@ -79,7 +80,10 @@ def fleet(engine: Engine, *, now: dt.datetime, province: str | None = None) -> F
     per province, not 16,000 rows."""
     ranked = stuck_offices(engine, now=now, limit=100_000)
     where = provinces_by_office(engine)
-    every = [FleetOffice(h, where.get(h.office_code), is_stuck(h, now)) for h in ranked]
+    wait, silent_before = STUCK_WAIT.total_seconds(), now - SILENT
+    every = [
+        FleetOffice(h, where.get(h.office_code), _stuck(h, wait, silent_before)) for h in ranked
+    ]
     groups: dict[str | None, list[FleetOffice]] = {}
     for office in every:  # already in rank order: each group keeps it
         groups.setdefault(office.province, []).append(office)
