@@ -51,6 +51,19 @@ SETTINGS: dict[str, Setting] = {
         Setting("lockout_minutes", int, 5, "Minutes an account stays locked"),
         Setting("receipt_layout", str, "80mm", "Receipt layout: 80mm or a5"),
         Setting("printer_name", str, "", "Receipt printer (empty: the system default)"),
+        Setting(
+            "receipt_print",
+            str,
+            "preview",
+            "Ctrl+P: preview (the receipt on screen, Enter prints it), direct (straight to"
+            " the printer) or dialog (the system's print dialog first)",
+        ),
+        Setting(
+            "window_placement",
+            str,
+            "",
+            "The main window's last size and place (written by the program; JSON)",
+        ),
     )
 }
 

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from server.body import BodyLimits
 from server.catalogs import ensure_catalog
+from server.console import mount_console
 from server.context import Clock, ServerContext, utc_now
 from server.db import make_engine, migrate
 from server.errors import install_error_handlers
@@ -83,6 +84,7 @@ def create_app(settings: ServerSettings, *, clock: Clock = utc_now) -> FastAPI:
     install_error_handlers(app)
     app.include_router(device_router)
     app.include_router(admin_router)
+    mount_console(app)  # the centre's web console at /console (server/console/)
     if settings.updates_dir is not None:
         # Static files (Range answered by Starlette): the PCs resume update downloads.
         app.mount("/updates", StaticFiles(directory=settings.updates_dir, check_dir=False))

@@ -279,6 +279,14 @@ def cmd_stuck_offices(args: argparse.Namespace) -> int:
         return 0
 
 
+def cmd_create_staff(args: argparse.Namespace) -> int:
+    """A console account (the first administrator, or any other); see docs/CONSOLE.md."""
+    from server.console.cli import create_staff
+
+    with _prepared_engine(args) as engine:
+        return create_staff(engine, args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--database-url", help="SQLAlchemy URL (default: SQLite in data dir)")
@@ -370,6 +378,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("stuck-offices", cmd_stuck_offices, "offices whose PCs have waited longest to send")
     p.add_argument("--json", action="store_true")
     p.add_argument("--limit", type=int, default=100)
+
+    p = add("create-staff", cmd_create_staff, "add a web console account (e.g. the first admin)")
+    from server.console.cli import add_arguments
+
+    add_arguments(p)
     return parser
 
 

@@ -105,6 +105,7 @@ class Banner(QFrame):
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
         self.destroyed.connect(self._queries.close)
+        ctx.worker.follow(self, lambda changes: changes.backlog, self.refresh)  # desktop.changes
         self._paint(None)
         self.refresh()
 

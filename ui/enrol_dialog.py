@@ -33,9 +33,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.changes import ENROLLED
 from desktop.synccli import Enrolment, EnrolResult, enrol_failure
 from rules.normalize import to_ascii_digits
-from ui.context import AppContext
+from ui.context import AppContext, attach_sync
 from ui.errors import show_error
 from ui.theme import digits, heading_font, isolate, set_flag, set_role
 
@@ -120,10 +121,8 @@ def reattach_sync(ctx: AppContext) -> None:
     if old is not None:
         ctx.sync = None
         old.stop()
-    # Imported here: ui.app imports the main window, which imports this module.
-    from ui.app import attach_sync
-
     attach_sync(ctx)
+    ctx.worker.announce(ENROLLED)
 
 
 class _Relay(QObject):

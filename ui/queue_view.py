@@ -84,6 +84,7 @@ class QueueView(QWidget):
 
         self.model = model if model is not None else QueueModel(ctx, self)
         self.destroyed.connect(self.model.closer())
+        ctx.worker.follow(self, lambda changes: changes.requests, self.refresh)  # desktop.changes
 
         self.search = QLineEdit(self)
         self.search.setObjectName("queueSearch")
@@ -367,8 +368,8 @@ class QueueView(QWidget):
         if days is None:
             return None, None
         if key == "custom":
-            a: dt.date = self.date_from.date().toPython()
-            b: dt.date = self.date_to.date().toPython()
+            a = dt.date(*self.date_from.date().getDate())  # (year, month, day): typed for mypy
+            b = dt.date(*self.date_to.date().getDate())
             first, last = min(a, b), max(a, b)
         else:
             last = self._today()

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from rules.bidi import ltr
 from rules.normalize import to_persian_digits
 
 if TYPE_CHECKING:
@@ -314,6 +315,13 @@ def layout_direction(lang: str) -> Qt.LayoutDirection:
 def digits(text: str, lang: str) -> str:
     """Show ASCII digits in ``text`` as Persian digits when the language is Persian."""
     return to_persian_digits(text) if lang == "fa" else text
+
+
+def identifier(text: str, lang: str) -> str:
+    """A reference, tracking code, card number, mobile, Sheba or national code as shown:
+    the language's digits, isolated left to right (``rules.bidi``) so a Persian sentence
+    around it cannot reorder its groups."""
+    return ltr(digits(text, lang))
 
 
 def format_number(value: int, lang: str) -> str:

@@ -405,10 +405,6 @@
         <translation>درخواست‌ها</translation>
     </message>
     <message>
-        <source>The request list is not available in this build.</source>
-        <translation>فهرست درخواست‌ها در این نسخه در دسترس نیست.</translation>
-    </message>
-    <message>
         <source>Search requests</source>
         <translation>جست‌وجوی درخواست‌ها</translation>
     </message>
@@ -431,6 +427,10 @@
     <message>
         <source>Connect to the central server…</source>
         <translation>اتصال به سرور مرکزی…</translation>
+    </message>
+    <message>
+        <source>Settings of this PC…</source>
+        <translation>تنظیمات این رایانه…</translation>
     </message>
     <message>
         <source>Change my password…</source>
@@ -491,6 +491,10 @@
     <message>
         <source>Sending…</source>
         <translation>در حال ارسال…</translation>
+    </message>
+    <message>
+        <source>The settings were saved.</source>
+        <translation>تنظیمات ذخیره شد.</translation>
     </message>
     <message>
         <source>Your password was changed.</source>
@@ -687,6 +691,37 @@
     <message>
         <source>The search failed; try again.</source>
         <translation>جست‌وجو انجام نشد؛ دوباره تلاش کنید.</translation>
+    </message>
+</context>
+<context>
+    <name>ReceiptPreview</name>
+    <message>
+        <source>Receipt preview</source>
+        <translation>پیش‌نمایش رسید</translation>
+    </message>
+    <message>
+        <source>the system&apos;s default printer</source>
+        <translation>چاپگر پیش‌فرض سیستم</translation>
+    </message>
+    <message>
+        <source>%1 on %2</source>
+        <translation>%1 روی %2</translation>
+    </message>
+    <message>
+        <source>Zoom in</source>
+        <translation>بزرگ‌تر</translation>
+    </message>
+    <message>
+        <source>Zoom out</source>
+        <translation>کوچک‌تر</translation>
+    </message>
+    <message>
+        <source>Print (Enter)</source>
+        <translation>چاپ (Enter)</translation>
+    </message>
+    <message>
+        <source>Another printer…</source>
+        <translation>چاپگر دیگر…</translation>
     </message>
 </context>
 <context>
@@ -929,6 +964,69 @@ Type a few letters of its name to find it, then press Enter.</source>
     <message>
         <source>Services</source>
         <translation>خدمات</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings of this PC</source>
+        <translation>تنظیمات این رایانه</translation>
+    </message>
+    <message>
+        <source>Printing receipts</source>
+        <translation>چاپ رسید</translation>
+    </message>
+    <message>
+        <source>The system&apos;s default printer</source>
+        <translation>چاپگر پیش‌فرض سیستم</translation>
+    </message>
+    <message>
+        <source>Looking for printers…</source>
+        <translation>در حال یافتن چاپگرها…</translation>
+    </message>
+    <message>
+        <source>Receipt paper</source>
+        <translation>کاغذ رسید</translation>
+    </message>
+    <message>
+        <source>Show the receipt first; Enter prints it</source>
+        <translation>نخست رسید نمایش داده شود؛ Enter آن را چاپ می‌کند</translation>
+    </message>
+    <message>
+        <source>Print at once on the printer above</source>
+        <translation>بی‌درنگ با چاپگر بالا چاپ شود</translation>
+    </message>
+    <message>
+        <source>Open the system&apos;s print dialog</source>
+        <translation>پنجرهٔ چاپ سیستم باز شود</translation>
+    </message>
+    <message>
+        <source>Ctrl+P and “Print receipt”</source>
+        <translation>Ctrl+P و «چاپ رسید»</translation>
+    </message>
+    <message>
+        <source>Receipt printer</source>
+        <translation>چاپگر رسید</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>ذخیره</translation>
+    </message>
+    <message>
+        <source>%1 (not found now)</source>
+        <translation>%1 (اکنون یافت نشد)</translation>
+    </message>
+    <message>
+        <source>Printers found: %1</source>
+        <translation>چاپگرهای یافته‌شده: %1</translation>
+    </message>
+    <message>
+        <source>No printer is installed on this PC; receipts go to the system&apos;s default.</source>
+        <translation>چاپگری روی این رایانه نصب نیست؛ رسیدها به چاپگر پیش‌فرض سیستم فرستاده می‌شوند.</translation>
+    </message>
+    <message>
+        <source>The printer list could not be read.</source>
+        <translation>فهرست چاپگرها خوانده نشد.</translation>
     </message>
 </context>
 <context>
