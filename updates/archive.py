@@ -152,10 +152,13 @@ def _add_file(tar: tarfile.TarFile, name: str, path: Path) -> None:
         tar.addfile(info, f)
 
 
-def write_full(folder: Path, version: str, out: Path) -> Manifest:
-    """Writes the full archive of ``folder`` to ``out``; returns its manifest."""
+def write_full(folder: Path, version: str, out: Path, *, preset: int = 6) -> Manifest:
+    """Writes the full archive of ``folder`` to ``out``; returns its manifest.
+
+    ``preset`` is xz's level (6, its default, for releases; tests use 1 to save CPU).
+    """
     manifest = make_manifest(folder, version)
-    with tarfile.open(out, "w:xz", format=tarfile.PAX_FORMAT) as tar:
+    with tarfile.open(out, "w:xz", format=tarfile.PAX_FORMAT, preset=preset) as tar:
         _add_bytes(tar, MANIFEST_NAME, manifest.to_bytes())
         for rel, entry in sorted(manifest.entries.items()):
             if entry.link is None:
@@ -163,11 +166,13 @@ def write_full(folder: Path, version: str, out: Path) -> Manifest:
     return manifest
 
 
-def write_patch(old: Path, old_version: str, new: Path, new_version: str, out: Path) -> Manifest:
+def write_patch(
+    old: Path, old_version: str, new: Path, new_version: str, out: Path, *, preset: int = 6
+) -> Manifest:
     """Writes the patch that turns bundle ``old`` into bundle ``new``; returns new's manifest."""
     before = make_manifest(old, old_version)
     after = make_manifest(new, new_version)
-    with tarfile.open(out, "w:xz", format=tarfile.PAX_FORMAT) as tar:
+    with tarfile.open(out, "w:xz", format=tarfile.PAX_FORMAT, preset=preset) as tar:
         _add_bytes(tar, MANIFEST_NAME, after.to_bytes())
         for rel, entry in sorted(after.entries.items()):
             if entry.link is not None:

@@ -102,6 +102,7 @@ class Repository:
     repo_dir: Path
     offline_dir: Path | None
     online_dir: Path
+    xz_preset: int = 6  # archives' compression level (tests use 1 to save CPU)
 
     @property
     def metadata_dir(self) -> Path:
@@ -227,7 +228,7 @@ class Repository:
         with tempfile.TemporaryDirectory(dir=work_dir) as tmp_name:
             tmp = Path(tmp_name)
             full_name = f"pishkhan-{version}.tar.xz"
-            archive.write_full(bundle, version, tmp / full_name)
+            archive.write_full(bundle, version, tmp / full_name, preset=self.xz_preset)
             self._add_target(targets, full_name, tmp / full_name, {"version": version})
             sizes["full"] = (tmp / full_name).stat().st_size
             release: dict[str, object] = {"full": full_name, "patches": {}}
@@ -239,7 +240,9 @@ class Repository:
                 old_dir = tmp / "previous"
                 archive.rebuild(old_archive, None, old_dir, version=str(latest))
                 patch_name = f"pishkhan-{latest}-to-{version}.patch.tar.xz"
-                archive.write_patch(old_dir, str(latest), bundle, version, tmp / patch_name)
+                archive.write_patch(
+                    old_dir, str(latest), bundle, version, tmp / patch_name, preset=self.xz_preset
+                )
                 custom = {"version": version, "from": str(latest)}
                 self._add_target(targets, patch_name, tmp / patch_name, custom)
                 sizes["patch"] = (tmp / patch_name).stat().st_size
