@@ -19,9 +19,11 @@ same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
+import lzma
 import os
 import shutil
 import stat
@@ -152,13 +154,22 @@ def _add_file(tar: tarfile.TarFile, name: str, path: Path) -> None:
         tar.addfile(info, f)
 
 
+@contextlib.contextmanager
+def _xz_tar(out: Path, preset: int) -> Iterator[tarfile.TarFile]:
+    with (
+        lzma.open(out, "wb", preset=preset) as xz,
+        tarfile.open(fileobj=xz, mode="w", format=tarfile.PAX_FORMAT) as tar,
+    ):
+        yield tar
+
+
 def write_full(folder: Path, version: str, out: Path, *, preset: int = 6) -> Manifest:
     """Writes the full archive of ``folder`` to ``out``; returns its manifest.
 
     ``preset`` is xz's level (6, its default, for releases; tests use 1 to save CPU).
     """
     manifest = make_manifest(folder, version)
-    with tarfile.open(out, "w:xz", format=tarfile.PAX_FORMAT, preset=preset) as tar:
+    with _xz_tar(out, preset) as tar:
         _add_bytes(tar, MANIFEST_NAME, manifest.to_bytes())
         for rel, entry in sorted(manifest.entries.items()):
             if entry.link is None:
@@ -172,7 +183,7 @@ def write_patch(
     """Writes the patch that turns bundle ``old`` into bundle ``new``; returns new's manifest."""
     before = make_manifest(old, old_version)
     after = make_manifest(new, new_version)
-    with tarfile.open(out, "w:xz", format=tarfile.PAX_FORMAT, preset=preset) as tar:
+    with _xz_tar(out, preset) as tar:
         _add_bytes(tar, MANIFEST_NAME, after.to_bytes())
         for rel, entry in sorted(after.entries.items()):
             if entry.link is not None:

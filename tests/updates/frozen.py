@@ -54,7 +54,8 @@ def stub_bundle(version: str, *, self_check_ok: bool = True) -> Path:
         [
             sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
             "--onedir", "--strip", "--name", "stubapp",
-            "--add-data", f"{src / 'release-notes.bin'}{os.pathsep}.", "--paths", str(ROOT), "--paths", str(src),
+            "--add-data", f"{src / 'release-notes.bin'}{os.pathsep}.",
+            "--paths", str(ROOT), "--paths", str(src),
             "--distpath", str(work / "dist"), "--workpath", str(work / "build"),
             "--specpath", str(work), str(src / "stubapp.py"),
         ],
