@@ -420,6 +420,15 @@ def _held(lock: SyncLock) -> Iterator[bool]:
 
 
 def cmd_enrol(args: argparse.Namespace) -> int:
+    if args.ca_bundle and not Path(args.ca_bundle).is_file():
+        from desktop.cli import InputError
+
+        raise InputError(
+            Message(
+                fa=f"پروندهٔ گواهی {args.ca_bundle} پیدا نشد.",
+                en=f"The certificate file {args.ca_bundle} was not found.",
+            )
+        )
     ctx = Context(args)
     try:
         try:
@@ -633,13 +642,23 @@ def _print_summary(ctx: Context, result: RoundResult, out: IO[str], *, as_json: 
     if as_json:
         print(json.dumps(result.to_json(), ensure_ascii=False), file=out, flush=True)
         return
-    text = (
-        f"sent {result.pushed}: accepted {result.accepted} (duplicate {result.duplicate}),"
+    from desktop.receipt import digits
+
+    def n(value: int) -> str:
+        return digits(value, ctx.lang)
+
+    versions = ", ".join(n(v) for v in result.catalog_versions) or "-"
+    text = Message(
+        fa=f"ارسال {n(result.pushed)}: پذیرفته {n(result.accepted)} (تکراری "
+        f"{n(result.duplicate)})، کنار گذاشته {n(result.set_aside)}، تلاش دوباره "
+        f"{n(result.retried)}؛ تغییرهای دریافتی {n(result.status_applied)}، فهرست خدمات "
+        f"{versions}؛ در انتظار {n(result.waiting)}، نیازمند رسیدگی {n(result.attention)}",
+        en=f"sent {result.pushed}: accepted {result.accepted} (duplicate {result.duplicate}),"
         f" set aside {result.set_aside}, retry {result.retried}; changes applied"
-        f" {result.status_applied}, catalogues {list(result.catalog_versions)};"
-        f" waiting {result.waiting}, needs attention {result.attention}"
+        f" {result.status_applied}, catalogues {versions};"
+        f" waiting {result.waiting}, needs attention {result.attention}",
     )
-    print(text, file=out, flush=True)
+    print(ctx.say(text), file=out, flush=True)
     if result.error is not None:
         print(_say(ctx, result.error.message_fa, result.error.message_en), file=out, flush=True)
 
