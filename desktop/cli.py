@@ -334,7 +334,7 @@ def run_command(args: argparse.Namespace) -> int:
 
         mapped = translate_db_error(exc)
         if isinstance(mapped, UserFacingError):
-            print(_environment_message(args, mapped).text(lang), file=sys.stderr)
+            print(mapped.message.text(lang), file=sys.stderr)
             return EXIT_FAILED
         if isinstance(exc, OSError):  # permissions, no space, a path that is a file...
             where = exc.filename or ""
@@ -355,26 +355,9 @@ def run_command(args: argparse.Namespace) -> int:
 
         mapped = translate_db_error(exc)  # SQLAlchemy's wrapping of a full or failing disk
         if isinstance(mapped, UserFacingError):
-            print(_environment_message(args, mapped).text(lang), file=sys.stderr)
+            print(mapped.message.text(lang), file=sys.stderr)
             return EXIT_FAILED
         return _bug(args, exc, lang)
-
-
-DISK_FULL = Message(
-    fa="دیسک این رایانه پر است و پایگاه داده باز نمی‌شود؛ چیزی تغییر نکرد و چیزی از دست "
-    "نرفت. فضای دیسک را آزاد کنید و دوباره تلاش کنید.",
-    en="The disk of this PC is full and the database does not open; nothing was changed "
-    "and nothing is lost. Free some disk space and try again.",
-)
-
-
-def _environment_message(args: argparse.Namespace, error: UserFacingError) -> Message:
-    from desktop.errors import DiskFullError
-
-    # The store's own words speak of a request not saved: only add-request saves one.
-    if isinstance(error, DiskFullError) and getattr(args, "command_name", "") != "add-request":
-        return DISK_FULL
-    return error.message
 
 
 def _bug(args: argparse.Namespace, exc: BaseException, lang: str) -> int:

@@ -37,7 +37,6 @@ from desktop.cli import EXIT_FAILED, EXIT_OK, NO_STORE, InputError, language, wh
 from desktop.clock import Clock, utc_now
 from desktop.config import SETTINGS_FILE, Settings, resolve_data_dir
 from desktop.db.peek import DB_FILENAME
-from desktop.errors import DiskFullError
 from rules.errors import UserFacingError
 from rules.messages import Message
 
@@ -193,18 +192,14 @@ def examine(data_dir: Path, *, clock: Clock = utc_now) -> DoctorReport:
         store = Store.open(data_dir, migrate=False)
         store.integrity_check()  # the first connection: WAL set-up needs the disk
     except (UserFacingError, sqlite3.Error, DBAPIError, OSError) as exc:
-        if isinstance(exc, UserFacingError):
-            detail = exc.message.en
+        mapped = exc if isinstance(exc, UserFacingError) else translate_db_error(exc)
+        if isinstance(mapped, UserFacingError):  # the store's own words (full disk, ...)
+            fa, en = mapped.message.fa, mapped.message.en
         else:
             detail = str(getattr(exc, "orig", exc))
-        full = isinstance(exc, DiskFullError) or isinstance(translate_db_error(exc), DiskFullError)
-        report.problem(
-            "database_unopenable",
-            f"پایگاه داده برای نوشتن باز نشد ({detail})"
-            + ("؛ دیسک پر است: فضای آن را آزاد کنید." if full else "."),
-            f"The database does not open for writing ({detail})"
-            + ("; the disk is full: free some space." if full else "."),
-        )
+            fa = f"پایگاه داده برای نوشتن باز نشد ({detail})."
+            en = f"The database does not open for writing ({detail})."
+        report.problem("database_unopenable", fa, en)
         _read_only_facts(database, report)
         return report
     try:
