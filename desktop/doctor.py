@@ -234,7 +234,7 @@ def _read_only_facts(database: Path, report: DoctorReport) -> None:
             facts["integrity"] = conn.execute("PRAGMA quick_check").fetchone()[0]
             facts["requests"] = conn.execute("SELECT count(*) FROM requests").fetchone()[0]
             facts["waiting"] = conn.execute(
-                "SELECT count(*) FROM outbox WHERE status IN ('queued', 'sending')"
+                "SELECT count(*) FROM requests WHERE state IN ('queued', 'sending')"
             ).fetchone()[0]
             facts["read_only"] = True
         finally:

@@ -395,3 +395,38 @@ def test_bad_options_and_paths_elsewhere_are_reasons_too(office: Path, tmp_path:
     assert runs[5].code == 2 and "published_at" in runs[5].stderr
     assert runs[6].code == 2 and "ghost" in runs[6].stderr
     assert all(TRACEBACK not in r.stderr for r in runs)
+
+
+def _no_byte_can_be_written() -> None:
+    """In the child: every file write fails (EFBIG) while the file system has room.
+
+    SQLite reports that as an I/O error, and the store, seeing free space, says the disk
+    could not be written (not "full"); a real full disk (a 2 MB tmpfs filled to 0 bytes) is
+    tests/core/test_full_disk.py's."""
+    import resource
+    import signal
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+
+@pytest.mark.skipif(os.name != "posix", reason="RLIMIT_FSIZE is POSIX")
+def test_a_disk_that_takes_no_byte_is_told_and_doctor_still_reports(office: Path) -> None:
+    runs = batch(
+        case(office, "doctor", "--json"),
+        case(office, "list", "--lang", "en"),
+        case(office, "status", "--lang", "en"),
+        case(
+            office, "add-request", "-", "--clerk", "modir", "--lang", "en", stdin=json.dumps(GOOD)
+        ),
+        preexec=_no_byte_can_be_written,
+    )
+    doctor, listing, status, add = runs
+    assert doctor.code == 1, doctor
+    report = json.loads(doctor.stdout)
+    assert "database_unopenable" in {p["code"] for p in report["problems"]}
+    assert report["integrity"] == "ok" and report["requests"] == 0  # read-only, still told
+    for run in (listing, status, add):
+        assert run.code == 1 and "disk failed (the disk is not full)" in run.stderr, run
+        assert "nothing was half-written" in run.stderr, run
+    assert all(TRACEBACK not in r.stderr for r in runs)
