@@ -385,16 +385,16 @@ def _bug(args: argparse.Namespace, exc: BaseException, lang: str) -> int:
     return EXIT_BUG
 
 
-def start_logging(args: argparse.Namespace) -> None:
+def start_logging(args: argparse.Namespace, *, create: bool = False) -> None:
     """Log into the data folder's ``logs/`` if the folder holds a store: never into a
-    mistyped folder (which a log file would create); ``init`` starts it once the store
-    exists."""
+    mistyped folder (which a log file would create); ``init`` (``create``) starts it once
+    its values are checked, before the store is made (the migration is logged)."""
     from desktop.config import resolve_data_dir
     from desktop.db.peek import DB_FILENAME
     from desktop.logs import setup_logging
 
     data_dir = resolve_data_dir(getattr(args, "data_dir", None))
-    if (data_dir / DB_FILENAME).is_file():
+    if create or (data_dir / DB_FILENAME).is_file():
         # A log that cannot be written (a full disk) must not print its own traceback
         # over the command's message.
         logging.raiseExceptions = False
