@@ -208,6 +208,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--code", required=True, help="one-time enrolment code")
     p.add_argument("--ca-bundle", help="CA bundle file for the server's TLS certificate")
     p.add_argument("--device-name", help="name of this PC shown to the central office")
+    p.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        help="accept an http:// server that is not this PC (the token crosses in clear)",
+    )
 
     p = _parser(sub, "sync", f"{sync}:cmd_sync", "send waiting requests and fetch changes")
     mode = p.add_mutually_exclusive_group()
