@@ -330,11 +330,9 @@ def run_command(args: argparse.Namespace) -> int:
         print(exc.message.text(lang), file=sys.stderr)
         return EXIT_FAILED
     except (sqlite3.Error, OSError) as exc:  # the environment: a full disk, a locked file
-        from desktop.db.engine import translate_db_error
-
-        mapped = translate_db_error(exc)
+        mapped = _environment_error(args, exc)
         if isinstance(mapped, UserFacingError):
-            print(_environment_message(args, mapped).text(lang), file=sys.stderr)
+            print(mapped.message.text(lang), file=sys.stderr)
             return EXIT_FAILED
         if isinstance(exc, OSError):  # permissions, no space, a path that is a file...
             where = exc.filename or ""
@@ -351,30 +349,23 @@ def run_command(args: argparse.Namespace) -> int:
         print(Message(fa="لغو شد.", en="Cancelled.").text(lang), file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: the trace goes to the log, a sentence to the person
-        from desktop.db.engine import translate_db_error
-
-        mapped = translate_db_error(exc)  # SQLAlchemy's wrapping of a full or failing disk
+        mapped = _environment_error(args, exc)  # SQLAlchemy's wrapping of a disk's failure
         if isinstance(mapped, UserFacingError):
-            print(_environment_message(args, mapped).text(lang), file=sys.stderr)
+            print(mapped.message.text(lang), file=sys.stderr)
             return EXIT_FAILED
         return _bug(args, exc, lang)
 
 
-DISK_FULL = Message(
-    fa="دیسک این رایانه پر است و پایگاه داده باز نمی‌شود؛ چیزی تغییر نکرد و چیزی از دست "
-    "نرفت. فضای دیسک را آزاد کنید و دوباره تلاش کنید.",
-    en="The disk of this PC is full and the database does not open; nothing was changed "
-    "and nothing is lost. Free some disk space and try again.",
-)
+def _environment_error(args: argparse.Namespace, exc: BaseException) -> BaseException:
+    """SQLite's environment errors as the store's user-facing ones, judged by result code
+    (``translate_db_error``); only ``add-request`` writes, the others fail opening."""
+    from desktop.config import resolve_data_dir
+    from desktop.db.engine import translate_db_error
+    from desktop.db.peek import DB_FILENAME
 
-
-def _environment_message(args: argparse.Namespace, error: UserFacingError) -> Message:
-    from desktop.errors import DiskFullError
-
-    # The store's own words speak of a request not saved: only add-request saves one.
-    if isinstance(error, DiskFullError) and getattr(args, "command_name", "") != "add-request":
-        return DISK_FULL
-    return error.message
+    database = resolve_data_dir(getattr(args, "data_dir", None)) / DB_FILENAME
+    opening = getattr(args, "command_name", "") != "add-request"
+    return translate_db_error(exc, path=database, opening=opening)
 
 
 def _bug(args: argparse.Namespace, exc: BaseException, lang: str) -> int:

@@ -37,7 +37,6 @@ from desktop.cli import EXIT_FAILED, EXIT_OK, NO_STORE, InputError, language, wh
 from desktop.clock import Clock, utc_now
 from desktop.config import SETTINGS_FILE, Settings, resolve_data_dir
 from desktop.db.peek import DB_FILENAME
-from desktop.errors import DiskFullError
 from rules.errors import UserFacingError
 from rules.messages import Message
 
@@ -165,8 +164,8 @@ def examine(data_dir: Path, *, clock: Clock = utc_now) -> DoctorReport:
         if facts["free_disk_mb"] < 1:
             report.problem(
                 "disk_full",
-                "دیسک پر است: درخواستی ذخیره نمی‌شود. فضای دیسک را آزاد کنید؛ چیزی از دست "
-                "نرفته است.",
+                "دیسک این رایانه پر است: درخواستی ذخیره نمی‌شود. فضای دیسک را آزاد کنید؛ چیزی "
+                "از دست نرفته است.",
                 "The disk is full: no request can be saved. Free some disk space; nothing "
                 "saved before is lost.",
             )
@@ -193,17 +192,19 @@ def examine(data_dir: Path, *, clock: Clock = utc_now) -> DoctorReport:
         store = Store.open(data_dir, migrate=False)
         store.integrity_check()  # the first connection: WAL set-up needs the disk
     except (UserFacingError, sqlite3.Error, DBAPIError, OSError) as exc:
-        if isinstance(exc, UserFacingError):
-            detail = exc.message.en
+        mapped = (
+            exc
+            if isinstance(exc, UserFacingError)
+            else translate_db_error(exc, path=database, opening=True)
+        )
+        if isinstance(mapped, UserFacingError):
+            fa, en = mapped.message.fa, mapped.message.en
         else:
-            detail = str(getattr(exc, "orig", exc))
-        full = isinstance(exc, DiskFullError) or isinstance(translate_db_error(exc), DiskFullError)
+            fa = en = str(getattr(exc, "orig", exc))
         report.problem(
             "database_unopenable",
-            f"پایگاه داده برای نوشتن باز نشد ({detail})"
-            + ("؛ دیسک پر است: فضای آن را آزاد کنید." if full else "."),
-            f"The database does not open for writing ({detail})"
-            + ("; the disk is full: free some space." if full else "."),
+            f"پایگاه داده باز نشد: {fa}",
+            f"The database does not open: {en}",
         )
         _read_only_facts(database, report)
         return report
