@@ -85,25 +85,24 @@ def test_frozen_version(frozen_bundle: Path, tmp_path: Path) -> None:
 def test_frozen_program_migrates_and_logs_in_its_data_folder(
     frozen_bundle: Path, tmp_path: Path
 ) -> None:
-    """``init`` creates the database from the bundled migration files and logs there
-    (only ``init`` creates a store: other commands say where they looked)."""
+    """``init`` (the one command that creates a store) builds the database from the bundled
+    migration files and logs there; ``doctor`` then finds nothing wrong."""
     data = tmp_path / "data"
     before = tree_snapshot(frozen_bundle)
-    env = {**program_env(tmp_path), "PW": "correct-horse-9"}
-    proc = run(
-        [_exe(frozen_bundle, "pishkhan-console"), "--data-dir", data, "init",
-         "--office-code", "1001", "--office-name", "Office", "--counter", "1",
-         "--manager", "modir", "--manager-name", "Modir", "--password-env", "PW"],
-        env,
-        tmp_path,
-    )  # fmt: skip
-    assert proc.returncode == 0, f"{proc.stdout}\n{proc.stderr}"
-    assert unexpected_stderr(proc.stderr) == [], proc.stderr
+    env = {**program_env(tmp_path), "PISHKHAN_PASSWORD": "bundle-password"}
+    init = ["init", "--office-code", "1001", "--office-name", "دفتر", "--counter", "1"]
+    init += ["--manager", "modir", "--manager-name", "مدیر"]
+    for command in (init, ["doctor"]):
+        proc = run(
+            [_exe(frozen_bundle, "pishkhan-console"), *command, "--data-dir", data], env, tmp_path
+        )
+        assert proc.returncode == 0, f"{proc.stdout}\n{proc.stderr}"
+        assert unexpected_stderr(proc.stderr) == [], proc.stderr
     with sqlite3.connect(data / DB_FILENAME) as conn:
         (revision,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
     assert revision == schema_head()
-    # The log lives in the data folder (init starts it once the store exists).
-    assert (data / "logs" / "pishkhan.log").is_file()
+    log = (data / "logs" / "pishkhan.log").read_text(encoding="utf-8")
+    assert f"to {schema_head()}" in log
     assert tree_snapshot(frozen_bundle) == before
 
 
