@@ -401,6 +401,7 @@ class DayCloseDialog(QDialog):
             self.date_edit.setDisplayFormat("dd/MM/yyyy")
         self.date_edit.setCalendarPopup(True)
         self.date_edit.setCalendarWidget(JalaliCalendar(self._lang, self.date_edit))
+        theme.tab_leaves(self.date_edit)
         today = tehran_today()
         self.date_edit.setMaximumDate(QDate(today.year, today.month, today.day))
         self.date_edit.setDate(QDate(today.year, today.month, today.day))

@@ -152,7 +152,9 @@ class _SyncRunner(QObject):
             return
         finally:
             self._lock.release()
-        if result.requests_changed:
+        # A failed round put what it had marked "sending" back in the queue: the views
+        # must show it waiting again now, not "sending" until the next good round.
+        if result.requests_changed or not result.ok:
             self.requestsChanged.emit()
         if result.ok:
             delay = (

@@ -40,6 +40,7 @@
     <name>Banner</name>
     <message>
         <source>Send now (F5)</source>
+        <extracomment>The key that jumps to the requests that need the clerk&apos;s action.</extracomment>
         <translation>ارسال اکنون (F5)</translation>
     </message>
     <message>
@@ -63,8 +64,24 @@
         <translation>؛ قدیمی‌ترین از %1 پیش</translation>
     </message>
     <message>
+        <source>%1 need(s) correction</source>
+        <translation>%1 درخواست نیازمند اصلاح</translation>
+    </message>
+    <message>
         <source>%1 need(s) attention</source>
         <translation>%1 درخواست نیازمند بررسی</translation>
+    </message>
+    <message>
+        <source>The central office has not been reached since %1.</source>
+        <translation>از %1 ارتباط با مرکز برقرار نشده است.</translation>
+    </message>
+    <message>
+        <source>The central office has not been reached yet.</source>
+        <translation>هنوز ارتباطی با مرکز برقرار نشده است.</translation>
+    </message>
+    <message>
+        <source>Saved requests are kept here and sent automatically.</source>
+        <translation>درخواست‌های ثبت‌شده در همین رایانه می‌مانند و خودکار ارسال می‌شوند.</translation>
     </message>
     <message>
         <source>Not connected to a central server yet</source>
@@ -636,6 +653,10 @@
     <message>
         <source>Waiting to be sent</source>
         <translation>در انتظار ارسال</translation>
+    </message>
+    <message>
+        <source>Needs my action</source>
+        <translation>نیازمند اقدام من</translation>
     </message>
     <message>
         <source>Any time</source>
