@@ -203,6 +203,7 @@
     <name>DateEditor</name>
     <message>
         <source>Pick from the calendar (Alt+Down)</source>
+        <extracomment>The clerk typed the last character the field can take: the form moves on.</extracomment>
         <translation>انتخاب از تقویم (Alt+↓)</translation>
     </message>
 </context>
@@ -921,6 +922,10 @@ Type a few letters of its name to find it, then press Enter.</source>
         <translation>مدارک رؤیت‌شده</translation>
     </message>
     <message>
+        <source>All of these seen</source>
+        <translation>همهٔ این مدارک دیده شد</translation>
+    </message>
+    <message>
         <source>Card terminal reference</source>
         <translation>شمارهٔ پیگیری کارتخوان</translation>
     </message>
@@ -969,6 +974,7 @@ Type a few letters of its name to find it, then press Enter.</source>
     <name>ReturningCitizen</name>
     <message>
         <source>Returning citizen: %1 filled in from their last request. Check them with the citizen.</source>
+        <extracomment>Fields were filled from the citizen&apos;s last request (``filled_keys()`` says which).</extracomment>
         <translation>مراجعهٔ قبلی: %1 از آخرین درخواست این شخص پر شد؛ آن‌ها را با متقاضی بررسی کنید.</translation>
     </message>
 </context>
