@@ -1,7 +1,7 @@
 """Benchmark: the web console's inbox on 1,000,000 requests, on PostgreSQL (issue 15).
 
 A fresh schema migrated by the server's own migrations (so with the console's indexes,
-migration 0003_console), 1,000 offices in 31 provinces with one PC each, and a million
+migration 0003_console), 16,000 offices in 31 provinces with one PC each, and a million
 requests written by PostgreSQL itself (``generate_series``: minutes instead of hours of
 pushes) with payloads of the stored shape (canonical JSON of an item, ~1 KB, a distinct
 national code each). Then the real server (``python -m server serve``) and a staff
@@ -11,6 +11,9 @@ member logged in over HTTP, as a browser would be, timing whole page answers:
   one province;
 - a search by national code (a random stored code each time), for both;
 - a province filter and a page deep in the keyset (``before`` = the middle of the table).
+
+The fleet page for an operator (16,000 offices, one PC each, one office in 40 with a
+request waiting for hours) and one province's offices are timed too (no goal).
 
 Baseline, same run, same server and connection: ``GET /v1/health`` (one HTTP round trip and
 one database query): pages are reported as its multiple too. Goal (issue 15): p99 < 300 ms
@@ -27,13 +30,13 @@ import time
 from collections.abc import Callable, Iterator
 
 import requests
-from sqlalchemy import Engine, insert, select, text
+from sqlalchemy import Engine, select, text
 
 from bench.common import BenchResult, RunOptions, Skip, below, percentile, ratio
 
 NAME = "console"
 TITLE = "Console inbox on a million requests (PostgreSQL)"
-OFFICES = 1000
+OFFICES = 16_000  # as many as the country has
 PASSWORD = "bench console password"
 _FORM_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 CHEAP_ARGON2 = {
@@ -77,43 +80,45 @@ JOIN devices d ON d.office_id = o.id
 """
 
 
+_OFFICES_SQL = (
+    "INSERT INTO offices (code, name, created_at, last_tracking)"
+    " SELECT (80000 + i)::text, 'دفتر ' || (i + 1), now(), 0"
+    " FROM generate_series(0, {offices} - 1) AS i"
+)
+_PROVINCES_SQL = (
+    "INSERT INTO office_provinces (office_id, province)"
+    " SELECT id, (ARRAY[{provinces}])[1 + id % {count}] FROM offices"
+)
+# One PC an office; its last heartbeat a minute to an hour ago; one office in 40 has a
+# request waiting for hours and one in 100 has requests set aside (the stuck ones).
+_DEVICES_SQL = (
+    "INSERT INTO devices (id, office_id, counter_no, name, token_hash, enrolled_at,"
+    " app_version, last_seen_at, last_heartbeat_at, queue_depth, oldest_waiting_seconds,"
+    " attention, reported_last_seq, seq_max, seq_seen)"
+    " SELECT '00000000-0000-4000-8000-' || lpad(id::text, 12, '0'), id, 1, 'PC-1',"
+    " lpad(id::text, 64, '0'), now() - interval '30 days',"
+    " CASE WHEN id % 7 = 0 THEN '0.1.0' ELSE '0.2.0' END,"
+    " now() - (id % 60) * interval '1 minute', now() - (id % 60) * interval '1 minute',"
+    " CASE WHEN id % 40 = 0 THEN 25 + id % 50 ELSE id % 3 END,"
+    " CASE WHEN id % 40 = 0 THEN 3600 * (2 + id % 30) WHEN id % 3 > 0 THEN 30 END,"
+    " CASE WHEN id % 100 = 0 THEN 2 ELSE 0 END, 0, 0, 0"
+    " FROM offices"
+)
+
+
 def _fill(engine: Engine, rows: int, res: BenchResult) -> None:
     import datetime as dt
 
-    from server.console.models import office_provinces
     from server.console.provinces import PROVINCES
-    from server.models import devices, offices
+    from server.models import offices
 
-    provinces = sorted(PROVINCES)
     now = dt.datetime.now(dt.UTC)
     started = time.perf_counter()
+    names = ", ".join(f"'{code}'" for code in sorted(PROVINCES))
     with engine.begin() as conn:
-        for i in range(OFFICES):
-            code = str(80_000 + i)
-            office_id = conn.execute(
-                insert(offices).values(code=code, name=f"دفتر {i + 1}", created_at=now)
-            ).inserted_primary_key[0]  # type: ignore[index]
-            conn.execute(
-                insert(office_provinces).values(
-                    office_id=office_id, province=provinces[i % len(provinces)]
-                )
-            )
-            conn.execute(
-                insert(devices).values(
-                    id=f"00000000-0000-4000-8000-{i:012d}",
-                    office_id=office_id,
-                    counter_no=1,
-                    name="PC-1",
-                    token_hash=f"{i:064d}",
-                    enrolled_at=now,
-                    app_version="0.1.0",
-                    queue_depth=0,
-                    attention=0,
-                    reported_last_seq=0,
-                    seq_max=0,
-                    seq_seen=0,
-                )
-            )
+        conn.execute(text(_OFFICES_SQL.format(offices=OFFICES)))
+        conn.execute(text(_PROVINCES_SQL.format(provinces=names, count=len(PROVINCES))))
+        conn.execute(text(_DEVICES_SQL))
         first_office = conn.execute(select(text("min(id)")).select_from(offices)).scalar()
     statement = (
         _FILL.replace("{payload}", _PAYLOAD.replace("{uuid}", _UUID))
@@ -215,6 +220,7 @@ def run(opts: RunOptions) -> BenchResult:
             for username, role, provinces in (
                 ("bench-admin", Role.ADMINISTRATOR, ()),
                 ("bench-fars", Role.REVIEWER, ("fars",)),
+                ("bench-operator", Role.OPERATOR, ()),
             ):
                 create_account(
                     engine,
@@ -234,6 +240,7 @@ def run(opts: RunOptions) -> BenchResult:
             with start_server(opts.work_dir / "console", database_url=url) as server:
                 admin = Browser(server.base_url, "bench-admin")
                 fars = Browser(server.base_url, "bench-fars")
+                operator = Browser(server.base_url, "bench-operator")
                 health = requests.Session()
 
                 def ping() -> float:
@@ -281,6 +288,18 @@ def run(opts: RunOptions) -> BenchResult:
                         "a page deep in the keyset, administrator",
                         admin,
                         lambda b: b.timed("/console/inbox", {"before": str(rows // 2)}),
+                        False,
+                    ),
+                    (
+                        f"fleet page ({OFFICES:,} offices), operator",
+                        operator,
+                        lambda b: b.timed("/console/fleet"),
+                        False,
+                    ),
+                    (
+                        "one province's offices, operator",
+                        operator,
+                        lambda b: b.timed("/console/fleet", {"province": "fars"}),
                         False,
                     ),
                 ]

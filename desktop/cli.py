@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import sqlite3
 import sys
 import textwrap
 from collections.abc import Callable
@@ -90,6 +91,16 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, not {text}")
     return value
 
 
@@ -197,6 +208,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--code", required=True, help="one-time enrolment code")
     p.add_argument("--ca-bundle", help="CA bundle file for the server's TLS certificate")
     p.add_argument("--device-name", help="name of this PC shown to the central office")
+    p.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        help="accept an http:// server that is not this PC (the token crosses in clear)",
+    )
 
     p = _parser(sub, "sync", f"{sync}:cmd_sync", "send waiting requests and fetch changes")
     mode = p.add_mutually_exclusive_group()
@@ -207,14 +223,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="with --loop: exit 0 after a clean round leaves nothing waiting",
     )
-    p.add_argument("--max-seconds", type=float, help="with --loop: give up after this long")
+    p.add_argument("--max-seconds", type=_seconds, help="with --loop: give up after this long")
     p.add_argument(
-        "--interval", type=float, help="with --loop: seconds between rounds (default: the setting)"
+        "--interval",
+        type=_seconds,
+        help="with --loop: seconds between rounds (default: the setting)",
     )
-    p.add_argument("--max-backoff", type=float, help="cap of the backoff in seconds (tests)")
+    p.add_argument("--max-backoff", type=_seconds, help="cap of the backoff in seconds (tests)")
     p.add_argument(
         "--read-timeout",
-        type=float,
+        type=_seconds,
         help="seconds to wait for an answer before the payload allowance (tests)",
     )
     p.add_argument("--events", action="store_true", help="print engine events as JSON lines")
@@ -311,20 +329,65 @@ def run_command(args: argparse.Namespace) -> int:
             return EXIT_INVALID
         print(exc.message.text(lang), file=sys.stderr)
         return EXIT_FAILED
+    except (sqlite3.Error, OSError) as exc:  # the environment: a full disk, a locked file
+        from desktop.db.engine import translate_db_error
+
+        mapped = translate_db_error(exc)
+        if isinstance(mapped, UserFacingError):
+            print(_environment_message(args, mapped).text(lang), file=sys.stderr)
+            return EXIT_FAILED
+        if isinstance(exc, OSError):  # permissions, no space, a path that is a file...
+            where = exc.filename or ""
+            reason = exc.strerror or type(exc).__name__
+            print(
+                Message(
+                    fa=f"کار با {where} ممکن نشد: {reason}", en=f"Cannot use {where}: {reason}"
+                ).text(lang),
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
+        return _bug(args, exc, lang)
     except (Cancelled, KeyboardInterrupt):
         print(Message(fa="لغو شد.", en="Cancelled.").text(lang), file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: the trace goes to the log, a sentence to the person
-        log.exception("command %s failed", getattr(args, "command_name", "?"))
-        where = _log_file()
-        print(
-            Message(
-                fa=f"خطای پیش‌بینی‌نشده در برنامه ({type(exc).__name__})؛ جزئیات در {where}",
-                en=f"Unexpected error in the program ({type(exc).__name__}); details in {where}",
-            ).text(lang),
-            file=sys.stderr,
-        )
-        return EXIT_BUG
+        from desktop.db.engine import translate_db_error
+
+        mapped = translate_db_error(exc)  # SQLAlchemy's wrapping of a full or failing disk
+        if isinstance(mapped, UserFacingError):
+            print(_environment_message(args, mapped).text(lang), file=sys.stderr)
+            return EXIT_FAILED
+        return _bug(args, exc, lang)
+
+
+DISK_FULL = Message(
+    fa="دیسک این رایانه پر است و پایگاه داده باز نمی‌شود؛ چیزی تغییر نکرد و چیزی از دست "
+    "نرفت. فضای دیسک را آزاد کنید و دوباره تلاش کنید.",
+    en="The disk of this PC is full and the database does not open; nothing was changed "
+    "and nothing is lost. Free some disk space and try again.",
+)
+
+
+def _environment_message(args: argparse.Namespace, error: UserFacingError) -> Message:
+    from desktop.errors import DiskFullError
+
+    # The store's own words speak of a request not saved: only add-request saves one.
+    if isinstance(error, DiskFullError) and getattr(args, "command_name", "") != "add-request":
+        return DISK_FULL
+    return error.message
+
+
+def _bug(args: argparse.Namespace, exc: BaseException, lang: str) -> int:
+    log.error("command %s failed", getattr(args, "command_name", "?"), exc_info=exc)
+    where = _log_file()
+    print(
+        Message(
+            fa=f"خطای پیش‌بینی‌نشده در برنامه ({type(exc).__name__})؛ جزئیات در {where}",
+            en=f"Unexpected error in the program ({type(exc).__name__}); details in {where}",
+        ).text(lang),
+        file=sys.stderr,
+    )
+    return EXIT_BUG
 
 
 def start_logging(args: argparse.Namespace) -> None:
@@ -337,6 +400,9 @@ def start_logging(args: argparse.Namespace) -> None:
 
     data_dir = resolve_data_dir(getattr(args, "data_dir", None))
     if (data_dir / DB_FILENAME).is_file():
+        # A log that cannot be written (a full disk) must not print its own traceback
+        # over the command's message.
+        logging.raiseExceptions = False
         setup_logging(data_dir)
 
 

@@ -83,6 +83,16 @@ def cmd_init(args: argparse.Namespace) -> int:
         problems = setup_problems(form)
     if problems:
         return _refused(args, SetupFailed(problems))
+    from desktop.config import resolve_data_dir
+
+    folder = resolve_data_dir(getattr(args, "data_dir", None))
+    if folder.exists() and not folder.is_dir():
+        raise InputError(
+            Message(
+                fa=f"{folder} یک پرونده است، نه پوشه؛ پوشهٔ داده را درست بنویسید.",
+                en=f"{folder} is a file, not a folder; give the data folder.",
+            )
+        )
     ctx = Context(args, create=True)
     try:
         start_logging(args)

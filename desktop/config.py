@@ -46,6 +46,13 @@ SETTINGS: dict[str, Setting] = {
         Setting("language", str, "fa", "Language of the program: fa or en"),
         Setting("server_url", str, "", "Central server address (set by enrolment)"),
         Setting("ca_bundle", str, "", "Custom CA bundle file for the central server's TLS"),
+        Setting(
+            "allow_insecure_http",
+            bool,
+            False,
+            "Allow an http:// central server that is not this PC (set by enrol"
+            " --allow-insecure-http; the token then crosses the network in clear)",
+        ),
         Setting("sync_interval_seconds", int, 60, "Seconds between automatic sync rounds"),
         Setting("lockout_attempts", int, 5, "Failed logins before an account is locked"),
         Setting("lockout_minutes", int, 5, "Minutes an account stays locked"),

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import logging
 import shutil
 import sqlite3
 from dataclasses import dataclass, field
@@ -36,8 +37,11 @@ from desktop.cli import EXIT_FAILED, EXIT_OK, NO_STORE, InputError, language, wh
 from desktop.clock import Clock, utc_now
 from desktop.config import SETTINGS_FILE, Settings, resolve_data_dir
 from desktop.db.peek import DB_FILENAME
+from desktop.errors import DiskFullError
 from rules.errors import UserFacingError
 from rules.messages import Message
+
+log = logging.getLogger("pishkhan.doctor")
 
 # Below this the next saves may be refused: worth telling before the clerk finds out.
 LOW_DISK_BYTES = 50_000_000
@@ -158,7 +162,15 @@ def examine(data_dir: Path, *, clock: Clock = utc_now) -> DoctorReport:
     except OSError:
         facts["free_disk_mb"] = None
     else:
-        if facts["free_disk_mb"] * 1_000_000 < LOW_DISK_BYTES:
+        if facts["free_disk_mb"] < 1:
+            report.problem(
+                "disk_full",
+                "دیسک پر است: درخواستی ذخیره نمی‌شود. فضای دیسک را آزاد کنید؛ چیزی از دست "
+                "نرفته است.",
+                "The disk is full: no request can be saved. Free some disk space; nothing "
+                "saved before is lost.",
+            )
+        elif facts["free_disk_mb"] * 1_000_000 < LOW_DISK_BYTES:
             report.problem(
                 "low_disk",
                 f"فضای آزاد دیسک کمتر از {LOW_DISK_BYTES // 1_000_000} مگابایت است؛ به‌زودی "
@@ -173,31 +185,67 @@ def examine(data_dir: Path, *, clock: Clock = utc_now) -> DoctorReport:
                 dir=Message(str(data_dir), str(data_dir)), file=Message(DB_FILENAME, DB_FILENAME)
             )
         )
-    from desktop.db.engine import Store
+    from sqlalchemy.exc import DBAPIError
+
+    from desktop.db.engine import Store, translate_db_error
 
     try:
         store = Store.open(data_dir, migrate=False)
-    except (UserFacingError, sqlite3.Error, OSError) as exc:
-        reason = exc.message if isinstance(exc, UserFacingError) else None
-        detail = str(exc)
+        store.integrity_check()  # the first connection: WAL set-up needs the disk
+    except (UserFacingError, sqlite3.Error, DBAPIError, OSError) as exc:
+        if isinstance(exc, UserFacingError):
+            detail = exc.message.en
+        else:
+            detail = str(getattr(exc, "orig", exc))
+        full = isinstance(exc, DiskFullError) or isinstance(translate_db_error(exc), DiskFullError)
         report.problem(
             "database_unopenable",
-            f"پایگاه داده باز نشد: {reason.fa if reason else detail}",
-            f"The database does not open: {reason.en if reason else detail}",
+            f"پایگاه داده برای نوشتن باز نشد ({detail})"
+            + ("؛ دیسک پر است: فضای آن را آزاد کنید." if full else "."),
+            f"The database does not open for writing ({detail})"
+            + ("; the disk is full: free some space." if full else "."),
         )
+        _read_only_facts(database, report)
         return report
     try:
         _check_store(store, data_dir, report)
-    except (UserFacingError, sqlite3.Error) as exc:
-        detail = exc.message.en if isinstance(exc, UserFacingError) else str(exc)
+    except (UserFacingError, sqlite3.Error, DBAPIError) as exc:
+        mapped = exc if isinstance(exc, UserFacingError) else translate_db_error(exc)
+        if isinstance(mapped, UserFacingError):
+            fa, en = mapped.message.fa, mapped.message.en
+        else:
+            fa = en = str(getattr(exc, "orig", exc))
         report.problem(
             "database_unreadable",
-            f"پایگاه داده خوانده نشد: {detail}",
-            f"The database could not be read: {detail}",
+            f"پایگاه داده خوانده نشد: {fa}",
+            f"The database could not be read: {en}",
         )
     finally:
-        store.close()
+        try:
+            store.close()
+        except Exception:  # closing a store on a failing disk must not hide the report
+            log.warning("closing the store failed", exc_info=True)
     return report
+
+
+def _read_only_facts(database: Path, report: DoctorReport) -> None:
+    """What can still be read when the store does not open (a full disk: WAL needs to
+    write): the file as it is on disk, read-only and immutable (the WAL's last commits
+    are not seen), so the person fixing the PC sees what is at stake."""
+    try:
+        conn = sqlite3.connect(f"file:{database}?mode=ro&immutable=1", uri=True)
+        try:
+            facts = report.facts
+            facts["integrity"] = conn.execute("PRAGMA quick_check").fetchone()[0]
+            facts["requests"] = conn.execute("SELECT count(*) FROM requests").fetchone()[0]
+            facts["waiting"] = conn.execute(
+                "SELECT count(*) FROM outbox WHERE status IN ('queued', 'sending')"
+            ).fetchone()[0]
+            facts["read_only"] = True
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        log.warning("the database cannot be read either: %s", exc)
 
 
 def _check_settings(data_dir: Path, report: DoctorReport) -> None:

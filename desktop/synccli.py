@@ -178,6 +178,7 @@ def make_engine(
         ca_bundle=str(settings.get("ca_bundle")) or None,
         device_id=device.id,
         app_version=__version__,
+        allow_insecure_http=bool(settings.get("allow_insecure_http")),
     )
     if read_timeout_base is not None:
         client.read_timeout_base = read_timeout_base
@@ -227,8 +228,10 @@ class Enrolment:
         clock: Clock = utc_now,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         read_timeout: float = DEFAULT_READ_TIMEOUT_BASE,
+        allow_insecure_http: bool = False,
     ) -> None:
         self._store = store
+        self._allow_insecure_http = allow_insecure_http
         self._data_dir = data_dir
         self._server_url = server_url.strip().rstrip("/")
         self._code = code
@@ -272,6 +275,7 @@ class Enrolment:
                 app_version=__version__,
                 connect_timeout=self._connect_timeout,
                 read_timeout_base=self._read_timeout,
+                allow_insecure_http=self._allow_insecure_http,
             )
         except ValueError as exc:
             raise UserFacingError(BAD_SERVER_ADDRESS, detail=str(exc)) from exc
@@ -309,6 +313,7 @@ class Enrolment:
         settings.set("server_url", url)
         if self._ca_bundle is not None:
             settings.set("ca_bundle", self._ca_bundle)
+        settings.set("allow_insecure_http", self._allow_insecure_http)
         now = self._clock()
         with self._store.write() as s:
             row = s.get(Device, device.id)
@@ -339,6 +344,7 @@ def enrol_device(
     ca_bundle: str | None = None,
     device_name: str | None = None,
     clock: Clock = utc_now,
+    allow_insecure_http: bool = False,
 ) -> DeviceInfo:
     """Enrol this PC with a one-time code; raises ``SyncError`` with the server's reason."""
     return (
@@ -350,6 +356,7 @@ def enrol_device(
             ca_bundle=ca_bundle,
             device_name=device_name,
             clock=clock,
+            allow_insecure_http=allow_insecure_http,
         )
         .run()
         .device
@@ -412,6 +419,15 @@ def _held(lock: SyncLock) -> Iterator[bool]:
 
 
 def cmd_enrol(args: argparse.Namespace) -> int:
+    if args.ca_bundle and not Path(args.ca_bundle).is_file():
+        from desktop.cli import InputError
+
+        raise InputError(
+            Message(
+                fa=f"پروندهٔ گواهی {args.ca_bundle} پیدا نشد.",
+                en=f"The certificate file {args.ca_bundle} was not found.",
+            )
+        )
     ctx = Context(args)
     try:
         try:
@@ -422,6 +438,7 @@ def cmd_enrol(args: argparse.Namespace) -> int:
                 code=args.code,
                 ca_bundle=args.ca_bundle,
                 device_name=args.device_name,
+                allow_insecure_http=args.allow_insecure_http,
             )
         except (SyncError, Cancelled, UserFacingError) as exc:
             # The window's words for an enrolment (the sync's own speak of queued requests,
@@ -653,13 +670,23 @@ def _print_summary(ctx: Context, result: RoundResult, out: IO[str], *, as_json: 
     if as_json:
         print(json.dumps(result.to_json(), ensure_ascii=False), file=out, flush=True)
         return
-    text = (
-        f"sent {result.pushed}: accepted {result.accepted} (duplicate {result.duplicate}),"
+    from desktop.receipt import digits
+
+    def n(value: int) -> str:
+        return digits(value, ctx.lang)
+
+    versions = ", ".join(n(v) for v in result.catalog_versions) or "-"
+    text = Message(
+        fa=f"ارسال {n(result.pushed)}: پذیرفته {n(result.accepted)} (تکراری "
+        f"{n(result.duplicate)})، کنار گذاشته {n(result.set_aside)}، تلاش دوباره "
+        f"{n(result.retried)}؛ تغییرهای دریافتی {n(result.status_applied)}، فهرست خدمات "
+        f"{versions}؛ در انتظار {n(result.waiting)}، نیازمند رسیدگی {n(result.attention)}",
+        en=f"sent {result.pushed}: accepted {result.accepted} (duplicate {result.duplicate}),"
         f" set aside {result.set_aside}, retry {result.retried}; changes applied"
-        f" {result.status_applied}, catalogues {list(result.catalog_versions)};"
-        f" waiting {result.waiting}, needs attention {result.attention}"
+        f" {result.status_applied}, catalogues {versions};"
+        f" waiting {result.waiting}, needs attention {result.attention}",
     )
-    print(text, file=out, flush=True)
+    print(ctx.say(text), file=out, flush=True)
     if result.error is not None:
         print(_say(ctx, result.error.message_fa, result.error.message_en), file=out, flush=True)
 

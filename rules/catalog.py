@@ -78,10 +78,6 @@ class ValidationFailed(UserFacingError):
         self.errors = errors
         super().__init__(m.FORM_HAS_ERRORS.format(count=len(errors)), detail=", ".join(errors))
 
-    def to_reasons(self) -> dict[str, dict[str, str]]:
-        """The protocol's `reasons` object: `{path: {"fa": ..., "en": ...}}`."""
-        return {path: message.to_dict() for path, message in self.errors.items()}
-
 
 class FieldType(StrEnum):
     TEXT = "text"

@@ -47,10 +47,6 @@ class Message:
         """The wire form used by the protocol's `reasons`: `{"fa": ..., "en": ...}`."""
         return {"fa": self.fa, "en": self.en}
 
-    @classmethod
-    def from_dict(cls, data: dict[str, str]) -> Message:
-        return cls(fa=data["fa"], en=data["en"])
-
     def __str__(self) -> str:
         return self.en
 

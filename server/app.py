@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from server.body import BodyLimits
@@ -84,6 +85,9 @@ def create_app(settings: ServerSettings, *, clock: Clock = utc_now) -> FastAPI:
     app.include_router(device_router)
     app.include_router(admin_router)
     mount_console(app)  # the centre's web console at /console (server/console/)
+    if settings.updates_dir is not None:
+        # Static files (Range answered by Starlette): the PCs resume update downloads.
+        app.mount("/updates", StaticFiles(directory=settings.updates_dir, check_dir=False))
     document = openapi_document(app.version, max_items=settings.max_items_per_push)
     app.openapi = lambda: document  # type: ignore[method-assign]
     app.add_middleware(

@@ -112,6 +112,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings = dataclasses.replace(settings, worker_threads=max(1, args.threads))
     if args.auth_failures_burst is not None:
         settings = dataclasses.replace(settings, auth_failures_burst=args.auth_failures_burst)
+    if getattr(args, "updates_dir", None):
+        settings = dataclasses.replace(settings, updates_dir=Path(args.updates_dir))
     for name in ("idle_timeout", "header_timeout", "body_idle_timeout"):
         value = getattr(args, name)
         if value is not None:
@@ -348,6 +350,8 @@ def build_parser() -> argparse.ArgumentParser:
         f"(default {defaults.auth_failures_burst}, back at "
         f"{defaults.auth_failures_per_minute:g} a minute)",
     )
+
+    p.add_argument("--updates-dir", help="serve this update repository under /updates/")
 
     add("init-db", cmd_init_db, "create or migrate the database; publish the demo catalogue")
 

@@ -42,6 +42,7 @@ from rules.errors import UserFacingError
 from ui.context import AppContext, attach_sync
 from ui.errors import message_for, show_error
 from ui.i18n import apply_language
+from ui.keyboard import install_any_layout_keys
 from ui.login import LoginAccess, LoginDialog
 from ui.theme import apply_theme, resource_path
 from ui.worker import Worker
@@ -414,6 +415,7 @@ def create_application() -> QApplication:
     app.setOrganizationName("Pishkhan")
     app.setWindowIcon(QIcon(str(resource_path("icons", "pishkhan.png"))))
     apply_theme(app)
+    install_any_layout_keys(app)  # Ctrl and Alt keys work in the Persian and English layouts
     return app
 
 

@@ -276,7 +276,7 @@ class RequestDetailDialog(QDialog):
         first.addWidget(self._documents_box(detail, service, body))
         first.addStretch(1)
         second = QVBoxLayout()
-        second.addWidget(self._fees_box(detail, body))
+        second.addWidget(self._fees_box(detail, service, body))
         second.addWidget(self._identifiers_box(detail, body))
         second.addWidget(self._history_box(detail, body))
         second.addStretch(1)
@@ -430,7 +430,9 @@ class RequestDetailDialog(QDialog):
         layout.addWidget(shown)
         return box
 
-    def _fees_box(self, detail: RequestDetail, parent: QWidget) -> QGroupBox:
+    def _fees_box(
+        self, detail: RequestDetail, service: Service | None, parent: QWidget
+    ) -> QGroupBox:
         box, form = self._form_box(self.tr("Payment"), parent)
         money = theme.format_money
         lang = self._lang
@@ -440,6 +442,14 @@ class RequestDetailDialog(QDialog):
         self._add(form, "fees.office", self.tr("Office fee"), money(detail.office_fee, lang))
         self._add(form, "fees.vat", self.tr("VAT"), money(detail.vat, lang))
         total = detail.government_fee + detail.office_fee + detail.vat
+        # Money collected for another body (a bill) was paid with the fees: apart, and in
+        # the total, as on the receipt (rules.catalog: Service.payment).
+        if service is not None:
+            for key, amount in service.payment(detail.answers).collected:
+                if key in detail.answers:
+                    label = service.field(key).label.text(lang)
+                    self._add(form, f"collected.{key}", label, money(amount, lang))
+                    total += amount
         self._add(form, "fees.total", self.tr("Total paid"), money(total, lang), strong=True)
         self._add(
             form,

@@ -1,9 +1,14 @@
 """The counter's main window: banner, new-request form and queue, menus and shortcuts.
 
-Composes the other engineers' parts (queue view, request detail, printing,
-day close, sync adapter) and the form. Shortcuts a clerk lives by: Ctrl+N new
-request, Ctrl+S save, Ctrl+P print the last receipt, Ctrl+F search the queue,
-F5 send now.
+Composes the queue view, request detail, printing, day close, the sync adapter's
+status and the form. Shortcuts a clerk lives by: Ctrl+N new request, Ctrl+S save,
+Ctrl+P print the last receipt, Ctrl+F search the queue, Ctrl+L the list, F5 send now,
+Ctrl+Shift+L log out; they and the menus' mnemonics (one per key in each menu, in both
+languages) work with the Persian and the English keyboard layout (``ui.keyboard``).
+
+The window is resizable and opens where it was last closed, fitted to the screens
+attached now (``ui.window_geometry``). It refreshes none of its parts by hand: writes
+announce what they changed and the views follow (``desktop.changes``).
 """
 
 from __future__ import annotations
@@ -177,33 +182,37 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         manager = self._ctx.clerk is not None and self._ctx.clerk.is_manager
-        self.act_new = self._action(self.tr("New request"), self.new_request, "Ctrl+N", "actNew")
-        self.act_queue = self._action(self.tr("Requests"), self.show_queue, "Ctrl+L", "actQueue")
+        self.act_new = self._action(self.tr("&New request"), self.new_request, "Ctrl+N", "actNew")
+        self.act_queue = self._action(
+            self.tr("&Requests", "the list of requests"), self.show_queue, "Ctrl+L", "actQueue"
+        )
         self.act_search = self._action(
-            self.tr("Search requests"), self.search_queue, "Ctrl+F", "actSearch"
+            self.tr("&Search requests"), self.search_queue, "Ctrl+F", "actSearch"
         )
         self.act_print = self._action(
-            self.tr("Print receipt"), self.print_last, "Ctrl+P", "actPrint"
+            self.tr("&Print receipt"), self.print_last, "Ctrl+P", "actPrint"
         )
-        self.act_sync = self._action(self.tr("Send now"), self.sync_now, "F5", "actSync")
+        self.act_sync = self._action(self.tr("Send &now"), self.sync_now, "F5", "actSync")
         self.act_dayclose = self._action(
-            self.tr("Close the day"), self.day_close, None, "actDayClose"
+            self.tr("&Close the day"), self.day_close, None, "actDayClose"
         )
-        self.act_clerks = self._action(self.tr("Accounts"), self.manage_clerks, None, "actClerks")
+        self.act_clerks = self._action(self.tr("&Accounts"), self.manage_clerks, None, "actClerks")
         self.act_clerks.setVisible(manager)
         self.act_enrol = self._action(
-            self.tr("Connect to the central server…"), self.enrol, None, "actEnrol"
+            self.tr("Connect to the central &server…"), self.enrol, None, "actEnrol"
         )
         self.act_enrol.setVisible(manager)
         self.act_settings = self._action(
-            self.tr("Settings of this PC…"), self.open_settings, None, "actSettings"
+            self.tr("Se&ttings of this PC…"), self.open_settings, None, "actSettings"
         )
         self.act_settings.setVisible(manager)
         self.act_password = self._action(
-            self.tr("Change my password…"), self.change_password, None, "actPassword"
+            self.tr("Change my &password…"), self.change_password, None, "actPassword"
         )
-        self.act_about = self._action(self.tr("About Pishkhan"), self.about, None, "actAbout")
-        self.act_logout = self._action(self.tr("Log out"), self.logout, "Ctrl+Shift+L", "actLogout")
+        self.act_about = self._action(self.tr("&About Pishkhan"), self.about, None, "actAbout")
+        self.act_logout = self._action(
+            self.tr("&Log out"), self.logout, "Ctrl+Shift+L", "actLogout"
+        )
         self.act_print.setEnabled(False)
 
         self.language_actions: dict[str, QAction] = {}

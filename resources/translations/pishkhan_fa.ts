@@ -423,44 +423,53 @@
         <translation>درخواست‌ها</translation>
     </message>
     <message>
-        <source>Search requests</source>
-        <translation>جست‌وجوی درخواست‌ها</translation>
+        <source>&amp;New request</source>
+        <translation>&amp;درخواست جدید</translation>
     </message>
     <message>
-        <source>Print receipt</source>
-        <translation>چاپ رسید</translation>
+        <source>&amp;Requests</source>
+        <comment>the list of requests</comment>
+        <translation>درخواست‌&amp;ها</translation>
     </message>
     <message>
-        <source>Send now</source>
-        <translation>ارسال اکنون</translation>
+        <source>&amp;Search requests</source>
+        <translation>ج&amp;ست‌وجوی درخواست‌ها</translation>
     </message>
     <message>
-        <source>Close the day</source>
-        <translation>بستن حساب روز</translation>
+        <source>&amp;Print receipt</source>
+        <translation>چاپ &amp;رسید</translation>
     </message>
     <message>
-        <source>Accounts</source>
-        <translation>حساب‌های کاربری</translation>
+        <source>Send &amp;now</source>
+        <translation>ارسال &amp;اکنون</translation>
     </message>
     <message>
-        <source>Connect to the central server…</source>
-        <translation>اتصال به سرور مرکزی…</translation>
+        <source>&amp;Close the day</source>
+        <translation>&amp;بستن حساب روز</translation>
     </message>
     <message>
-        <source>Settings of this PC…</source>
-        <translation>تنظیمات این رایانه…</translation>
+        <source>&amp;Accounts</source>
+        <translation>&amp;حساب‌های کاربری</translation>
     </message>
     <message>
-        <source>Change my password…</source>
-        <translation>تغییر گذرواژهٔ من…</translation>
+        <source>Connect to the central &amp;server…</source>
+        <translation>ا&amp;تصال به سرور مرکزی…</translation>
     </message>
     <message>
-        <source>About Pishkhan</source>
-        <translation>دربارهٔ پیشخوان</translation>
+        <source>Se&amp;ttings of this PC…</source>
+        <translation>تنظی&amp;مات این رایانه…</translation>
     </message>
     <message>
-        <source>Log out</source>
-        <translation>خروج از حساب</translation>
+        <source>Change my &amp;password…</source>
+        <translation>تغ&amp;ییر گذرواژهٔ من…</translation>
+    </message>
+    <message>
+        <source>&amp;About Pishkhan</source>
+        <translation>&amp;دربارهٔ پیشخوان</translation>
+    </message>
+    <message>
+        <source>&amp;Log out</source>
+        <translation>&amp;خروج از حساب</translation>
     </message>
     <message>
         <source>&amp;Requests</source>
@@ -468,7 +477,7 @@
     </message>
     <message>
         <source>&amp;Office</source>
-        <translation>&amp;دفتر</translation>
+        <translation>د&amp;فتر</translation>
     </message>
     <message>
         <source>&amp;Language</source>

@@ -29,12 +29,13 @@ class FleetOffice:
     stuck: bool
 
 
-def is_stuck(health: OfficeHealth, now: dt.datetime) -> bool:
-    if (health.oldest_waiting_seconds or 0) >= STUCK_WAIT.total_seconds():
+def _stuck(health: OfficeHealth, wait_seconds: float, silent_before: dt.datetime) -> bool:
+    # Called for every office on every fleet page: the thresholds come in precomputed.
+    if (health.oldest_waiting_seconds or 0) >= wait_seconds:
         return True
     if health.attention > 0 or health.never_heard > 0:
         return True
-    return health.last_heartbeat is not None and now - health.last_heartbeat > SILENT
+    return health.last_heartbeat is not None and health.last_heartbeat < silent_before
 
 
 def provinces_by_office(engine: Engine) -> dict[str, str]:
@@ -47,21 +48,61 @@ def provinces_by_office(engine: Engine) -> dict[str, str]:
     return {code: province for code, province in rows}
 
 
-def fleet(
-    engine: Engine, *, now: dt.datetime
-) -> tuple[list[FleetOffice], list[tuple[str | None, list[FleetOffice]]]]:
-    """(the stuck offices, most stuck first; every office grouped by province, the groups
-    with stuck offices first, each group most stuck first)."""
+NO_PROVINCE = "_"  # the fleet page's name for offices with no province yet
+STUCK_SHOWN = 200
+
+
+@dataclass(frozen=True)
+class ProvinceSummary:
+    province: str | None
+    offices: int
+    stuck: int
+    queue_depth: int
+    attention: int
+
+    @property
+    def key(self) -> str:
+        return self.province or NO_PROVINCE
+
+
+@dataclass(frozen=True)
+class FleetView:
+    stuck: list[FleetOffice]  # the most stuck first, at most STUCK_SHOWN
+    stuck_total: int
+    provinces: list[ProvinceSummary]  # provinces with stuck offices first
+    chosen: str | None  # the province asked for, if any ("_": none yet)
+    offices: list[FleetOffice]  # that province's offices, most stuck first
+
+
+def fleet(engine: Engine, *, now: dt.datetime, province: str | None = None) -> FleetView:
+    """The fleet page: stuck offices across the country, one line per province, and (when
+    ``province`` is given) that province's offices. 16,000 offices make one page of lines
+    per province, not 16,000 rows."""
     ranked = stuck_offices(engine, now=now, limit=100_000)
     where = provinces_by_office(engine)
-    every = [FleetOffice(h, where.get(h.office_code), is_stuck(h, now)) for h in ranked]
+    wait, silent_before = STUCK_WAIT.total_seconds(), now - SILENT
+    every = [
+        FleetOffice(h, where.get(h.office_code), _stuck(h, wait, silent_before)) for h in ranked
+    ]
     groups: dict[str | None, list[FleetOffice]] = {}
     for office in every:  # already in rank order: each group keeps it
         groups.setdefault(office.province, []).append(office)
-    ordered = sorted(
-        groups.items(), key=lambda kv: (-sum(o.stuck for o in kv[1]), kv[0] or "\uffff")
-    )
-    return [o for o in every if o.stuck], ordered
+    summaries = [
+        ProvinceSummary(
+            province=name,
+            offices=len(members),
+            stuck=sum(o.stuck for o in members),
+            queue_depth=sum(o.health.queue_depth for o in members),
+            attention=sum(o.health.attention for o in members),
+        )
+        for name, members in groups.items()
+    ]
+    summaries.sort(key=lambda p: (-p.stuck, -p.queue_depth, p.province or "\uffff"))
+    stuck = [o for o in every if o.stuck]
+    chosen_offices: list[FleetOffice] = []
+    if province is not None:
+        chosen_offices = groups.get(None if province == NO_PROVINCE else province, [])
+    return FleetView(stuck[:STUCK_SHOWN], len(stuck), summaries, province, chosen_offices)
 
 
 @dataclass(frozen=True)

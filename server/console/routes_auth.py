@@ -78,17 +78,11 @@ def login_form(request: Request) -> Response:
 def login(request: Request) -> Response:
     ctx = server_ctx(request)
     state = console_state(request)
-    loc_error = ""
     form = read_form(request)
     address = address_of(request)
-    if not csrf_matches(request.cookies.get(LOGIN_COOKIE, ""), form.get("csrf")) or not (
-        same_origin(request)
-    ):
-        return _login_page(
-            request,
-            status=403,
-            error="csrf",
-        )
+    login_token = request.cookies.get(LOGIN_COOKIE, "")
+    if not csrf_matches(login_token, form.get("csrf")) or not same_origin(request):
+        return _login_page(request, status=403, error="csrf")
     try:
         state.throttle.check(address, LOGIN_KIND)
     except ApiError:
@@ -107,8 +101,7 @@ def login(request: Request) -> Response:
             "login_locked" if refused.locked else "login_failed",
             now=now,
         )
-        loc_error = "locked" if refused.locked else "wrong"
-        return _login_page(request, status=401, error=loc_error)
+        return _login_page(request, status=401, error="locked" if refused.locked else "wrong")
     token = start_session(
         ctx.engine,
         account_id,
@@ -116,12 +109,7 @@ def login(request: Request) -> Response:
         previous=request.cookies.get(COOKIE),
         now=now,
     )
-    audit.record_now(
-        ctx.engine,
-        audit.Actor(account_id, username, address),
-        "login",
-        now=now,
-    )
+    audit.record_now(ctx.engine, audit.Actor(account_id, username, address), "login", now=now)
     response = redirect(_safe_next(form.get("next")))
     response.set_cookie(
         COOKIE, token, httponly=True, samesite="strict", path=PREFIX, secure=_cookie_secure(request)

@@ -4,14 +4,16 @@ then publish it through the server's own path (``publish_catalog``)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import msgspec
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from rules.catalog import Catalog, CatalogError
 from rules.messages import Message
+from server.admin_types import CatalogDocument
+from server.body import decode_body
 from server.catalogs import latest_version, publish_catalog
 from server.console import audit
 from server.console.catalog_diff import catalog_diff
@@ -41,18 +43,19 @@ def _current(request: Request) -> Catalog | None:
 
 
 def _checked(text: str, current: Catalog | None) -> tuple[Any, Catalog | None, Message | None]:
-    """(the document, the catalogue it makes, or why not). The version and date are the
-    server's to set: the next number, and now."""
+    """(the document, the catalogue it makes, or why not). The shape and bounds are the
+    admin API's (``CatalogDocument``: msgspec, so deep nesting is an error, not a
+    RecursionError); then the counter's rules. The version and date are the server's to
+    set: the next number, and now."""
+    data = text.encode("utf-8", "replace")
     try:
-        document = json.loads(text)
-    except ValueError:
+        decode_body(data, CatalogDocument, whole="document")
+    except ApiError as error:
+        if error.body.fields:
+            path, reason = next(iter(error.body.fields.items()))
+            return None, None, Message(f"{path}: {reason.fa}", f"{path}: {reason.en}")
         return None, None, Message("متن JSON معتبر نیست.", "The text is not valid JSON.")
-    if not isinstance(document, dict):
-        return (
-            None,
-            None,
-            Message("سند باید یک شیء JSON باشد.", "The document must be a JSON object."),
-        )
+    document = msgspec.json.decode(data)  # the counter's rules read it as it came
     stamped = dict(document, version=(current.version + 1) if current else 1)
     stamped.setdefault("published_at", "2000-01-01T00:00:00Z")
     try:

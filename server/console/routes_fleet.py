@@ -11,7 +11,7 @@ from sqlalchemy import Select, select
 from rules.messages import Message
 from server import offices as office_store
 from server.console import audit
-from server.console.fleet import OfficePage, fleet, office_page, set_province
+from server.console.fleet import NO_PROVINCE, OfficePage, fleet, office_page, set_province
 from server.console.provinces import PROVINCES, province_name
 from server.console.web import (
     NOT_FOUND,
@@ -19,6 +19,7 @@ from server.console.web import (
     ConsoleError,
     CurrentSession,
     actor,
+    clean,
     read_form,
     redirect,
     render,
@@ -37,12 +38,15 @@ router = APIRouter(prefix=PREFIX, include_in_schema=False)
 def fleet_page(request: Request, session: CurrentSession) -> Response:
     require(session.staff, session.staff.watches_fleet)
     ctx = server_ctx(request)
-    stuck, groups = fleet(ctx.engine, now=ctx.clock())
-    return render(request, "fleet.html", stuck=stuck, groups=groups, province_name=province_name)
+    province = clean(request.query_params.get("province", ""), 40) or None
+    if province is not None and province != NO_PROVINCE and province not in PROVINCES:
+        raise ConsoleError(422, Message("استان ناشناخته است.", "Unknown province."))
+    view = fleet(ctx.engine, now=ctx.clock(), province=province)
+    return render(request, "fleet.html", view=view, province_name=province_name)
 
 
 def _office(request: Request, code: str) -> OfficePage:
-    page = office_page(server_ctx(request).engine, code[:16])
+    page = office_page(server_ctx(request).engine, clean(code, 16))
     if page is None:
         raise ConsoleError(404, NOT_FOUND)
     return page

@@ -22,6 +22,7 @@ from server.console.web import (
     ConsoleError,
     CurrentSession,
     actor,
+    clean,
     console_state,
     read_form,
     read_form_pairs,
@@ -41,7 +42,7 @@ R_DATE = Message("تاریخ را به شکل ۱۴۰۳/۰۵/۱۲ بنویسید.
 def _filter(request: Request) -> tuple[InboxFilter, dict[str, Message], dict[str, str]]:
     q = request.query_params
     raw = {
-        k: (q.get(k) or "").strip()[:64]
+        k: clean(q.get(k) or "", 64).strip()
         for k in ("office", "province", "service", "state", "from", "to", "q", "before")
     }
     errors: dict[str, Message] = {}

@@ -134,6 +134,12 @@ def actor(request: Request, staff: Staff | None = None, username: str = "") -> A
     return Actor(None, username, address_of(request))
 
 
+def clean(text: str, limit: int = 200) -> str:
+    """A value from a URL fit for a query: no NUL (PostgreSQL refuses it in text), no lone
+    surrogate (not UTF-8), at most ``limit`` characters."""
+    return text[:limit].replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
 def read_form(request: Request) -> dict[str, str]:
     """The URL-encoded form of a POST (cached on the request); a repeated name: the last."""
     cached: dict[str, str] | None = getattr(request.state, "form", None)
@@ -155,7 +161,7 @@ def read_form_pairs(request: Request) -> list[tuple[str, str]]:
     except UnicodeDecodeError:
         fail(400, "فرم با نویسه‌های نادرست رسید.", "The form arrived with invalid characters.")
     pairs = urllib.parse.parse_qsl(text, keep_blank_values=True, max_num_fields=2000)
-    cleaned = [(k, v.replace("\x00", "")) for k, v in pairs]
+    cleaned = [(clean(k, 100), clean(v, MAX_FORM_BYTES)) for k, v in pairs]
     request.state.form_pairs = cleaned
     return cleaned
 

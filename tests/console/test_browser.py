@@ -250,13 +250,16 @@ def test_csrf_and_session_fixation_in_the_browser(live: Live, page: Page) -> Non
     assert "پذیرفته" in page.inner_text("#state")
 
 
-def test_screenshot_of_the_catalogue_difference(live: Live, page: Page) -> None:
+def test_a_catalogue_file_is_checked_and_compared(live: Live, page: Page, tmp_path: Path) -> None:
     from tests.console.test_catalog import _version_two
 
     admin = make_staff(live.server.api, Role.ADMINISTRATOR)
     _login(page, live.url, admin)
     page.goto(live.url + "/console/catalog")
-    page.fill("#document", _version_two())
+    chosen = tmp_path / "catalogue-v2.json"
+    chosen.write_text(_version_two(), encoding="utf-8")
+    page.set_input_files("#catalog-file", str(chosen))  # read into the form by console.js
+    page.wait_for_function("document.getElementById('document').value.length > 1000")
     page.click("form[action$='/check'] button")
     page.wait_for_selector("#diff")
     assert "درخواست انشعاب آب" in page.inner_text("#diff")

@@ -37,8 +37,14 @@ def test_stuck_offices_come_first_and_are_marked(console_server: RunningServer) 
     page = operator.get("/console/fleet").text
     section = page.split('id="stuck"', 1)[1].split("</table>", 1)[0]
     assert "دفتر گیرکرده" in section and "دفتر آرام" not in section
-    assert page.index("دفتر گیرکرده") < page.index("دفتر آرام")
     assert "۳ روز" in section and "0.0.9" in section
+    # Offices with no province yet: one line in the summary, and their own page.
+    summary = page.split('id="provinces"', 1)[1].split("</table>", 1)[0]
+    assert "بدون استان" in summary and "/console/fleet?province=_" in summary
+    listed = operator.get("/console/fleet", params={"province": "_"}).text
+    listed = listed.split('id="province-offices"', 1)[1].split("</table>", 1)[0]
+    assert listed.index("دفتر گیرکرده") < listed.index("دفتر آرام")
+    assert operator.get("/console/fleet", params={"province": "atlantis"}).status_code == 422
     office = operator.get(f"/console/offices/{stuck.code}").text
     assert "PC-1" in office and "۴۰" in office
     assert "لغو دسترسی" not in office  # operators watch; administrators revoke

@@ -454,7 +454,7 @@ def test_every_problem_is_reported_at_once() -> None:
     assert errors["documents"].fa == "این مدارک الزامی علامت نخورده‌اند: کارت ملی، فاکتور خرید"
     assert info.value.message.fa == "۱۰ مورد در فرم نیاز به اصلاح دارد"
     assert info.value.message.en == "Entries in the form to correct: 10"
-    assert info.value.to_reasons()["answers.sheba"] == m.SHEBA_CHECKSUM.to_dict()
+    assert info.value.errors["answers.sheba"] == m.SHEBA_CHECKSUM
 
 
 def test_values_that_are_not_text_are_refused() -> None:

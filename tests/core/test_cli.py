@@ -12,6 +12,7 @@ import re
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,7 @@ class Run:
         return f"Run(code={self.code}, stdout={self.stdout!r}, stderr={self.stderr!r})"
 
 
-def batch(*cases: dict[str, Any]) -> list[Run]:
+def batch(*cases: dict[str, Any], preexec: Callable[[], None] | None = None) -> list[Run]:
     """Each case: argv (with --data-dir), optional stdin / stdin_hex / env / unset."""
     proc = subprocess.run(
         [sys.executable, "-m", "tests.support.clibatch"],
@@ -56,6 +57,7 @@ def batch(*cases: dict[str, Any]) -> list[Run]:
         text=True,
         env={**os.environ, **ENV},
         timeout=300,
+        preexec_fn=preexec,
     )
     assert proc.returncode == 0, proc.stderr
     return [Run(r) for r in json.loads(proc.stdout)]
@@ -337,6 +339,7 @@ def test_help_describes_options_and_exit_codes(tmp_path: Path) -> None:
     assert "office's code" in init_help and "counter (باجه) number" in init_help
     for run in runs:
         assert "exit codes:" in run.stdout and "2   bad input" in run.stdout
+    assert "an empty folder needs --demo" in " ".join(runs[2].stdout.split())
     server = subprocess.run(
         [sys.executable, "-m", "server", "--help"],
         cwd=ROOT,
@@ -369,3 +372,57 @@ def test_export_day_writes_the_days_csv(office: Path, tmp_path: Path) -> None:
     assert "criminal_record" in data.decode("utf-8-sig")
     assert runs[2].code == 2  # Esfand never has a 31st day: refused with the reason
     assert runs[3].code == 2 and "no" in runs[3].stderr
+
+
+def test_bad_options_and_paths_elsewhere_are_reasons_too(office: Path, tmp_path: Path) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder", encoding="utf-8")
+    bad_catalog = tmp_path / "catalog.json"
+    bad_catalog.write_text('{"version": 2, "services": []}', encoding="utf-8")
+    runs = batch(
+        case(a_file, *INIT, "--lang", "en"),
+        case(office, "enrol", "--server", "https://x", "--code", "C", "--ca-bundle", "/nope"),
+        case(office, "sync", "--loop", "--interval", "-1"),
+        case(office, "list", "--limit", "0"),
+        case(office, "list", "--state", "lost"),
+        case(office, "import-catalog", str(bad_catalog), "--lang", "en"),
+        case(office, "export-day", "--date", "1405/09/07", "--clerk", "ghost", "--out", "x.csv"),
+    )
+    assert runs[0].code == 2 and "is a file, not a folder" in runs[0].stderr
+    assert runs[1].code == 2 and "/nope" in runs[1].stderr
+    for run in runs[2:5]:  # argparse names the option and the allowed values
+        assert run.code == 2 and "error:" in run.stderr, run
+    assert runs[5].code == 2 and "published_at" in runs[5].stderr
+    assert runs[6].code == 2 and "ghost" in runs[6].stderr
+    assert all(TRACEBACK not in r.stderr for r in runs)
+
+
+def _no_byte_can_be_written() -> None:
+    """In the child: every file write fails (EFBIG), as on a disk with 0 bytes free."""
+    import resource
+    import signal
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+
+@pytest.mark.skipif(os.name != "posix", reason="RLIMIT_FSIZE is POSIX")
+def test_a_disk_that_takes_no_byte_is_told_and_doctor_still_reports(office: Path) -> None:
+    runs = batch(
+        case(office, "doctor", "--json"),
+        case(office, "list", "--lang", "en"),
+        case(office, "status", "--lang", "en"),
+        case(
+            office, "add-request", "-", "--clerk", "modir", "--lang", "en", stdin=json.dumps(GOOD)
+        ),
+        preexec=_no_byte_can_be_written,
+    )
+    doctor, listing, status, add = runs
+    assert doctor.code == 1, doctor
+    report = json.loads(doctor.stdout)
+    assert "database_unopenable" in {p["code"] for p in report["problems"]}
+    assert report["integrity"] == "ok" and report["requests"] == 0  # read-only, still told
+    for run in (listing, status):
+        assert run.code == 1 and "nothing was changed" in run.stderr, run
+    assert add.code == 1 and "the request was not saved" in add.stderr
+    assert all(TRACEBACK not in r.stderr for r in runs)
