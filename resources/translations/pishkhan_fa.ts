@@ -388,6 +388,10 @@
         <translation>%1 — باجهٔ %2</translation>
     </message>
     <message>
+        <source>Keyboard layout (the language keys type in)</source>
+        <translation>زبان صفحه‌کلید (زبانی که کلیدها با آن تایپ می‌کنند)</translation>
+    </message>
+    <message>
         <source>User name</source>
         <translation>نام کاربری</translation>
     </message>

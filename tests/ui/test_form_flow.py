@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QEvent, QPoint, QRect, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QDate, QEvent, QLocale, QPoint, QRect, Qt
+from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from rules.normalize import to_persian_digits
 from tests.ui.conftest import fill_form, sample_for
 from ui.context import AppContext
+from ui.form_fields import DateEditor, JalaliCalendar
+from ui.login import LoginAccess, LoginDialog, keyboard_layout_text
 from ui.request_form import RequestForm
 
 BAD_NATIONAL_CODE = "1234567890"  # ten digits, wrong check digit
@@ -166,3 +168,34 @@ def test_all_documents_seen_ticks_each_and_follows_them(qtbot: QtBot, ui_ctx: Ap
     form.all_documents.setFocus()
     form.focus_next(form.all_documents)
     assert form.card_ref.hasFocus()  # Enter skips the documents already ticked
+
+
+def test_the_login_window_shows_the_keyboard_layout(qtbot: QtBot, ui_ctx: AppContext) -> None:
+    login = LoginDialog(LoginAccess.of(ui_ctx))
+    qtbot.addWidget(login)
+    method = QGuiApplication.inputMethod()
+    assert login.keyboard_layout.text() == keyboard_layout_text(method.locale())
+    assert login.keyboard_layout.text()
+    assert keyboard_layout_text(QLocale("fa_IR")) == "فا"
+    assert keyboard_layout_text(QLocale("en_US")) == "EN"
+    login.keyboard_layout.setText("")
+    method.localeChanged.emit()  # what the platform sends when the clerk switches layout
+    assert login.keyboard_layout.text() == keyboard_layout_text(method.locale())
+
+
+def test_the_calendar_reads_right_to_left_and_enter_picks_the_marked_day(
+    qtbot: QtBot, ui_ctx: AppContext
+) -> None:
+    form = make_form(qtbot, ui_ctx)
+    form.picker.choose("criminal_record")
+    date = form.answer_cells["birth_date"].editor
+    assert isinstance(date, DateEditor)
+    date.show_calendar()
+    menu = date._menu
+    assert menu is not None
+    calendar = menu.findChild(JalaliCalendar)
+    assert calendar is not None
+    assert calendar.layoutDirection() == Qt.LayoutDirection.RightToLeft  # Saturday on the right
+    assert calendar.selectedDate() == QDate.currentDate()  # the day marked on an empty field
+    calendar.activated.emit(calendar.selectedDate())  # Enter on the marked day
+    assert date.current_date() == QDate.currentDate()
