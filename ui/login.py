@@ -166,6 +166,8 @@ class LoginDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.hint)
         layout.addLayout(buttons)
+        for edit in (self.username, self.password):
+            edit.textEdited.connect(self.error.hide)  # it answered what was typed before
         self.username.returnPressed.connect(self.password.setFocus)
         self.password.returnPressed.connect(self.try_login)
         self.username.setFocus()
