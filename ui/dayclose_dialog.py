@@ -53,6 +53,7 @@ from desktop.dayclose import (
     visible_clerk,
 )
 from desktop.receipt import jalali_date, local_time
+from rules.bidi import ltr
 from rules.errors import UserFacingError
 from rules.messages import Message
 from ui import theme
@@ -247,9 +248,11 @@ def summary_flow(flow: Flow, summary: DaySummary, *, lang: str, page: str, print
         make_font(base + 2, bold),
         space=flow.mm(1),
     )
-    line = f"{t['office']}: {theme.digits(summary.office_code, lang)} · {scope}"
+    # Identifiers and date-times isolated (rules.bidi): in a right-to-left line the time
+    # of "۱۴۰۵/۰۹/۱۱ ۱۴:۳۵" would otherwise be laid out before its date.
+    line = f"{t['office']}: {theme.identifier(summary.office_code, lang)} · {scope}"
     if printed_at:
-        line += f" · {t['printed_at']}: {printed_at}"
+        line += f" · {t['printed_at']}: {ltr(printed_at)}"
     flow.paragraph(line, make_font(base), space=flow.mm(1))
     flow.rule()
 
