@@ -23,7 +23,6 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 from desktop.clock import Clock, utc_now
 from desktop.queue import Backlog, QueueQueries
 from desktop.states import State
-from rules.bidi import ltr
 from rules.messages import Message
 from ui.context import AppContext
 from ui.theme import (
@@ -231,7 +230,7 @@ class Banner(QFrame):
         last = getattr(status, "last_contact", None)
         if isinstance(last, dt.datetime):
             return self.tr("The central office has not been reached since %1.").replace(
-                "%1", ltr(format_jalali_datetime(last, self._lang))
+                "%1", format_jalali_datetime(last, self._lang)
             )
         return self.tr("The central office has not been reached yet.")
 

@@ -53,7 +53,6 @@ from desktop.dayclose import (
     visible_clerk,
 )
 from desktop.receipt import jalali_date, local_time
-from rules.bidi import ltr
 from rules.errors import UserFacingError
 from rules.messages import Message
 from ui import theme
@@ -248,11 +247,11 @@ def summary_flow(flow: Flow, summary: DaySummary, *, lang: str, page: str, print
         make_font(base + 2, bold),
         space=flow.mm(1),
     )
-    # Identifiers and date-times isolated (rules.bidi): in a right-to-left line the time
-    # of "۱۴۰۵/۰۹/۱۱ ۱۴:۳۵" would otherwise be laid out before its date.
+    # The office code is an identifier, isolated like every other (rules.bidi). A date
+    # and time stay in the line's own direction: read from the right, the date comes first.
     line = f"{t['office']}: {theme.identifier(summary.office_code, lang)} · {scope}"
     if printed_at:
-        line += f" · {t['printed_at']}: {ltr(printed_at)}"
+        line += f" · {t['printed_at']}: {printed_at}"
     flow.paragraph(line, make_font(base), space=flow.mm(1))
     flow.rule()
 

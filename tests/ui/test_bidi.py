@@ -106,7 +106,7 @@ class RecordingFlow(Flow):
         super().paragraph(text, font, **kwargs)
 
 
-def test_the_printed_day_close_isolates_the_office_code_and_the_print_time(
+def test_the_printed_day_close_isolates_the_office_code(
     make_ctx: MakeCtx, office_store: Store
 ) -> None:
     ctx = make_ctx(office_store, clerk=MANAGER_USER)
@@ -118,4 +118,4 @@ def test_the_printed_day_close_isolates_the_office_code_and_the_print_time(
     summary_flow(flow, summary, lang="fa", page="a4", printed_at=printed_at)
     head = "\n".join(flow.texts)
     assert is_isolated(head, to_persian_digits(summary.office_code))
-    assert is_isolated(head, printed_at)
+    assert printed_at in head and not is_isolated(head, printed_at)  # read from the right
