@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.changes import REQUEST_SAVED
+from desktop.changes import REQUEST_SAVED, SETTINGS_CHANGED
 from desktop.clock import TEHRAN, utc_now
 from desktop.intake import RequestDraft, SavedRequest
 from rules.catalog import APPLICANT_FIELDS, Field, FieldType, Service, ValidationFailed
@@ -139,6 +139,7 @@ class RequestForm(QWidget):
         save_shortcut.activated.connect(self.save)
         self.reload_catalog()
         self._show_service(None)
+        self._choose_remembered_service()
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.focusChanged.connect(self._focus_moved)
@@ -574,6 +575,20 @@ class RequestForm(QWidget):
                 changes=REQUEST_SAVED,
             )
 
+    def _choose_remembered_service(self) -> None:
+        """The form opens on the service of the last request saved here (the clerk of a
+        busy counter registers the same service for one citizen after another)."""
+        code = str(self._ctx.settings.get("last_service") or "")
+        if code and code in self.picker.visible_codes():
+            self.picker.choose(code)
+
+    def _remember_service(self, code: str) -> None:
+        settings = self._ctx.settings
+        if settings.get("last_service") != code:
+            self._ctx.worker.submit(
+                lambda: settings.set("last_service", code), changes=SETTINGS_CHANGED
+            )
+
     def _set_saving(self, saving: bool) -> None:
         self._saving = saving
         for widget in (self.picker, self.body, self.bottom):
@@ -599,6 +614,7 @@ class RequestForm(QWidget):
             f"<span style='font-size:18pt;font-weight:bold'>&nbsp;{reference}</span>"
         )
         self.result.show()
+        self._remember_service(saved.service_code)
         self._focus_first_field()
         # The next citizen's code is typed where the clerk sees it (issue 14, item 3).
         self.scroll_area.verticalScrollBar().setValue(0)
