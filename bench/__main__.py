@@ -1,6 +1,6 @@
 """``python -m bench [names...] [--quick]``: run the benchmarks, print, append to RESULTS.md.
 
-Names: intake, startup, queue, sync, ingest, fuzz, console, cli (all by default, in that
+Names: intake, startup, queue, sync, ingest, fuzz, console, cli, multinode (all by default, in that
 order). A benchmark
 that crashes is reported as an error and the others still run; the exit status is 1
 then (a broken benchmark is a bug), and never because a goal was missed.
@@ -40,6 +40,7 @@ BENCHMARKS = {
     "sync": "bench.rural",
     "ingest": "bench.ingest",
     "fuzz": "bench.fuzz",
+    "multinode": "bench.multinode",
     "console": "bench.console",
     "cli": "bench.cli",
 }

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
-import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,10 +20,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support.balancer import start_haproxy
 from tests.support.e2e import free_port
 from tests.support.server import RunningServer, postgres_base_url, postgres_schema_url, start_server
 
-HAPROXY_CFG = Path(__file__).with_name("haproxy.cfg")
 # Few failures before 429, so the throttle test stays short.
 NODE_ARGS = ("--access-log", "--auth-failures-burst", "3")
 
@@ -41,36 +38,6 @@ class Cluster:
     def pushes_served(self) -> list[int]:
         """How many pushes each node answered (from its access log)."""
         return [node.log_text().count('"POST /v1/push HTTP/1.1" 200') for node in self.nodes]
-
-
-@contextlib.contextmanager
-def start_haproxy(work: Path, bind_port: int, nodes: list[RunningServer]) -> Iterator[Path]:
-    exe = shutil.which("haproxy") or (
-        "/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None
-    )
-    if exe is None:
-        pytest.fail("haproxy is not installed (apt-get install haproxy; .ci/run does)")
-    env = {
-        **os.environ,
-        "PISHKHAN_LB_BIND": f"127.0.0.1:{bind_port}",
-        "PISHKHAN_NODE1": f"127.0.0.1:{nodes[0].port}",
-        "PISHKHAN_NODE2": f"127.0.0.1:{nodes[1].port}",
-    }
-    log_path = work / "haproxy.log"
-    with log_path.open("wb") as log:
-        # -db: stay in the foreground, so the test owns the process and stops it by id.
-        process = subprocess.Popen(
-            [exe, "-db", "-f", str(HAPROXY_CFG)], env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    try:
-        yield log_path
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 def _wait_for_balancer(url: str, log_path: Path) -> None:
