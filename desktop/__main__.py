@@ -27,7 +27,8 @@ def _program_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--screenshot",
         metavar="PATH",
-        help="start with demo data, save a PNG of the main window, exit",
+        help="save a PNG of the main window and exit: of demo data in a temporary folder, "
+        "or with --data-dir of that folder's data (an empty folder needs --demo)",
     )
     parser.add_argument(
         "--smoke",
@@ -42,12 +43,13 @@ def _program_parser() -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line: the program's options and every sub-command."""
-    from desktop import cli, synccli
+    from desktop import cli
 
     parser = _program_parser()
+    parser.epilog = cli.EXIT_CODES_HELP
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     cli.register(sub)
-    synccli.register(sub)
     return parser
 
 
@@ -67,12 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(given)
     if getattr(args, "command", None):
         from desktop import cli
-        from desktop.config import resolve_data_dir
-        from desktop.logs import setup_logging
 
-        data_dir = resolve_data_dir(getattr(args, "data_dir", None))
-        setup_logging(data_dir)
-        return cli.run_command(args)
+        return cli.run_command(args)  # it sets up logging once the data folder is known
     return run_gui(args)
 
 

@@ -23,8 +23,8 @@ from desktop.db.engine import Store
 from desktop.db.models import Clerk
 from desktop.errors import PermissionDeniedError
 from rules.errors import UserFacingError
-from rules.messages import Message
-from rules.normalize import normalize_letters, to_ascii_digits
+from rules.messages import CONTROL_CHARACTERS, Message
+from rules.normalize import has_control_characters, normalize_letters, to_ascii_digits
 
 MIN_PASSWORD_LENGTH = 8
 MANAGER = "manager"
@@ -223,21 +223,24 @@ class ClerkDirectory:
             raise LoginFailed()
         return info
 
+    def create_manager_in(
+        self, s: Session, username: str, display_name: str, password: str
+    ) -> ClerkInfo:
+        """The first manager inside the caller's transaction (``desktop.office.set_up``
+        records the office, this PC and the manager in one); the caller has checked that
+        no account exists."""
+        clerk = self._new(s, username, display_name, password_text(password), MANAGER)
+        audit.record(s, Action.CLERK_ADDED, at=self._clock(), clerk_id=clerk.id, role=MANAGER)
+        return _info(clerk)
+
     def _new(self, s: Session, username: str, display_name: str, password: str, role: str) -> Clerk:
-        name = normalize_username(username)
-        if not name or len(name) > 50 or not all(ch.isalnum() or ch in "._-" for ch in name):
-            raise AccountError(
-                Message(
-                    fa="نام کاربری فقط از حرف، رقم، نقطه و خط تیره تشکیل شود.",
-                    en="User names use letters, digits, dots and dashes only.",
-                )
-            )
+        problems = account_problems(username, display_name, password)
+        if problems:
+            raise AccountError(next(iter(problems.values())))
         if role not in (MANAGER, CLERK):
             raise AccountError(Message(fa="نقش نامعتبر است.", en="Unknown role."))
+        name = normalize_username(username)
         display = normalize_letters(display_name)
-        if not display:
-            raise AccountError(Message(fa="نام نمایشی را وارد کنید.", en="Enter a display name."))
-        _check_password(password)
         if s.scalar(select(Clerk).where(Clerk.username == name)) is not None:
             raise AccountError(
                 Message(fa="این نام کاربری قبلاً گرفته شده است.", en="This user name is taken.")
@@ -270,6 +273,31 @@ def password_text(raw: str) -> str:
     """A typed password with Persian/Arabic digits made ASCII: the same keys give the same
     password whichever keyboard layout was on (counter PCs switch layouts all day)."""
     return to_ascii_digits(raw)
+
+
+def account_problems(username: str, display_name: str, password: str) -> dict[str, Message]:
+    """What is wrong with a new account's user name, display name and password (typed
+    text; empty if nothing), checked before anything is written. Keys: ``username``,
+    ``display_name``, ``password``."""
+    problems: dict[str, Message] = {}
+    name = normalize_username(username)
+    if not name or len(name) > 50 or not all(ch.isalnum() or ch in "._-" for ch in name):
+        problems["username"] = Message(
+            fa="نام کاربری فقط از حرف، رقم، نقطه و خط تیره تشکیل شود.",
+            en="User names use letters, digits, dots and dashes only.",
+        )
+    display = normalize_letters(display_name)
+    if not display:
+        problems["display_name"] = Message(
+            fa="نام نمایشی را وارد کنید.", en="Enter a display name."
+        )
+    elif has_control_characters(display):
+        problems["display_name"] = CONTROL_CHARACTERS
+    try:
+        _check_password(password_text(password))
+    except AccountError as exc:
+        problems["password"] = exc.message
+    return problems
 
 
 def _check_password(password: str) -> None:

@@ -46,11 +46,31 @@ SETTINGS: dict[str, Setting] = {
         Setting("language", str, "fa", "Language of the program: fa or en"),
         Setting("server_url", str, "", "Central server address (set by enrolment)"),
         Setting("ca_bundle", str, "", "Custom CA bundle file for the central server's TLS"),
+        Setting(
+            "allow_insecure_http",
+            bool,
+            False,
+            "Allow an http:// central server that is not this PC (set by enrol"
+            " --allow-insecure-http; the token then crosses the network in clear)",
+        ),
         Setting("sync_interval_seconds", int, 60, "Seconds between automatic sync rounds"),
         Setting("lockout_attempts", int, 5, "Failed logins before an account is locked"),
         Setting("lockout_minutes", int, 5, "Minutes an account stays locked"),
         Setting("receipt_layout", str, "80mm", "Receipt layout: 80mm or a5"),
         Setting("printer_name", str, "", "Receipt printer (empty: the system default)"),
+        Setting(
+            "receipt_print",
+            str,
+            "preview",
+            "Ctrl+P: preview (the receipt on screen, Enter prints it), direct (straight to"
+            " the printer) or dialog (the system's print dialog first)",
+        ),
+        Setting(
+            "window_placement",
+            str,
+            "",
+            "The main window's last size and place (written by the program; JSON)",
+        ),
     )
 }
 

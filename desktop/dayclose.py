@@ -11,6 +11,13 @@ is a new request with its own payment, so the original and its correction both c
 Corrections are also shown as their own lines and totals, so the manager sees how much of
 the day's takings were re-registrations. The request's state (queued, rejected, ...) does
 not matter here: a rejection by the back office does not give the counter's money back.
+
+Money collected on behalf of another body (a bill's amount: a money field the catalogue
+marks ``collected``) went through the same card terminal, so it is in the day's total
+("جمع دریافتی"), kept apart from the fees (``Takings.collected``), so the day matches the
+terminal's. It is summed in the same SQL pass from each request's answers, by the fields of
+the catalogue version the request was made under (``collected_sql``): no code change for a
+new service.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import csv
 import datetime as dt
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,10 +40,11 @@ from desktop.audit import Action
 from desktop.clerks import ClerkInfo
 from desktop.clock import Clock, local_day_bounds, utc_now
 from desktop.db.engine import Store
-from desktop.db.models import AuditEvent, Clerk, Office
+from desktop.db.models import AuditEvent, CatalogVersion, Clerk, Office
 from desktop.db.types import utc_text
 from desktop.errors import PermissionDeniedError
 from desktop.receipt import WEEKDAYS, digits
+from rules.catalog import Catalog
 from rules.messages import Message
 
 # One pass over the day's rows through ix_requests_created_at. The bare service titles
@@ -44,7 +53,8 @@ from rules.messages import Message
 DAY_QUERY = """
 SELECT clerk_id, service_code, supersedes_id IS NOT NULL AS correction,
        count(*), sum(government_fee), sum(office_fee), sum(vat),
-       max(local_id), service_title_fa, service_title_en, clerk_username
+       max(local_id), service_title_fa, service_title_en, clerk_username,
+       sum({collected})
 FROM requests
 WHERE created_at >= :start AND created_at < :end {clerk_clause}
 GROUP BY clerk_id, service_code, correction
@@ -59,10 +69,16 @@ class Takings:
     government: int = 0
     office: int = 0
     vat: int = 0
+    collected: int = 0  # for other bodies (bills): taken at the terminal, not a fee
+
+    @property
+    def fees(self) -> int:
+        return self.government + self.office + self.vat
 
     @property
     def total(self) -> int:
-        return self.government + self.office + self.vat
+        """Everything taken at the card terminal: the fees and the collected money."""
+        return self.fees + self.collected
 
     def __add__(self, other: Takings) -> Takings:
         return Takings(
@@ -70,6 +86,7 @@ class Takings:
             self.government + other.government,
             self.office + other.office,
             self.vat + other.vat,
+            self.collected + other.collected,
         )
 
     def __sub__(self, other: Takings) -> Takings:
@@ -78,6 +95,7 @@ class Takings:
             self.government - other.government,
             self.office - other.office,
             self.vat - other.vat,
+            self.collected - other.collected,
         )
 
     def to_dict(self) -> dict[str, int]:
@@ -86,6 +104,8 @@ class Takings:
             "government": self.government,
             "office": self.office,
             "vat": self.vat,
+            "fees": self.fees,
+            "collected": self.collected,
             "total": self.total,
         }
 
@@ -156,8 +176,49 @@ def visible_clerk(viewer: ClerkInfo, wanted: int | None) -> int | None:
     return viewer.id
 
 
-def _day_sql(clerk_id: int | None) -> str:
-    return DAY_QUERY.format(clerk_clause="AND clerk_id = :clerk" if clerk_id is not None else "")
+def collected_sql(catalogs: Iterable[Catalog]) -> tuple[str, dict[str, object]]:
+    """A SQL expression for one request row's money collected for other bodies, and its
+    parameters: the row's answers at the money fields its catalogue version marks
+    ``collected`` (answers hold money as ASCII integers), 0 for every other row."""
+    versions: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+    for catalog in catalogs:
+        for service in catalog.services:
+            if service.collected_keys:
+                group = (service.code, service.collected_keys)
+                versions.setdefault(group, []).append(int(catalog.version))
+    if not versions:
+        return "0", {}
+    params: dict[str, object] = {}
+    cases = []
+    for i, ((code, keys), numbers) in enumerate(sorted(versions.items())):
+        params[f"collected_service_{i}"] = code
+        amounts = []
+        for j, key in enumerate(keys):
+            params[f"collected_path_{i}_{j}"] = f"$.{key}"
+            amounts.append(
+                f"coalesce(CAST(json_extract(answers_json, :collected_path_{i}_{j}) AS INTEGER), 0)"
+            )
+        in_versions = ", ".join(str(n) for n in sorted(numbers))
+        cases.append(
+            f"WHEN service_code = :collected_service_{i} AND catalog_version IN ({in_versions}) "
+            f"THEN {' + '.join(amounts)}"
+        )
+    return f"CASE {' '.join(cases)} ELSE 0 END", params
+
+
+def _known_catalogs(store: Store) -> list[Catalog]:
+    from desktop.catalog_store import CatalogStore
+
+    catalogs = CatalogStore(store)
+    with store.read() as s:
+        numbers = list(s.scalars(select(CatalogVersion.version)))
+    return [catalogs.get(n) for n in numbers]
+
+
+def _day_sql(clerk_id: int | None, collected: str = "0") -> str:
+    return DAY_QUERY.format(
+        clerk_clause="AND clerk_id = :clerk" if clerk_id is not None else "", collected=collected
+    )
 
 
 def _params(day: dt.date, clerk_id: int | None) -> dict[str, object]:
@@ -170,9 +231,11 @@ def _params(day: dt.date, clerk_id: int | None) -> dict[str, object]:
 
 def query_plan(store: Store, day: dt.date, clerk_id: int | None = None) -> list[str]:
     """SQLite's EXPLAIN QUERY PLAN of the day query (the test checks it uses the index)."""
+    collected, collected_params = collected_sql(_known_catalogs(store))
     with store.read() as s:
         rows = s.execute(
-            text("EXPLAIN QUERY PLAN " + _day_sql(clerk_id)), _params(day, clerk_id)
+            text("EXPLAIN QUERY PLAN " + _day_sql(clerk_id, collected)),
+            {**_params(day, clerk_id), **collected_params},
         ).all()
     return [str(r[-1]) for r in rows]
 
@@ -180,8 +243,11 @@ def query_plan(store: Store, day: dt.date, clerk_id: int | None = None) -> list[
 def day_summary(store: Store, day: dt.date, clerk_id: int | None = None) -> DaySummary:
     """The takings of one Tehran calendar day, for one clerk or (None) all of them."""
     start, end = local_day_bounds(day)
+    collected, collected_params = collected_sql(_known_catalogs(store))
     with store.read() as s:
-        rows = s.execute(text(_day_sql(clerk_id)), _params(day, clerk_id)).all()
+        rows = s.execute(
+            text(_day_sql(clerk_id, collected)), {**_params(day, clerk_id), **collected_params}
+        ).all()
         names: dict[int, str] = {i: n for i, n in s.execute(select(Clerk.id, Clerk.display_name))}
         office = s.scalar(select(Office).limit(1))
         office_code, office_name = (office.code, office.name) if office else ("", "")
@@ -194,7 +260,7 @@ def day_summary(store: Store, day: dt.date, clerk_id: int | None = None) -> DayS
             service_code=r[1],
             service_title=Message(r[8], r[9]),
             correction=bool(r[2]),
-            takings=Takings(r[3], r[4], r[5], r[6]),
+            takings=Takings(r[3], r[4], r[5], r[6], int(r[11] or 0)),
         )
         for r in rows
     ]
@@ -248,7 +314,9 @@ LABELS: dict[str, Message] = {
     "government": Message("هزینهٔ دولتی (ریال)", "Government fee (rials)"),
     "office_fee": Message("کارمزد دفتر (ریال)", "Office fee (rials)"),
     "vat": Message("مالیات بر ارزش افزوده (ریال)", "VAT (rials)"),
-    "total": Message("جمع (ریال)", "Total (rials)"),
+    "fees": Message("جمع کارمزدها و هزینه‌ها (ریال)", "Fees (rials)"),
+    "collected": Message("وجوه دریافتی برای دیگران (ریال)", "Collected for others (rials)"),
+    "total": Message("جمع دریافتی (ریال)", "Total taken (rials)"),
     "grand_total": Message("جمع کل", "Grand total"),
     "of_which": Message("از این میان اصلاحیه", "Of which corrections"),
     "clerk_total": Message("جمع {name}", "Total for {name}"),
@@ -295,6 +363,8 @@ def csv_rows(summary: DaySummary, lang: str) -> list[list[str | int]]:
             t["government"],
             t["office_fee"],
             t["vat"],
+            t["fees"],
+            t["collected"],
             t["total"],
         ],
     ]
@@ -311,11 +381,14 @@ def csv_rows(summary: DaySummary, lang: str) -> list[list[str | int]]:
                 k.government,
                 k.office,
                 k.vat,
+                k.fees,
+                k.collected,
                 k.total,
             ]
         )
     for label, k in ((t["grand_total"], summary.total), (t["of_which"], summary.corrections)):
-        rows.append([label, "", "", "", "", k.count, k.government, k.office, k.vat, k.total])
+        numbers: list[str | int] = [k.count, k.government, k.office, k.vat, k.fees]
+        rows.append([label, "", "", "", "", *numbers, k.collected, k.total])
     return rows
 
 

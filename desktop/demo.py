@@ -19,7 +19,7 @@ from desktop.clock import Clock, utc_now
 from desktop.db.engine import Store
 from desktop.db.models import OutboxEntry, Request, RequestStateChange
 from desktop.intake import Intake
-from desktop.office import initialise, this_device
+from desktop.office import SetupForm, set_up, this_device
 from desktop.samples import sample_draft
 from desktop.states import State
 
@@ -55,21 +55,25 @@ def seed_demo(
     demo or screenshot). Without it every request waits in the queue, so a
     program enrolled with a local server shows them go queued → accepted.
     """
-    if this_device(store) is None:
-        initialise(
+    clerks = ClerkDirectory(store, clock=clock)
+    if not clerks.has_any():  # set up as a new office would be (desktop.office.set_up)
+        manager = set_up(
             store,
-            office_code=DEMO_OFFICE_CODE,
-            office_name=DEMO_OFFICE_NAME,
-            counter_no=1,
-            device_name="باجه ۱",
+            SetupForm(
+                office_code=DEMO_OFFICE_CODE,
+                office_name=DEMO_OFFICE_NAME,
+                counter_no="1",
+                manager_username=DEMO_MANAGER,
+                manager_name="مدیر دفتر",
+                password=DEMO_PASSWORD,
+                device_name="باجه ۱",
+            ),
             clock=clock,
-        )
+            directory=clerks,
+        ).manager
+        clerks.add_clerk(manager, DEMO_CLERK, "سارا کریمی", DEMO_PASSWORD)
     catalogs = CatalogStore(store, clock=clock)
     catalogs.ensure_seeded()
-    clerks = ClerkDirectory(store, clock=clock)
-    if not clerks.has_any():
-        manager = clerks.create_manager(DEMO_MANAGER, "مدیر دفتر", DEMO_PASSWORD)
-        clerks.add_clerk(manager, DEMO_CLERK, "سارا کریمی", DEMO_PASSWORD)
     clerk = next(c for c in clerks.list() if c.username == DEMO_CLERK)
     rng = random.Random(seed)
     catalog = catalogs.current()

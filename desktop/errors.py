@@ -10,13 +10,38 @@ from rules.messages import Message
 
 
 class DiskFullError(UserFacingError):
+    """No room left: SQLite said SQLITE_FULL, or an I/O error with no free space left."""
+
+    def __init__(self, detail: str = "", *, opening: bool = False) -> None:
+        super().__init__(_OPEN_FULL if opening else _SAVE_FULL, detail=detail)
+
+
+_SAVE_FULL = Message(
+    fa="دیسک این رایانه پر است؛ درخواست ذخیره نشد و چیزی نیمه‌کاره نوشته نشد. "
+    "لطفاً فضای دیسک را آزاد کنید و دوباره ذخیره کنید.",
+    en="The disk of this PC is full; the request was not saved and nothing was "
+    "half-written. Free some disk space and save again.",
+)
+# Opening needs a little room too (WAL's shared-memory file): with none the store cannot
+# even be read, so say that rather than "not saved" to a command that only reads.
+_OPEN_FULL = Message(
+    fa="دیسک این رایانه پر است و پیشخوان نمی‌تواند پایگاه داده‌اش را باز کند؛ "
+    "داده‌های ذخیره‌شده دست‌نخورده‌اند. لطفاً فضای دیسک را آزاد کنید و دوباره تلاش کنید.",
+    en="The disk of this PC is full, so Pishkhan cannot open its database; the saved data "
+    "is untouched. Free some disk space and try again.",
+)
+
+
+class DiskIOError(UserFacingError):
+    """SQLITE_IOERR with room on the disk: the disk (or its driver) failed a read or write."""
+
     def __init__(self, detail: str = "") -> None:
         super().__init__(
             Message(
-                fa="دیسک این رایانه پر است؛ درخواست ذخیره نشد و چیزی نیمه‌کاره نوشته نشد. "
-                "لطفاً فضای دیسک را آزاد کنید و دوباره ذخیره کنید.",
-                en="The disk of this PC is full; the request was not saved and nothing was "
-                "half-written. Free some disk space and save again.",
+                fa="خواندن یا نوشتن روی دیسک این رایانه ناموفق بود (دیسک پر نیست)؛ "
+                "چیزی نیمه‌کاره نوشته نشد. دیسک را بررسی کنید یا با پشتیبانی تماس بگیرید.",
+                en="Reading or writing this PC's disk failed (the disk is not full); nothing "
+                "was half-written. Have the disk checked, or call support.",
             ),
             detail=detail,
         )

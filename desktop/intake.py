@@ -56,6 +56,7 @@ class SavedRequest:
     created_at: dt.datetime
     fees: Fees
     supersedes: str | None = None
+    collected: int = 0  # money collected for another body (a bill), paid with the fees
 
 
 @dataclass(frozen=True)
@@ -222,6 +223,7 @@ class Intake:
                 created_at=now,
                 fees=form.fees,
                 supersedes=supersedes,
+                collected=form.payment.collected_total,
             )
 
     def returning_applicant(self, national_code: str) -> ApplicantHint | None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+from io import TextIOWrapper
 from pathlib import Path
+
+from desktop.private import private_dir, private_file
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
 MAX_BYTES = 2_000_000
@@ -23,6 +26,10 @@ class SizeRotatingFileHandler(logging.FileHandler):
         super().__init__(path, mode="a", encoding="utf-8")
         self.max_bytes = max_bytes
         self.backups = backups
+
+    def _open(self) -> TextIOWrapper:
+        private_file(Path(self.baseFilename))  # 0600 before the stream opens it
+        return super()._open()
 
     def emit(self, record: logging.LogRecord) -> None:
         super().emit(record)
@@ -45,8 +52,8 @@ class SizeRotatingFileHandler(logging.FileHandler):
 
 def setup_logging(data_dir: Path, *, level: int = logging.INFO, console: bool = False) -> Path:
     """Send ``pishkhan.*`` logs to ``data_dir/logs/pishkhan.log`` (rotated, 5 × 2 MB kept)."""
-    log_dir = data_dir / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
+    log_dir = private_dir(data_dir / "logs")
     path = log_dir / "pishkhan.log"
     root = logging.getLogger("pishkhan")
     root.setLevel(level)

@@ -36,6 +36,7 @@ from desktop.db.engine import Store
 from desktop.db.models import AuditEvent, Clerk, Device, Office, Request
 from desktop.errors import NotFoundError
 from desktop.states import STATE_NAMES, State
+from rules import bidi
 from rules.catalog import FieldType
 from rules.catalog import Service as CatalogService
 from rules.messages import Message
@@ -79,6 +80,7 @@ _L = {  # the receipt's fixed words
     "government": Message("هزینهٔ دولتی", "Government fee"),
     "office": Message("کارمزد دفتر", "Office fee"),
     "vat": Message("مالیات بر ارزش افزوده", "VAT"),
+    "fees_total": Message("جمع هزینه‌ها و کارمزد", "Fees subtotal"),
     "total": Message("جمع پرداختی", "Total paid"),
     "card_ref": Message("شمارهٔ پیگیری کارتخوان", "Card terminal reference"),
     "no_card_ref": Message("—", "—"),
@@ -126,6 +128,12 @@ class Row:
     strong: bool = False
     amount: bool = False  # money: kept in one column so the amounts line up for adding
 
+    def __post_init__(self) -> None:
+        # The one bidi helper every view uses: the isolate also holds when a printer
+        # driver or a text export lays the line out as one right-to-left paragraph.
+        if self.ltr:
+            object.__setattr__(self, "value", bidi.ltr(self.value))
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -151,7 +159,9 @@ Block = Heading | Row | Rule | Note | QrCode
 
 @dataclass(frozen=True)
 class FeeLine:
-    kind: str  # "government" | "office" | "vat"
+    # "government" | "office" | "vat"; then, when money was collected for another body,
+    # "fees_total" (the three's sum) and "collected:<field key>" per collected field
+    kind: str
     label: str
     amount: int  # integer rials
     text: str  # as printed
@@ -406,7 +416,29 @@ def receipt_for(
             ("vat", req.vat),
         )
     )
-    total = req.government_fee + req.office_fee + req.vat
+    fees_total = req.government_fee + req.office_fee + req.vat
+    # Money collected for another body (a bill) is paid at the same terminal: on the
+    # receipt apart from the fees and in the total paid, so the paper matches the slip.
+    collected = (
+        [(key, amount) for key, amount in service.payment(answers).collected if key in answers]
+        if service is not None
+        else []
+    )
+    if collected:
+        assert service is not None
+        fee_lines += (
+            FeeLine("fees_total", _L["fees_total"].text(lang), fees_total, money(fees_total, lang)),
+        )
+        fee_lines += tuple(
+            FeeLine(
+                f"collected:{key}",
+                service.field(key).label.text(lang),
+                amount,
+                money(amount, lang),
+            )
+            for key, amount in collected
+        )
+    total = fees_total + sum(amount for _, amount in collected)
     tracking_pending = not req.tracking_code
     footer = [
         _L["keep"].text(lang),

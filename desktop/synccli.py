@@ -1,11 +1,12 @@
 """Sync on the command line: ``enrol``, ``sync``, ``status``; and the engine's assembly.
 
-``python -m desktop`` calls :func:`register` to add the sub-commands. Each handler takes
-the parsed arguments and returns the exit code:
+The sub-commands are declared in ``desktop.cli`` (which imports this module only when one
+of them runs). Each handler takes the parsed arguments and returns the exit code:
 
 - ``enrol --server URL --code CODE [--ca-bundle FILE] [--device-name NAME]``: enrols
   this PC with a one-time code; keeps the server address in the settings and the device
-  token in the OS credential store (or a 0600 file), marks the device enrolled.
+  token in the OS credential store (or a 0600 file), marks the device enrolled. A failure
+  is told with the window's words (``enrol_failure``); exit 2.
 - ``sync [--once]``: one round (push, pull, heartbeat). Exit 0 only if nothing is left
   waiting and there was no error; 1 otherwise; 2 when the PC must be (re-)enrolled;
   3 when another sync holds this data folder's sync lock.
@@ -42,7 +43,7 @@ import requests
 from desktop import __version__, audit
 from desktop.audit import Action
 from desktop.clerks import ClerkInfo
-from desktop.cli import Context, add_common
+from desktop.cli import Context
 from desktop.clock import Clock, utc_now
 from desktop.config import Settings
 from desktop.db.engine import Store
@@ -177,6 +178,7 @@ def make_engine(
         ca_bundle=str(settings.get("ca_bundle")) or None,
         device_id=device.id,
         app_version=__version__,
+        allow_insecure_http=bool(settings.get("allow_insecure_http")),
     )
     if read_timeout_base is not None:
         client.read_timeout_base = read_timeout_base
@@ -226,8 +228,10 @@ class Enrolment:
         clock: Clock = utc_now,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         read_timeout: float = DEFAULT_READ_TIMEOUT_BASE,
+        allow_insecure_http: bool = False,
     ) -> None:
         self._store = store
+        self._allow_insecure_http = allow_insecure_http
         self._data_dir = data_dir
         self._server_url = server_url.strip().rstrip("/")
         self._code = code
@@ -271,6 +275,7 @@ class Enrolment:
                 app_version=__version__,
                 connect_timeout=self._connect_timeout,
                 read_timeout_base=self._read_timeout,
+                allow_insecure_http=self._allow_insecure_http,
             )
         except ValueError as exc:
             raise UserFacingError(BAD_SERVER_ADDRESS, detail=str(exc)) from exc
@@ -308,6 +313,7 @@ class Enrolment:
         settings.set("server_url", url)
         if self._ca_bundle is not None:
             settings.set("ca_bundle", self._ca_bundle)
+        settings.set("allow_insecure_http", self._allow_insecure_http)
         now = self._clock()
         with self._store.write() as s:
             row = s.get(Device, device.id)
@@ -338,6 +344,7 @@ def enrol_device(
     ca_bundle: str | None = None,
     device_name: str | None = None,
     clock: Clock = utc_now,
+    allow_insecure_http: bool = False,
 ) -> DeviceInfo:
     """Enrol this PC with a one-time code; raises ``SyncError`` with the server's reason."""
     return (
@@ -349,6 +356,7 @@ def enrol_device(
             ca_bundle=ca_bundle,
             device_name=device_name,
             clock=clock,
+            allow_insecure_http=allow_insecure_http,
         )
         .run()
         .device
@@ -410,46 +418,16 @@ def _held(lock: SyncLock) -> Iterator[bool]:
 # --------------------------------------------------------------------------- commands
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("enrol", help="enrol this PC with the central server (one-time code)")
-    add_common(p)
-    p.add_argument("--server", required=True, help="central server address, https://...")
-    p.add_argument("--code", required=True, help="one-time enrolment code")
-    p.add_argument("--ca-bundle", help="CA bundle file for the server's TLS certificate")
-    p.add_argument("--device-name", help="name of this PC shown to the central office")
-    p.set_defaults(handler=cmd_enrol)
-
-    p = sub.add_parser("sync", help="send waiting requests and fetch changes")
-    add_common(p)
-    mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--once", action="store_true", help="one round (the default)")
-    mode.add_argument("--loop", action="store_true", help="rounds until stopped")
-    p.add_argument(
-        "--until-empty",
-        action="store_true",
-        help="with --loop: exit 0 after a clean round leaves nothing waiting",
-    )
-    p.add_argument("--max-seconds", type=float, help="with --loop: give up after this long")
-    p.add_argument(
-        "--interval", type=float, help="with --loop: seconds between rounds (default: the setting)"
-    )
-    p.add_argument("--max-backoff", type=float, help="cap of the backoff in seconds (tests)")
-    p.add_argument(
-        "--read-timeout",
-        type=float,
-        help="seconds to wait for an answer before the payload allowance (tests)",
-    )
-    p.add_argument("--events", action="store_true", help="print engine events as JSON lines")
-    p.add_argument("--json", action="store_true", help="print the summary as JSON")
-    p.set_defaults(handler=cmd_sync)
-
-    p = sub.add_parser("status", help="what waits to be sent, last contact, next try")
-    add_common(p)
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_status)
-
-
 def cmd_enrol(args: argparse.Namespace) -> int:
+    if args.ca_bundle and not Path(args.ca_bundle).is_file():
+        from desktop.cli import InputError
+
+        raise InputError(
+            Message(
+                fa=f"پروندهٔ گواهی {args.ca_bundle} پیدا نشد.",
+                en=f"The certificate file {args.ca_bundle} was not found.",
+            )
+        )
     ctx = Context(args)
     try:
         try:
@@ -460,9 +438,15 @@ def cmd_enrol(args: argparse.Namespace) -> int:
                 code=args.code,
                 ca_bundle=args.ca_bundle,
                 device_name=args.device_name,
+                allow_insecure_http=args.allow_insecure_http,
             )
-        except SyncError as exc:
-            print(_say(ctx, exc.message_fa, exc.message_en), file=sys.stderr)
+        except (SyncError, Cancelled, UserFacingError) as exc:
+            # The window's words for an enrolment (the sync's own speak of queued requests,
+            # which a PC that is not enrolled does not send).
+            message = enrol_failure(exc, this_device(ctx.store))
+            if message is None:
+                raise
+            print(ctx.say(message), file=sys.stderr)
             return EXIT_ENROL
         print(
             json.dumps(
@@ -573,22 +557,54 @@ def cmd_status(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(status, ensure_ascii=False))
             return EXIT_OK
-        error = status["last_error"]
-        lines = [
-            ("enrolled", str(status["enrolled"]).lower()),
-            ("waiting", str(status["waiting"])),
-            ("oldest waiting (s)", str(status["oldest_waiting_age_seconds"] or "-")),
-            ("needs attention", str(status["attention"])),
-            ("last contact", status["last_contact"] or "never"),
-            ("next try", status["next_try"] or "-"),
-            ("needs re-enrolment", str(status["needs_reenrolment"]).lower()),
-            ("last error", _say(ctx, error["message_fa"], error["message_en"]) if error else "-"),
-        ]
-        for name, value in lines:
-            print(f"{name:>20}: {value}")
+        for name, value in status_lines(ctx, status):
+            print(f"{name}: {value}")
         return EXIT_OK
     finally:
         ctx.close()
+
+
+_YES = Message(fa="بله", en="yes")
+_NO = Message(fa="خیر", en="no")
+_STATUS_LABELS = {
+    "enrolled": Message(fa="ثبت در سرور مرکزی", en="enrolled"),
+    "waiting": Message(fa="در انتظار ارسال", en="waiting"),
+    "oldest": Message(fa="قدیمی‌ترین در انتظار از", en="oldest waiting since"),
+    "attention": Message(fa="نیازمند رسیدگی", en="needs attention"),
+    "last_contact": Message(fa="آخرین تماس با مرکز", en="last contact"),
+    "next_try": Message(fa="تلاش بعدی", en="next try"),
+    "reenrol": Message(fa="نیاز به ثبت دوباره", en="needs re-enrolment"),
+    "last_error": Message(fa="آخرین خطا", en="last error"),
+}
+_NEVER = Message(fa="هرگز", en="never")
+
+
+def status_lines(ctx: Context, status: dict[str, Any]) -> list[tuple[str, str]]:
+    """``status`` for people: labels and values in the context's language, times in the
+    office's zone on the Jalali calendar."""
+    from desktop.receipt import digits
+
+    def yes(value: object) -> str:
+        return ctx.say(_YES if value else _NO)
+
+    def moment(text: str | None) -> dt.datetime | None:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+
+    age = status["oldest_waiting_age_seconds"]
+    oldest = None if age is None else utc_now() - dt.timedelta(seconds=age)
+    error = status["last_error"]
+    last_contact = moment(status["last_contact"])
+    values = {
+        "enrolled": yes(status["enrolled"]),
+        "waiting": digits(status["waiting"], ctx.lang),
+        "oldest": ctx.when(oldest),
+        "attention": digits(status["attention"], ctx.lang),
+        "last_contact": ctx.when(last_contact) if last_contact else ctx.say(_NEVER),
+        "next_try": ctx.when(moment(status["next_try"])),
+        "reenrol": yes(status["needs_reenrolment"]),
+        "last_error": _say(ctx, error["message_fa"], error["message_en"]) if error else "-",
+    }
+    return [(ctx.say(_STATUS_LABELS[key]), value) for key, value in values.items()]
 
 
 def sync_status(
@@ -654,13 +670,23 @@ def _print_summary(ctx: Context, result: RoundResult, out: IO[str], *, as_json: 
     if as_json:
         print(json.dumps(result.to_json(), ensure_ascii=False), file=out, flush=True)
         return
-    text = (
-        f"sent {result.pushed}: accepted {result.accepted} (duplicate {result.duplicate}),"
+    from desktop.receipt import digits
+
+    def n(value: int) -> str:
+        return digits(value, ctx.lang)
+
+    versions = ", ".join(n(v) for v in result.catalog_versions) or "-"
+    text = Message(
+        fa=f"ارسال {n(result.pushed)}: پذیرفته {n(result.accepted)} (تکراری "
+        f"{n(result.duplicate)})، کنار گذاشته {n(result.set_aside)}، تلاش دوباره "
+        f"{n(result.retried)}؛ تغییرهای دریافتی {n(result.status_applied)}، فهرست خدمات "
+        f"{versions}؛ در انتظار {n(result.waiting)}، نیازمند رسیدگی {n(result.attention)}",
+        en=f"sent {result.pushed}: accepted {result.accepted} (duplicate {result.duplicate}),"
         f" set aside {result.set_aside}, retry {result.retried}; changes applied"
-        f" {result.status_applied}, catalogues {list(result.catalog_versions)};"
-        f" waiting {result.waiting}, needs attention {result.attention}"
+        f" {result.status_applied}, catalogues {versions};"
+        f" waiting {result.waiting}, needs attention {result.attention}",
     )
-    print(text, file=out, flush=True)
+    print(ctx.say(text), file=out, flush=True)
     if result.error is not None:
         print(_say(ctx, result.error.message_fa, result.error.message_en), file=out, flush=True)
 
@@ -686,6 +712,6 @@ __all__ = [
     "enrol_device",
     "enrol_failure",
     "make_engine",
-    "register",
+    "status_lines",
     "sync_status",
 ]

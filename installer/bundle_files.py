@@ -86,10 +86,10 @@ PYTHON_EXCLUDED: tuple[str, ...] = (
     # Developer tools.
     "pytest", "_pytest", "pytestqt", "pluggy", "mypy", "ruff", "IPython", "importlinter",
     "grimp", "pypdf", "PyInstaller",
-    # Optional extras that libraries try to import and do without: requests
-    # probes cryptography for pyOpenSSL, mako highlights tracebacks
-    # with pygments. Neither is used by the counter program.
-    "cryptography", "pygments",
+    # Optional extras that libraries try to import and do without: mako highlights
+    # tracebacks with pygments. (cryptography is shipped since issue 16: the update
+    # client checks the centre's ed25519 signatures with it, through securesystemslib.)
+    "pygments",
     # Standard-library parts a Qt program has no use for.
     "tkinter", "_tkinter", "turtle", "test", "lib2to3", "pydoc_data",
 )  # fmt: skip
@@ -97,7 +97,7 @@ PYTHON_EXCLUDED: tuple[str, ...] = (
 # Our own modules loaded by name (importlib), which PyInstaller cannot see:
 # every module of our packages is collected, and these must exist.
 REQUIRED_DYNAMIC_IMPORTS: tuple[str, ...] = ("ui.app",)
-OWN_PACKAGES: tuple[str, ...] = ("rules", "desktop", "sync", "ui")
+OWN_PACKAGES: tuple[str, ...] = ("rules", "desktop", "sync", "ui", "updates")
 # Our modules that are developer tools, not part of the counter program.
 OWN_MODULES_LEFT_OUT: tuple[str, ...] = ("desktop.devrun",)
 # Imported only by the migration scripts, which PyInstaller does not analyse.

@@ -15,8 +15,14 @@ feed and the counter can keep it as it came. Schema (version 1 of the document f
                                         added to the service fees when chosen)}]   (choice only),
                    "min": int, "max": int (number only, each optional),
                    "max_length": int (text only, default 200),
-                   "past_only": bool (jalali_date only, default false)}],
+                   "past_only": bool (jalali_date only, default false),
+                   "collected": bool (money only, default false: see below)}],
        "documents": [{"key": str, "label": Label, "required": bool}]}]}
+
+A money field marked ``"collected": true`` is money the office collects on behalf of
+another body (a bill's amount for the water company): the citizen pays it at the card
+terminal with the fees, so it is in the form's total, the receipt and the day close, but
+apart from the fees (``Service.payment``), and never in the protocol's ``fees``.
 
 with Label = {"fa": str, "en": str}, both non-empty. Keys and codes are lower-case ASCII
 identifiers. Unknown keys are refused: a misspelt "requried" must not pass silently.
@@ -72,10 +78,6 @@ class ValidationFailed(UserFacingError):
         self.errors = errors
         super().__init__(m.FORM_HAS_ERRORS.format(count=len(errors)), detail=", ".join(errors))
 
-    def to_reasons(self) -> dict[str, dict[str, str]]:
-        """The protocol's `reasons` object: `{path: {"fa": ..., "en": ...}}`."""
-        return {path: message.to_dict() for path, message in self.errors.items()}
-
 
 class FieldType(StrEnum):
     TEXT = "text"
@@ -105,6 +107,23 @@ class Fees:
     def to_dict(self) -> dict[str, int]:
         """The protocol's `fees` object."""
         return {"government": self.government, "office": self.office, "vat": self.vat}
+
+
+@dataclass(frozen=True)
+class Payment:
+    """What the citizen pays at the card terminal for one request: the fees, and money
+    collected on behalf of other bodies (each collected field's key and amount)."""
+
+    fees: Fees
+    collected: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def collected_total(self) -> int:
+        return sum(amount for _, amount in self.collected)
+
+    @property
+    def total(self) -> int:
+        return self.fees.total + self.collected_total
 
 
 @dataclass(frozen=True)
@@ -138,6 +157,7 @@ class Field:
     max_value: int | None = None  # number only
     max_length: int | None = None  # text only
     past_only: bool = False  # jalali_date only: not after `today`
+    collected: bool = False  # money only: collected on behalf of another body, not a fee
 
     def check(self, raw: str, *, today: dt.date) -> str:
         """The canonical string for `raw`, "" for an empty optional field, or FieldError."""
@@ -217,6 +237,24 @@ class Service:
         vat = (office * self.fees.vat_percent + 50) // 100
         return Fees(government=government, office=office, vat=vat)
 
+    @functools.cached_property
+    def collected_keys(self) -> tuple[str, ...]:
+        """The money fields collected on behalf of another body, in form order."""
+        return tuple(f.key for f in self.fields if f.collected)
+
+    def payment(self, answers: Mapping[str, str], fees: Fees | None = None) -> Payment:
+        """The fees and the collected money for these answers (validated ones, or the
+        form's text as typed: an amount that is not a valid one yet counts as nothing)."""
+        collected: list[tuple[str, int]] = []
+        for key in self.collected_keys:
+            raw = answers.get(key, "")
+            try:
+                amount = v.check_money(raw) if raw else 0
+            except v.FieldError:
+                amount = 0
+            collected.append((key, amount))
+        return Payment(fees or self.fees_for(answers), tuple(collected))
+
 
 @dataclass(frozen=True)
 class Catalog:
@@ -265,6 +303,7 @@ class ValidatedForm:
     answers: dict[str, str]  # empty optional fields omitted
     documents: list[str]  # known document keys the clerk ticked, sorted
     fees: Fees
+    payment: Payment  # the fees and any money collected for another body
 
 
 def _check_block(
@@ -293,10 +332,18 @@ def _check_block(
         if value:
             checked[key] = value
     if not known.issuperset(values):
-        unknown = sorted(str(k) for k in values if k not in known)
-        keys = ", ".join(unknown)
+        keys = _key_list(str(k) for k in values if k not in known)
         errors[prefix] = m.UNKNOWN_FIELDS.format(keys=Message(keys, keys))
     return checked
+
+
+def _key_list(keys: Iterable[str], most: int = 10) -> str:
+    """Unknown keys for a message: a few, each cut short (a key may be megabytes long)."""
+    ordered = sorted(keys)
+    shown = [k if len(k) <= 64 else k[:61] + "..." for k in ordered[:most]]
+    if len(ordered) > most:
+        shown.append(f"... (+{len(ordered) - most})")
+    return ", ".join(shown)
 
 
 def validate_request(
@@ -316,18 +363,29 @@ def validate_request(
     errors: dict[str, Message] = {}
     checked_applicant = _check_block("applicant", APPLICANT_FIELDS, applicant, today, errors)
     checked_answers = _check_block("answers", service.fields, answers, today, errors)
-    ticked = {d for d in documents if isinstance(d, str)}
+    ticked = set()
+    for d in documents:
+        # Not a text: reported as an unknown document below, by its repr.
+        ticked.add(d if isinstance(d, str) else repr(d))
+    known = {d.key for d in service.documents}
     missing = [d.label for d in service.documents if d.required and d.key not in ticked]
-    if missing:
+    unknown = sorted(ticked - known)
+    if unknown:
+        # Refused like unknown answer keys: a misspelt key must not pass as "not checked".
+        keys = _key_list(unknown)
+        errors["documents"] = m.UNKNOWN_DOCUMENTS.format(keys=Message(keys, keys))
+    elif missing:
         errors["documents"] = m.DOCUMENTS_MISSING.format(documents=m.join(missing))
     if errors:
         raise ValidationFailed(errors)
+    fees = service.fees_for(checked_answers)
     return ValidatedForm(
         service_code=service.code,
         applicant=checked_applicant,
         answers=checked_answers,
         documents=sorted(d.key for d in service.documents if d.key in ticked),
-        fees=service.fees_for(checked_answers),
+        fees=fees,
+        payment=service.payment(checked_answers, fees) if service.collected_keys else Payment(fees),
     )
 
 
@@ -421,13 +479,14 @@ def _list(value: object, path: str) -> list[Any]:
     return value
 
 
-_FIELD_KEYS = {"help", "choices", "min", "max", "max_length", "past_only"}
+_FIELD_KEYS = {"help", "choices", "min", "max", "max_length", "past_only", "collected"}
 _ONLY_FOR = {
     "choices": FieldType.CHOICE,
     "min": FieldType.NUMBER,
     "max": FieldType.NUMBER,
     "max_length": FieldType.TEXT,
     "past_only": FieldType.JALALI_DATE,
+    "collected": FieldType.MONEY,
 }
 
 
@@ -483,6 +542,7 @@ def _parse_field(value: object, path: str) -> Field:
         max_value=high,
         max_length=max_length,
         past_only=_bool(doc.get("past_only", False), f"{path}.past_only"),
+        collected=_bool(doc.get("collected", False), f"{path}.collected"),
     )
 
 
@@ -564,6 +624,8 @@ def _field_to_document(f: Field) -> dict[str, Any]:
         doc["max_length"] = f.max_length or DEFAULT_TEXT_MAX_LENGTH
     if f.type is FieldType.JALALI_DATE:
         doc["past_only"] = f.past_only
+    if f.collected:  # only when set: documents without it keep their exact form
+        doc["collected"] = True
     return doc
 
 

@@ -47,10 +47,6 @@ class Message:
         """The wire form used by the protocol's `reasons`: `{"fa": ..., "en": ...}`."""
         return {"fa": self.fa, "en": self.en}
 
-    @classmethod
-    def from_dict(cls, data: dict[str, str]) -> Message:
-        return cls(fa=data["fa"], en=data["en"])
-
     def __str__(self) -> str:
         return self.en
 
@@ -221,12 +217,21 @@ CHOICE_NOT_ALLOWED = Message(
     fa="یکی از گزینه‌های فهرست را انتخاب کنید",
     en="Choose one of the listed options",
 )
+CONTROL_CHARACTERS = Message(
+    fa="این متن نویسهٔ کنترلی نامرئی (مانند NUL یا شکست خط) دارد؛ آن را دوباره تایپ کنید",
+    en="This text holds an invisible control character (such as NUL or a line break); "
+    "type it again",
+)
 
 # --- The whole form -----------------------------------------------------------------------
 
 DOCUMENTS_MISSING = Message(
     fa="این مدارک الزامی علامت نخورده‌اند: {documents}",
     en="These required documents are not checked: {documents}",
+)
+UNKNOWN_DOCUMENTS = Message(
+    fa="مدارکی علامت خورده‌اند که در این خدمت تعریف نشده‌اند: {keys}",
+    en="Documents this service does not define are checked: {keys}",
 )
 UNKNOWN_FIELDS = Message(
     fa="فرم خانه‌هایی دارد که در این خدمت تعریف نشده‌اند: {keys}",

@@ -11,6 +11,7 @@ Two kinds of input, two rules:
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from persiantools import digits as _digits
 
@@ -111,3 +112,16 @@ def normalize_identifier(s: str) -> str:
     if s.isalnum():  # no whitespace left to remove
         return s
     return _WHITESPACE.sub("", s)
+
+
+# Refused in free text (rules.validation.check_text): C0/C1 controls (NUL, line breaks:
+# every text field of a form is one line; tabs became spaces in normalize_letters) and
+# lone surrogates, which no keyboard types and which SQLite, printers and JSON on the
+# other side cannot all carry. Format characters (ZWNJ, direction marks) are Persian
+# spelling or pasted noise, and stay.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cs"})
+
+
+def has_control_characters(text: str) -> bool:
+    """True if ``text`` holds a control character or a lone surrogate."""
+    return any(unicodedata.category(ch) in _REFUSED_CATEGORIES for ch in text)

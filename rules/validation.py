@@ -21,6 +21,7 @@ import jdatetime
 from rules import messages as m
 from rules.messages import Message
 from rules.normalize import (
+    has_control_characters,
     normalize_identifier,
     normalize_letters,
     strip_invisible,
@@ -318,6 +319,8 @@ def check_text(s: str, max_length: int, required: bool) -> str:
         if required:
             raise FieldError(m.REQUIRED)
         return ""
+    if not text.isprintable() and has_control_characters(text):
+        raise FieldError(m.CONTROL_CHARACTERS)
     if len(text) > max_length:
         raise FieldError(m.TEXT_TOO_LONG.format(length=len(text), max_length=max_length))
     return text

@@ -103,6 +103,7 @@ class CatalogField(Struct, frozen=True, forbid_unknown_fields=True):
     max: Annotated[int, Meta(ge=-MONEY_MAX, le=MONEY_MAX)] | None = None
     max_length: Annotated[int, Meta(ge=1, le=4000)] | None = None
     past_only: bool | None = None
+    collected: bool | None = None  # money only: collected for another body (rules.catalog)
 
 
 class ServiceFees(Struct, frozen=True, forbid_unknown_fields=True):

@@ -13,10 +13,12 @@ from collections.abc import AsyncIterator
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from server.body import BodyLimits
 from server.catalogs import ensure_catalog
+from server.console import mount_console
 from server.context import Clock, ServerContext, utc_now
 from server.db import make_engine, migrate
 from server.errors import install_error_handlers
@@ -82,6 +84,10 @@ def create_app(settings: ServerSettings, *, clock: Clock = utc_now) -> FastAPI:
     install_error_handlers(app)
     app.include_router(device_router)
     app.include_router(admin_router)
+    mount_console(app)  # the centre's web console at /console (server/console/)
+    if settings.updates_dir is not None:
+        # Static files (Range answered by Starlette): the PCs resume update downloads.
+        app.mount("/updates", StaticFiles(directory=settings.updates_dir, check_dir=False))
     document = openapi_document(app.version, max_items=settings.max_items_per_push)
     app.openapi = lambda: document  # type: ignore[method-assign]
     app.add_middleware(

@@ -112,6 +112,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings = dataclasses.replace(settings, worker_threads=max(1, args.threads))
     if args.auth_failures_burst is not None:
         settings = dataclasses.replace(settings, auth_failures_burst=args.auth_failures_burst)
+    if getattr(args, "updates_dir", None):
+        settings = dataclasses.replace(settings, updates_dir=Path(args.updates_dir))
     for name in ("idle_timeout", "header_timeout", "body_idle_timeout"):
         value = getattr(args, name)
         if value is not None:
@@ -277,6 +279,14 @@ def cmd_stuck_offices(args: argparse.Namespace) -> int:
         return 0
 
 
+def cmd_create_staff(args: argparse.Namespace) -> int:
+    """A console account (the first administrator, or any other); see docs/CONSOLE.md."""
+    from server.console.cli import create_staff
+
+    with _prepared_engine(args) as engine:
+        return create_staff(engine, args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--database-url", help="SQLAlchemy URL (default: SQLite in data dir)")
@@ -341,6 +351,8 @@ def build_parser() -> argparse.ArgumentParser:
         f"{defaults.auth_failures_per_minute:g} a minute)",
     )
 
+    p.add_argument("--updates-dir", help="serve this update repository under /updates/")
+
     add("init-db", cmd_init_db, "create or migrate the database; publish the demo catalogue")
 
     p = add("add-office", cmd_add_office, "add an office")
@@ -366,6 +378,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("stuck-offices", cmd_stuck_offices, "offices whose PCs have waited longest to send")
     p.add_argument("--json", action="store_true")
     p.add_argument("--limit", type=int, default=100)
+
+    p = add("create-staff", cmd_create_staff, "add a web console account (e.g. the first admin)")
+    from server.console.cli import add_arguments
+
+    add_arguments(p)
     return parser
 
 

@@ -58,6 +58,9 @@ class ServerSettings:
     address is answered 429; they come back at ``auth_failures_per_minute``."""
     auth_failures_per_minute: float = 10.0
     migrate_on_start: bool = True
+    updates_dir: Path | None = None
+    """A folder made by ``python -m updates`` (TUF metadata and targets), served read-only
+    under ``/updates/`` (issue 16); None serves nothing there."""
     """Bring the schema up to date (and publish the demo catalogue if none) in create_app."""
 
     @property

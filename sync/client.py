@@ -51,6 +51,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from sync.address import check_server_address
 from sync.protocol import (
     AUTHORIZATION_HEADER,
     CONTENT_ENCODING_HEADER,
@@ -336,9 +337,10 @@ class SyncClient:
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         read_timeout_base: float = DEFAULT_READ_TIMEOUT_BASE,
         worst_rate_bytes: float = DEFAULT_WORST_RATE_BYTES,
+        allow_insecure_http: bool = False,
     ) -> None:
-        if not base_url.startswith(("https://", "http://")):
-            raise ValueError("the server address starts with https:// (or http:// for tests)")
+        # ValueError for no http(s) address; InsecureServerAddress for http:// elsewhere.
+        check_server_address(base_url, allow_insecure_http=allow_insecure_http)
         self.base_url = base_url.rstrip("/")
         self.device_id = device_id
         self.app_version = app_version

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("intake", "startup", "queue", "sync", "ingest")
+BENCHMARKS = ("intake", "startup", "queue", "sync", "ingest", "cli")
 
 
 def test_every_benchmark_runs_quick_and_reports_figures(tmp_path: Path) -> None:

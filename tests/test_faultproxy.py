@@ -374,3 +374,41 @@ def test_scripted_turns_lose_or_cut_exactly_those_answers(make_proxy, origin) ->
     stats = proxy.stats()
     assert answered == [True, False, False, True]
     assert (stats.turns, stats.drops_after_request, stats.cuts) == (4, 1, 1), stats
+
+
+def test_a_shared_line_carries_both_directions_on_one_budget(make_proxy, session) -> None:
+    # 64 KiB up while 64 KiB come down: on one shared 512 kbit/s line that is 128 KiB of
+    # line time, twice what two separate directions would need.
+    proxy = make_proxy(rate_bps=512_000, shared_line=True)
+    upload = random.Random(2).randbytes(65536)
+    barrier = threading.Barrier(2)
+    down: list[bytes] = []
+
+    def download() -> None:
+        with requests.Session() as s:
+            barrier.wait()
+            down.append(s.get(proxy.url_for() + "/blob/65536", timeout=TIMEOUT).content)
+
+    thread = threading.Thread(target=download)
+    thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    echoed = session.post(proxy.url_for() + "/echo", data=upload, timeout=TIMEOUT)
+    thread.join()
+    elapsed = time.perf_counter() - started
+
+    assert echoed.content == upload and down == [blob(65536)]
+    # The echo sends 64 KiB each way, the download 64 KiB down: 192 KiB on one line.
+    assert elapsed >= 0.9 * 3 * 65536 * 8 / 512_000
+
+
+def test_segment_overhead_is_charged_per_segment_and_for_the_acks(make_proxy, session) -> None:
+    proxy = make_proxy(rate_bps=10_000_000, segment_overhead_bytes=52)
+    answer = session.get(proxy.url_for() + "/blob/144800", timeout=TIMEOUT)
+    assert answer.content == blob(144800)
+    stats = proxy.stats()
+    payload = stats.bytes_client_to_server + stats.bytes_server_to_client
+    # At least 100 segments of 1448 bytes down, 52 bytes each, and 50 ACKs up.
+    assert stats.line_bytes >= payload + 150 * 52
+    # Never more than one segment per piece over the minimum (pieces may end short).
+    assert stats.line_bytes < payload + 3 * 150 * 52 + 52 * 64

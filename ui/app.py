@@ -39,9 +39,10 @@ from PySide6.QtWidgets import QApplication, QWidget
 from desktop.config import Settings
 from desktop.db.peek import StartHeader, start_header
 from rules.errors import UserFacingError
-from ui.context import AppContext, optional_module
+from ui.context import AppContext, attach_sync
 from ui.errors import message_for, show_error
 from ui.i18n import apply_language
+from ui.keyboard import install_any_layout_keys
 from ui.login import LoginAccess, LoginDialog
 from ui.theme import apply_theme, resource_path
 from ui.worker import Worker
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from desktop.queue import QueueQueries
     from ui.mainwindow import MainWindow
     from ui.setup_wizard import SetupWizard
+    from ui.window_geometry import Placement
 
 log = logging.getLogger("pishkhan.ui")
 
@@ -197,18 +199,6 @@ def needs_setup(ctx: AppContext) -> bool:
     return ctx.device is None or not ctx.clerks.has_any()
 
 
-def attach_sync(ctx: AppContext) -> None:
-    """Start the sync adapter when that part is in the build and the PC is enrolled."""
-    module = optional_module("ui.sync_adapter")
-    if module is None or ctx.sync is not None:
-        return
-    factory = getattr(module, "create_sync_adapter", None)
-    try:
-        ctx.sync = factory(ctx) if callable(factory) else module.SyncAdapter(ctx)
-    except UserFacingError as exc:
-        log.info("sync not started: %s", exc)
-
-
 class Shell(QObject):
     """Shows the right window for the state of the PC and moves between them.
 
@@ -271,12 +261,12 @@ class Shell(QObject):
         dialog.raise_()
         dialog.activateWindow()
 
-    def show_main(self, clerk: ClerkInfo) -> MainWindow:
+    def show_main(self, clerk: ClerkInfo, *, placement: Placement | None = None) -> MainWindow:
         ctx = self._context()
         ctx.clerk = clerk
         from ui.mainwindow import MainWindow  # after the login: not on the way to it
 
-        window = MainWindow(ctx)
+        window = MainWindow(ctx, placement=placement)
         window.logoutRequested.connect(self.logout)
         window.languageRequested.connect(self.switch_language)
         # The clerk closed the main window (not a logout or language switch): the end.
@@ -307,7 +297,8 @@ class Shell(QObject):
         clerk = ctx.clerk
         if clerk is None:
             return
-        self.show_main(clerk)
+        # The new window opens where the old one is (its place is being saved meanwhile).
+        self.show_main(clerk, placement=old.placement() if old is not None else None)
         if old is not None:
             old.close_for_good()
             old.deleteLater()
@@ -344,12 +335,9 @@ def _tell(text: str, *, headless: bool) -> None:
 
 
 def _demo_hint(lang: str) -> str:
-    demo = optional_module("desktop.demo")
-    if demo is None:
-        return ""
-    user, password = getattr(demo, "DEMO_CLERK", ""), getattr(demo, "DEMO_PASSWORD", "")
-    if not user:
-        return ""
+    from desktop.demo import DEMO_CLERK as user
+    from desktop.demo import DEMO_PASSWORD as password  # demo runs only
+
     if lang == "fa":
         return f"نسخهٔ نمایشی: کاربر «{user}»، گذرواژه «{password}»"
     return f"Demo: user “{user}”, password “{password}”"
@@ -357,8 +345,8 @@ def _demo_hint(lang: str) -> str:
 
 def demo_clerk(ctx: AppContext) -> ClerkInfo | None:
     """The clerk a screenshot is taken as: the demo clerk, else the first active clerk."""
-    demo = optional_module("desktop.demo")
-    wanted = getattr(demo, "DEMO_CLERK", None) if demo is not None else None
+    from desktop.demo import DEMO_CLERK as wanted
+
     clerks = [c for c in ctx.clerks.list() if c.active]
     for clerk in clerks:
         if clerk.username == wanted:
@@ -392,12 +380,19 @@ def settle(
 def take_screenshot(app: QApplication, ctx: AppContext, path: Path) -> int:
     clerk = demo_clerk(ctx)
     if ctx.device is None or clerk is None:
-        print("screenshot: the data folder has no office or clerk (use demo data)", file=sys.stderr)
+        print(
+            "screenshot: the data folder has no office or clerk (add --demo to fill it)",
+            file=sys.stderr,
+        )
         return 2
     ctx.clerk = clerk
+    from PySide6.QtCore import Qt  # not on the way to the login window (its enums cost)
+
     from ui.mainwindow import MainWindow
 
     window = MainWindow(ctx)
+    # The same picture on every machine: not the last place nor this screen's size.
+    window.setWindowState(Qt.WindowState.WindowNoState)
     window.resize(*SCREENSHOT_SIZE)
     window.show()
     services = window.form.picker.services()
@@ -420,6 +415,7 @@ def create_application() -> QApplication:
     app.setOrganizationName("Pishkhan")
     app.setWindowIcon(QIcon(str(resource_path("icons", "pishkhan.png"))))
     apply_theme(app)
+    install_any_layout_keys(app)  # Ctrl and Alt keys work in the Persian and English layouts
     return app
 
 
@@ -547,10 +543,8 @@ def _run_login_first(
 
 def _stop_sync(ctx: AppContext) -> None:
     if ctx.sync is not None:
-        stop = getattr(ctx.sync, "stop", None)
-        if callable(stop):
-            with contextlib.suppress(Exception):
-                stop()
+        with contextlib.suppress(Exception):  # shutting down: nothing left to tell
+            ctx.sync.stop()
 
 
 def main_widget(shell: Shell) -> QWidget | None:

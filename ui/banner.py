@@ -2,9 +2,13 @@
 
 Read from the database (the outbox), not from the sync engine's memory, so it
 tells the truth after a restart or a crash: how many requests wait and how
-old the oldest is, how many need the clerk's attention, and, when the sync
-adapter is there, when the server was last reached and when the next try is.
-The count is read on the worker thread every few seconds.
+old the oldest is, how many need the clerk's action (refused by the server, or sent
+back "needs correction" by the back office: a button, and F8, jump to them), and,
+when the sync adapter is there, when the server was last reached and when the next
+try is. From the first failed round the banner says plainly that the central office
+is not reached, since when, why, and what waits (issue 14, items 5 and 6): it does
+not stay green for an hour with the reason in a tooltip.
+The counts are read on the worker thread every few seconds and after every write.
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from desktop.clock import Clock, utc_now
 from desktop.queue import Backlog, QueueQueries
+from desktop.states import State
 from rules.messages import Message
 from ui.context import AppContext
 from ui.theme import (
@@ -33,6 +39,8 @@ from ui.theme import (
 )
 
 REFRESH_MS = 5_000
+#: The key that jumps to the requests that need the clerk's action.
+ACTION_KEY = "F8"
 # After this long unsent, waiting is worth the clerk's notice (amber).
 STALE_AFTER = dt.timedelta(hours=1)
 
@@ -62,6 +70,7 @@ class Banner(QFrame):
         self._queries = QueueQueries(ctx.store)
         self._pending = False
         self.backlog: Backlog | None = None
+        self.needs_correction = 0
         self.sync_status: Any = None
 
         self.dot = QLabel("●", self)
@@ -74,6 +83,14 @@ class Banner(QFrame):
         self.attention.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.attention.clicked.connect(self.attentionRequested)
         self.attention.hide()
+        # The keyboard's way to the same list (the button stays out of the form's Tab chain).
+        self.action_shortcut = QShortcut(QKeySequence(ACTION_KEY), self)
+        self.action_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+        self.action_shortcut.activated.connect(self._jump_to_action)
+        self.offline = QLabel(self)
+        self.offline.setObjectName("bannerOffline")
+        self.offline.setWordWrap(True)
+        self.offline.hide()
         self.sync = QLabel(self)
         self.sync.setObjectName("bannerSync")
         self.send_now = QPushButton(self.tr("Send now (F5)"), self)
@@ -95,6 +112,7 @@ class Banner(QFrame):
         layout.addWidget(self.dot)
         layout.addWidget(self.waiting)
         layout.addWidget(self.attention)
+        layout.addWidget(self.offline, 1)
         layout.addStretch(1)
         layout.addWidget(self.sync)
         layout.addWidget(self.enrol)
@@ -105,6 +123,7 @@ class Banner(QFrame):
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
         self.destroyed.connect(self._queries.close)
+        ctx.worker.follow(self, lambda changes: changes.backlog, self.refresh)  # desktop.changes
         self._paint(None)
         self.refresh()
 
@@ -117,12 +136,21 @@ class Banner(QFrame):
             return
         self._pending = True
         queries = self._queries
-        self._ctx.worker.submit(queries.backlog, self._loaded, self._failed)
 
-    def _loaded(self, backlog: Backlog) -> None:
+        def read() -> tuple[Backlog, int]:
+            counts = queries.counts_by_state()
+            return queries.backlog(), counts.get(State.NEEDS_CORRECTION, 0)
+
+        self._ctx.worker.submit(read, self._loaded, self._failed)
+
+    def _loaded(self, result: tuple[Backlog, int]) -> None:
         self._pending = False
-        self.backlog = backlog
-        self._paint(backlog)
+        self.backlog, self.needs_correction = result
+        self._paint(self.backlog)
+
+    def _jump_to_action(self) -> None:
+        if self.attention.isVisible():
+            self.attentionRequested.emit()
 
     def _failed(self, exc: BaseException) -> None:
         self._pending = False
@@ -157,11 +185,24 @@ class Banner(QFrame):
                 stale = False
             self.waiting.setText(text)
             colour = (AMBER, AMBER_LIGHT) if stale else (GREEN, GREEN_LIGHT)
-        if backlog.attention:
-            self.attention.setText(
-                self.tr("%1 need(s) attention").replace(
-                    "%1", format_number(backlog.attention, lang)
+        if self.offline_since_text():
+            colour = (AMBER, AMBER_LIGHT)  # from the first failed round, not after an hour
+        if backlog.attention or self.needs_correction:
+            parts = []
+            if self.needs_correction:
+                parts.append(
+                    self.tr("%1 need(s) correction").replace(
+                        "%1", format_number(self.needs_correction, lang)
+                    )
                 )
+            if backlog.attention:
+                parts.append(
+                    self.tr("%1 need(s) attention").replace(
+                        "%1", format_number(backlog.attention, lang)
+                    )
+                )
+            self.attention.setText(
+                ("، " if lang == "fa" else ", ").join(parts) + f" ({ACTION_KEY})"
             )
             self.attention.setStyleSheet(
                 f"QPushButton {{ color: {RED}; font-weight: bold; text-decoration: underline;"
@@ -174,12 +215,42 @@ class Banner(QFrame):
         self._colour(*colour)
         self._paint_sync()
 
+    def offline_since_text(self) -> str:
+        """ "The central office has not been reached since ...", once a round failed; else ""."""
+        status = self.sync_status
+        if status is None or getattr(status, "needs_reenrolment", False):
+            return ""
+        if not isinstance(getattr(status, "last_error", None), Message):
+            return ""
+        last = getattr(status, "last_contact", None)
+        if isinstance(last, dt.datetime):
+            return self.tr("The central office has not been reached since %1.").replace(
+                "%1", format_jalali_datetime(last, self._lang)
+            )
+        return self.tr("The central office has not been reached yet.")
+
+    def _paint_offline(self) -> None:
+        status = self.sync_status
+        since = self.offline_since_text()
+        if not since:
+            self.offline.hide()
+            return
+        error = status.last_error
+        text = f"{since} {error.text(self._lang)}"
+        backlog = self.backlog
+        if backlog is not None and backlog.waiting:
+            text += " " + self.tr("Saved requests are kept here and sent automatically.")
+        self.offline.setText(text)
+        self.offline.setStyleSheet(f"color: {AMBER}; font-weight: bold;")
+        self.offline.show()
+
     def _paint_sync(self) -> None:
         status = self.sync_status
         lang = self._lang
         self.sync.setToolTip("")
         self.sync.setStyleSheet("")
         self.enrol.hide()
+        self._paint_offline()
         if status is None:
             self.sync.setText(
                 self.tr("Not connected to a central server yet") if self._ctx.sync is None else ""

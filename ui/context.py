@@ -1,14 +1,22 @@
-"""Everything a window needs, passed in (no global singletons)."""
+"""Everything a window needs, passed in (no global singletons), and the sync's attachment.
+
+``AppContext`` is the UI's composition root as the windows see it: the core's services
+over the opened store, the worker that runs writes and slow reads (and announces what
+they changed, ``ui.worker``), the clerk logged in, and the sync adapter when this PC is
+enrolled. ``attach_sync`` starts that adapter; it lives here, not in ``ui.app``, so the
+enrolment window can call it without importing the application (no import cycle in
+``ui/``: a contract in pyproject.toml).
+"""
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass, field
+import logging
+from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING
 
 from desktop.config import Settings
+from rules.errors import UserFacingError
 from ui.worker import Worker
 
 if TYPE_CHECKING:
@@ -21,6 +29,8 @@ if TYPE_CHECKING:
     from desktop.queue import QueueQueries
     from ui.sync_adapter import SyncAdapter
 
+log = logging.getLogger("pishkhan.ui")
+
 
 @dataclass
 class AppContext:
@@ -31,11 +41,10 @@ class AppContext:
     clerks: ClerkDirectory
     intake: Intake
     queries: QueueQueries  # GUI-thread reads of a few rows by id (index lookups, < 1 ms)
-    worker: Worker  # writes and slow reads
+    worker: Worker  # writes and slow reads; ``worker.changed`` says what a write changed
     device: DeviceInfo | None = None
     clerk: ClerkInfo | None = None
     sync: SyncAdapter | None = None
-    extra: dict[str, object] = field(default_factory=dict)
     # ``--lang`` for one run, without changing the saved setting.
     lang_override: str | None = None
 
@@ -44,12 +53,14 @@ class AppContext:
         return self.lang_override or str(self.settings.get("language"))
 
 
-def optional_module(name: str) -> ModuleType | None:
-    """Import a window part by name when it is first needed (start-up stays light);
-    None if that part is not in this build. A bug inside the part still raises."""
+def attach_sync(ctx: AppContext) -> None:
+    """Start the sync adapter if this PC is enrolled and none runs yet (else: nothing)."""
+    if ctx.sync is not None:
+        return
+    # Imported when first needed: the sync engine is not on the way to the login window.
+    from ui.sync_adapter import create_sync_adapter
+
     try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name == name:
-            return None
-        raise
+        ctx.sync = create_sync_adapter(ctx.store, ctx.data_dir, ctx.settings, ctx.worker)
+    except UserFacingError as exc:
+        log.info("sync not started: %s", exc)

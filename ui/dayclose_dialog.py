@@ -3,7 +3,7 @@
 A manager sees every clerk (or one); a clerk sees only their own takings. The summary is
 read on ``ctx.worker`` whenever the day or the clerk changes; printing, the CSV and the
 close itself are audited. The printed report (A4 or A5, right to left) is painted with
-the same measured flow as the receipt (``ui.printing.Flow``), with signature lines for
+the same measured flow as the receipt (``ui.printing_flow.Flow``), with signature lines for
 the clerk and the manager at the end.
 """
 
@@ -59,7 +59,8 @@ from ui import theme
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.form_fields import JalaliCalendar
-from ui.printing import Flow, Item, begin_painting, choose_printer, make_font, write_pdf
+from ui.printing import choose_printer
+from ui.printing_flow import Flow, Item, begin_painting, make_font, write_pdf
 
 Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -108,7 +109,17 @@ def summary_rows(summary: DaySummary, lang: str) -> list[SummaryRow]:
 class DaySummaryModel(QAbstractTableModel):
     """The day's summary as a small table (tens of rows: everything held in memory)."""
 
-    KEYS = ("clerk", "service", "kind", "count", "government", "office_fee", "vat", "total")
+    KEYS = (
+        "clerk",
+        "service",
+        "kind",
+        "count",
+        "government",
+        "office_fee",
+        "vat",
+        "collected",  # for other bodies (a bill): in the total, apart from the fees
+        "total",
+    )
     NUMERIC = 3  # columns from here on hold numbers
 
     def __init__(self, lang: str, parent: QWidget | None = None) -> None:
@@ -151,10 +162,12 @@ class DaySummaryModel(QAbstractTableModel):
             if column == 2:
                 return row.what
             k = row.takings
-            value = (k.count, k.government, k.office, k.vat, k.total)[column - self.NUMERIC]
+            value = (k.count, k.government, k.office, k.vat, k.collected, k.total)[
+                column - self.NUMERIC
+            ]
             return theme.format_number(value, self._lang)
         if role == Qt.ItemDataRole.TextAlignmentRole and column >= self.NUMERIC:
-            # Units under units, whatever the direction (see ui.printing).
+            # Units under units, whatever the direction (see ui.printing_flow).
             return int(
                 Qt.AlignmentFlag.AlignRight
                 | Qt.AlignmentFlag.AlignAbsolute
@@ -236,17 +249,19 @@ def summary_flow(flow: Flow, summary: DaySummary, *, lang: str, page: str, print
     flow.paragraph(line, make_font(base), space=flow.mm(1))
     flow.rule()
 
-    # service | count | government | office | VAT | total (the clerk heads each block)
-    fractions = [0.31, 0.08, 0.16, 0.15, 0.13, 0.17]
+    # service | count | government | office | VAT | collected | total (clerk heads a block)
+    fractions = [0.25, 0.07, 0.14, 0.13, 0.12, 0.14, 0.15]
     widths = [flow.width * f for f in fractions]
     regular, strong = make_font(base), make_font(base, bold)
-    titles = [t["service"], t["count"], t["government"], t["office_fee"], t["vat"], t["total"]]
+    titles = [t["service"], t["count"], t["government"], t["office_fee"], t["vat"]]
+    titles += [t["collected"], t["total"]]
     header = _table_row(flow, titles, widths, strong, numeric_from=99, fill="#e6e9eb")
     flow.items.append(Item(header.height, header.draw, space_before=flow.mm(1)))
 
     def numbers(k: Takings) -> list[str]:
         return [
-            theme.format_number(v, lang) for v in (k.count, k.government, k.office, k.vat, k.total)
+            theme.format_number(v, lang)
+            for v in (k.count, k.government, k.office, k.vat, k.collected, k.total)
         ]
 
     def add(item: Item) -> None:
@@ -386,6 +401,7 @@ class DayCloseDialog(QDialog):
             self.date_edit.setDisplayFormat("dd/MM/yyyy")
         self.date_edit.setCalendarPopup(True)
         self.date_edit.setCalendarWidget(JalaliCalendar(self._lang, self.date_edit))
+        theme.tab_leaves(self.date_edit)
         today = tehran_today()
         self.date_edit.setMaximumDate(QDate(today.year, today.month, today.day))
         self.date_edit.setDate(QDate(today.year, today.month, today.day))
@@ -521,6 +537,8 @@ class DayCloseDialog(QDialog):
             ("%4", theme.format_money(c.total, lang)),
         ):
             text = text.replace(marker, value)
+        if k.collected:  # the total holds it: say how much of it was not fees
+            text += f" · {LABELS['collected'].text(lang)}: {theme.format_money(k.collected, lang)}"
         self.totals.setText(text)
         state = (
             self.tr("This day has not been closed yet.")

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from desktop.catalog_store import NoCatalog
 from desktop.queue import RequestDetail
 from desktop.states import STATE_NAMES, State
+from rules import bidi
 from rules.catalog import Catalog, CatalogError, FieldType, Service
 from ui import theme
 from ui.context import AppContext
@@ -45,9 +46,17 @@ from ui.queue_model import ACTION_STATES, STATE_COLORS
 
 log = logging.getLogger("pishkhan.ui")
 
-# Unicode "left-to-right isolate": keeps a reference's digit groups in order inside a
-# Persian sentence (its dashes are neutral to the bidi algorithm).
-_LRI, _PDI = "\u2066", "\u2069"
+# Answers that are identifiers: shown isolated left to right (rules.bidi).
+_IDENTIFIER_TYPES = frozenset(
+    {
+        FieldType.SHEBA,
+        FieldType.BANK_CARD,
+        FieldType.MOBILE,
+        FieldType.NATIONAL_CODE,
+        FieldType.POSTAL_CODE,
+    }
+)
+
 _LIGHT = {
     theme.RED: theme.RED_LIGHT,
     theme.AMBER: theme.AMBER_LIGHT,
@@ -57,7 +66,8 @@ _LIGHT = {
 
 
 def isolate(text: str) -> str:
-    return f"{_LRI}{text}{_PDI}"
+    """Keeps an identifier's digit groups in order inside a Persian sentence (rules.bidi)."""
+    return bidi.ltr(text)
 
 
 class RequestDetailDialog(QDialog):
@@ -90,9 +100,9 @@ class RequestDetailDialog(QDialog):
         self.resize(1000, 740)
 
         self.header = QWidget(self)
-        self.scroll = QScrollArea(self)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.body_area = QScrollArea(self)
+        self.body_area.setWidgetResizable(True)
+        self.body_area.setFrameShape(QFrame.Shape.NoFrame)
 
         self.correct_button = QPushButton(self.tr("Make a correction"), self)
         self.correct_button.setObjectName("correctRequest")
@@ -108,11 +118,11 @@ class RequestDetailDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.close_button = buttons.button(QDialogButtonBox.StandardButton.Close)
 
-        layout = QVBoxLayout(self)
+        layout = self._layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 12, 14, 12)
         layout.setSpacing(10)
         layout.addWidget(self.header)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.body_area, 1)
         layout.addWidget(buttons)
 
         self.load(request_id)
@@ -126,10 +136,10 @@ class RequestDetailDialog(QDialog):
         self.values = {}
         old_header = self.header
         self.header = self._build_header()
-        self.layout().replaceWidget(old_header, self.header)
+        self._layout.replaceWidget(old_header, self.header)
         old_header.deleteLater()
         body = self._build_body()
-        self.scroll.setWidget(body)  # the previous body is deleted by the scroll area
+        self.body_area.setWidget(body)  # the previous body is deleted by the scroll area
         self._update_buttons()
         detail = self.detail
         reference = theme.digits(detail.row.reference, self._lang) if detail else ""
@@ -168,7 +178,7 @@ class RequestDetailDialog(QDialog):
         row = detail.row
         top = QHBoxLayout()
         top.setSpacing(12)
-        reference = QLabel(theme.digits(row.reference, self._lang), box)
+        reference = QLabel(theme.identifier(row.reference, self._lang), box)
         reference.setObjectName("detailReference")
         reference.setFont(theme.heading_font(self.font(), grow=5))
         reference.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -266,7 +276,7 @@ class RequestDetailDialog(QDialog):
         first.addWidget(self._documents_box(detail, service, body))
         first.addStretch(1)
         second = QVBoxLayout()
-        second.addWidget(self._fees_box(detail, body))
+        second.addWidget(self._fees_box(detail, service, body))
         second.addWidget(self._identifiers_box(detail, body))
         second.addWidget(self._history_box(detail, body))
         second.addStretch(1)
@@ -344,6 +354,7 @@ class RequestDetailDialog(QDialog):
             "applicant.national_code",
             self.tr("National code"),
             d(row.national_code, self._lang),
+            ltr=True,
         )
         self._add(
             form,
@@ -352,7 +363,7 @@ class RequestDetailDialog(QDialog):
             f"{row.first_name} {row.last_name}",
             strong=True,
         )
-        self._add(form, "applicant.mobile", self.tr("Mobile"), d(row.mobile, self._lang))
+        self._add(form, "applicant.mobile", self.tr("Mobile"), d(row.mobile, self._lang), ltr=True)
         # Free text keeps the digits as typed; on screen they follow the language.
         self._add(form, "applicant.address", self.tr("Address"), d(detail.address, self._lang))
         return box
@@ -372,7 +383,7 @@ class RequestDetailDialog(QDialog):
                     f"answers.{field.key}",
                     field.label.text(self._lang),
                     self._answer_text(field.type, raw, label),
-                    ltr=field.type is FieldType.SHEBA,
+                    ltr=field.type in _IDENTIFIER_TYPES,
                 )
         # Answers the catalogue version does not describe (or no catalogue): shown by key.
         for key, raw in sorted(answers.items()):
@@ -380,6 +391,13 @@ class RequestDetailDialog(QDialog):
         if form.rowCount() == 0:
             self._add(form, "answers", self.tr("Answers"), "")
         return box
+
+    def _clerk_name(self, username: str) -> str:
+        """The clerk as people know them (their display name), not their login."""
+        for clerk in self._ctx.clerks.list():
+            if clerk.username == username:
+                return clerk.display_name or username
+        return username
 
     def _answer_text(self, kind: FieldType, raw: str, choice_label: str | None) -> str:
         if not raw:
@@ -412,7 +430,9 @@ class RequestDetailDialog(QDialog):
         layout.addWidget(shown)
         return box
 
-    def _fees_box(self, detail: RequestDetail, parent: QWidget) -> QGroupBox:
+    def _fees_box(
+        self, detail: RequestDetail, service: Service | None, parent: QWidget
+    ) -> QGroupBox:
         box, form = self._form_box(self.tr("Payment"), parent)
         money = theme.format_money
         lang = self._lang
@@ -422,12 +442,21 @@ class RequestDetailDialog(QDialog):
         self._add(form, "fees.office", self.tr("Office fee"), money(detail.office_fee, lang))
         self._add(form, "fees.vat", self.tr("VAT"), money(detail.vat, lang))
         total = detail.government_fee + detail.office_fee + detail.vat
+        # Money collected for another body (a bill) was paid with the fees: apart, and in
+        # the total, as on the receipt (rules.catalog: Service.payment).
+        if service is not None:
+            for key, amount in service.payment(detail.answers).collected:
+                if key in detail.answers:
+                    label = service.field(key).label.text(lang)
+                    self._add(form, f"collected.{key}", label, money(amount, lang))
+                    total += amount
         self._add(form, "fees.total", self.tr("Total paid"), money(total, lang), strong=True)
         self._add(
             form,
             "card_ref",
             self.tr("Card terminal reference"),
             theme.digits(detail.card_ref, lang),
+            ltr=True,
         )
         return box
 
@@ -439,6 +468,7 @@ class RequestDetailDialog(QDialog):
             "provisional_reference",
             self.tr("Provisional reference"),
             theme.digits(row.reference, lang),
+            ltr=True,
         )
         tracking = self._add(
             form,
@@ -456,7 +486,7 @@ class RequestDetailDialog(QDialog):
             self.tr("Registered"),
             theme.format_jalali_datetime(row.created_at, lang, seconds=True),
         )
-        self._add(form, "clerk", self.tr("Clerk"), row.clerk_username, ltr=True)
+        self._add(form, "clerk", self.tr("Clerk"), self._clerk_name(row.clerk_username))
         self._add(
             form,
             "catalog_version",
@@ -516,7 +546,7 @@ class RequestDetailDialog(QDialog):
     # --- Actions ----------------------------------------------------------------------------
 
     def _reprint(self) -> None:
-        from ui.printing import print_receipt  # its own engineer's module; loaded when used
+        from ui.printing import print_receipt  # Qt's print support: loaded when first used
 
         try:
             print_receipt(self, self._ctx, self.request_id)

@@ -33,10 +33,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.changes import ENROLLED
 from desktop.synccli import Enrolment, EnrolResult, enrol_failure
 from rules.normalize import to_ascii_digits
-from ui.context import AppContext
+from ui.context import AppContext, attach_sync
 from ui.errors import show_error
+from ui.keyboard import PERSIAN_KEYS
 from ui.theme import digits, heading_font, isolate, set_flag, set_role
 
 log = logging.getLogger("pishkhan.ui")
@@ -46,41 +48,9 @@ CONNECT_TIMEOUT_S = 10.0
 READ_TIMEOUT_S = 20.0
 
 # Codes are Latin capitals and digits; a counter PC's keyboard is usually on the Persian
-# layout. The letters below sit on the same keys (standard and legacy Windows layouts), so
-# a code typed "in Persian" still reads as the code on the paper.
-_PERSIAN_KEYS = str.maketrans(
-    {
-        "ض": "Q",
-        "ص": "W",
-        "ث": "E",
-        "ق": "R",
-        "ف": "T",
-        "غ": "Y",
-        "ع": "U",
-        "ه": "I",
-        "خ": "O",
-        "ح": "P",
-        "ش": "A",
-        "س": "S",
-        "ی": "D",
-        "ي": "D",
-        "ى": "D",
-        "ب": "F",
-        "ل": "G",
-        "ا": "H",
-        "ت": "J",
-        "ن": "K",
-        "م": "L",
-        "ظ": "Z",
-        "ط": "X",
-        "ز": "C",
-        "ر": "V",
-        "ذ": "B",
-        "د": "N",
-        "پ": "M",
-        "ئ": "M",
-    }
-)
+# layout. A letter typed "in Persian" is read as the letter on its key (ui.keyboard), so
+# a code typed with the Persian layout on still reads as the code on the paper.
+_PERSIAN_KEYS = str.maketrans({k: v for k, v in PERSIAN_KEYS.items() if v.isalpha()})
 # Spaces, every dash, tatweel, ZWNJ and direction marks: what a code is written or pasted with.
 _CODE_SEPARATORS = re.compile(r"[\s\-‐-―−ـ\u200c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _CODE_CHARS = re.compile(r"[A-Z0-9]+")
@@ -120,10 +90,8 @@ def reattach_sync(ctx: AppContext) -> None:
     if old is not None:
         ctx.sync = None
         old.stop()
-    # Imported here: ui.app imports the main window, which imports this module.
-    from ui.app import attach_sync
-
     attach_sync(ctx)
+    ctx.worker.announce(ENROLLED)
 
 
 class _Relay(QObject):

@@ -32,7 +32,16 @@ from PySide6.QtWidgets import (
 
 from rules import validation as v
 from rules.catalog import Field, FieldType
-from ui.theme import RED, calendar_icon, digits, format_number, locale_for, set_flag, set_role
+from ui.theme import (
+    RED,
+    calendar_icon,
+    digits,
+    format_number,
+    layout_direction,
+    locale_for,
+    set_flag,
+    set_role,
+)
 
 JALALI = QCalendar(QCalendar.System.Jalali)
 
@@ -140,6 +149,9 @@ class JalaliCalendar(QCalendarWidget):
         self.setCalendar(JALALI)
         self.setLocale(locale_for(lang))
         self.setFirstDayOfWeek(Qt.DayOfWeek.Saturday)
+        # The month reads in the language's direction (Saturday on the right in Persian),
+        # whatever the widget it pops up from: date fields themselves are left to right.
+        self.setLayoutDirection(layout_direction(lang))
         self.setGridVisible(False)
         self.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
         plain = QTextCharFormat()
@@ -223,8 +235,8 @@ class DateEditor(FieldEditor):
     def show_calendar(self) -> None:
         calendar = JalaliCalendar(self.lang)
         current = self.current_date()
-        if current is not None:
-            calendar.setSelectedDate(current)
+        # On an empty field the day marked is the day Enter picks: today.
+        calendar.setSelectedDate(current if current is not None else QDate.currentDate())
         menu = QMenu(self.widget)
         action = QWidgetAction(menu)
         action.setDefaultWidget(calendar)

@@ -1,9 +1,14 @@
 """The counter's main window: banner, new-request form and queue, menus and shortcuts.
 
-Composes the other engineers' parts (queue view, request detail, printing,
-day close, sync adapter) and the form. Shortcuts a clerk lives by: Ctrl+N new
-request, Ctrl+S save, Ctrl+P print the last receipt, Ctrl+F search the queue,
-F5 send now.
+Composes the queue view, request detail, printing, day close, the sync adapter's
+status and the form. Shortcuts a clerk lives by: Ctrl+N new request, Ctrl+S save,
+Ctrl+P print the last receipt, Ctrl+F search the queue, Ctrl+L the list, F5 send now,
+Ctrl+Shift+L log out; they and the menus' mnemonics (one per key in each menu, in both
+languages) work with the Persian and the English keyboard layout (``ui.keyboard``).
+
+The window is resizable and opens where it was last closed, fitted to the screens
+attached now (``ui.window_geometry``). It refreshes none of its parts by hand: writes
+announce what they changed and the views follow (``desktop.changes``).
 """
 
 from __future__ import annotations
@@ -12,10 +17,16 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QGuiApplication,
+    QIcon,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMessageBox,
     QSizePolicy,
@@ -25,16 +36,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.changes import SETTINGS_CHANGED
 from desktop.clock import utc_now
 from desktop.intake import SavedRequest
 from ui.about import AboutDialog
 from ui.banner import Banner
 from ui.clerks_dialog import ClerksDialog, PasswordDialog
-from ui.context import AppContext, optional_module
+from ui.context import AppContext
 from ui.errors import show_error
 from ui.i18n import LANGUAGE_NAMES, LANGUAGES
+from ui.queue_view import QueueView
 from ui.request_form import RequestForm
-from ui.theme import digits, format_jalali_date, isolate, resource_path, set_role
+from ui.theme import digits, format_jalali_date, identifier, isolate, resource_path
+from ui.window_geometry import Placement, place_window, placement_text, saved_placement
 
 log = logging.getLogger("pishkhan.ui")
 
@@ -44,7 +58,15 @@ class MainWindow(QMainWindow):
     languageRequested = Signal(str)
     closedByUser = Signal()
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        parent: QWidget | None = None,
+        *,
+        placement: Placement | None = None,
+    ) -> None:
+        """``placement``: where to open (the window this one replaces); else where the
+        last one was closed (the settings), fitted to the screens attached now."""
         super().__init__(parent)
         self._ctx = ctx
         self._lang = ctx.lang
@@ -52,7 +74,6 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle(self.tr("Pishkhan"))
         self.setWindowIcon(QIcon(str(resource_path("icons", "pishkhan.png"))))
-        self.resize(1280, 800)
 
         self.banner = Banner(ctx, self)
         self.form = RequestForm(ctx, self)
@@ -79,46 +100,66 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self._build_status_bar()
+        self._place(placement)
         self.form.picker.focus_search()
 
     def _listen_to_sync(self) -> None:
-        """Follow ``ctx.sync``; again after an enrolment replaced the adapter."""
-        refresh = getattr(self.queue, "refresh", None)
+        """Show ``ctx.sync``'s status in the banner; again after an enrolment replaced it.
+
+        (What a round changed reaches the views by itself: ``desktop.changes``.)"""
         old, sync = self._sync, self._ctx.sync
         if old is not None and old is not sync:
             old.statusChanged.disconnect(self.banner.set_sync_status)
-            if callable(refresh):
-                old.requestsChanged.disconnect(refresh)
         self._sync = sync
         if sync is None or sync is old:
             return
         sync.statusChanged.connect(self.banner.set_sync_status)
         self.banner.set_sync_status(sync.status)
-        if callable(refresh):
-            sync.requestsChanged.connect(refresh)
+
+    # --- size and place -----------------------------------------------------------------
+
+    def _place(self, placement: Placement | None) -> None:
+        saved = placement or saved_placement(str(self._ctx.settings.get("window_placement")))
+        screens = QGuiApplication.screens()
+        primary = QGuiApplication.primaryScreen()
+        chosen = place_window(
+            saved,
+            [screen.availableGeometry() for screen in screens],
+            primary=screens.index(primary) if primary in screens else 0,
+            minimum=self.minimumSizeHint(),
+        )
+        self.setGeometry(chosen.rect)
+        if chosen.maximized:
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+
+    def placement(self) -> Placement:
+        """Where the window is now (its normal size and place, even while maximised)."""
+        maximized = bool(self.windowState() & Qt.WindowState.WindowMaximized)
+        rect = self.normalGeometry() if maximized else self.geometry()
+        if not rect.isValid():
+            rect = self.geometry()
+        return Placement(rect, maximized)
+
+    def _remember_placement(self) -> None:
+        """Written on the worker: closing the window never waits on the disk."""
+        settings, text = self._ctx.settings, placement_text(self.placement())
+        if settings.get("window_placement") == text:
+            return
+        self._ctx.worker.submit(
+            lambda: settings.set("window_placement", text), changes=SETTINGS_CHANGED
+        )
 
     # --- parts from other modules -------------------------------------------------------
 
-    def _make_queue(self) -> QWidget:
-        module = optional_module("ui.queue_view")
-        if module is None:
-            placeholder = QLabel(self.tr("The request list is not available in this build."))
-            placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            set_role(placeholder, "help")
-            return placeholder
-        view: QWidget = module.QueueView(self._ctx, self)
-        activated = getattr(view, "requestActivated", None)
-        if activated is not None:
-            activated.connect(self.open_request)
+    def _make_queue(self) -> QueueView:
+        view = QueueView(self._ctx, self)
+        view.requestActivated.connect(self.open_request)
         return view
 
     def open_request(self, request_id: str) -> None:
-        module = optional_module("ui.detail")
-        if module is None:
-            return
-        dialog = module.RequestDetailDialog(
-            self._ctx, request_id, self, on_correct=self.start_correction
-        )
+        from ui.detail import RequestDetailDialog  # loaded when first opened
+
+        dialog = RequestDetailDialog(self._ctx, request_id, self, on_correct=self.start_correction)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
@@ -141,31 +182,38 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         manager = self._ctx.clerk is not None and self._ctx.clerk.is_manager
-        self.act_new = self._action(self.tr("New request"), self.new_request, "Ctrl+N", "actNew")
-        self.act_queue = self._action(self.tr("Requests"), self.show_queue, "Ctrl+L", "actQueue")
+        self.act_new = self._action(self.tr("&New request"), self.new_request, "Ctrl+N", "actNew")
+        self.act_queue = self._action(
+            self.tr("&Requests", "the list of requests"), self.show_queue, "Ctrl+L", "actQueue"
+        )
         self.act_search = self._action(
-            self.tr("Search requests"), self.search_queue, "Ctrl+F", "actSearch"
+            self.tr("&Search requests"), self.search_queue, "Ctrl+F", "actSearch"
         )
         self.act_print = self._action(
-            self.tr("Print receipt"), self.print_last, "Ctrl+P", "actPrint"
+            self.tr("&Print receipt"), self.print_last, "Ctrl+P", "actPrint"
         )
-        self.act_sync = self._action(self.tr("Send now"), self.sync_now, "F5", "actSync")
+        self.act_sync = self._action(self.tr("Send &now"), self.sync_now, "F5", "actSync")
         self.act_dayclose = self._action(
-            self.tr("Close the day"), self.day_close, None, "actDayClose"
+            self.tr("&Close the day"), self.day_close, None, "actDayClose"
         )
-        self.act_clerks = self._action(self.tr("Accounts"), self.manage_clerks, None, "actClerks")
+        self.act_clerks = self._action(self.tr("&Accounts"), self.manage_clerks, None, "actClerks")
         self.act_clerks.setVisible(manager)
         self.act_enrol = self._action(
-            self.tr("Connect to the central server…"), self.enrol, None, "actEnrol"
+            self.tr("Connect to the central &server…"), self.enrol, None, "actEnrol"
         )
         self.act_enrol.setVisible(manager)
-        self.act_password = self._action(
-            self.tr("Change my password…"), self.change_password, None, "actPassword"
+        self.act_settings = self._action(
+            self.tr("Se&ttings of this PC…"), self.open_settings, None, "actSettings"
         )
-        self.act_about = self._action(self.tr("About Pishkhan"), self.about, None, "actAbout")
-        self.act_logout = self._action(self.tr("Log out"), self.logout, "Ctrl+Shift+L", "actLogout")
+        self.act_settings.setVisible(manager)
+        self.act_password = self._action(
+            self.tr("Change my &password…"), self.change_password, None, "actPassword"
+        )
+        self.act_about = self._action(self.tr("&About Pishkhan"), self.about, None, "actAbout")
+        self.act_logout = self._action(
+            self.tr("&Log out"), self.logout, "Ctrl+Shift+L", "actLogout"
+        )
         self.act_print.setEnabled(False)
-        self.act_dayclose.setEnabled(optional_module("ui.dayclose_dialog") is not None)
 
         self.language_actions: dict[str, QAction] = {}
         group = QActionGroup(self)
@@ -187,6 +235,7 @@ class MainWindow(QMainWindow):
         office.addAction(self.act_dayclose)
         office.addAction(self.act_clerks)
         office.addAction(self.act_enrol)
+        office.addAction(self.act_settings)
         office.addSeparator()
         office.addAction(self.act_password)
         office.addAction(self.act_logout)
@@ -268,20 +317,11 @@ class MainWindow(QMainWindow):
 
     def search_queue(self) -> None:
         self.tabs.setCurrentWidget(self.queue)
-        focus = getattr(self.queue, "focus_search", None)
-        if callable(focus):
-            focus()
-            return
-        search = self.queue.findChild(QLineEdit)
-        if search is not None:
-            search.setFocus(Qt.FocusReason.ShortcutFocusReason)
-            search.selectAll()
+        self.queue.focus_search()
 
     def show_attention(self) -> None:
         self.tabs.setCurrentWidget(self.queue)
-        show = getattr(self.queue, "show_attention", None)
-        if callable(show):
-            show()
+        self.queue.show_attention()
 
     def print_last(self) -> None:
         saved = self.form.last_saved
@@ -289,11 +329,10 @@ class MainWindow(QMainWindow):
             self.print_request(saved.id)
 
     def print_request(self, request_id: str) -> None:
-        module = optional_module("ui.printing")
-        if module is None:
-            return
+        from ui.printing import print_receipt  # Qt's print support: loaded when first used
+
         try:
-            module.print_receipt(self, self._ctx, request_id)
+            print_receipt(self, self._ctx, request_id)
         except Exception as exc:  # a printer problem must not lose the window
             show_error(self, exc, self._lang)
 
@@ -308,10 +347,9 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(self.tr("Sending…"), 3000)
 
     def day_close(self) -> None:
-        module = optional_module("ui.dayclose_dialog")
-        if module is None:
-            return
-        dialog = module.DayCloseDialog(self._ctx, self)
+        from ui.dayclose_dialog import DayCloseDialog  # loaded when first opened
+
+        dialog = DayCloseDialog(self._ctx, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
@@ -330,6 +368,20 @@ class MainWindow(QMainWindow):
         dialog = EnrolDialog(self._ctx, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.enrolled.connect(lambda _result: self._listen_to_sync())
+        dialog.open()
+
+    def open_settings(self) -> None:
+        """The manager's settings: the receipt printer, its paper, what Ctrl+P does."""
+        clerk = self._ctx.clerk
+        if clerk is None or not clerk.is_manager:
+            return
+        from ui.settings_dialog import SettingsDialog  # Qt's print support: when first used
+
+        dialog = SettingsDialog(self._ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(
+            lambda: self.statusBar().showMessage(self.tr("The settings were saved."), 5000)
+        )
         dialog.open()
 
     def change_password(self) -> None:
@@ -362,15 +414,11 @@ class MainWindow(QMainWindow):
         self.logoutRequested.emit()
 
     def _saved(self, saved: SavedRequest) -> None:
-        self.act_print.setEnabled(optional_module("ui.printing") is not None)
-        refresh = getattr(self.queue, "refresh", None)
-        if callable(refresh):
-            refresh()
-        self.banner.refresh()
-        if self._ctx.sync is not None:
-            self._ctx.sync.nudge()  # send it soon, while the citizen is still here
+        # The queue, the banner and the sync follow the save by themselves (the form's
+        # write announces REQUEST_SAVED on the worker): this window only says it.
+        self.act_print.setEnabled(True)
         self.statusBar().showMessage(
-            self.tr("Saved %1").replace("%1", digits(saved.reference, self._lang)), 8000
+            self.tr("Saved %1").replace("%1", identifier(saved.reference, self._lang)), 8000
         )
 
     def confirm_discard(self) -> bool:
@@ -387,6 +435,7 @@ class MainWindow(QMainWindow):
         """Close without asking (logout, language switch, shutdown already asked)."""
         self._force_close = True
         self.banner.stop()
+        self._remember_placement()
         self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -396,4 +445,5 @@ class MainWindow(QMainWindow):
         self.banner.stop()
         event.accept()
         if not self._force_close:
+            self._remember_placement()
             self.closedByUser.emit()

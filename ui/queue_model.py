@@ -37,6 +37,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
 
 from desktop.queue import QueueFilter, QueueQueries, QueueRow
 from desktop.states import STATE_NAMES, State
+from rules.bidi import ltr
 from ui import theme
 from ui.context import AppContext
 
@@ -408,16 +409,16 @@ class QueueModel(QAbstractTableModel):
         except ValueError:  # a state from a newer program: show it as stored
             state = row.state
         return (
-            theme.digits(row.reference, lang),
+            theme.identifier(row.reference, lang),
             theme.format_jalali_datetime(row.created_at, lang),
             row.service_title_fa if fa else row.service_title_en,
             f"{row.first_name} {row.last_name}",
-            theme.digits(row.national_code, lang),
-            theme.digits(row.mobile, lang),
+            theme.identifier(row.national_code, lang),
+            theme.identifier(row.mobile, lang),
             theme.format_money(row.total_fee, lang),
             state,
             # As issued and printed on the receipt: Latin letters, ASCII digits.
-            row.tracking_code or "—",
+            ltr(row.tracking_code) if row.tracking_code else "—",
         )
 
     def _reason(self, row: QueueRow) -> str | None:

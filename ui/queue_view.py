@@ -44,7 +44,7 @@ from ui import theme
 from ui.context import AppContext
 from ui.errors import message_for
 from ui.form_fields import JalaliCalendar
-from ui.queue_model import REQUEST_ID_ROLE, Column, QueueModel
+from ui.queue_model import ACTION_STATES, REQUEST_ID_ROLE, Column, QueueModel
 
 SEARCH_DEBOUNCE_MS = 250
 JALALI = QCalendar(QCalendar.System.Jalali)
@@ -84,6 +84,7 @@ class QueueView(QWidget):
 
         self.model = model if model is not None else QueueModel(ctx, self)
         self.destroyed.connect(self.model.closer())
+        ctx.worker.follow(self, lambda changes: changes.requests, self.refresh)  # desktop.changes
 
         self.search = QLineEdit(self)
         self.search.setObjectName("queueSearch")
@@ -110,6 +111,7 @@ class QueueView(QWidget):
         self.state_combo.addItem(
             self.tr("Waiting to be sent"), frozenset({State.QUEUED, State.SENDING})
         )
+        self.state_combo.addItem(self.tr("Needs my action"), ACTION_STATES)
         for state in (
             State.NEEDS_ATTENTION,
             State.NEEDS_CORRECTION,
@@ -185,9 +187,9 @@ class QueueView(QWidget):
         edit.setDisplayFormat("yyyy/MM/dd")
         edit.setCalendarPopup(True)
         popup = JalaliCalendar(self._lang, edit)
-        popup.setLayoutDirection(theme.layout_direction(self._lang))  # the month reads RTL
         edit.setCalendarWidget(popup)
         edit.setEnabled(False)
+        theme.tab_leaves(edit)
         return edit
 
     def _setup_table(self) -> None:
@@ -326,7 +328,8 @@ class QueueView(QWidget):
 
     def show_attention(self) -> None:
         """Only the requests that need the clerk (the banner's "needs attention" link)."""
-        self._set_filters(states=frozenset({State.NEEDS_ATTENTION}), text="")
+        # Both kinds the banner counts: refused by the server, sent back for correction.
+        self._set_filters(states=ACTION_STATES, text="")
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
         self._focus_table_on_load = True
 
@@ -367,8 +370,8 @@ class QueueView(QWidget):
         if days is None:
             return None, None
         if key == "custom":
-            a: dt.date = self.date_from.date().toPython()
-            b: dt.date = self.date_to.date().toPython()
+            a = dt.date(*self.date_from.date().getDate())  # (year, month, day): typed for mypy
+            b = dt.date(*self.date_to.date().getDate())
             first, last = min(a, b), max(a, b)
         else:
             last = self._today()

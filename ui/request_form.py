@@ -16,6 +16,7 @@ import logging
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QFrame,
@@ -30,16 +31,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.changes import REQUEST_SAVED
+from desktop.clock import TEHRAN, utc_now
 from desktop.intake import RequestDraft, SavedRequest
 from rules.catalog import APPLICANT_FIELDS, Field, FieldType, Service, ValidationFailed
 from rules.errors import UserFacingError
 from rules.messages import Message
+from rules.validation import FieldError
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.form_fields import FieldCell, make_editor, place_cells
 from ui.returning_citizen import ReturningCitizen
 from ui.service_picker import ServicePicker
-from ui.theme import digits, format_money, heading_font, set_flag, set_role
+from ui.theme import digits, format_money, heading_font, identifier, set_flag, set_role
 
 log = logging.getLogger("pishkhan.ui")
 
@@ -135,6 +139,15 @@ class RequestForm(QWidget):
         save_shortcut.activated.connect(self.save)
         self.reload_catalog()
         self._show_service(None)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_moved)
+
+    def _focus_moved(self, _old: QWidget | None, new: QWidget | None) -> None:
+        """Wherever the focus goes in the form (Enter, a save, an error, a shortcut), the
+        field is scrolled into view: a scroll area follows only Tab by itself."""
+        if new is not None and self.body.isAncestorOf(new):
+            self.scroll_area.ensureWidgetVisible(new, 20, 40)
 
     # --- building -------------------------------------------------------------------------
 
@@ -177,6 +190,7 @@ class RequestForm(QWidget):
                 self.applicant_group,
             )
             self.applicant_cells[field.key] = cell
+            cell.editor.changed.connect(lambda c=cell: self._recheck(c))
         place_cells(list(self.applicant_cells.values()), self.applicant_group, first_row=1)
         self.returning = ReturningCitizen(
             self._ctx, self.applicant_cells, self.returning_note, self
@@ -207,6 +221,7 @@ class RequestForm(QWidget):
         bottom.setFrameShape(QFrame.Shape.StyledPanel)
         self.fees_detail = QLabel(bottom)
         self.fees_detail.setObjectName("feesDetail")
+        self.fees_detail.setWordWrap(True)  # a long breakdown must not widen the window
         set_role(self.fees_detail, "help")
         self.fees_total = QLabel(bottom)
         self.fees_total.setObjectName("feesTotal")
@@ -246,6 +261,7 @@ class RequestForm(QWidget):
         row.addWidget(self.clear_button, 0, Qt.AlignmentFlag.AlignBottom)
         row.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignBottom)
         self.card_ref.installEventFilter(self)
+        self.card_ref.textChanged.connect(self._clear_card_error)
         return bottom
 
     def reload_catalog(self) -> None:
@@ -295,6 +311,7 @@ class RequestForm(QWidget):
                 make_editor(field, self._lang, self.details_group), self._lang, self.details_group
             )
             cell.editor.changed.connect(self._update_fees)
+            cell.editor.changed.connect(lambda c=cell: self._recheck(c))
             self.answer_cells[field.key] = cell
             cells.append(cell)
         place_cells(cells, self.details_group)
@@ -311,6 +328,7 @@ class RequestForm(QWidget):
                 text += " *"
             box = QCheckBox(text, self.documents_group)
             box.setObjectName(f"document_{document.key}")
+            box.toggled.connect(self._recheck_documents)
             self.document_boxes[document.key] = box
             docs.insertWidget(docs.count() - 1, box)
         self.documents_group.setVisible(bool(service.documents))
@@ -362,20 +380,29 @@ class RequestForm(QWidget):
     def _update_fees(self) -> None:
         if self._service is None:
             return
-        choices = {
+        answers = {
             k: c.editor.value()
             for k, c in self.answer_cells.items()
-            if c.editor.field.type is FieldType.CHOICE
+            if c.editor.field.type in (FieldType.CHOICE, FieldType.MONEY)
         }
-        fees = self._service.fees_for(choices)
+        # The fees and the money collected for another body (a bill's amount, as typed):
+        # the total is what the card terminal must be charged.
+        payment = self._service.payment(answers)
+        fees = payment.fees
         lang = self._lang
-        self.fees_total.setText(self.tr("Total: %1").replace("%1", format_money(fees.total, lang)))
-        self.fees_detail.setText(
+        self.fees_total.setText(
+            self.tr("Total: %1").replace("%1", format_money(payment.total, lang))
+        )
+        detail = (
             self.tr("Government fee %1 · Office fee %2 · VAT %3")
             .replace("%1", format_money(fees.government, lang))
             .replace("%2", format_money(fees.office, lang))
             .replace("%3", format_money(fees.vat, lang))
         )
+        for key, amount in payment.collected:
+            label = self._service.field(key).label.text(lang)
+            detail += f" · {label}: {format_money(amount, lang)}"
+        self.fees_detail.setText(detail)
 
     # --- errors ---------------------------------------------------------------------------
 
@@ -386,6 +413,53 @@ class RequestForm(QWidget):
         self.card_error.hide()
         set_flag(self.card_ref, "invalid", False)
         self.summary.hide()
+
+    def _recheck(self, cell: FieldCell) -> None:
+        """A field with an error is judged again as the clerk edits it (issue 14, item 2):
+        the error goes as soon as the value is right, or says what is wrong now."""
+        if cell.error.isHidden():
+            return
+        field = cell.editor.field
+        try:
+            field.check(cell.editor.value(), today=utc_now().astimezone(TEHRAN).date())
+        except FieldError as exc:
+            cell.show_error(exc.message.text(self._lang))
+            return
+        cell.show_error(None)
+        self._refresh_summary()
+
+    def _recheck_documents(self) -> None:
+        if self.documents_error.isHidden() or self._service is None:
+            return
+        ticked = {k for k, b in self.document_boxes.items() if b.isChecked()}
+        if all(d.key in ticked for d in self._service.documents if d.required):
+            self.documents_error.hide()
+            self._refresh_summary()
+
+    def _clear_card_error(self) -> None:
+        # Only the server-side rules know a card reference is wrong (length, digits);
+        # an edit is the clerk's answer to the message, so it goes until the next save.
+        if not self.card_error.isHidden():
+            self.card_error.hide()
+            set_flag(self.card_ref, "invalid", False)
+            self._refresh_summary()
+
+    def _refresh_summary(self) -> None:
+        """The summary line names only the fields that still show an error."""
+        if self.summary.isHidden():
+            return
+        if not self.error_keys():
+            self.summary.hide()
+
+    def error_keys(self) -> list[str]:
+        """The field paths that show an error now, in the form's order."""
+        keys = [f"applicant.{k}" for k, c in self.applicant_cells.items() if not c.error.isHidden()]
+        keys += [f"answers.{k}" for k, c in self.answer_cells.items() if not c.error.isHidden()]
+        if not self.documents_error.isHidden():
+            keys.append("documents")
+        if not self.card_error.isHidden():
+            keys.append("card_ref")
+        return keys
 
     def show_errors(self, errors: dict[str, Message], summary: Message | None = None) -> None:
         """Every error under its own field; the first bad field gets the focus."""
@@ -475,11 +549,17 @@ class RequestForm(QWidget):
         self._set_saving(True)
         if original is not None:
             self._ctx.worker.submit(
-                lambda: intake.correct(clerk, original, draft), self._saved, self._save_failed
+                lambda: intake.correct(clerk, original, draft),
+                self._saved,
+                self._save_failed,
+                changes=REQUEST_SAVED,
             )
         else:
             self._ctx.worker.submit(
-                lambda: intake.save(clerk, draft), self._saved, self._save_failed
+                lambda: intake.save(clerk, draft),
+                self._saved,
+                self._save_failed,
+                changes=REQUEST_SAVED,
             )
 
     def _set_saving(self, saving: bool) -> None:
@@ -494,10 +574,10 @@ class RequestForm(QWidget):
         corrected = self._correcting_reference
         self.clear(keep_result=True)
         self._end_correction()
-        reference = digits(saved.reference, self._lang)
+        reference = identifier(saved.reference, self._lang)
         if corrected:
             head = self.tr("Correction saved; it replaces %1.").replace(
-                "%1", digits(corrected, self._lang)
+                "%1", identifier(corrected, self._lang)
             )
         else:
             head = self.tr("Request saved.")
@@ -508,6 +588,9 @@ class RequestForm(QWidget):
         )
         self.result.show()
         self._focus_first_field()
+        # The next citizen's code is typed where the clerk sees it (issue 14, item 3).
+        self.scroll_area.verticalScrollBar().setValue(0)
+        self.scroll_area.ensureWidgetVisible(self.applicant_cells["national_code"])
         self.saved.emit(saved)
 
     def _save_failed(self, exc: BaseException) -> None:
@@ -609,7 +692,7 @@ class RequestForm(QWidget):
             "Correcting request %1. Saving registers a new request that replaces "
             "it; the original stays on record."
         )
-        self.correction.setText(note.replace("%1", digits(row.reference, self._lang)))
+        self.correction.setText(note.replace("%1", identifier(row.reference, self._lang)))
         self.correction.setStyleSheet(
             "QLabel { background:#fdf3e1; color:#7a4d0b; border:1px solid #ecc98a;"
             " border-radius:6px; padding:6px 10px; }"

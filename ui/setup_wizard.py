@@ -1,9 +1,11 @@
 """First start on a new PC: the office, this counter, and the office manager's account.
 
 One page with two parts, so the person setting the PC up sees everything it
-asks at once. The office and device are recorded first (``desktop.office.
-initialise``); if the manager's account is then refused (a short password),
-a second try skips the part that is already done.
+asks at once. The set-up is ``desktop.office.set_up`` (the ``init`` command's
+too): every value is checked before anything is written and everything is
+written in one transaction, so a refusal (a short password) leaves nothing
+behind and each refused value is shown in its part. A PC an older program left
+half set up (office, no account) shows its office part filled in and locked.
 """
 
 from __future__ import annotations
@@ -19,8 +21,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.clerks import MIN_PASSWORD_LENGTH, AccountError, ClerkInfo, password_text
-from desktop.office import DeviceInfo, SetupError, initialise, this_device
+from desktop.clerks import MIN_PASSWORD_LENGTH, password_text
+from desktop.office import (
+    MANAGER_KEYS,
+    OFFICE_KEYS,
+    SetupFailed,
+    SetupForm,
+    SetupResult,
+    set_up,
+)
 from rules.errors import UserFacingError
 from ui.context import AppContext
 from ui.errors import show_error
@@ -147,21 +156,19 @@ class SetupWizard(QDialog):
             self.password_again.clear()
             self.password_again.setFocus()
             return
-        office_code = self.office_code.text()
-        office_name = self.office_name.text()
-        counter_no = self.counter_no.text()
-        username = self.username.text()
-        display_name = self.display_name.text()
+        form = SetupForm(
+            office_code=self.office_code.text(),
+            office_name=self.office_name.text(),
+            counter_no=self.counter_no.text(),
+            manager_username=self.username.text(),
+            manager_name=self.display_name.text(),
+            password=password,
+        )
         store = self._ctx.store
         clerks = self._ctx.clerks
 
-        def job() -> tuple[DeviceInfo, ClerkInfo]:
-            device = this_device(store)
-            if device is None:
-                device = initialise(
-                    store, office_code=office_code, office_name=office_name, counter_no=counter_no
-                )
-            return device, clerks.create_manager(username, display_name, password)
+        def job() -> SetupResult:
+            return set_up(store, form, directory=clerks)
 
         self._set_busy(True)
         self._ctx.worker.submit(job, self._done, self._failed)
@@ -170,23 +177,34 @@ class SetupWizard(QDialog):
         self._busy = busy
         self.finish.setEnabled(not busy)
 
-    def _done(self, result: tuple[DeviceInfo, ClerkInfo]) -> None:
+    def _done(self, result: SetupResult) -> None:
         self._set_busy(False)
-        device, manager = result
-        self._ctx.device = device
-        self.completed.emit(device, manager)
+        self._ctx.device = result.device
+        self.completed.emit(result.device, result.manager)
         self.accept()
 
     def _failed(self, exc: BaseException) -> None:
         self._set_busy(False)
-        # The office may have been recorded before the account was refused.
-        self._ctx.device = this_device(self._ctx.store)
-        if self._ctx.device is not None:
-            self.office_group.setEnabled(False)
-        if isinstance(exc, SetupError):
-            self._show(self.office_error, exc.message.text(self._lang))
-            self.office_code.setFocus()
-        elif isinstance(exc, (AccountError, UserFacingError)):
+        if isinstance(exc, SetupFailed):  # nothing was written: each part shows its own
+            office = [m.text(self._lang) for k, m in exc.problems.items() if k in OFFICE_KEYS]
+            manager = [m.text(self._lang) for k, m in exc.problems.items() if k in MANAGER_KEYS]
+            whole = [m.text(self._lang) for k, m in exc.problems.items() if k == "set_up"]
+            if office or whole:
+                self._show(self.office_error, "\n".join(whole + office))
+            if manager:
+                self._show(self.manager_error, "\n".join(manager))
+            first = next(iter(exc.problems))
+            focus = {
+                "office_code": self.office_code,
+                "office_name": self.office_name,
+                "counter_no": self.counter_no,
+                "username": self.username,
+                "display_name": self.display_name,
+                "password": self.password,
+            }.get(first)
+            if focus is not None and focus.isEnabled():
+                focus.setFocus()
+        elif isinstance(exc, UserFacingError):
             self._show(self.manager_error, exc.message.text(self._lang))
             self.username.setFocus()
         else:

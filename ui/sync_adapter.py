@@ -8,6 +8,10 @@ signals (Electrum's habit): ``statusChanged(SyncStatus)`` whenever something the
 shows changed, ``requestsChanged()`` after results or feed changes were written (so the
 queue view refreshes), ``syncEvent(object)`` for progress.
 
+Given the program's ``Worker``, the adapter follows the writes (``desktop.changes``): a
+write that fills the outbox nudges it, and a round that stored results announces
+``SYNC_RESULTS`` there, so the queue and the banner refresh themselves.
+
 When rounds run: every ``sync_interval_seconds``; soon after a save (``nudge()``); at
 once on F5 (``sync_now()``). The engine's backoff is respected: a nudge or the timer
 during a backoff waits for its end; F5 skips our own backoff but not a server's
@@ -23,10 +27,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
+from desktop.changes import SYNC_RESULTS
 from desktop.clock import Clock, utc_now
 from desktop.config import Settings
 from desktop.db.engine import Store
@@ -36,9 +40,7 @@ from desktop.synccli import make_engine
 from rules.errors import UserFacingError
 from rules.messages import Message
 from sync.engine import EventSink, SyncEngine, SyncEvent
-
-if TYPE_CHECKING:
-    from ui.context import AppContext
+from ui.worker import Worker
 
 log = logging.getLogger("pishkhan.sync")
 
@@ -150,7 +152,9 @@ class _SyncRunner(QObject):
             return
         finally:
             self._lock.release()
-        if result.requests_changed:
+        # A failed round put what it had marked "sending" back in the queue: the views
+        # must show it waiting again now, not "sending" until the next good round.
+        if result.requests_changed or not result.ok:
             self.requestsChanged.emit()
         if result.ok:
             delay = (
@@ -176,6 +180,7 @@ class SyncAdapter(QObject):
         engine_factory: EngineFactory | None = None,
         clock: Clock = utc_now,
         first_round_delay_s: float = 1.0,
+        worker: Worker | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -205,6 +210,12 @@ class SyncAdapter(QObject):
         self._runRequested.connect(self._runner.run)
         self._runner.roundFinished.connect(self._on_round_finished)
         self._runner.requestsChanged.connect(self.requestsChanged)
+        self._worker = worker
+        if worker is not None:
+            # A round's results are a write like any other: the views refresh themselves.
+            self.requestsChanged.connect(self._announce_results)
+            # A save put something in the outbox: send it while the citizen is still here.
+            worker.follow(self, lambda changes: changes.outbox, self.nudge)
         self._runner.syncEvent.connect(self.syncEvent)
         self._thread.start()
         app = QCoreApplication.instance()
@@ -291,22 +302,29 @@ class SyncAdapter(QObject):
             delay = min(delay, soon)
         self._schedule(delay, replace_timer=True)
 
+    @Slot()
+    def _announce_results(self) -> None:
+        if self._worker is not None:
+            self._worker.announce(SYNC_RESULTS)
+
     def _set_status(self, status: SyncStatus) -> None:
         self._status = status
         self.statusChanged.emit(status)
 
 
-def create_sync_adapter(ctx: AppContext) -> SyncAdapter:
-    """What ``ui.app.attach_sync`` calls: an adapter for an enrolled PC, started."""
-    device = this_device(ctx.store)
-    if device is None or not (ctx.settings.get("server_url") or device.server_url):
+def create_sync_adapter(
+    store: Store, data_dir: Path, settings: Settings, worker: Worker | None = None
+) -> SyncAdapter:
+    """What ``ui.context.attach_sync`` calls: an adapter for an enrolled PC, started."""
+    device = this_device(store)
+    if device is None or not (settings.get("server_url") or device.server_url):
         raise UserFacingError(
             Message(
                 fa="این رایانه هنوز در سرور مرکزی ثبت نشده است.",
                 en="This PC is not enrolled with the central server yet.",
             )
         )
-    return SyncAdapter(ctx.store, ctx.data_dir, ctx.settings)
+    return SyncAdapter(store, data_dir, settings, worker=worker)
 
 
 __all__ = ["SyncAdapter", "SyncEvent", "SyncStatus", "create_sync_adapter", "read_status"]

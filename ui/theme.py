@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from rules.bidi import ltr
 from rules.normalize import to_persian_digits
 
 if TYPE_CHECKING:
@@ -62,6 +63,12 @@ INK = "#1f2933"
 MUTED = "#5f6b76"
 WINDOW = "#f4f6f7"
 BORDER = "#cfd6dc"
+# The keyboard's place: a 2 px ring in a blue no other state uses (issue 14, item 1: a
+# 1 px teal border on a button was nearly invisible). On the teal primary button the
+# ring is light, or it would vanish into the fill.
+FOCUS = "#1d4ed8"
+FOCUS_LIGHT = "#e0e9ff"
+FOCUS_ON_DARK = "#ffd54a"
 
 
 def resource_path(*parts: str) -> Path:
@@ -129,16 +136,31 @@ QToolBar QToolButton {{ padding: 4px 10px; border-radius: 4px; color: {INK}; }}
 QToolBar QToolButton:hover {{ background: {TEAL_LIGHT}; }}
 QLineEdit, QPlainTextEdit {{ border: 1px solid {BORDER}; border-radius: 4px;
            padding: 3px 6px; background: #ffffff; selection-background-color: {TEAL}; }}
-QLineEdit:focus, QPlainTextEdit:focus {{ border: 1px solid {TEAL}; }}
+QLineEdit:focus, QPlainTextEdit:focus {{ border: 2px solid {FOCUS}; padding: 2px 5px; }}
 QLineEdit[invalid="true"] {{ border: 1px solid {RED}; background: #fffafa; }}
+QLineEdit[invalid="true"]:focus {{ border: 2px solid {RED}; padding: 2px 5px; }}
+QComboBox, QAbstractSpinBox {{ border: 1px solid {BORDER}; border-radius: 4px;
+           padding: 3px 6px; background: #ffffff; }}
+QComboBox:focus, QAbstractSpinBox:focus {{ border: 2px solid {FOCUS}; padding: 2px 5px; }}
+QComboBox[invalid="true"] {{ border: 1px solid {RED}; }}
+QComboBox[invalid="true"]:focus {{ border: 2px solid {RED}; }}
 QPushButton {{ border: 1px solid {BORDER}; border-radius: 4px; padding: 5px 14px;
            background: #ffffff; }}
 QPushButton:hover {{ border-color: {TEAL}; }}
-QPushButton:focus {{ border: 1px solid {TEAL}; }}
+QPushButton:focus {{ border: 2px solid {FOCUS}; padding: 4px 13px; background: {FOCUS_LIGHT}; }}
 QPushButton[primary="true"] {{ background: {TEAL}; color: #ffffff; border-color: {TEAL};
            font-weight: bold; }}
 QPushButton[primary="true"]:hover {{ background: {TEAL_DARK}; }}
+QPushButton[primary="true"]:focus {{ border: 2px solid {FOCUS_ON_DARK}; background: {TEAL_DARK};
+           padding: 4px 13px; }}
 QPushButton[primary="true"]:disabled {{ background: #9fbfba; border-color: #9fbfba; }}
+QCheckBox, QRadioButton {{ padding: 2px 4px; border: 2px solid transparent;
+           border-radius: 4px; }}
+QCheckBox:focus, QRadioButton:focus {{ border: 2px solid {FOCUS}; background: {FOCUS_LIGHT}; }}
+QToolButton:focus {{ border: 2px solid {FOCUS}; border-radius: 4px; background: {FOCUS_LIGHT}; }}
+QAbstractItemView {{ border: 1px solid {BORDER}; }}
+QAbstractItemView:focus {{ border: 2px solid {FOCUS}; }}
+QTabBar::tab:selected:focus {{ border: 2px solid {FOCUS}; background: {FOCUS_LIGHT}; }}
 QGroupBox {{ background: #ffffff; border: 1px solid {BORDER}; border-radius: 6px;
            margin-top: 14px; padding: 10px 8px 8px 8px; font-weight: bold; }}
 QGroupBox::title {{ subcontrol-origin: margin; subcontrol-position: top left;
@@ -157,6 +179,7 @@ QLabel[role="note"] {{ color: {TEAL_DARK}; background: {TEAL_LIGHT}; border-radi
            padding: 4px 8px; }}
 QLabel[role="heading"] {{ color: {TEAL_DARK}; }}
 QListWidget {{ border: 1px solid {BORDER}; border-radius: 4px; background: #ffffff; }}
+QListWidget:focus {{ border: 2px solid {FOCUS}; }}
 QListWidget::item {{ padding: 4px 6px; border-bottom: 1px solid #eef1f3; }}
 QListWidget::item:selected {{ background: {TEAL}; color: #ffffff; }}
 QHeaderView::section {{ background: #eef2f3; border: none; border-bottom: 1px solid {BORDER};
@@ -177,6 +200,9 @@ def style_sheet(lang: str) -> str:
         RED_LIGHT=RED_LIGHT,
         MUTED=MUTED,
         WINDOW=WINDOW,
+        FOCUS=FOCUS,
+        FOCUS_LIGHT=FOCUS_LIGHT,
+        FOCUS_ON_DARK=FOCUS_ON_DARK,
     )
     extra = resource_path("style.qss")
     if extra.is_file():
@@ -238,6 +264,9 @@ def configure_table(view: QAbstractItemView, *, padding: int = 10) -> None:
     """Fixed row height from the font: no clipping, and no per-row measuring on big models."""
     from PySide6.QtWidgets import QHeaderView
 
+    # Tab leaves a table; arrows move between its cells (issue 14, item 1: Tab went
+    # from cell to cell and never reached the buttons below).
+    view.setTabKeyNavigation(False)
     header = getattr(view, "verticalHeader", None)
     if header is None:
         return
@@ -246,6 +275,44 @@ def configure_table(view: QAbstractItemView, *, padding: int = 10) -> None:
     vh.setMinimumSectionSize(height)
     vh.setDefaultSectionSize(height)
     vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+
+
+_tab_filter: QtCore.QObject | None = None
+
+
+def tab_leaves(widget: QWidget) -> None:
+    """Tab (Shift+Tab) moves to the next (previous) control, as everywhere else.
+
+    A ``QDateEdit`` spends Tab on its own day, month and year sections first: three
+    presses to leave a date (issue 14, item 1). Its sections stay reachable with the
+    arrow keys and by typing.
+    """
+    global _tab_filter
+    if _tab_filter is None:
+        _tab_filter = _TabLeaves()
+    widget.installEventFilter(_tab_filter)
+
+
+class _TabLeaves(QtCore.QObject):
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        from PySide6.QtCore import QEvent, Qt
+        from PySide6.QtGui import QKeyEvent
+        from PySide6.QtWidgets import QApplication
+
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
+            and not event.modifiers()
+            & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier)
+            and isinstance(watched, QWidget)
+        ):
+            parent = watched.parentWidget()
+            if parent is not None:
+                # The parent's own handling of Tab moves the focus along the window's chain.
+                QApplication.sendEvent(parent, event)
+                return True
+        return False
 
 
 def set_role(widget: QWidget, role: str, *, restyle: bool = True) -> None:
@@ -314,6 +381,13 @@ def layout_direction(lang: str) -> Qt.LayoutDirection:
 def digits(text: str, lang: str) -> str:
     """Show ASCII digits in ``text`` as Persian digits when the language is Persian."""
     return to_persian_digits(text) if lang == "fa" else text
+
+
+def identifier(text: str, lang: str) -> str:
+    """A reference, tracking code, card number, mobile, Sheba or national code as shown:
+    the language's digits, isolated left to right (``rules.bidi``) so a Persian sentence
+    around it cannot reorder its groups."""
+    return ltr(digits(text, lang))
 
 
 def format_number(value: int, lang: str) -> str:

@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from desktop.db.checkpoint import SAFETY_NET_PAGES, Checkpointer
 from desktop.db.peek import BUSY_TIMEOUT_MS, DB_FILENAME, SCHEMA_HEAD, stored_revision
-from desktop.errors import DatabaseBusyError, DiskFullError, SchemaTooNewError
+from desktop.errors import DatabaseBusyError, DiskFullError, DiskIOError, SchemaTooNewError
+from desktop.private import narrow_existing, private_dir, private_file
 from rules.sqlite import set_up_connection
 
 if TYPE_CHECKING:
@@ -68,14 +69,47 @@ def _make_engine(path: Path, *, immediate: bool) -> Engine:
     return engine
 
 
-def translate_db_error(exc: BaseException) -> BaseException:
-    """Environment problems become user-facing errors; anything else stays a bug."""
-    text = str(getattr(exc, "orig", exc)).lower()
-    if "database or disk is full" in text or "disk i/o error" in text:
-        return DiskFullError(text)
-    if "database is locked" in text or "database is busy" in text:
-        return DatabaseBusyError(text)
+# Free space under which an I/O error is taken for a full disk: SQLite reports a write
+# that found no room as SQLITE_FULL, but the WAL's shared-memory file that found none
+# (at opening) as SQLITE_IOERR_SHMSIZE, a "disk I/O error".
+NEARLY_FULL_BYTES = 1 << 20
+
+
+def translate_db_error(
+    exc: BaseException, *, path: Path | None = None, opening: bool = False
+) -> BaseException:
+    """Environment problems become user-facing errors; anything else stays a bug.
+
+    Judged by SQLite's result code (``sqlite3.Error.sqlite_errorcode``), never by the
+    message's words. ``path`` is the database file, to tell a full disk from a failing one
+    when SQLite says only "I/O error"; ``opening`` picks the message for a store that
+    could not be opened.
+    """
+    orig = getattr(exc, "orig", exc)
+    code = getattr(orig, "sqlite_errorcode", None)
+    if not isinstance(code, int):
+        return exc
+    detail = f"{getattr(orig, 'sqlite_errorname', code)}: {orig}"
+    primary = code & 0xFF  # extended codes carry the primary one in their low byte
+    if primary == sqlite3.SQLITE_FULL:
+        return DiskFullError(detail, opening=opening)
+    if primary == sqlite3.SQLITE_IOERR:
+        if path is not None and _free_bytes(path) < NEARLY_FULL_BYTES:
+            return DiskFullError(detail, opening=opening)
+        return DiskIOError(detail)
+    if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return DatabaseBusyError(detail)
     return exc
+
+
+def _free_bytes(path: Path) -> int:
+    """Free bytes on the file system holding ``path`` (its folder when it is not there)."""
+    for candidate in (path, path.parent):
+        try:
+            return shutil.disk_usage(candidate).free
+        except OSError:
+            continue
+    return NEARLY_FULL_BYTES  # unknown: not evidence of a full disk
 
 
 def alembic_config(db_path: Path) -> Config:
@@ -121,13 +155,31 @@ class Store:
         and left untouched. Before an existing database is migrated, a copy of it
         is kept in ``data_dir/backups``.
         """
-        data_dir.mkdir(parents=True, exist_ok=True)
         path = data_dir / DB_FILENAME
+        try:
+            # Before SQLite makes the file (0644 under the usual umask): the user's alone.
+            private_dir(data_dir)
+            new = not path.exists()
+            private_file(path)
+            if not new:
+                narrow_existing(Path(f"{path}-wal"), Path(f"{path}-shm"))
+        except OSError as exc:
+            raise translate_db_error(exc, path=path, opening=True) from exc
+        try:
+            return cls._open(data_dir, path, migrate=migrate)
+        except (OperationalError, sqlite3.OperationalError) as exc:
+            # The first connection's set-up (WAL) is where a full disk shows first.
+            raise translate_db_error(exc, path=path, opening=True) from exc
+
+    @classmethod
+    def _open(cls, data_dir: Path, path: Path, *, migrate: bool) -> Store:
         if path.exists():
             # Before any read-write connection: closing one checkpoints the WAL
             # into the file, which would change a newer program's database.
             if stored_revision(path) == SCHEMA_HEAD:
-                return cls(path)  # the usual start: nothing to check or migrate
+                store = cls(path)  # the usual start: nothing to check or migrate
+                store._first_connection()
+                return store
             _refuse_newer_schema(path)
         store = cls(path)
         try:
@@ -139,6 +191,16 @@ class Store:
             store.close()
             raise
         return store
+
+    def _first_connection(self) -> None:
+        """Connect now (the pool keeps it), so a store that cannot be opened says so here,
+        not as a failed save later."""
+        try:
+            with self._read_engine.connect():
+                pass
+        except BaseException:
+            self.close()
+            raise
 
     def check_schema(self) -> str | None:
         from alembic.script import ScriptDirectory
@@ -168,7 +230,7 @@ class Store:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
         except OperationalError as exc:
-            raise translate_db_error(exc) from exc
+            raise translate_db_error(exc, path=self.path) from exc
 
     def backup(self, target: Path) -> Path:
         """A consistent copy of the live database (SQLite's online backup API)."""
@@ -189,13 +251,13 @@ class Store:
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction (BEGIN IMMEDIATE): committed when the block ends."""
-        with _transaction(self._write_sessions) as session:
+        with _transaction(self._write_sessions, self.path) as session:
             yield session
         self.checkpointer.notify()
 
     def read(self) -> contextlib.AbstractContextManager[Session]:
         """One read transaction: a consistent snapshot while the block runs."""
-        return _transaction(self._read_sessions)
+        return _transaction(self._read_sessions, self.path)
 
     def raw_read(self) -> sqlite3.Connection:
         """A plain read-only sqlite3 connection, for the hot paths of a million-row view."""
@@ -214,14 +276,14 @@ class Store:
 
 
 @contextlib.contextmanager
-def _transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
+def _transaction(sessions: sessionmaker[Session], path: Path) -> Iterator[Session]:
     """Committed when the block ends, rolled back on error; environment errors made readable."""
     session = sessions()
     try:
         with session.begin():
             yield session
     except (OperationalError, sqlite3.OperationalError) as exc:  # the latter: desktop.db.raw
-        raise translate_db_error(exc) from exc
+        raise translate_db_error(exc, path=path) from exc
     finally:
         session.close()
 

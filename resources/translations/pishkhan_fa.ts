@@ -40,6 +40,7 @@
     <name>Banner</name>
     <message>
         <source>Send now (F5)</source>
+        <extracomment>The key that jumps to the requests that need the clerk&apos;s action.</extracomment>
         <translation>ارسال اکنون (F5)</translation>
     </message>
     <message>
@@ -63,8 +64,24 @@
         <translation>؛ قدیمی‌ترین از %1 پیش</translation>
     </message>
     <message>
+        <source>%1 need(s) correction</source>
+        <translation>%1 درخواست نیازمند اصلاح</translation>
+    </message>
+    <message>
         <source>%1 need(s) attention</source>
         <translation>%1 درخواست نیازمند بررسی</translation>
+    </message>
+    <message>
+        <source>The central office has not been reached since %1.</source>
+        <translation>از %1 ارتباط با مرکز برقرار نشده است.</translation>
+    </message>
+    <message>
+        <source>The central office has not been reached yet.</source>
+        <translation>هنوز ارتباطی با مرکز برقرار نشده است.</translation>
+    </message>
+    <message>
+        <source>Saved requests are kept here and sent automatically.</source>
+        <translation>درخواست‌های ثبت‌شده در همین رایانه می‌مانند و خودکار ارسال می‌شوند.</translation>
     </message>
     <message>
         <source>Not connected to a central server yet</source>
@@ -405,44 +422,53 @@
         <translation>درخواست‌ها</translation>
     </message>
     <message>
-        <source>The request list is not available in this build.</source>
-        <translation>فهرست درخواست‌ها در این نسخه در دسترس نیست.</translation>
+        <source>&amp;New request</source>
+        <translation>&amp;درخواست جدید</translation>
     </message>
     <message>
-        <source>Search requests</source>
-        <translation>جست‌وجوی درخواست‌ها</translation>
+        <source>&amp;Requests</source>
+        <comment>the list of requests</comment>
+        <translation>درخواست‌&amp;ها</translation>
     </message>
     <message>
-        <source>Print receipt</source>
-        <translation>چاپ رسید</translation>
+        <source>&amp;Search requests</source>
+        <translation>ج&amp;ست‌وجوی درخواست‌ها</translation>
     </message>
     <message>
-        <source>Send now</source>
-        <translation>ارسال اکنون</translation>
+        <source>&amp;Print receipt</source>
+        <translation>چاپ &amp;رسید</translation>
     </message>
     <message>
-        <source>Close the day</source>
-        <translation>بستن حساب روز</translation>
+        <source>Send &amp;now</source>
+        <translation>ارسال &amp;اکنون</translation>
     </message>
     <message>
-        <source>Accounts</source>
-        <translation>حساب‌های کاربری</translation>
+        <source>&amp;Close the day</source>
+        <translation>&amp;بستن حساب روز</translation>
     </message>
     <message>
-        <source>Connect to the central server…</source>
-        <translation>اتصال به سرور مرکزی…</translation>
+        <source>&amp;Accounts</source>
+        <translation>&amp;حساب‌های کاربری</translation>
     </message>
     <message>
-        <source>Change my password…</source>
-        <translation>تغییر گذرواژهٔ من…</translation>
+        <source>Connect to the central &amp;server…</source>
+        <translation>ا&amp;تصال به سرور مرکزی…</translation>
     </message>
     <message>
-        <source>About Pishkhan</source>
-        <translation>دربارهٔ پیشخوان</translation>
+        <source>Se&amp;ttings of this PC…</source>
+        <translation>تنظی&amp;مات این رایانه…</translation>
     </message>
     <message>
-        <source>Log out</source>
-        <translation>خروج از حساب</translation>
+        <source>Change my &amp;password…</source>
+        <translation>تغ&amp;ییر گذرواژهٔ من…</translation>
+    </message>
+    <message>
+        <source>&amp;About Pishkhan</source>
+        <translation>&amp;دربارهٔ پیشخوان</translation>
+    </message>
+    <message>
+        <source>&amp;Log out</source>
+        <translation>&amp;خروج از حساب</translation>
     </message>
     <message>
         <source>&amp;Requests</source>
@@ -450,7 +476,7 @@
     </message>
     <message>
         <source>&amp;Office</source>
-        <translation>&amp;دفتر</translation>
+        <translation>د&amp;فتر</translation>
     </message>
     <message>
         <source>&amp;Language</source>
@@ -491,6 +517,10 @@
     <message>
         <source>Sending…</source>
         <translation>در حال ارسال…</translation>
+    </message>
+    <message>
+        <source>The settings were saved.</source>
+        <translation>تنظیمات ذخیره شد.</translation>
     </message>
     <message>
         <source>Your password was changed.</source>
@@ -625,6 +655,10 @@
         <translation>در انتظار ارسال</translation>
     </message>
     <message>
+        <source>Needs my action</source>
+        <translation>نیازمند اقدام من</translation>
+    </message>
+    <message>
         <source>Any time</source>
         <translation>همهٔ زمان‌ها</translation>
     </message>
@@ -687,6 +721,37 @@
     <message>
         <source>The search failed; try again.</source>
         <translation>جست‌وجو انجام نشد؛ دوباره تلاش کنید.</translation>
+    </message>
+</context>
+<context>
+    <name>ReceiptPreview</name>
+    <message>
+        <source>Receipt preview</source>
+        <translation>پیش‌نمایش رسید</translation>
+    </message>
+    <message>
+        <source>the system&apos;s default printer</source>
+        <translation>چاپگر پیش‌فرض سیستم</translation>
+    </message>
+    <message>
+        <source>%1 on %2</source>
+        <translation>%1 روی %2</translation>
+    </message>
+    <message>
+        <source>Zoom in</source>
+        <translation>بزرگ‌تر</translation>
+    </message>
+    <message>
+        <source>Zoom out</source>
+        <translation>کوچک‌تر</translation>
+    </message>
+    <message>
+        <source>Print (Enter)</source>
+        <translation>چاپ (Enter)</translation>
+    </message>
+    <message>
+        <source>Another printer…</source>
+        <translation>چاپگر دیگر…</translation>
     </message>
 </context>
 <context>
@@ -929,6 +994,69 @@ Type a few letters of its name to find it, then press Enter.</source>
     <message>
         <source>Services</source>
         <translation>خدمات</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings of this PC</source>
+        <translation>تنظیمات این رایانه</translation>
+    </message>
+    <message>
+        <source>Printing receipts</source>
+        <translation>چاپ رسید</translation>
+    </message>
+    <message>
+        <source>The system&apos;s default printer</source>
+        <translation>چاپگر پیش‌فرض سیستم</translation>
+    </message>
+    <message>
+        <source>Looking for printers…</source>
+        <translation>در حال یافتن چاپگرها…</translation>
+    </message>
+    <message>
+        <source>Receipt paper</source>
+        <translation>کاغذ رسید</translation>
+    </message>
+    <message>
+        <source>Show the receipt first; Enter prints it</source>
+        <translation>نخست رسید نمایش داده شود؛ Enter آن را چاپ می‌کند</translation>
+    </message>
+    <message>
+        <source>Print at once on the printer above</source>
+        <translation>بی‌درنگ با چاپگر بالا چاپ شود</translation>
+    </message>
+    <message>
+        <source>Open the system&apos;s print dialog</source>
+        <translation>پنجرهٔ چاپ سیستم باز شود</translation>
+    </message>
+    <message>
+        <source>Ctrl+P and “Print receipt”</source>
+        <translation>Ctrl+P و «چاپ رسید»</translation>
+    </message>
+    <message>
+        <source>Receipt printer</source>
+        <translation>چاپگر رسید</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>ذخیره</translation>
+    </message>
+    <message>
+        <source>%1 (not found now)</source>
+        <translation>%1 (اکنون یافت نشد)</translation>
+    </message>
+    <message>
+        <source>Printers found: %1</source>
+        <translation>چاپگرهای یافته‌شده: %1</translation>
+    </message>
+    <message>
+        <source>No printer is installed on this PC; receipts go to the system&apos;s default.</source>
+        <translation>چاپگری روی این رایانه نصب نیست؛ رسیدها به چاپگر پیش‌فرض سیستم فرستاده می‌شوند.</translation>
+    </message>
+    <message>
+        <source>The printer list could not be read.</source>
+        <translation>فهرست چاپگرها خوانده نشد.</translation>
     </message>
 </context>
 <context>

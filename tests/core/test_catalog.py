@@ -361,7 +361,7 @@ def test_a_good_form_comes_back_canonical() -> None:
         service,
         GOOD_APPLICANT,
         GOOD_ANSWERS,
-        ["invoice", "id_card", "scan", "id_card"],
+        ["invoice", "id_card", "id_card"],
         today=TODAY,
     )
     assert form.service_code == "parcel"
@@ -380,10 +380,46 @@ def test_a_good_form_comes_back_canonical() -> None:
         "kind": "express",
         "sheba": "IR062960000000100324200001",
     }
-    assert form.documents == ["id_card", "invoice"]  # unknown "scan" dropped, sorted, once
+    assert form.documents == ["id_card", "invoice"]  # sorted, once
     # 200,000 + 50,000 for express; office 125 + 25 = 150; VAT 10% of 150 = 15.
     assert form.fees == Fees(government=250000, office=150, vat=15)
     assert form.fees.total == 250165
+
+
+def test_unknown_documents_and_control_characters_are_refused() -> None:
+    """Unknown document keys are refused as unknown answer keys are (never dropped), and a
+    name holding a NUL, a line break or a lone surrogate is refused (the server runs this)."""
+    service = Catalog.from_document(every_type_document()).service("parcel")
+    with pytest.raises(ValidationFailed) as caught:
+        validate_request(
+            service,
+            dict(GOOD_APPLICANT, first_name="عل\x00ی", last_name="کاظ\nمی"),
+            dict(GOOD_ANSWERS),
+            ["invoice", "id_card", "scan", "x" * 5_000_000],
+            today=TODAY,
+        )
+    errors = caught.value.errors
+    assert set(errors) == {"applicant.first_name", "applicant.last_name", "documents"}
+    assert errors["applicant.first_name"] == m.CONTROL_CHARACTERS
+    assert "scan" in errors["documents"].en and len(errors["documents"].en) < 300
+    with pytest.raises(ValidationFailed) as caught:
+        validate_request(
+            service,
+            dict(GOOD_APPLICANT, first_name="\ud800"),
+            dict(GOOD_ANSWERS),
+            ["invoice", "id_card"],
+            today=TODAY,
+        )
+    assert set(caught.value.errors) == {"applicant.first_name"}
+    # Persian spelling survives: the ZWNJ and pasted direction marks are not controls.
+    form = validate_request(
+        service,
+        dict(GOOD_APPLICANT, last_name="\u200fمحمدی\u200cنژاد"),
+        dict(GOOD_ANSWERS),
+        ["invoice", "id_card"],
+        today=TODAY,
+    )
+    assert "\u200c" in form.applicant["last_name"]
 
 
 def test_every_problem_is_reported_at_once() -> None:
@@ -418,7 +454,7 @@ def test_every_problem_is_reported_at_once() -> None:
     assert errors["documents"].fa == "این مدارک الزامی علامت نخورده‌اند: کارت ملی، فاکتور خرید"
     assert info.value.message.fa == "۱۰ مورد در فرم نیاز به اصلاح دارد"
     assert info.value.message.en == "Entries in the form to correct: 10"
-    assert info.value.to_reasons()["answers.sheba"] == m.SHEBA_CHECKSUM.to_dict()
+    assert info.value.errors["answers.sheba"] == m.SHEBA_CHECKSUM
 
 
 def test_values_that_are_not_text_are_refused() -> None:

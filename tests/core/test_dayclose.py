@@ -58,6 +58,7 @@ CATALOG = {
 ALPHA = Takings(1, 100_000, 50_000, 5_000)  # 155,000 rials
 BETA = Takings(1, 0, 30_000, 3_000)  # 33,000 rials
 DAY = dt.date(2026, 11, 25)  # Wednesday, 1405/09/04
+ALPHA_CSV = ["100000", "50000", "5000", "155000", "0", "155000"]  # fees, collected, total
 NAMES_AND_CODES = ("علی", "رضایی", "0012345679", "09121234567")
 
 
@@ -192,6 +193,8 @@ def test_day_sums_per_clerk_and_service_with_corrections_as_their_own_lines(
         "government": 300_000,
         "office": 210_000,
         "vat": 21_000,
+        "fees": 531_000,
+        "collected": 0,
         "total": 531_000,
     }
     assert summary.corrections == ALPHA
@@ -217,7 +220,7 @@ def test_one_clerk_sees_only_their_own_day(busy_day: Office) -> None:
 def test_an_empty_day_sums_to_zero(office: Office) -> None:
     summary = day_summary(office.store, DAY)
     assert summary.lines == () and summary.total == Takings() and summary.total.total == 0
-    assert csv_rows(summary, "en")[-2] == ["Grand total", "", "", "", "", 0, 0, 0, 0, 0]
+    assert csv_rows(summary, "en")[-2] == ["Grand total", "", "", "", "", 0, 0, 0, 0, 0, 0, 0]
 
 
 @pytest.mark.parametrize("clerk_filter", [False, True])
@@ -247,7 +250,9 @@ def test_csv_has_the_bom_the_jalali_day_and_one_row_per_clerk_service_and_kind(
         "هزینهٔ دولتی (ریال)",
         "کارمزد دفتر (ریال)",
         "مالیات بر ارزش افزوده (ریال)",
-        "جمع (ریال)",
+        "جمع کارمزدها و هزینه‌ها (ریال)",
+        "وجوه دریافتی برای دیگران (ریال)",
+        "جمع دریافتی (ریال)",
     ]
     assert rows[2:] == [
         [
@@ -261,8 +266,23 @@ def test_csv_has_the_bom_the_jalali_day_and_one_row_per_clerk_service_and_kind(
             "50000",
             "5000",
             "155000",
+            "0",
+            "155000",
         ],
-        ["سارا کریمی", "sara", "beta", "خدمت ب", "درخواست", "2", "0", "60000", "6000", "66000"],
+        [
+            "سارا کریمی",
+            "sara",
+            "beta",
+            "خدمت ب",
+            "درخواست",
+            "2",
+            "0",
+            "60000",
+            "6000",
+            "66000",
+            "0",
+            "66000",
+        ],
         [
             "مدیر دفتر",
             "modir",
@@ -273,6 +293,8 @@ def test_csv_has_the_bom_the_jalali_day_and_one_row_per_clerk_service_and_kind(
             "100000",
             "50000",
             "5000",
+            "155000",
+            "0",
             "155000",
         ],
         [
@@ -286,9 +308,11 @@ def test_csv_has_the_bom_the_jalali_day_and_one_row_per_clerk_service_and_kind(
             "50000",
             "5000",
             "155000",
+            "0",
+            "155000",
         ],
-        ["جمع کل", "", "", "", "", "5", "300000", "210000", "21000", "531000"],
-        ["از این میان اصلاحیه", "", "", "", "", "1", "100000", "50000", "5000", "155000"],
+        ["جمع کل", "", "", "", "", "5", "300000", "210000", "21000", "531000", "0", "531000"],
+        ["از این میان اصلاحیه", "", "", "", "", "1", *ALPHA_CSV],
     ]
     assert not list(tmp_path.glob(".*partial"))
 

@@ -57,6 +57,14 @@ class LinkConfig:
         and one full round trip before a new connection's first byte.
     rate_bps: bandwidth cap in *bits* per second, per direction, shared by all
         connections through the proxy (None: unlimited).
+    shared_line: one budget of rate_bps for both directions together, as on a
+        half-used access line (an ADSL/wireless uplink shared by upload and
+        download, as tbf on one interface gives): an answer waits behind the
+        request still leaving. False: each direction has rate_bps of its own.
+    segment_overhead_bytes: bytes charged on the line for each TCP segment
+        (MSS 1448) besides its payload, and one bare ACK of that size in the
+        other direction per two segments: what TCP/IP headers cost on a real
+        line (52 = IPv4 20 + TCP 20 + timestamps 12). 0: payload only.
     reset_probability: per forwarded chunk (either direction), reset the client.
     stall_probability, stall_ms: per forwarded chunk, hold the data stall_ms.
     cut_response_probability: per server→client chunk, forward only a prefix
@@ -79,6 +87,8 @@ class LinkConfig:
 
     rtt_ms: float = 0.0
     rate_bps: int | None = None
+    shared_line: bool = False
+    segment_overhead_bytes: int = 0
     reset_probability: float = 0.0
     stall_probability: float = 0.0
     stall_ms: float = 0.0
@@ -104,6 +114,8 @@ class LinkConfig:
             raise ValueError("rtt_ms and stall_ms must not be negative")
         if self.rate_bps is not None and self.rate_bps <= 0:
             raise ValueError("rate_bps must be positive or None")
+        if self.segment_overhead_bytes < 0:
+            raise ValueError("segment_overhead_bytes must not be negative")
 
     def replace(self, **changes: Any) -> LinkConfig:
         """A copy with the given fields changed."""
@@ -118,6 +130,7 @@ class LinkStats:
     open_connections: int = 0
     bytes_client_to_server: int = 0
     bytes_server_to_client: int = 0
+    line_bytes: int = 0  # what the rate cap charged: payload + per-segment overhead + ACKs
     resets: int = 0
     cuts: int = 0
     drops_after_request: int = 0
@@ -149,6 +162,17 @@ class _Mark(enum.Enum):
 
 
 _Item = tuple[float, bytes] | _Mark
+
+
+_MSS = 1448  # a TCP segment's payload on Ethernet with timestamps
+
+
+def _line_cost(payload: int, overhead: int) -> tuple[int, int]:
+    """(bytes on this direction's line, bytes of ACKs on the other) for one piece."""
+    if not overhead:
+        return payload, 0
+    segments = -(-payload // _MSS)
+    return payload + segments * overhead, -(-segments // 2) * overhead
 
 
 class _Line:
@@ -235,6 +259,7 @@ class FaultProxy:
         self._counts = {field.name: 0 for field in dataclasses.fields(LinkStats)}
         self._counts_lock = threading.Lock()
         self._lines = {d: _Line() for d in _Direction}
+        self._shared = _Line()  # both directions' budget when config.shared_line
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
@@ -506,7 +531,21 @@ class FaultProxy:
             now = loop.time()
             done = now
             if rate:
-                start, done = self._lines[direction].reserve(len(piece), rate, now)
+                config = self._config
+                cost, acks = _line_cost(len(piece), config.segment_overhead_bytes)
+                self._count("line_bytes", cost + acks)
+                if config.shared_line:
+                    line = reverse = self._shared
+                else:
+                    line = self._lines[direction]
+                    reverse = self._lines[
+                        _Direction.SERVER_TO_CLIENT
+                        if direction is _Direction.CLIENT_TO_SERVER
+                        else _Direction.CLIENT_TO_SERVER
+                    ]
+                start, done = line.reserve(cost, rate, now)
+                if acks:  # the receiver's ACKs take the other way's (or the shared) line
+                    reverse.reserve(acks, rate, now)
                 # Wait only for our turn to start: the next piece then books the
                 # line right after this one, so sleep overshoot never slows the rate.
                 if start > now:

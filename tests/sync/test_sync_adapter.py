@@ -9,11 +9,13 @@ from collections.abc import Iterator
 import pytest
 from pytestqt.qtbot import QtBot
 
+from desktop.changes import CLERKS_CHANGED, REQUEST_SAVED, SYNC_RESULTS, Changes
 from sync.engine import BatchSending, SyncEvent
 from tests.support.faultproxy import FaultProxy, LinkConfig
 from tests.support.server import RunningServer
 from tests.sync.conftest import Counter
 from ui.sync_adapter import SyncAdapter, SyncStatus
+from ui.worker import Worker
 
 # A Qt warning (a thread destroyed while running, a timer stopped from another thread) fails.
 pytestmark = pytest.mark.qt_log_level_fail("WARNING")
@@ -86,3 +88,25 @@ def test_stop_during_a_hung_call_ends_the_thread_at_once_and_keeps_the_request(
         assert time.monotonic() - started < 5  # not the 30 s read timeout
         assert not adapter._thread.isRunning()
         assert counter.outbox() == {"queued": 2}  # back in the queue, nothing lost
+
+
+def test_a_write_that_fills_the_outbox_nudges_the_sync_and_its_results_are_announced(
+    qtbot: QtBot, counter: Counter, server: RunningServer
+) -> None:
+    """The adapter follows the worker's changes: no window tells it a request was saved."""
+    counter.enrol(server)
+    worker = Worker()
+    announced: list[Changes] = []
+    worker.changed.connect(announced.append)
+    adapter = SyncAdapter(counter.store, counter.data_dir, first_round_delay_s=3600, worker=worker)
+    try:
+        worker.announce(CLERKS_CHANGED)  # nothing to send: the hour-long wait stands
+        assert adapter._timer.remainingTime() > 59 * 60 * 1000
+        counter.save(1)
+        with qtbot.waitSignal(adapter.requestsChanged, timeout=30_000):
+            worker.announce(REQUEST_SAVED)
+            assert adapter._timer.remainingTime() < 60 * 1000  # a nudge: seconds, not the hour
+        assert counter.states() == {"accepted": 1}
+        assert announced[-1] == SYNC_RESULTS  # the queue and the banner follow from here
+    finally:
+        adapter.stop()

@@ -23,6 +23,7 @@ from desktop import __version__
 from desktop.clerks import AccountLocked, LoginFailed
 from desktop.db.engine import DB_FILENAME, Store
 from desktop.queue import QueueFilter
+from rules.bidi import strip_isolates
 from rules.normalize import to_persian_digits
 from tests.ui.conftest import CLERK_USER, MANAGER_USER, PASSWORD, MakeCtx, fill_form, sample_for
 from ui.about import AboutDialog
@@ -49,7 +50,7 @@ def shown_in_queue(window: MainWindow, reference: str) -> bool:
             continue
         for row in range(model.rowCount()):
             for col in range(model.columnCount()):
-                if model.index(row, col).data() in wanted:
+                if strip_isolates(str(model.index(row, col).data())) in wanted:
                     return True
     return False
 
@@ -99,10 +100,6 @@ def test_first_start_setup_login_request_queue(
     reference = saved.args[0].reference
     assert reference.startswith("1234-2-")
     assert fresh_ctx.queries.ids(QueueFilter(text=reference))
-    if not isinstance(window.queue, QAbstractItemView) and not window.queue.findChildren(
-        QAbstractItemView
-    ):
-        pytest.skip("ui.queue_view has not landed: the queue tab has no table yet")
     window.show_queue()
     qtbot.waitUntil(lambda: shown_in_queue(window, reference), timeout=5000)
 

@@ -90,11 +90,11 @@ def test_the_table_shows_the_days_summary_for_a_manager(
     kinds = [model.row(i).kind for i in range(model.rowCount())]
     assert kinds[-2:] == ["total", "corrections"] and kinds.count("clerk_total") == 2
     total_row = model.rowCount() - 2
-    shown = [model.index(total_row, c).data() for c in range(3, 8)]
+    shown = [model.index(total_row, c).data() for c in range(3, 9)]
     k = expected.total
     assert shown == [
         to_persian_digits(f"{v:,}".replace(",", "٬"))
-        for v in (k.count, k.government, k.office, k.vat, k.total)
+        for v in (k.count, k.government, k.office, k.vat, k.collected, k.total)
     ]
     assert model.index(total_row, 7).data(Qt.ItemDataRole.TextAlignmentRole) & int(
         Qt.AlignmentFlag.AlignRight

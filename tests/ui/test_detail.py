@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDialog, QFormLayout, QLabel
 from pytestqt.qtbot import QtBot
 
 from desktop.states import State
+from rules.bidi import ltr
 from rules.catalog import Catalog, FieldType
 from rules.errors import UserFacingError
 from rules.messages import Message
@@ -70,13 +71,13 @@ def test_shows_every_field_with_catalogue_labels_fees_reason_and_history(
     dialog = open_dialog(qtbot, ctx, request_id, on_correct=lambda _id: None)
     v = dialog.values
 
-    assert v["reference"].text() == to_persian_digits(row.reference)
+    assert v["reference"].text() == ltr(to_persian_digits(row.reference))
     assert v["state"].text() == "نیازمند اصلاح"
     assert v["service"].text() == row.service_title_fa
     assert v["reason"].text() == row.reason_fa
-    assert v["applicant.national_code"].text() == to_persian_digits(row.national_code)
+    assert v["applicant.national_code"].text() == ltr(to_persian_digits(row.national_code))
     assert v["applicant.name"].text() == f"{row.first_name} {row.last_name}"
-    assert v["applicant.mobile"].text() == to_persian_digits(row.mobile)
+    assert v["applicant.mobile"].text() == ltr(to_persian_digits(row.mobile))
 
     service = ctx.catalogs.get(detail.catalog_version).service(row.service_code)
     for field in service.fields:
@@ -99,8 +100,8 @@ def test_shows_every_field_with_catalogue_labels_fees_reason_and_history(
     assert v["fees.office"].text() == format_money(detail.office_fee, "fa")
     assert v["fees.vat"].text() == format_money(detail.vat, "fa")
     assert v["fees.total"].text() == format_money(row.total_fee, "fa")
-    assert v["card_ref"].text() == (to_persian_digits(detail.card_ref) or "—")
-    assert v["provisional_reference"].text() == to_persian_digits(row.reference)
+    assert v["card_ref"].text() == (ltr(to_persian_digits(detail.card_ref)) or "—")
+    assert v["provisional_reference"].text() == ltr(to_persian_digits(row.reference))
     assert row.tracking_code and row.tracking_code in v["tracking_code"].text()
 
     history = dialog.history
@@ -162,7 +163,7 @@ def test_a_superseded_request_links_to_its_correction_and_cannot_be_corrected_ag
 
     note.linkActivated.emit(correction.id)  # the clerk follows the link
     assert dialog.request_id == correction.id
-    assert dialog.values["reference"].text() == to_persian_digits(correction.reference)
+    assert dialog.values["reference"].text() == ltr(to_persian_digits(correction.reference))
     assert to_persian_digits(detail.row.reference) in dialog.values["supersedes"].text()
     assert dialog.correct_button.isEnabled()
     assert dialog.windowTitle().endswith(to_persian_digits(correction.reference))
@@ -213,6 +214,6 @@ def test_english_clerk_reads_english_labels_and_latin_digits(
     dialog = open_dialog(qtbot, english, request_id)
     assert dialog.values["state"].text() == "Rejected"
     assert dialog.values["reason"].text() == detail.row.reason_en
-    assert dialog.values["applicant.national_code"].text() == detail.row.national_code
+    assert dialog.values["applicant.national_code"].text() == ltr(detail.row.national_code)
     assert dialog.values["service"].text() == detail.row.service_title_en
     assert dialog.values["fees.total"].text().endswith("rials")

@@ -34,13 +34,13 @@ from desktop.synccli import (
     ENROL_UNREACHABLE,
     enrol_device,
 )
+from rules.bidi import strip_isolates
 from rules.normalize import to_persian_digits
 from sync.credentials import credential_store
 from tests.support.faultproxy import FaultProxy, LinkConfig
 from tests.support.server import Office, RunningServer, start_server
 from tests.ui.conftest import CLERK_USER, MANAGER_USER, MakeCtx, sample_for
-from ui.app import attach_sync
-from ui.context import AppContext
+from ui.context import AppContext, attach_sync
 from ui.enrol_dialog import EnrolDialog, grouped, normalize_code, normalize_server_url
 from ui.mainwindow import MainWindow
 from ui.sync_adapter import SyncAdapter
@@ -458,7 +458,7 @@ def test_the_queue_view_shows_a_request_go_from_queued_to_accepted_with_its_code
         row = model.row_of(saved.local_id)
         if row is None or row < 0:
             return ""
-        return str(model.data(model.index(row, column)))
+        return strip_isolates(str(model.data(model.index(row, column))))
 
     qtbot.waitUntil(lambda: shown(Column.STATE) == "در صف ارسال", timeout=10_000)
     assert shown(Column.TRACKING) in ("", "—")

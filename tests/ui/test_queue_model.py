@@ -27,6 +27,7 @@ from desktop.db.models import Request
 from desktop.queue import QueueFilter, QueueQueries, QueueRow
 from desktop.states import State
 from desktop.wire import compute_hash
+from rules.bidi import ltr
 from rules.catalog import load_catalog_file
 from rules.normalize import to_persian_digits
 from rules.validation import national_code_is_valid
@@ -215,9 +216,10 @@ def test_rows_show_persian_digits_jalali_tehran_time_money_and_state(
     def cell(column: Column, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         return small_model.index(0, column).data(role)
 
-    assert cell(Column.REFERENCE) == to_persian_digits(row.reference)
-    assert cell(Column.NATIONAL_CODE) == to_persian_digits(row.national_code)
-    assert cell(Column.MOBILE) == to_persian_digits(row.mobile)
+    # Identifiers are isolated left to right (rules.bidi) so RTL text cannot reorder them.
+    assert cell(Column.REFERENCE) == ltr(to_persian_digits(row.reference))
+    assert cell(Column.NATIONAL_CODE) == ltr(to_persian_digits(row.national_code))
+    assert cell(Column.MOBILE) == ltr(to_persian_digits(row.mobile))
     assert cell(Column.APPLICANT) == f"{row.first_name} {row.last_name}"
     assert cell(Column.SERVICE) == row.service_title_fa
     assert cell(Column.FEE) == format_money(row.total_fee, "fa")
@@ -256,7 +258,7 @@ def test_english_clerk_sees_english_titles_and_latin_digits(
         row = model.queue_row(0)
         assert row is not None
         assert model.index(0, Column.SERVICE).data() == row.service_title_en
-        assert model.index(0, Column.REFERENCE).data() == row.reference
+        assert model.index(0, Column.REFERENCE).data() == ltr(row.reference)
         assert str(model.index(0, Column.FEE).data()).endswith("rials")
 
 
@@ -285,8 +287,8 @@ def test_a_view_over_20000_requests_reads_only_the_pages_it_shows(
         view.grab()
         assert 2 <= len(counting.row_calls) <= 4
         assert model.cached_rows <= 4 * PAGE_SIZE
-        assert model.index(BULK - 1, Column.REFERENCE).data() == to_persian_digits(
-            f"1001-1-{1:06d}"
+        assert model.index(BULK - 1, Column.REFERENCE).data() == ltr(
+            to_persian_digits(f"1001-1-{1:06d}")
         )
 
         # Scrolling through far more than the cache holds keeps memory bounded (a smaller

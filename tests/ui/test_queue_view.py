@@ -319,7 +319,7 @@ def test_show_attention_and_refresh_keep_the_clerk_on_the_same_request(
     with qtbot.waitSignal(view.model.loaded):
         view.show_attention()
     assert view.search.text() == ""
-    assert shown(view) == sql_ids(ctx.store, "state = 'needs_attention'")
+    assert shown(view) == sql_ids(ctx.store, "state IN ('needs_attention', 'needs_correction')")
     assert view.table.currentIndex().row() == 0
 
     with qtbot.waitSignal(view.model.loaded):

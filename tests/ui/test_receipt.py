@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -19,8 +19,9 @@ import pytest
 import segno
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
+from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QApplication, QDialog
 from sqlalchemy import select
 
 from desktop.audit import Action
@@ -44,7 +45,9 @@ from rules.normalize import to_ascii_digits, to_persian_digits
 from tests.ui.conftest import sample_for
 from ui import printing
 from ui.context import AppContext
-from ui.printing import QR_BORDER, render_receipt_pdf
+from ui.printing_flow import PrintFailed
+from ui.printing_preview import ReceiptPreview
+from ui.printing_receipt import QR_BORDER, render_receipt_pdf
 
 MM = 72 / 25.4  # PDF points per millimetre
 
@@ -426,6 +429,7 @@ def test_paper_goes_through_the_print_dialog_in_the_configured_layout(
     qtbot: Any, ui_ctx: AppContext, saved: SavedRequest, fake_dialog: type
 ) -> None:
     ui_ctx.settings.set("receipt_layout", "a5")
+    ui_ctx.settings.set("receipt_print", "dialog")
     done: list[Path | None] = []
     printing.print_receipt(None, ui_ctx, saved.id, on_done=done.append)
     qtbot.waitUntil(lambda: done == [None], timeout=10_000)
@@ -442,7 +446,7 @@ def test_a_cancelled_print_dialog_prints_and_records_nothing(
 ) -> None:
     fake_dialog.answer = QDialog.DialogCode.Rejected
     done: list[Path | None] = []
-    printing.print_receipt(None, ui_ctx, saved.id, on_done=done.append)
+    printing.print_receipt(None, ui_ctx, saved.id, on_done=done.append, mode="dialog")
     # The dialog runs inside the receipt's result callback; once it has been seen and the
     # worker is idle, anything the print would have queued has run.
     qtbot.waitUntil(lambda: len(fake_dialog.seen) == 1, timeout=10_000)
@@ -463,9 +467,9 @@ def test_a_printer_that_cannot_start_is_reported_and_nothing_is_recorded(
     fake_dialog.output = tmp_path / "no-such-folder" / "paper.pdf"  # QPainter.begin fails
     shown: list[BaseException] = []
     monkeypatch.setattr(printing, "show_error", lambda parent, exc, lang: shown.append(exc))
-    printing.print_receipt(None, ui_ctx, saved.id)
+    printing.print_receipt(None, ui_ctx, saved.id, mode="dialog")
     qtbot.waitUntil(lambda: len(shown) == 1, timeout=10_000)
-    assert isinstance(shown[0], printing.PrintFailed)
+    assert isinstance(shown[0], PrintFailed)
     assert "چاپگر" in shown[0].message.fa
     qtbot.waitUntil(lambda: not ui_ctx.worker.busy, timeout=10_000)
     assert _prints(ui_ctx) == []
@@ -480,3 +484,108 @@ def test_a_missing_request_is_shown_as_an_error(
     qtbot.waitUntil(lambda: len(shown) == 1, timeout=10_000)
     assert isinstance(shown[0], NotFoundError)
     assert not (tmp_path / "x.pdf").exists() and _prints(ui_ctx) == []
+
+
+# --- Ctrl+P as the manager set it: a preview first, or straight to the printer -------------
+
+
+def pdf_printers(folder: Path) -> tuple[Callable[[], QPrinter], list[Path]]:
+    """A printer factory (as the settings' printer would be made) writing numbered PDFs."""
+    made: list[Path] = []
+
+    def make() -> QPrinter:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        path = folder / f"printer-{len(made)}.pdf"
+        printer.setOutputFileName(str(path))
+        made.append(path)
+        return printer
+
+    return make, made
+
+
+def shown_preview() -> ReceiptPreview | None:
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, ReceiptPreview) and widget.isVisible():
+            return widget
+    return None
+
+
+def open_preview(qtbot: Any) -> ReceiptPreview:
+    """The preview print_receipt opened (it deletes itself once closed)."""
+    qtbot.waitUntil(lambda: shown_preview() is not None, timeout=10_000)
+    preview = shown_preview()
+    assert preview is not None
+    return preview
+
+
+def test_direct_printing_goes_to_the_printer_with_no_dialog_between(
+    qtbot: Any, ui_ctx: AppContext, saved: SavedRequest, fake_dialog: type, tmp_path: Path
+) -> None:
+    ui_ctx.settings.set("receipt_print", "direct")
+    make, made = pdf_printers(tmp_path)
+    done: list[Path | None] = []
+    printing.print_receipt(None, ui_ctx, saved.id, on_done=done.append, printer=make)
+    qtbot.waitUntil(lambda: done == [None], timeout=10_000)
+    assert fake_dialog.seen == [] and len(made) == 1
+    assert any(to_persian_digits(saved.reference) in line for line in visual_lines(made[0]))
+    assert [p["reprint"] for p in _prints(ui_ctx)] == [False]
+
+
+@pytest.mark.parametrize("layout", ["80mm", "a5"])
+def test_the_preview_shows_the_receipt_and_enter_prints_it(
+    qtbot: Any, ui_ctx: AppContext, saved: SavedRequest, tmp_path: Path, layout: str
+) -> None:
+    assert printing.print_mode_setting(ui_ctx) == "preview"  # the default
+    ui_ctx.settings.set("receipt_layout", layout)
+    make, made = pdf_printers(tmp_path)
+    done: list[Path | None] = []
+    printing.print_receipt(None, ui_ctx, saved.id, on_done=done.append, printer=make)
+    preview = open_preview(qtbot)
+    assert preview.page_count == 1  # a roll is one long page; A5 holds the whole receipt
+    assert done == [] and _prints(ui_ctx) == []  # nothing printed yet
+    assert preview.print_button.isDefault()
+    qtbot.keyClick(preview, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: done == [None], timeout=10_000)
+    assert shown_preview() is None
+    paper = made[-1]
+    assert len(made) == 2 and paper.exists()  # the preview's printer, then the paper's
+    box = PdfReader(paper).pages[0].mediabox
+    width_mm = round(float(box.width) / MM)
+    assert width_mm == (80 if layout == "80mm" else 148)
+    assert [p["layout"] for p in _prints(ui_ctx)] == [layout]
+
+
+def test_closing_the_preview_prints_and_records_nothing(
+    qtbot: Any, ui_ctx: AppContext, saved: SavedRequest, tmp_path: Path
+) -> None:
+    make, made = pdf_printers(tmp_path)
+    done: list[Path | None] = []
+    printing.print_receipt(None, ui_ctx, saved.id, on_done=done.append, printer=make)
+    preview = open_preview(qtbot)
+    qtbot.keyClick(preview, Qt.Key.Key_Escape)
+    assert shown_preview() is None
+    qtbot.waitUntil(lambda: not ui_ctx.worker.busy, timeout=10_000)
+    assert done == [] and _prints(ui_ctx) == []
+    assert len(made) == 1 and not made[0].exists()  # the preview wrote no file
+
+
+def test_a_printer_failing_under_the_preview_is_said_and_the_preview_stays(
+    qtbot: Any,
+    ui_ctx: AppContext,
+    saved: SavedRequest,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shown: list[BaseException] = []
+    monkeypatch.setattr(printing, "show_error", lambda parent, exc, lang: shown.append(exc))
+    make, _ = pdf_printers(tmp_path / "no-such-folder")  # QPainter.begin fails on it
+    printing.print_receipt(None, ui_ctx, saved.id, printer=make)
+    preview = open_preview(qtbot)
+    preview.print_button.click()
+    qtbot.waitUntil(lambda: len(shown) == 1, timeout=10_000)
+    assert isinstance(shown[0], PrintFailed)
+    assert preview.isVisible()  # the clerk can switch the printer on and press Enter again
+    qtbot.waitUntil(lambda: not ui_ctx.worker.busy, timeout=10_000)
+    assert _prints(ui_ctx) == []
+    preview.reject()

@@ -1,0 +1,61 @@
+"""The data folder and the program's files are the user's alone (0700 / 0600 on Linux)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from desktop.config import Settings
+from desktop.db.engine import DB_FILENAME, Store
+from desktop.logs import close_logging, setup_logging
+
+pytestmark = pytest.mark.skipif(
+    os.name != "posix", reason="POSIX modes (Windows: ACL, see desktop/private.py)"
+)
+
+
+def _mode(p: Path) -> int:
+    return stat.S_IMODE(p.stat().st_mode)
+
+
+@pytest.fixture
+def open_umask() -> Iterator[None]:
+    """The usual umask (022), under which a plain create gives 0755/0644."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def test_a_new_data_folder_and_its_files_are_private(tmp_path: Path, open_umask: None) -> None:
+    data = tmp_path / "new" / "data"
+    setup_logging(data)
+    try:
+        store = Store.open(data)
+        with store.write():
+            pass  # a write makes the -wal and -shm files
+        Settings(data).set("language", "en")
+        files = [data / DB_FILENAME, data / f"{DB_FILENAME}-wal", data / f"{DB_FILENAME}-shm"]
+        files += [data / "settings.json", data / "logs" / "pishkhan.log"]
+        assert {p.name: _mode(p) for p in files} == {p.name: 0o600 for p in files}
+        assert _mode(data) == 0o700 and _mode(data / "logs") == 0o700
+        store.close()
+    finally:
+        close_logging()
+
+
+def test_an_older_programs_open_folder_is_narrowed_on_opening(
+    tmp_path: Path, open_umask: None
+) -> None:
+    data = tmp_path / "data"
+    Store.open(data).close()
+    os.chmod(data, 0o755)
+    os.chmod(data / DB_FILENAME, 0o644)
+    store = Store.open(data)
+    try:
+        assert _mode(data) == 0o700 and _mode(data / DB_FILENAME) == 0o600
+    finally:
+        store.close()

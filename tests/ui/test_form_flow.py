@@ -1,0 +1,115 @@
+"""The clerk's flow through the form: errors that go when fixed, the next citizen's field
+in view after a save (issue 14, items 2 and 3).
+
+Real store in tmp_path, real worker, real intake; values typed with ``setText`` or
+per-character key events (FACTS.md: ``keyClicks`` with Persian text aborts pytest).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QRect
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from rules.normalize import to_persian_digits
+from tests.ui.conftest import fill_form, sample_for
+from ui.context import AppContext
+from ui.request_form import RequestForm
+
+BAD_NATIONAL_CODE = "1234567890"  # ten digits, wrong check digit
+
+
+def make_form(qtbot: QtBot, ctx: AppContext, width: int = 1100, height: int = 760) -> RequestForm:
+    form = RequestForm(ctx)
+    qtbot.addWidget(form)
+    form.resize(width, height)
+    form.show()
+    qtbot.waitExposed(form)
+    form.activateWindow()
+    qtbot.waitUntil(form.isActiveWindow)
+    return form
+
+
+def save_and_wait(qtbot: QtBot, form: RequestForm) -> None:
+    form.save()
+    qtbot.waitUntil(lambda: not form.saving, timeout=5000)
+
+
+def in_view(form: RequestForm, widget: QWidget) -> bool:
+    """Whether the whole of ``widget`` lies inside the scroll area's visible part."""
+    viewport = form.scroll_area.viewport()
+    top_left = widget.mapTo(viewport, QPoint(0, 0))
+    return viewport.rect().contains(QRect(top_left, widget.size()))
+
+
+def test_an_error_goes_as_soon_as_the_field_is_right(qtbot: QtBot, ui_ctx: AppContext) -> None:
+    form = make_form(qtbot, ui_ctx)
+    draft = sample_for(ui_ctx, "criminal_record")
+    fill_form(form, draft)
+    code = form.applicant_cells["national_code"]
+    first = form.applicant_cells["first_name"]
+    code.editor.set_value(to_persian_digits(BAD_NATIONAL_CODE))
+    first.editor.set_value("")
+    save_and_wait(qtbot, form)
+    assert form.error_keys() == ["applicant.national_code", "applicant.first_name"]
+    assert form.summary.isVisible()
+
+    # Still wrong while it is being typed: the error says what is wrong now.
+    code.editor.set_value("۰۰۱")
+    assert form.error_text("applicant.national_code") not in ("", "پر کردن این خانه لازم است")
+    # Right: the error goes at once, before any save.
+    code.editor.set_value(to_persian_digits(draft.applicant["national_code"]))
+    assert form.error_text("applicant.national_code") == ""
+    assert code.editor.focus_widget.property("invalid") is False
+    assert form.summary.isVisible()  # the first name still waits
+    first.editor.set_value("مریم")
+    assert form.error_keys() == []
+    assert not form.summary.isVisible()
+
+
+def test_documents_and_card_errors_go_when_answered(qtbot: QtBot, ui_ctx: AppContext) -> None:
+    form = make_form(qtbot, ui_ctx)
+    fill_form(form, sample_for(ui_ctx, "criminal_record"))
+    required = [d.key for d in form.service.documents if d.required]  # type: ignore[union-attr]
+    assert required
+    form.document_boxes[required[0]].setChecked(False)
+    save_and_wait(qtbot, form)
+    assert "documents" in form.error_keys()
+    form.document_boxes[required[0]].setChecked(True)
+    assert "documents" not in form.error_keys()
+
+    form.card_ref.setText("12ab")  # not digits: refused by the intake
+    save_and_wait(qtbot, form)
+    assert form.error_keys() == ["card_ref"]
+    form.card_ref.setText("123456")
+    assert form.error_keys() == []
+    assert form.card_ref.property("invalid") is False
+
+
+def test_after_a_save_the_next_citizens_code_is_in_view(qtbot: QtBot, ui_ctx: AppContext) -> None:
+    form = make_form(qtbot, ui_ctx, 1024, 520)  # short: the form scrolls
+    fill_form(form, sample_for(ui_ctx, "criminal_record"))
+    bar = form.scroll_area.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    list(form.document_boxes.values())[-1].setFocus()
+    bar.setValue(bar.maximum())  # the clerk ended at the bottom of the form
+    code = form.applicant_cells["national_code"]
+    assert not in_view(form, code.editor.focus_widget)
+    with qtbot.waitSignal(form.saved, timeout=5000):
+        form.save()
+    assert code.editor.focus_widget.hasFocus()
+    assert in_view(form, code.editor.focus_widget)
+
+
+def test_the_first_wrong_field_is_focused_and_in_view(qtbot: QtBot, ui_ctx: AppContext) -> None:
+    form = make_form(qtbot, ui_ctx, 1024, 520)
+    fill_form(form, sample_for(ui_ctx, "criminal_record"))
+    form.applicant_cells["national_code"].editor.set_value(BAD_NATIONAL_CODE)
+    form.card_ref.setFocus()
+    bar = form.scroll_area.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    bar.setValue(bar.maximum())
+    save_and_wait(qtbot, form)
+    code = form.applicant_cells["national_code"].editor.focus_widget
+    assert code.hasFocus()
+    assert in_view(form, code)

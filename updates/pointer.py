@@ -1,0 +1,115 @@
+"""Versioned program folders and the pointer file that says which one starts.
+
+Layout inside the installed program folder (``%LOCALAPPDATA%\\Programs\\Pishkhan``):
+
+    pishkhan(.exe), _internal/     the version the installer put there (the base)
+    versions/<version>/            each update, unpacked and verified, in a folder of its own
+    versions/pointer.json          which version starts, which waits for its first start
+    update-state/                  TUF metadata and downloads (resumable parts)
+
+The pointer is replaced atomically (write, fsync, rename): a power cut leaves the old
+pointer or the new one, never half of one. Nothing here touches the user's data folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from updates import archive
+
+VERSIONS_DIR = "versions"
+POINTER_NAME = "pointer.json"
+STATE_DIR = "update-state"
+
+# Update states reported by the heartbeat.
+UP_TO_DATE = "up_to_date"
+READY = "ready"  # a new version is staged; it starts at the next start
+SWITCHED = "switched"  # the last start switched to a new version that passed its check
+ROLLED_BACK = "rolled_back"  # a new version failed its start check; the old one runs
+
+
+@dataclass
+class Pointer:
+    current: str | None = None  # None: the base (the installer's own) version
+    pending: str | None = None
+    previous: str | None = None
+    state: str = UP_TO_DATE
+    failed: list[str] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, root: Path) -> Pointer:
+        path = root / VERSIONS_DIR / POINTER_NAME
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(
+                current=data.get("current"),
+                pending=data.get("pending"),
+                previous=data.get("previous"),
+                state=str(data.get("state", UP_TO_DATE)),
+                failed=[str(v) for v in data.get("failed", [])],
+            )
+        except FileNotFoundError:
+            return cls()
+        except (ValueError, AttributeError):
+            # A pointer that cannot be read starts the base version: always there.
+            return cls(state=ROLLED_BACK)
+
+    def write(self, root: Path) -> None:
+        folder = root / VERSIONS_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".pointer.")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(asdict(self), f, sort_keys=True)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, folder / POINTER_NAME)
+        if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable (POSIX)
+            dfd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
+
+
+def version_folder(root: Path, version: str | None) -> Path:
+    return root if version is None else root / VERSIONS_DIR / version
+
+
+def running_version_folder(root: Path, base_version: str) -> tuple[str, Path]:
+    """The version that starts now according to the pointer, and its folder."""
+    pointer = Pointer.read(root)
+    if pointer.current is None:
+        return base_version, root
+    return pointer.current, version_folder(root, pointer.current)
+
+
+def stage(root: Path, archive_path: Path, *, version: str, installed: Path | None) -> Path:
+    """Unpacks ``archive_path`` into ``versions/<version>`` and verifies it; marks it pending.
+
+    The folder is built under a temporary name and renamed when complete and verified, so a
+    half-unpacked version never has the name the pointer would use. Raises ArchiveError.
+    """
+    versions = root / VERSIONS_DIR
+    versions.mkdir(parents=True, exist_ok=True)
+    final = versions / version
+    incoming = versions / f".incoming-{version}"
+    if incoming.exists():
+        shutil.rmtree(incoming)  # a staging cut short by a power failure
+    try:
+        archive.rebuild(archive_path, installed, incoming, version=version)
+    except BaseException:
+        shutil.rmtree(incoming, ignore_errors=True)
+        raise
+    if final.exists():
+        shutil.rmtree(final)
+    os.replace(incoming, final)
+    pointer = Pointer.read(root)
+    pointer.pending = version
+    pointer.state = READY
+    pointer.write(root)
+    return final
