@@ -27,7 +27,7 @@ from desktop.db.engine import Store
 from desktop.db.models import AuditEvent, OutboxEntry, Request, RequestStateChange
 from desktop.db.raw import RawInsert, driver_connection
 from desktop.errors import NotFoundError
-from desktop.scans.attach import DocumentScan, keep_files, record_parts
+from desktop.scans.attach import DocumentScan, keep_files, pages_by_document, record_parts
 from desktop.scans.store import ScanStore
 from desktop.states import State
 from desktop.wire import compute_hash
@@ -105,7 +105,12 @@ class Intake:
         try:
             today = self.clock().astimezone(TEHRAN).date()
             form = validate_request(
-                service, dict(draft.applicant), dict(draft.answers), draft.documents, today=today
+                service,
+                dict(draft.applicant),
+                dict(draft.answers),
+                draft.documents,
+                today=today,
+                scanned=pages_by_document(draft.scans),
             )
         except ValidationFailed as exc:
             errors.update(exc.errors)

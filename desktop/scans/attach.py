@@ -43,6 +43,14 @@ class KeptPart:
     sha256: str
 
 
+def pages_by_document(scans: Sequence[DocumentScan]) -> dict[str, int]:
+    """Pages attached per catalogue document, as the catalogue's scan rules count them."""
+    pages: dict[str, int] = {}
+    for scan in scans:
+        pages[scan.document] = pages.get(scan.document, 0) + scan.part.pages
+    return pages
+
+
 def keep_files(store: ScanStore, scans: Sequence[DocumentScan]) -> list[KeptPart]:
     """Write every part durably; what the save transaction will record."""
     kept = []

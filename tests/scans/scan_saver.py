@@ -2,7 +2,8 @@
 
 ``python -m tests.scans.scan_saver DATA_DIR SEED`` prints ``ready``, then ``<seq> <id>``
 for each save only after ``save`` returned (the moment the clerk sees "saved"). Every
-request carries three distinct parts of ~110 kB, so every save writes new scan files.
+request carries three distinct parts of ~110 kB (the pages of its required scan), so
+every save writes new scan files.
 """
 
 from __future__ import annotations
@@ -30,18 +31,19 @@ def main(argv: list[str]) -> int:
     clerk = ClerkDirectory(store).list()[0]
     intake = Intake(store, catalogs)
     rng = random.Random(int(argv[1]))
-    services = catalogs.current().services
+    services = [s for s in catalogs.current().services if s.documents]
     print("ready", flush=True)
     while True:
+        service = rng.choice(services)
         scans = [
             DocumentScan(
-                document=f"doc{page}",
+                document=service.documents[0].key,  # required, up to 3 pages
                 kind=ScanKind.DOCUMENT,
                 part=ShrunkPart(JPEG, rng.randbytes(rng.randint(60_000, 110_000)), 1, 1240, 1754),
             )
             for page in range(3)
         ]
-        draft = dataclasses.replace(sample_draft(rng.choice(services), rng), scans=scans)
+        draft = dataclasses.replace(sample_draft(service, rng), scans=scans)
         saved = intake.save(clerk, draft)
         sys.stdout.write(f"{saved.seq} {saved.id}\n")
         sys.stdout.flush()

@@ -26,6 +26,7 @@ from desktop.scans.attach import DocumentScan
 from desktop.scans.budgets import ScanKind
 from desktop.scans.shrink import JPEG, ShrunkPart
 from desktop.scans.store import ScanMissing, ScanStore
+from tests.scans.scan_catalog import publish_with_scans
 
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = 24
@@ -77,11 +78,11 @@ def test_scans_are_recorded_with_the_request_and_immutable(
     store: Store, intake: Intake, manager: object, rng: random.Random
 ) -> None:
     clerk = ClerkDirectory(store).list()[0]
-    service = CatalogStore(store).current().services[0]
+    service = publish_with_scans(CatalogStore(store)).service("self_employed_insurance")
     pages = [b"page one" * 300, b"page two" * 300, b"page one" * 300]
+    docs = ["national_card", "birth_certificate", "national_card"]
     draft = dataclasses.replace(
-        sample_draft(service, rng),
-        scans=[_scan("national_card", pages[0]), _scan("birth", pages[1]), _scan("x", pages[2])],
+        sample_draft(service, rng), scans=[_scan(d, p) for d, p in zip(docs, pages, strict=True)]
     )
     saved = intake.save(clerk, draft)
     con = sqlite3.connect(store.path)
@@ -93,8 +94,8 @@ def test_scans_are_recorded_with_the_request_and_immutable(
         ).fetchall()
         assert [(r[0], r[1], r[3], r[4]) for r in rows] == [
             (1, "national_card", len(pages[0]), "waiting"),
-            (2, "birth", len(pages[1]), "waiting"),
-            (3, "x", len(pages[2]), "waiting"),
+            (2, "birth_certificate", len(pages[1]), "waiting"),
+            (3, "national_card", len(pages[2]), "waiting"),
         ]
         assert rows[0][2] == rows[2][2]  # same content, one file
         assert [intake.scans.read(r[2]) for r in rows] == pages
@@ -109,11 +110,11 @@ def test_scans_are_recorded_with_the_request_and_immutable(
 
 def test_a_refused_save_keeps_no_row(store: Store, intake: Intake, manager: object) -> None:
     clerk = ClerkDirectory(store).list()[0]
-    service = CatalogStore(store).current().services[0]
+    service = publish_with_scans(CatalogStore(store)).service("self_employed_insurance")
     bad = dataclasses.replace(
         sample_draft(service, random.Random(1)),
         applicant={"national_code": "123"},
-        scans=[_scan("d", b"p" * 100)],
+        scans=[_scan("national_card", b"p" * 100)],
     )
     with pytest.raises(Exception):  # noqa: B017 - any validation failure will do here
         intake.save(clerk, bad)
@@ -130,6 +131,7 @@ def test_sigkill_while_saving_scans_leaves_whole_requests_or_nothing(tmp_path: P
     store = Store.open(tmp_path)
     initialise(store, office_code="1001", office_name="دفتر", counter_no=1)
     CatalogStore(store).ensure_seeded()
+    publish_with_scans(CatalogStore(store))
     ClerkDirectory(store).create_manager("modir", "مدیر", "correct-horse")
     store.close()
 
