@@ -1,7 +1,7 @@
 """Scanned documents (issue 12): blobs an office holds and uploads in progress.
 
-Revision ID: 0005_blobs
-Revises: 0004_console_heartbeats
+Revision ID: 0006_blobs
+Revises: 0005_console_search
 Create Date: 2026-12-02
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_blobs"
-down_revision = "0004_console_heartbeats"
+revision = "0006_blobs"
+down_revision = "0005_console_search"
 branch_labels = None
 depends_on = None
 
