@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,8 @@ from desktop.db.engine import Store
 from desktop.db.models import AuditEvent, OutboxEntry, Request, RequestStateChange
 from desktop.db.raw import RawInsert, driver_connection
 from desktop.errors import NotFoundError
+from desktop.scans.attach import DocumentScan, keep_files, pages_by_document, record_parts
+from desktop.scans.store import ScanStore
 from desktop.states import State
 from desktop.wire import item_from_columns
 from rules.catalog import Catalog, Fees, ValidatedForm, ValidationFailed, validate_request
@@ -44,6 +46,7 @@ class RequestDraft:
     answers: Mapping[str, str]
     documents: Iterable[str] = ()
     card_ref: str = ""
+    scans: Sequence[DocumentScan] = ()  # shrunk scans (desktop/scans), saved with the request
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,11 @@ class Intake:
     catalogs: CatalogStore
     clock: Clock = utc_now
     new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
+    scan_store: ScanStore | None = None  # None: the scan folder beside the database
+
+    @property
+    def scans(self) -> ScanStore:
+        return self.scan_store or ScanStore.beside(self.store.path)
 
     def validate(
         self, draft: RequestDraft, catalog: Catalog | None = None
@@ -97,7 +105,12 @@ class Intake:
         try:
             today = self.clock().astimezone(TEHRAN).date()
             form = validate_request(
-                service, dict(draft.applicant), dict(draft.answers), draft.documents, today=today
+                service,
+                dict(draft.applicant),
+                dict(draft.answers),
+                draft.documents,
+                today=today,
+                scanned=pages_by_document(draft.scans),
             )
         except ValidationFailed as exc:
             errors.update(exc.errors)
@@ -126,6 +139,8 @@ class Intake:
         catalog = self.catalogs.newest_known() or self.catalogs.current()
         form, card_ref = self.validate(draft, catalog)
         request_id = self.new_id()
+        # Scan files are durable before the transaction that names them (desktop/scans/attach).
+        kept_scans = keep_files(self.scans, draft.scans) if draft.scans else []
         with self.store.write() as s:
             if supersedes is not None:
                 _check_supersedable(s, supersedes)
@@ -217,6 +232,8 @@ class Intake:
                     **({"supersedes": supersedes} if supersedes else {}),
                 ),
             )
+            if kept_scans:
+                record_parts(conn, request_id, kept_scans, now)
             return SavedRequest(
                 id=request_id,
                 local_id=local_id,

@@ -186,3 +186,34 @@ class KeyValue(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class ScanPart(Base):
+    """One stored part of a scanned document of a request (issue 12; desktop/scans).
+
+    Written in the request's own save transaction; the file lives in the content-addressed
+    scan folder under ``sha256``. Content columns are immutable (a trigger, as for
+    requests); only the upload columns change.
+    """
+
+    __tablename__ = "scan_parts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"))
+    document: Mapped[str] = mapped_column(String(64))  # the catalogue's document code
+    position: Mapped[int] = mapped_column(Integer)  # order within the request, from 1
+    kind: Mapped[str] = mapped_column(String(16))  # "document" | "photo"
+    media_type: Mapped[str] = mapped_column(String(32))
+    pages: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # Upload (mutable): "waiting" until the server holds the whole blob, then "sent"
+    upload_state: Mapped[str] = mapped_column(String(16))
+    uploaded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("request_id", "position", name="uq_scan_parts_request_position"),
+        Index("ix_scan_parts_upload", "upload_state", "id"),
+        Index("ix_scan_parts_sha256", "sha256"),
+    )
