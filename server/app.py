@@ -16,6 +16,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
+from server.blobs_routes import install_blobs
 from server.body import BodyLimits
 from server.catalogs import ensure_catalog
 from server.console import mount_console
@@ -88,6 +89,7 @@ def create_app(settings: ServerSettings, *, clock: Clock = utc_now) -> FastAPI:
     install_error_handlers(app)
     app.include_router(device_router)
     app.include_router(admin_router)
+    install_blobs(app, settings)  # resumable document uploads (issue 12, server/blobs*.py)
     mount_console(app)  # the centre's web console at /console (server/console/)
     if settings.updates_dir is not None:
         # Static files (Range answered by Starlette): the PCs resume update downloads.

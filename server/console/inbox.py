@@ -17,7 +17,6 @@ from sqlalchemy import (
     Connection,
     Engine,
     and_,
-    literal_column,
     or_,
     select,
     true,
@@ -27,20 +26,12 @@ from rules.catalog import APPLICANT_FIELDS, Catalog, CatalogError, Field
 from rules.normalize import normalize_identifier
 from server.catalogs import CatalogCache
 from server.console.accounts import Staff
-from server.console.models import office_provinces
+from server.console.models import office_provinces, request_search
 from server.db import read_now
 from server.models import as_utc, changes, offices, requests
 
-NATIONAL_CODE_SQLITE = "json_extract(requests.payload, '$.applicant.national_code')"
-NATIONAL_CODE_PG = "(requests.payload::json -> 'applicant' ->> 'national_code')"
 STATES = ("accepted", "needs_correction", "rejected", "completed")
 DECISIONS = ("needs_correction", "rejected", "completed")
-
-
-def national_code_expr(conn: Connection) -> ColumnElement[Any]:
-    """The expression migration 0003 indexes (the same text, or the index is not used)."""
-    sql = NATIONAL_CODE_SQLITE if conn.dialect.name == "sqlite" else NATIONAL_CODE_PG
-    return literal_column(sql)
 
 
 def scope_clause(staff: Staff) -> ColumnElement[bool]:
@@ -152,7 +143,7 @@ def inbox_page(
         if wanted.created_before is not None:
             query = query.where(requests.c.created_at < wanted.created_before)
         if wanted.search:
-            query = query.where(search_clause(conn, wanted.search))
+            query = query.where(search_clause(wanted.search))
         rows = conn.execute(query).all()
     more = len(rows) > size
     rows = rows[:size]
@@ -177,11 +168,13 @@ def inbox_page(
     return page, (page[-1].pk if more and page else None)
 
 
-def search_clause(conn: Connection, text: str) -> ColumnElement[bool]:
+def search_clause(text: str) -> ColumnElement[bool]:
     """A national code (10 digits, either digit set), else a tracking code or a reference."""
     cleaned = normalize_identifier(text)
     if len(cleaned) == 10 and cleaned.isascii() and cleaned.isdigit():
-        return national_code_expr(conn) == cleaned
+        return requests.c.pk.in_(
+            select(request_search.c.request_pk).where(request_search.c.national_code == cleaned)
+        )
     typed = text.strip()
     return or_(requests.c.tracking_code == typed.upper(), requests.c.reference == typed)
 

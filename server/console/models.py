@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.models import Base, BigKey
+from server.models import Base, BigKey, requests
 
 
 class Role(StrEnum):
@@ -119,9 +119,27 @@ class DeviceHeartbeat(Base):
     app_version: Mapped[str] = mapped_column(String(40))
 
 
+class RequestSearch(Base):
+    """National code → request key, written by a trigger on ``requests`` for every new
+    request (migration 0005_console_search): the inbox's search by national code."""
+
+    __tablename__ = "request_search"
+
+    national_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    request_pk: Mapped[int] = mapped_column(BigKey, primary_key=True)
+
+
 staff_accounts = cast(Table, StaffAccount.__table__)
 staff_scopes = cast(Table, StaffScope.__table__)
 staff_sessions = cast(Table, StaffSession.__table__)
 staff_audit = cast(Table, AuditEntry.__table__)
 office_provinces = cast(Table, OfficeProvince.__table__)
 device_heartbeats = cast(Table, DeviceHeartbeat.__table__)
+request_search = cast(Table, RequestSearch.__table__)
+
+# The inbox reads requests newest first (keyset on pk) within an office or a state, and
+# finds them by reference (migration 0003_console). Declared here, on the server's own
+# table, so that the schema and the models stay one.
+Index("ix_requests_console_office_pk", requests.c.office_id, requests.c.pk)
+Index("ix_requests_console_state_pk", requests.c.state, requests.c.pk)
+Index("ix_requests_console_reference", requests.c.reference)
