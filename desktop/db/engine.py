@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import logging
 import shutil
 import sqlite3
@@ -73,6 +74,8 @@ def _make_engine(path: Path, *, immediate: bool) -> Engine:
 # that found no room as SQLITE_FULL, but the WAL's shared-memory file that found none
 # (at opening) as SQLITE_IOERR_SHMSIZE, a "disk I/O error".
 NEARLY_FULL_BYTES = 1 << 20
+# OS errors that mean the disk refused: no space, over quota, file too large, I/O error.
+_OS_DISK_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 
 
 def translate_db_error(
@@ -86,6 +89,14 @@ def translate_db_error(
     could not be opened.
     """
     orig = getattr(exc, "orig", exc)
+    if isinstance(orig, OSError) and orig.errno in _OS_DISK_ERRORS:
+        # The file system's own refusal (a log line, a temp file): the same two cases.
+        detail = f"{errno.errorcode.get(orig.errno or 0, orig.errno)}: {orig}"
+        if orig.errno in (errno.ENOSPC, errno.EDQUOT) or (
+            path is not None and _free_bytes(path) < NEARLY_FULL_BYTES
+        ):
+            return DiskFullError(detail, opening=opening)
+        return DiskIOError(detail)
     code = getattr(orig, "sqlite_errorcode", None)
     if not isinstance(code, int):
         return exc

@@ -126,3 +126,14 @@ def test_a_real_lock_is_busy(tmp_path: Path) -> None:
     finally:
         other.close()
         holder.close()
+
+
+def test_the_file_systems_own_refusals_are_judged_by_errno(tmp_path: Path) -> None:
+    import errno
+
+    db = tmp_path / "x.sqlite3"
+    assert isinstance(translate_db_error(OSError(errno.ENOSPC, "No space"), path=db), DiskFullError)
+    too_large = translate_db_error(OSError(errno.EFBIG, "File too large"), path=db)
+    assert isinstance(too_large, DiskIOError)  # room on the disk: it failed, it is not full
+    other = OSError(errno.EACCES, "Permission denied")
+    assert translate_db_error(other, path=db) is other  # not a disk's failure: said as it is
