@@ -21,7 +21,7 @@ from server.body import BodyLimits
 from server.catalogs import ensure_catalog
 from server.console import mount_console
 from server.context import Clock, ServerContext, utc_now
-from server.db import make_engine, migrate
+from server.db import make_engine, migrate, preparation_lock
 from server.errors import install_error_handlers
 from server.feed import ensure_cursor_key
 from server.openapi import openapi_document
@@ -41,10 +41,14 @@ def _server_version() -> str:
 
 
 def prepare_database(engine: Engine, *, now: dt.datetime | None = None) -> None:
-    """Migrate to the newest schema; make the cursor key; publish the demo catalogue if none."""
-    migrate(engine)
-    ensure_cursor_key(engine)
-    version = ensure_catalog(engine, now=now or utc_now())
+    """Migrate to the newest schema; make the cursor key; publish the demo catalogue if none.
+
+    Several nodes over one PostgreSQL may start at once: they take turns (an advisory
+    lock), so one migrates and makes the key and the others find them made."""
+    with preparation_lock(engine):
+        migrate(engine)
+        ensure_cursor_key(engine)
+        version = ensure_catalog(engine, now=now or utc_now())
     if version is not None:
         log.info("no catalogue yet: published the demo catalogue as version %d", version)
 

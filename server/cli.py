@@ -112,6 +112,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings = dataclasses.replace(settings, worker_threads=max(1, args.threads))
     if args.auth_failures_burst is not None:
         settings = dataclasses.replace(settings, auth_failures_burst=args.auth_failures_burst)
+    if getattr(args, "minimum_version", None):
+        settings = dataclasses.replace(
+            settings,
+            minimum_version=args.minimum_version,
+            minimum_version_after=args.minimum_version_after,
+        )
     if getattr(args, "updates_dir", None):
         settings = dataclasses.replace(settings, updates_dir=Path(args.updates_dir))
     for name in ("idle_timeout", "header_timeout", "body_idle_timeout"):
@@ -352,6 +358,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p.add_argument("--updates-dir", help="serve this update repository under /updates/")
+    p.add_argument("--minimum-version", help="lowest program version accepted (heartbeat answer)")
+    p.add_argument("--minimum-version-after", help="ISO time from which the minimum holds")
 
     add("init-db", cmd_init_db, "create or migrate the database; publish the demo catalogue")
 

@@ -182,7 +182,14 @@ def heartbeat(request: Request, ctx: Ctx, device: CurrentDevice) -> Response:
     beat = read_message(request.scope, Heartbeat, max_bytes=MAX_SMALL_BODY_BYTES)
     now = ctx.clock()
     monitoring.record_heartbeat(ctx.engine, device.id, beat, now=now)
-    return _ok(HeartbeatResponse(server_time=utc_iso(now)))
+    settings = ctx.settings
+    return _ok(
+        HeartbeatResponse(
+            server_time=utc_iso(now),
+            minimum_version=settings.minimum_version,
+            minimum_version_after=settings.minimum_version_after,
+        )
+    )
 
 
 @admin_router.post("/offices")

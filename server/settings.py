@@ -58,6 +58,11 @@ class ServerSettings:
     address is answered 429; they come back at ``auth_failures_per_minute``."""
     auth_failures_per_minute: float = 10.0
     migrate_on_start: bool = True
+    minimum_version: str = ""
+    """The lowest program version the centre accepts (issue 16), told in heartbeat answers;
+    "" for none. From ``minimum_version_after`` on, an older PC says plainly it must update."""
+    minimum_version_after: str | None = None
+    """ISO time from which ``minimum_version`` holds (None: at once)."""
     updates_dir: Path | None = None
     """A folder made by ``python -m updates`` (TUF metadata and targets), served read-only
     under ``/updates/`` (issue 16); None serves nothing there."""

@@ -152,6 +152,7 @@ class SyncEngine:
         batch_policy: BatchPolicy | None = None,
         on_event: EventSink | None = None,
         app_version: str = "0",
+        update_state: Callable[[], str] = lambda: "",
         changes_limit: int = 200,
         max_bisect_pushes: int = 32,
         max_pages: int = 1000,
@@ -164,6 +165,7 @@ class SyncEngine:
         self._policy = batch_policy or BatchPolicy()
         self._on_event = on_event
         self._app_version = app_version
+        self._update_state = update_state
         self._changes_limit = changes_limit
         self._max_bisect_pushes = max_bisect_pushes
         self._max_pages = max_pages
@@ -561,15 +563,22 @@ class SyncEngine:
             app_version=self._app_version,
             last_seq=backlog.last_seq,
             attention=backlog.attention,
+            update_state=self._update_state()[:40],
         )
         try:
-            self._client.heartbeat(heartbeat)
+            answer = self._client.heartbeat(heartbeat)
         except BadRequest as exc:
             # Only informational: a refused heartbeat must not make every round "failed".
             log.warning("heartbeat refused: %s", exc)
             return
         tally.contacted_at = self._clock()
-        self._emit(HeartbeatSent(queue_depth=backlog.waiting))
+        self._emit(
+            HeartbeatSent(
+                queue_depth=backlog.waiting,
+                minimum_version=answer.minimum_version,
+                minimum_version_after=answer.minimum_version_after,
+            )
+        )
 
     def _emit(self, event: SyncEvent) -> None:
         if self._on_event is None:

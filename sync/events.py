@@ -94,6 +94,9 @@ class CursorReset(SyncEvent):
 class HeartbeatSent(SyncEvent):
     kind: ClassVar[str] = "heartbeat_sent"
     queue_depth: int
+    # The centre's minimum version, from the heartbeat's answer (issue 16; "" for none).
+    minimum_version: str = ""
+    minimum_version_after: str | None = None
 
 
 @dataclass(frozen=True)

@@ -413,10 +413,17 @@ class Heartbeat(Struct, frozen=True):
     app_version: Text40 = ""
     last_seq: Count = 0
     attention: Count = 0
+    # Issue 16 (optional; older PCs leave it out): up_to_date, downloading, ready,
+    # switched, rolled_back, refused (updates.pointer / updates.client).
+    update_state: Text40 = ""
 
 
 class HeartbeatResponse(Struct, frozen=True):
     server_time: Timestamp
+    # Issue 16 (optional; older PCs ignore unknown fields): the centre's minimum version
+    # and from when it holds; before that the PC only reminds the clerk.
+    minimum_version: Text40 = ""
+    minimum_version_after: Timestamp | None = None
 
 
 class ErrorBody(Struct, frozen=True, omit_defaults=True):

@@ -110,7 +110,7 @@ class Request(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     supersedes_id: Mapped[str | None] = mapped_column(ForeignKey("requests.id"), nullable=True)
     content_hash: Mapped[str] = mapped_column(String(64))
-    # Lifecycle (mutable)
+    # Lifecycle (mutable): a desktop.states.State, its moves checked there
     state: Mapped[str] = mapped_column(String(20))
     reason_fa: Mapped[str | None] = mapped_column(Text, nullable=True)
     reason_en: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -149,20 +149,21 @@ class RequestStateChange(Base):
 
 
 class OutboxEntry(Base):
-    """What still has to reach the server. Written in the request's own transaction."""
+    """The transport's bookkeeping of one request, written in the request's own transaction.
+
+    Whether it is still to be sent is the request's ``state`` (desktop.states), stored
+    there only; this row says how the sending went.
+    """
 
     __tablename__ = "outbox"
 
     request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16))  # queued | sending | done | attention
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     enqueued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     last_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-
-    __table_args__ = (Index("ix_outbox_status_seq", "status", "seq"),)
 
 
 class AuditEvent(Base):
