@@ -233,7 +233,7 @@ class Intake:
                 ),
             )
             if kept_scans:
-                record_parts(conn, req.id, kept_scans, now)
+                record_parts(conn, request_id, kept_scans, now)
             return SavedRequest(
                 id=request_id,
                 local_id=local_id,
