@@ -1,0 +1,68 @@
+"""The counter's scans as the uploader sees them: which blobs wait, their bytes, marking sent.
+
+Implements `sync.uploads.PendingBlobs` over the `scan_parts` table and the `ScanStore`. A
+blob shared by several parts (the same page in two requests) is sent once and marks every
+part naming it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import text
+
+from desktop.clock import Clock, utc_now
+from desktop.db.engine import Store
+from desktop.scans.attach import SENT, WAITING
+from desktop.scans.store import ScanStore
+from sync.uploads import PendingBlob
+
+
+@dataclass
+class ScanOutbox:
+    store: Store
+    scans: ScanStore
+    clock: Clock = utc_now
+
+    def waiting(self, limit: int) -> Sequence[PendingBlob]:
+        with self.store.read() as s:
+            rows = s.execute(
+                text(
+                    "SELECT sha256, max(size) FROM scan_parts WHERE upload_state = :w "
+                    "GROUP BY sha256 ORDER BY min(id) LIMIT :n"
+                ),
+                {"w": WAITING, "n": limit},
+            ).all()
+        return [PendingBlob(sha, int(size)) for sha, size in rows]
+
+    def read(self, sha256: str) -> bytes:
+        return self.scans.read(sha256)
+
+    def mark_sent(self, sha256: str) -> None:
+        with self.store.write() as s:
+            s.execute(
+                text(
+                    "UPDATE scan_parts SET upload_state = :sent, uploaded_at = :now "
+                    "WHERE sha256 = :sha AND upload_state = :w"
+                ),
+                {"sent": SENT, "now": _stored_time(self.clock()), "sha": sha256, "w": WAITING},
+            )
+
+    def progress(self, request_id: str) -> tuple[int, int]:
+        """(parts sent, parts) of one request: "documents 2 of 5 sent"."""
+        with self.store.read() as s:
+            row = s.execute(
+                text(
+                    "SELECT sum(upload_state = :sent), count(*) FROM scan_parts "
+                    "WHERE request_id = :id"
+                ),
+                {"sent": SENT, "id": request_id},
+            ).one()
+        return int(row[0] or 0), int(row[1])
+
+
+def _stored_time(at: dt.datetime) -> str:
+    # The form desktop.db.types.UTCDateTime writes (this statement bypasses the ORM).
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -1,0 +1,157 @@
+"""The client side of resumable document uploads (docs/PROTOCOL.md, "Documents").
+
+`Uploader.run` sends waiting blobs one chunk at a time, and only while no text request is
+waiting (`text_waiting`, asked before every chunk): a request saved during a long upload
+waits at most for the chunk in flight. Each blob is created (or found again) with its
+length and sha256, then sent from the offset the server reports; after a cut the next
+attempt asks the offset (HEAD) and resends from there, so a cut costs at most one chunk.
+The chunk size adapts to the line: it doubles after a chunk that went quickly and halves
+after a failure, between `MIN_CHUNK` and `MAX_CHUNK`. What is waiting and how to read it
+come from `PendingBlobs`, which the counter's core implements over its scan table.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import requests
+
+log = logging.getLogger("pishkhan.sync.uploads")
+
+MIN_CHUNK = 16 * 1024
+MAX_CHUNK = 512 * 1024
+FIRST_CHUNK = 64 * 1024
+QUICK_CHUNK_SECONDS = 4.0  # a chunk that took less: the line can take a larger one
+TIMEOUT = (10.0, 60.0)
+
+
+@dataclass(frozen=True)
+class PendingBlob:
+    sha256: str
+    size: int
+
+
+class PendingBlobs(Protocol):
+    def waiting(self, limit: int) -> Sequence[PendingBlob]:
+        """Blobs not yet on the server, oldest first."""
+
+    def read(self, sha256: str) -> bytes:
+        """The blob's bytes (checked against the hash)."""
+
+    def mark_sent(self, sha256: str) -> None:
+        """The server holds the whole blob (every request naming it)."""
+
+
+@dataclass
+class UploadStats:
+    blobs_sent: int = 0
+    chunks_sent: int = 0
+    bytes_sent: int = 0  # chunk bytes handed to the line, including resent ones
+    failures: int = 0
+
+
+@dataclass
+class Uploader:
+    base_url: str
+    token: str
+    pending: PendingBlobs
+    text_waiting: Callable[[], bool] = lambda: False
+    session: requests.Session = field(default_factory=requests.Session)
+    chunk: int = FIRST_CHUNK
+    stats: UploadStats = field(default_factory=UploadStats)
+    clock: Callable[[], float] = time.monotonic
+
+    @property
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def run(self) -> bool:
+        """Send what waits until done, a text request waits, or the line fails.
+
+        True when nothing is left to send; False when it stopped early (the sync round
+        tries again later, with its own backoff).
+        """
+        while True:
+            batch = self.pending.waiting(limit=20)
+            if not batch:
+                return True
+            for blob in batch:
+                if self.text_waiting():
+                    return False
+                try:
+                    if not self._send(blob):
+                        return False
+                except requests.RequestException as exc:
+                    self._failed(exc)
+                    return False
+
+    def _send(self, blob: PendingBlob) -> bool:
+        data = self.pending.read(blob.sha256)
+        answer = self.session.post(
+            f"{self.base_url}/v1/blobs",
+            json={"sha256": blob.sha256, "length": len(data)},
+            headers=self._headers,
+            timeout=TIMEOUT,
+        )
+        if answer.status_code not in (200, 201):
+            log.warning(
+                "blob %s refused: %s %s", blob.sha256[:12], answer.status_code, answer.text[:200]
+            )
+            self.stats.failures += 1
+            return False
+        offset = _offset(answer)
+        while offset < len(data):
+            if self.text_waiting():
+                return False
+            piece = data[offset : offset + self.chunk]
+            started = self.clock()
+            self.stats.bytes_sent += len(piece)
+            answer = self.session.patch(
+                f"{self.base_url}/v1/blobs/{blob.sha256}",
+                data=piece,
+                headers={
+                    **self._headers,
+                    "Upload-Offset": str(offset),
+                    "Upload-Checksum": "sha256 "
+                    + base64.b64encode(hashlib.sha256(piece).digest()).decode(),
+                    "Content-Type": "application/offset+octet-stream",
+                },
+                timeout=TIMEOUT,
+            )
+            if answer.status_code in (204, 409):
+                offset = _offset(answer)
+            else:
+                log.warning(
+                    "chunk of %s: %s %s", blob.sha256[:12], answer.status_code, answer.text[:200]
+                )
+                self.stats.failures += 1
+                return False
+            if answer.status_code == 204:
+                self.stats.chunks_sent += 1
+                if self.clock() - started < QUICK_CHUNK_SECONDS:
+                    self.chunk = min(MAX_CHUNK, self.chunk * 2)
+        self.pending.mark_sent(blob.sha256)
+        self.stats.blobs_sent += 1
+        return True
+
+    def _failed(self, exc: Exception) -> None:
+        self.stats.failures += 1
+        self.chunk = max(MIN_CHUNK, self.chunk // 2)
+        log.info(
+            "upload stopped by the line (%s); chunk now %d bytes", type(exc).__name__, self.chunk
+        )
+
+
+def _offset(answer: requests.Response) -> int:
+    # A cut line can end an answer after its status line: without the header it says
+    # nothing, and the next attempt asks the server again.
+    value = answer.headers.get("Upload-Offset", "")
+    if not value.isdigit():
+        raise requests.ConnectionError(f"answer {answer.status_code} without Upload-Offset")
+    return int(value)
