@@ -51,6 +51,12 @@ def run(opts: RunOptions) -> BenchResult:
         match = re.search(r"(\d+) generated, (\d+) passed(?:, (\d+) failed)?", outcome.output)
         generated = int(match.group(1)) if match else 0
         failed = int(match.group(3) or 0) if match else (0 if outcome.ok else 1)
+        # Errors (a failed health check, a crash in a hook) are not failed cases, yet the
+        # run did not do its work: they count too.
+        errors_found = re.search(r"(\d+) errors?\b[^\n]* in [\d.]+s", outcome.output)
+        failed += int(errors_found.group(1)) if errors_found else 0
+        if not outcome.ok and failed == 0:
+            failed = 1
         errors = log.count("unhandled error")
         res.add(f"{label}: test cases", generated, "", digits=0)
         res.add(f"{label}: wall time", outcome.seconds, "s", digits=0)

@@ -2,7 +2,7 @@
 
 A draft from ``desktop.samples`` (valid identifiers, Persian names, every field and
 document of a demo-catalogue service) is validated by ``rules.catalog.validate_request``
-as the form would, and turned into a protocol item by ``desktop.wire.request_item`` (so
+as the form would, and turned into a protocol item by ``desktop.wire.item_from_columns`` (so
 its content hash is the counter's). Built fast, without a local store, for the server
 and sync benchmarks that need tens of thousands of them.
 """
@@ -12,15 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 from desktop.catalog_store import demo_catalog_path
 from desktop.clock import TEHRAN
-from desktop.db.models import Request
 from desktop.intake import form_columns
 from desktop.samples import sample_draft
-from desktop.wire import compute_hash, request_item
+from desktop.wire import item_from_columns
 from rules.catalog import Catalog, load_catalog_file, validate_request
 from sync.client import push_payload
 from sync.protocol import RequestItem, encode
@@ -72,26 +70,26 @@ class ItemFactory:
 
     def rows(
         self, office_code: str, counter_no: int, n: int, first_seq: int = 1
-    ) -> list[SimpleNamespace]:
+    ) -> list[dict[str, Any]]:
         """``n`` requests of one PC as row-like objects (the columns ``desktop.wire`` reads)."""
         rng = self.rng
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         out = []
         for i in range(n):
             seq = first_seq + i
-            row = SimpleNamespace(
-                id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                seq=seq,
-                reference=f"{office_code}-{counter_no}-{seq:06d}",
-                office_code=office_code,
-                clerk_username=self.clerk,
-                catalog_version=self.catalog_version,
-                created_at=now - dt.timedelta(seconds=(n - i) * 7),
-                supersedes_id=None,
-                content_hash="",
+            row: dict[str, Any] = {
+                "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "seq": seq,
+                "reference": f"{office_code}-{counter_no}-{seq:06d}",
+                "office_code": office_code,
+                "clerk_username": self.clerk,
+                "catalog_version": self.catalog_version,
+                "created_at": now - dt.timedelta(seconds=(n - i) * 7),
+                "supersedes_id": None,
+                "content_hash": "",
                 **self.variants[int(rng.random() * len(self.variants))],
-            )
-            row.content_hash = compute_hash(cast(Request, row))
+            }
+            row["content_hash"] = item_from_columns(row).computed_hash()
             out.append(row)
         return out
 
@@ -99,9 +97,7 @@ class ItemFactory:
         self, office_code: str, counter_no: int, n: int, first_seq: int = 1
     ) -> list[RequestItem]:
         """``n`` protocol items of one PC, sequence numbers from ``first_seq`` on."""
-        return [
-            request_item(cast(Request, r)) for r in self.rows(office_code, counter_no, n, first_seq)
-        ]
+        return [item_from_columns(r) for r in self.rows(office_code, counter_no, n, first_seq)]
 
 
 def json_bytes(obj: Any) -> bytes:

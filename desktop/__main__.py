@@ -43,13 +43,13 @@ def _program_parser() -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line: the program's options and every sub-command."""
-    from desktop import cli
+    from desktop import cliparser
 
     parser = _program_parser()
-    parser.epilog = cli.EXIT_CODES_HELP
+    parser.epilog = cliparser.EXIT_CODES_HELP
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    cli.register(sub)
+    cliparser.register(sub)
     return parser
 
 

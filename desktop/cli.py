@@ -1,8 +1,10 @@
 """The headless command line for administrators and scripts: its shape and its rules.
 
-Every sub-command is declared here (the parser), and its handler is named by
-``"module:function"`` and imported only when that command runs: parsing and ``--help``
-import no database or network library, and ``add-request`` never imports the sync's.
+Every sub-command is declared in ``desktop.cliparser``, its handler named by
+``"module:function"`` and imported only when that command runs (``handler_for``):
+parsing and ``--help`` import no database or network library, and ``add-request`` never
+imports the sync's. This module holds what every command shares: the context opened
+from the data folder, the input file reader, times for people, and ``run_command``.
 
 Rules every command follows (``run_command``):
 
@@ -11,7 +13,7 @@ Rules every command follows (``run_command``):
   (Persian digits in Persian); ``--json`` output stays machine-readable (ISO UTC);
 - only ``init`` creates a store: any other command on a folder without one says where it
   looked and exits 2, so a mistyped ``--data-dir`` never starts a new empty database;
-- the exit codes in ``EXIT_CODES_HELP``.
+- the exit codes below (``desktop.cliparser.EXIT_CODES_HELP`` prints them in ``--help``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ import importlib
 import logging
 import sqlite3
 import sys
-import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,18 +45,6 @@ EXIT_INVALID = 2
 EXIT_BUSY = 3
 EXIT_BUG = 70  # sysexits' EX_SOFTWARE
 
-EXIT_CODES_HELP = """\
-exit codes:
-  0   done
-  1   not done: a problem found (doctor), refused (an account, a full disk, a server's
-      answer), or requests left waiting (sync)
-  2   bad input: an option, a file (missing, not UTF-8, not JSON, wrong shape), a
-      request's values (every reason is printed), a data folder with no Pishkhan data,
-      a PC not set up or not enrolled (sync, status)
-  3   another sync holds this data folder (sync)
-  70  a bug: the details are in the log file named on stderr
-"""
-
 
 class InputError(UserFacingError):
     """Bad input at the command line (exit 2): an option, a file, a data folder."""
@@ -67,181 +56,6 @@ NO_STORE = Message(
     en="No Pishkhan data in {dir} ({file} not found). Check --data-dir, or set this PC up "
     "with the init command.",
 )
-
-
-def add_common(parser: argparse.ArgumentParser) -> None:
-    # SUPPRESS: given before the sub-command, the top-level value must survive.
-    parser.add_argument(
-        "--data-dir",
-        default=argparse.SUPPRESS,
-        help="data folder (default: PISHKHAN_DATA_DIR or per-user)",
-    )
-    parser.add_argument(
-        "--lang",
-        choices=("fa", "en"),
-        default=argparse.SUPPRESS,
-        help="language of messages and times (default: the language setting, else fa)",
-    )
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, not {text}")
-    return value
-
-
-def _parser(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser],
-    name: str,
-    handler: str,
-    help_: str,
-    description: str | None = None,
-) -> argparse.ArgumentParser:
-    p = sub.add_parser(
-        name,
-        help=help_,
-        description=textwrap.fill(description or help_, 88),
-        epilog=EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add_common(p)
-    p.set_defaults(handler=handler, command_name=name)
-    return p
-
-
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    commands = "desktop.clicommands"
-    p = _parser(
-        sub,
-        "init",
-        f"{commands}:cmd_init",
-        "set up this PC: office, counter, manager account",
-        "Set this PC up: the office it serves, its counter number and the office manager's "
-        "account, all at once (nothing is written if any value is refused). The manager "
-        "then adds the clerks in the program. The password comes from the environment "
-        "variable named by --password-env (default PISHKHAN_PASSWORD), else it is asked "
-        "for on the terminal.",
-    )
-    p.add_argument(
-        "--office-code", required=True, help="the office's code from the central office (digits)"
-    )
-    p.add_argument("--office-name", required=True, help="the office's name, as on receipts")
-    p.add_argument(
-        "--counter", required=True, help="this PC's counter (باجه) number in the office, 1-99"
-    )
-    p.add_argument("--manager", required=True, help="manager's user name (letters, digits, .-_)")
-    p.add_argument("--manager-name", required=True, help="manager's full name")
-    p.add_argument("--device-name", default="", help="a name for this PC (optional)")
-    p.add_argument(
-        "--password-env",
-        default="PISHKHAN_PASSWORD",
-        help="environment variable holding the manager's password, at least 8 characters "
-        "(else asked for on the terminal)",
-    )
-
-    p = _parser(
-        sub, "import-catalog", f"{commands}:cmd_import_catalog", "import a service catalogue file"
-    )
-    p.add_argument("file", help="a catalogue document (UTF-8 JSON)")
-
-    p = _parser(
-        sub,
-        "add-request",
-        f"{commands}:cmd_add_request",
-        "add a request from JSON (file or - for stdin)",
-        "Add a request, checked exactly like the counter's form. The JSON object has "
-        '"service" (a service code), "applicant" and "answers" (objects of texts), '
-        '"documents" (a list of document keys the clerk saw) and "card_ref" (the card '
-        "terminal's reference). On bad input every reason is printed, one per line, and "
-        "nothing is saved.",
-    )
-    p.add_argument("file", help="the request as UTF-8 JSON, or - for stdin")
-    p.add_argument("--clerk", required=True, help="user name of the clerk recording it")
-
-    from desktop.states import State
-
-    p = _parser(sub, "list", f"{commands}:cmd_list", "list requests, newest first")
-    p.add_argument(
-        "--state", action="append", default=[], choices=[s.value for s in State], help="repeat"
-    )
-    p.add_argument("--search", default="", help="national code, reference, mobile, name...")
-    p.add_argument("--limit", type=_positive, default=50)
-    p.add_argument("--json", action="store_true", help="JSON (times in ISO 8601 UTC)")
-
-    p = _parser(
-        sub, "export-day", f"{commands}:cmd_export_day", "export a day's requests and money as CSV"
-    )
-    p.add_argument("--date", required=True, help="Jalali date, e.g. 1405/09/07")
-    p.add_argument("--clerk", help="only this clerk's work")
-    p.add_argument("--out", required=True, help="the CSV file to write")
-
-    p = _parser(
-        sub,
-        "doctor",
-        "desktop.doctor:cmd_doctor",
-        "check the database, the set-up and the queue",
-        "Check this PC: the database (integrity, schema), the set-up (office, this PC, an "
-        "active manager, a catalogue, enrolment and its token), the queue's invariants and "
-        "the free disk space. Exit 1 if a problem is found; each is named with what to do.",
-    )
-    p.add_argument("--json", action="store_true", help="JSON (times in ISO 8601 UTC)")
-
-    sync = "desktop.synccli"
-    p = _parser(
-        sub, "enrol", f"{sync}:cmd_enrol", "enrol this PC with the central server (one-time code)"
-    )
-    p.add_argument("--server", required=True, help="central server address, https://...")
-    p.add_argument("--code", required=True, help="one-time enrolment code")
-    p.add_argument("--ca-bundle", help="CA bundle file for the server's TLS certificate")
-    p.add_argument("--device-name", help="name of this PC shown to the central office")
-    p.add_argument(
-        "--allow-insecure-http",
-        action="store_true",
-        help="accept an http:// server that is not this PC (the token crosses in clear)",
-    )
-
-    p = _parser(sub, "sync", f"{sync}:cmd_sync", "send waiting requests and fetch changes")
-    mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--once", action="store_true", help="one round (the default)")
-    mode.add_argument("--loop", action="store_true", help="rounds until stopped")
-    p.add_argument(
-        "--until-empty",
-        action="store_true",
-        help="with --loop: exit 0 after a clean round leaves nothing waiting",
-    )
-    p.add_argument("--max-seconds", type=_seconds, help="with --loop: give up after this long")
-    p.add_argument(
-        "--interval",
-        type=_seconds,
-        help="with --loop: seconds between rounds (default: the setting)",
-    )
-    p.add_argument("--max-backoff", type=_seconds, help="cap of the backoff in seconds (tests)")
-    p.add_argument(
-        "--read-timeout",
-        type=_seconds,
-        help="seconds to wait for an answer before the payload allowance (tests)",
-    )
-    p.add_argument("--events", action="store_true", help="print engine events as JSON lines")
-    p.add_argument("--json", action="store_true", help="print the summary as JSON")
-
-    p = _parser(
-        sub, "status", f"{sync}:cmd_status", "what waits to be sent, last contact, next try"
-    )
-    p.add_argument("--json", action="store_true", help="JSON (times in ISO 8601 UTC)")
 
 
 def language(args: argparse.Namespace, settings: Settings | None = None) -> str:
@@ -330,11 +144,9 @@ def run_command(args: argparse.Namespace) -> int:
         print(exc.message.text(lang), file=sys.stderr)
         return EXIT_FAILED
     except (sqlite3.Error, OSError) as exc:  # the environment: a full disk, a locked file
-        from desktop.db.engine import translate_db_error
-
-        mapped = translate_db_error(exc)
+        mapped = _environment_error(args, exc)
         if isinstance(mapped, UserFacingError):
-            print(_environment_message(args, mapped).text(lang), file=sys.stderr)
+            print(mapped.message.text(lang), file=sys.stderr)
             return EXIT_FAILED
         if isinstance(exc, OSError):  # permissions, no space, a path that is a file...
             where = exc.filename or ""
@@ -351,30 +163,23 @@ def run_command(args: argparse.Namespace) -> int:
         print(Message(fa="لغو شد.", en="Cancelled.").text(lang), file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: the trace goes to the log, a sentence to the person
-        from desktop.db.engine import translate_db_error
-
-        mapped = translate_db_error(exc)  # SQLAlchemy's wrapping of a full or failing disk
+        mapped = _environment_error(args, exc)  # SQLAlchemy's wrapping of a disk's failure
         if isinstance(mapped, UserFacingError):
-            print(_environment_message(args, mapped).text(lang), file=sys.stderr)
+            print(mapped.message.text(lang), file=sys.stderr)
             return EXIT_FAILED
         return _bug(args, exc, lang)
 
 
-DISK_FULL = Message(
-    fa="دیسک این رایانه پر است و پایگاه داده باز نمی‌شود؛ چیزی تغییر نکرد و چیزی از دست "
-    "نرفت. فضای دیسک را آزاد کنید و دوباره تلاش کنید.",
-    en="The disk of this PC is full and the database does not open; nothing was changed "
-    "and nothing is lost. Free some disk space and try again.",
-)
+def _environment_error(args: argparse.Namespace, exc: BaseException) -> BaseException:
+    """SQLite's environment errors as the store's user-facing ones, judged by result code
+    (``translate_db_error``); only ``add-request`` writes, the others fail opening."""
+    from desktop.config import resolve_data_dir
+    from desktop.db.engine import translate_db_error
+    from desktop.db.peek import DB_FILENAME
 
-
-def _environment_message(args: argparse.Namespace, error: UserFacingError) -> Message:
-    from desktop.errors import DiskFullError
-
-    # The store's own words speak of a request not saved: only add-request saves one.
-    if isinstance(error, DiskFullError) and getattr(args, "command_name", "") != "add-request":
-        return DISK_FULL
-    return error.message
+    database = resolve_data_dir(getattr(args, "data_dir", None)) / DB_FILENAME
+    opening = getattr(args, "command_name", "") != "add-request"
+    return translate_db_error(exc, path=database, opening=opening)
 
 
 def _bug(args: argparse.Namespace, exc: BaseException, lang: str) -> int:
@@ -390,16 +195,16 @@ def _bug(args: argparse.Namespace, exc: BaseException, lang: str) -> int:
     return EXIT_BUG
 
 
-def start_logging(args: argparse.Namespace) -> None:
+def start_logging(args: argparse.Namespace, *, create: bool = False) -> None:
     """Log into the data folder's ``logs/`` if the folder holds a store: never into a
-    mistyped folder (which a log file would create); ``init`` starts it once the store
-    exists."""
+    mistyped folder (which a log file would create); ``init`` (``create``) starts it once
+    its values are checked, before the store is made (the migration is logged)."""
     from desktop.config import resolve_data_dir
     from desktop.db.peek import DB_FILENAME
     from desktop.logs import setup_logging
 
     data_dir = resolve_data_dir(getattr(args, "data_dir", None))
-    if (data_dir / DB_FILENAME).is_file():
+    if create or (data_dir / DB_FILENAME).is_file():
         # A log that cannot be written (a full disk) must not print its own traceback
         # over the command's message.
         logging.raiseExceptions = False

@@ -93,9 +93,9 @@ def cmd_init(args: argparse.Namespace) -> int:
                 en=f"{folder} is a file, not a folder; give the data folder.",
             )
         )
+    start_logging(args, create=True)
     ctx = Context(args, create=True)
     try:
-        start_logging(args)
         try:
             result = set_up(ctx.store, form)
         except SetupFailed as exc:

@@ -66,6 +66,12 @@ SETTINGS: dict[str, Setting] = {
             " the printer) or dialog (the system's print dialog first)",
         ),
         Setting(
+            "last_service",
+            str,
+            "",
+            "The service of the last request saved here: chosen when the form opens",
+        ),
+        Setting(
             "window_placement",
             str,
             "",

@@ -123,7 +123,7 @@ def _settle(
         s.execute(
             update(OutboxEntry)
             .where(OutboxEntry.request_id == request_id)
-            .values(status="done", done_at=later, attempts=1, last_attempt_at=later)
+            .values(done_at=later, attempts=1, last_attempt_at=later)
         )
         s.add(
             RequestStateChange(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,8 +27,10 @@ from desktop.db.engine import Store
 from desktop.db.models import AuditEvent, OutboxEntry, Request, RequestStateChange
 from desktop.db.raw import RawInsert, driver_connection
 from desktop.errors import NotFoundError
+from desktop.scans.attach import DocumentScan, keep_files, pages_by_document, record_parts
+from desktop.scans.store import ScanStore
 from desktop.states import State
-from desktop.wire import compute_hash
+from desktop.wire import item_from_columns
 from rules.catalog import Catalog, Fees, ValidatedForm, ValidationFailed, validate_request
 from rules.errors import UserFacingError
 from rules.messages import Message
@@ -44,6 +46,7 @@ class RequestDraft:
     answers: Mapping[str, str]
     documents: Iterable[str] = ()
     card_ref: str = ""
+    scans: Sequence[DocumentScan] = ()  # shrunk scans (desktop/scans), saved with the request
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,11 @@ class Intake:
     catalogs: CatalogStore
     clock: Clock = utc_now
     new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
+    scan_store: ScanStore | None = None  # None: the scan folder beside the database
+
+    @property
+    def scans(self) -> ScanStore:
+        return self.scan_store or ScanStore.beside(self.store.path)
 
     def validate(
         self, draft: RequestDraft, catalog: Catalog | None = None
@@ -97,7 +105,12 @@ class Intake:
         try:
             today = self.clock().astimezone(TEHRAN).date()
             form = validate_request(
-                service, dict(draft.applicant), dict(draft.answers), draft.documents, today=today
+                service,
+                dict(draft.applicant),
+                dict(draft.answers),
+                draft.documents,
+                today=today,
+                scanned=pages_by_document(draft.scans),
             )
         except ValidationFailed as exc:
             errors.update(exc.errors)
@@ -126,6 +139,8 @@ class Intake:
         catalog = self.catalogs.newest_known() or self.catalogs.current()
         form, card_ref = self.validate(draft, catalog)
         request_id = self.new_id()
+        # Scan files are durable before the transaction that names them (desktop/scans/attach).
+        kept_scans = keep_files(self.scans, draft.scans) if draft.scans else []
         with self.store.write() as s:
             if supersedes is not None:
                 _check_supersedable(s, supersedes)
@@ -151,37 +166,41 @@ class Intake:
                 form, card_ref = self.validate(draft, catalog)
             service = catalog.service(draft.service_code)
             now = self.clock()
-            req = Request(
-                id=request_id,
-                device_id=device_id,
-                seq=seq,
-                reference=f"{office_code}-{counter_no}-{seq:06d}",
-                office_code=office_code,
-                service_code=service.code,
-                service_title_fa=service.title.fa,
-                service_title_en=service.title.en,
-                catalog_version=catalog.version,
+            reference = f"{office_code}-{counter_no}-{seq:06d}"
+            # The row's values, straight into the INSERT below (no ORM object on this path).
+            columns: dict[str, object] = {
+                "id": request_id,
+                "device_id": device_id,
+                "seq": seq,
+                "reference": reference,
+                "office_code": office_code,
+                "service_code": service.code,
+                "service_title_fa": service.title.fa,
+                "service_title_en": service.title.en,
+                "catalog_version": catalog.version,
                 **form_columns(form, card_ref),
-                clerk_id=clerk.id,
-                clerk_username=clerk.username,
-                created_at=now,
-                supersedes_id=supersedes,
-                content_hash="",
-                state=State.QUEUED,
-                reason_fa=None,
-                reason_en=None,
-                tracking_code=None,
-                updated_at=now,
-            )
-            req.content_hash = compute_hash(req)
+                "clerk_id": clerk.id,
+                "clerk_username": clerk.username,
+                "created_at": now,
+                "supersedes_id": supersedes,
+                "content_hash": "",
+                "state": State.QUEUED,
+                "reason_fa": None,
+                "reason_en": None,
+                "tracking_code": None,
+                "updated_at": now,
+            }
+            columns["content_hash"] = item_from_columns(
+                columns, answers=form.answers, documents=list(form.documents)
+            ).computed_hash()
             # Plain sqlite3 inside the store's transaction (desktop.db.raw): the save is
             # the clerk's hot path, and SQLAlchemy's execution layer was most of its
             # time beyond the fsync (bench/: intake).
-            local_id = _INSERT_REQUEST.run(conn, _column_values(req))
+            local_id = _INSERT_REQUEST.run(conn, columns)
             _INSERT_STATE.run(
                 conn,
                 {
-                    "request_id": req.id,
+                    "request_id": request_id,
                     "state": State.QUEUED,
                     "reason_fa": None,
                     "reason_en": None,
@@ -193,9 +212,8 @@ class Intake:
             _INSERT_OUTBOX.run(
                 conn,
                 {
-                    "request_id": req.id,
+                    "request_id": request_id,
                     "seq": seq,
-                    "status": "queued",
                     "attempts": 0,
                     "enqueued_at": now,
                     "last_attempt_at": None,
@@ -209,16 +227,18 @@ class Intake:
                     Action.REQUEST_CORRECTED if supersedes else Action.REQUEST_SAVED,
                     at=now,
                     clerk_id=clerk.id,
-                    request_id=req.id,
+                    request_id=request_id,
                     service=service.code,
                     **({"supersedes": supersedes} if supersedes else {}),
                 ),
             )
+            if kept_scans:
+                record_parts(conn, req.id, kept_scans, now)
             return SavedRequest(
-                id=req.id,
+                id=request_id,
                 local_id=local_id,
                 seq=seq,
-                reference=req.reference,
+                reference=reference,
                 service_code=service.code,
                 created_at=now,
                 fees=form.fees,
@@ -268,15 +288,6 @@ _INSERT_REQUEST = RawInsert(
 _INSERT_STATE = RawInsert(RequestStateChange.__table__, omit=("id",))  # type: ignore[arg-type]
 _INSERT_OUTBOX = RawInsert(OutboxEntry.__table__)  # type: ignore[arg-type]
 _INSERT_AUDIT = RawInsert(AuditEvent.__table__, omit=("id",))  # type: ignore[arg-type]
-
-
-def _column_values(req: Request) -> dict[str, object]:
-    """A transient Request's column values (the rowid is SQLite's to assign)."""
-    return {
-        column.key: getattr(req, column.key)
-        for column in Request.__table__.columns
-        if column.key != "local_id"
-    }
 
 
 def _check_supersedable(s: Session, original_id: str) -> None:

@@ -3,22 +3,25 @@
 Every method is one short write transaction on the local store, so the counter's saves
 never wait long behind the sync. The rules it keeps:
 
-- ``next_batch`` marks the outbox entries *and* the requests "sending" in the transaction
-  that reads them, before any byte leaves; ``reclaim_sending``/``requeue`` put them back.
+- A request's state (desktop.states) is the one record of where it is: "queued" and
+  "sending" are what still goes to the server; the outbox row keeps only how the sending
+  went (attempts, times, last error). Every move goes through ``desktop.states.move``.
+- ``next_batch`` marks the requests "sending" in the transaction that reads them, before
+  any byte leaves; ``reclaim_sending``/``requeue`` put them back.
   These hand-offs write no history rows (a week offline would otherwise fill the history
   with queued/sending pairs); the history records what a person may care about: accepted
   with its tracking code, set aside with the reason (source "sync"), and every decision of
   the back office (source "server").
 - The server's answer wins over our own guesses: "accepted"/"duplicate" settles a request
-  whatever its outbox entry says (it may have been reclaimed meanwhile), but never moves
+  whatever its state says (it may have been reclaimed meanwhile), but never moves
   a request the back office has already decided on (needs correction, rejected, completed)
   back to "accepted"; it only fills in the tracking code and closes the outbox entry.
 - A change-feed page and its cursor commit together. A status change is applied when it
   is newer than the last one applied for that request (replays after a cursor reset are
   no-ops). For a request still waiting here (queued/sending) a status change is proof
   that the server stored it (the back office only sees stored requests, and the feed's
-  "accepted" comes from the server's own acceptance): the state is applied and, when the
-  change carries the tracking code, the outbox entry is closed. A request set aside here
+  "accepted" comes from the server's own acceptance): the state is applied, which ends
+  its sending. A request set aside here
   (needs attention) is the clerk's to correct; changes for it are skipped, because the
   server can only know a *different* content under that id (a conflict).
 """
@@ -28,10 +31,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -40,8 +43,8 @@ from desktop.catalog_store import add_version
 from desktop.clock import Clock, utc_now
 from desktop.db.engine import Store
 from desktop.db.models import Device, KeyValue, OutboxEntry, Request, RequestStateChange
-from desktop.states import State
-from desktop.wire import request_item
+from desktop.states import BACK_OFFICE, WAITING, State, move
+from desktop.wire import item_from_columns
 from rules.catalog import Catalog, CatalogError
 from sync.localqueue import BacklogStats, ChangesApplied, ResultsApplied, SyncState
 from sync.protocol import (
@@ -60,8 +63,7 @@ log = logging.getLogger("pishkhan.sync")
 CURSOR_KEY = "sync.cursor"
 STATE_KEY = "sync.state"
 
-QUEUED, SENDING, DONE, ATTENTION = "queued", "sending", "done", "attention"
-_BACK_OFFICE = (State.NEEDS_CORRECTION, State.REJECTED, State.COMPLETED)
+_REQUESTS = Request.__table__
 
 _REFUSED = Message(
     fa="سرور مرکزی این درخواست را نپذیرفت", en="The central server refused this request"
@@ -141,45 +143,65 @@ class StoreQueue:
             return self._back_to_queued(s, list(ids), error=error)
 
     def _back_to_queued(self, s: Session, ids: list[str] | None, error: str | None) -> int:
-        outbox = update(OutboxEntry).where(OutboxEntry.status == SENDING)
+        move(State.SENDING, State.QUEUED)
         reqs = update(Request).where(Request.state == State.SENDING)
         if ids is not None:
-            outbox = outbox.where(OutboxEntry.request_id.in_(ids))
             reqs = reqs.where(Request.id.in_(ids))
-        values: dict[str, Any] = {"status": QUEUED}
-        if error is not None:
-            values["last_error"] = error
-        count = s.execute(outbox.values(**values)).rowcount or 0  # type: ignore[attr-defined]
-        s.execute(reqs.values(state=State.QUEUED, updated_at=self._clock()))
-        return int(count)
+        back = (
+            s.execute(
+                reqs.values(state=State.QUEUED, updated_at=self._clock()).returning(Request.id)
+            )
+            .scalars()
+            .all()
+        )
+        if error is not None and back:
+            s.execute(
+                update(OutboxEntry).where(OutboxEntry.request_id.in_(back)).values(last_error=error)
+            )
+        return len(back)
 
     def next_batch(self, limit: int) -> list[RequestItem]:
+        """The oldest queued requests as wire items, marked "sending" in the same transaction.
+
+        Read as plain rows of ``requests`` and converted once (desktop.wire); no ORM object
+        is built for a request on its way out.
+        """
         now = self._clock()
         with self._store.write() as s:
             rows = s.execute(
-                select(OutboxEntry, Request)
-                .join(Request, Request.id == OutboxEntry.request_id)
-                .where(OutboxEntry.status == QUEUED)
-                .order_by(OutboxEntry.seq)
+                select(_REQUESTS)
+                .where(Request.state == State.QUEUED)
+                .order_by(Request.local_id)  # the ix_requests_state order: seq order
                 .limit(max(1, limit))
             ).all()
             items: list[RequestItem] = []
-            for entry, req in rows:
+            damaged: list[str] = []
+            for row in rows:
                 try:
-                    item = request_item(req)
+                    items.append(item_from_columns(cast("Mapping[str, Any]", row._mapping)))
                 except (ValueError, TypeError) as exc:
                     # Damaged on this disk (unreadable JSON): it can never be sent, and
                     # must not stop every batch behind it. Set aside for the clerk.
-                    log.error("request %s cannot be read for sending: %s", req.id, exc)
+                    log.error("request %s cannot be read for sending: %s", row.id, exc)
+                    damaged.append(row.id)
+            for rid in damaged:
+                req = s.scalar(select(Request).where(Request.id == rid))
+                entry = s.get(OutboxEntry, rid)
+                if req is not None and entry is not None:
                     self._set_aside(s, req, entry, _DAMAGED, None, now)
-                    continue
-                entry.status = SENDING
-                entry.attempts = (entry.attempts or 0) + 1
-                entry.last_attempt_at = now
-                if req.state == State.QUEUED:
-                    req.state = State.SENDING
-                    req.updated_at = now
-                items.append(item)
+            ids = [item.id for item in items]
+            if ids:
+                move(State.QUEUED, State.SENDING)
+                s.execute(
+                    update(Request)
+                    .where(Request.id.in_(ids))
+                    .values(state=State.SENDING, updated_at=now)
+                )
+                s.execute(
+                    update(OutboxEntry)
+                    .where(OutboxEntry.request_id.in_(ids))
+                    .values(attempts=OutboxEntry.attempts + 1, last_attempt_at=now)
+                )
             return items
 
     def apply_results(self, results: Sequence[ItemResult]) -> ResultsApplied:
@@ -208,14 +230,17 @@ class StoreQueue:
         self, s: Session, req: Request, entry: OutboxEntry, result: ItemResult, now: dt.datetime
     ) -> str:
         status = result.status
+        state = State(req.state)
         if status in (ItemStatus.ACCEPTED, ItemStatus.DUPLICATE):
-            if entry.status == DONE and req.tracking_code:
+            settled = not state.waiting and state is not State.NEEDS_ATTENTION
+            if settled and req.tracking_code:
                 return "ignored"  # settled already (a resend after a reclaim, say)
-            entry.status, entry.done_at, entry.last_error = DONE, now, None
+            entry.done_at, entry.last_error = now, None
             if not req.tracking_code and result.tracking_code:
                 req.tracking_code = result.tracking_code
-            if req.state not in _BACK_OFFICE and req.state != State.ACCEPTED:
-                req.state, req.reason_fa, req.reason_en = State.ACCEPTED, None, None
+            if state not in BACK_OFFICE and state is not State.ACCEPTED:
+                req.state = move(state, State.ACCEPTED)
+                req.reason_fa, req.reason_en = None, None
                 s.add(
                     RequestStateChange(
                         request_id=req.id, state=State.ACCEPTED, source="sync", at=now
@@ -224,17 +249,16 @@ class StoreQueue:
             req.updated_at = now
             return "accepted"
         if status in (ItemStatus.REJECTED, ItemStatus.CONFLICT):
-            if entry.status not in (SENDING, QUEUED):
+            if not state.waiting:
                 return "ignored"
             head = _CONFLICT if status == ItemStatus.CONFLICT else _REFUSED
             self._set_aside(s, req, entry, head, result.reasons, now)
             return "set_aside"
         # retry: transient for this item only
-        if entry.status != SENDING:
+        if state is not State.SENDING:
             return "ignored"
-        entry.status, entry.last_error = QUEUED, "the server asked to retry later"
-        if req.state == State.SENDING:
-            req.state, req.updated_at = State.QUEUED, now
+        entry.last_error = "the server asked to retry later"
+        req.state, req.updated_at = move(state, State.QUEUED), now
         return "retried"
 
     @staticmethod
@@ -247,13 +271,9 @@ class StoreQueue:
         now: dt.datetime,
     ) -> None:
         fa, en = _reason_text(head, reasons)
-        entry.status, entry.last_error = ATTENTION, en
-        req.state, req.reason_fa, req.reason_en, req.updated_at = (
-            State.NEEDS_ATTENTION,
-            fa,
-            en,
-            now,
-        )
+        entry.last_error = en
+        req.state = move(req.state, State.NEEDS_ATTENTION)
+        req.reason_fa, req.reason_en, req.updated_at = fa, en, now
         s.add(
             RequestStateChange(
                 request_id=req.id,
@@ -312,22 +332,23 @@ class StoreQueue:
         if last is not None and at < last:
             return False  # older than what we have (a replay after a reset)
         state = State(str(change.state))
+        current = State(req.state)
         changed = False
         if change.tracking_code and not req.tracking_code:
             req.tracking_code = change.tracking_code
             changed = True
         entry = page.outbox.get(req.id)
-        if entry is not None and entry.status in (QUEUED, SENDING) and req.tracking_code:
-            # The server has it and we know its code: nothing left to send.
-            entry.status, entry.done_at, entry.last_error = DONE, self._clock(), None
-            changed = True
+        if entry is not None and current.waiting:
+            # The server has it: the state below ends its sending.
+            entry.done_at, entry.last_error = self._clock(), None
         same = (
-            req.state == state
+            current is state
             and req.reason_fa == change.reason_fa
             and req.reason_en == change.reason_en
         )
         if not same:
-            req.state, req.reason_fa, req.reason_en = state, change.reason_fa, change.reason_en
+            req.state = move(current, state)
+            req.reason_fa, req.reason_en = change.reason_fa, change.reason_en
             s.add(
                 RequestStateChange(
                     request_id=req.id,
@@ -365,9 +386,7 @@ class StoreQueue:
     def backlog(self) -> BacklogStats:
         with self._store.read() as s:
             waiting, oldest = s.execute(
-                select(func.count(), func.min(OutboxEntry.enqueued_at)).where(
-                    OutboxEntry.status.in_((QUEUED, SENDING))
-                )
+                select(func.count(), func.min(Request.created_at)).where(Request.state.in_(WAITING))
             ).one()
             attention = s.scalar(
                 select(func.count())

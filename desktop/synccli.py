@@ -51,6 +51,7 @@ from desktop.db.models import Device
 from desktop.errors import PermissionDeniedError
 from desktop.office import DeviceInfo, this_device
 from desktop.outbox import StoreQueue, SyncLock
+from desktop.syncstatus import read_status
 from rules.errors import Cancelled, UserFacingError
 from rules.messages import Message
 from sync.backoff import Backoff
@@ -65,7 +66,7 @@ from sync.client import (
 )
 from sync.credentials import credential_store
 from sync.engine import BatchPolicy, EventSink, RoundResult, SyncEngine, SyncEvent
-from sync.protocol import EnrolRequest, EnrolResponse, ErrorCode, utc_iso
+from sync.protocol import EnrolRequest, EnrolResponse, ErrorCode
 
 EXIT_OK = 0
 EXIT_WAITING = 1
@@ -612,45 +613,16 @@ def sync_status(
 ) -> dict[str, Any]:
     """The sync status as plain JSON-ready values (``status --json`` prints this)."""
     settings = settings or Settings(data_dir)
-    queue = StoreQueue(store, clock)
-    backlog = queue.backlog()
-    state = queue.load_state()
     device = this_device(store)
-    now = clock()
-    age = (
-        max(0, int((now - backlog.oldest_waiting_at).total_seconds()))
-        if backlog.oldest_waiting_at
-        else None
-    )
-
-    def t(value: dt.datetime | None) -> str | None:
-        return utc_iso(value) if value else None
-
-    return {
-        "enrolled": bool(device and device.enrolled),
-        "device_id": device.id if device else None,
-        "server_url": (
+    return read_status(
+        store,
+        clock,
+        enrolled=bool(device and device.enrolled),
+        device_id=device.id if device else None,
+        server_url=(
             str(settings.get("server_url")) or (device.server_url if device else None) or None
         ),
-        "waiting": backlog.waiting,
-        "oldest_waiting_age_seconds": age,
-        "attention": backlog.attention,
-        "last_contact": t(state.last_contact_at),
-        "last_attempt": t(state.last_attempt_at),
-        "next_try": t(state.next_try_at),
-        "failures": state.failures,
-        "needs_reenrolment": state.needs_reenrolment,
-        "last_error": (
-            {
-                "code": state.last_error.code,
-                "message_fa": state.last_error.message_fa,
-                "message_en": state.last_error.message_en,
-                "at": state.last_error.at,
-            }
-            if state.last_error
-            else None
-        ),
-    }
+    ).to_json()
 
 
 # --------------------------------------------------------------------------- output

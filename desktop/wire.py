@@ -1,45 +1,65 @@
 """A saved request as the sync protocol's ``RequestItem`` (see docs/PROTOCOL.md).
 
-The one conversion at the store → wire boundary. The same function builds the item at
-save time (for its content hash) and at push time, so what the server hashes is exactly
-what the counter hashed; what the hash covers is ``sync.protocol.RequestItem``'s business.
+The one conversion at the store → wire boundary: ``item_from_columns`` turns the request's
+column values (a row of ``requests`` as the push reads it, or the values a save is about to
+insert) into the item. The same function builds the item at save time (for its content
+hash, from the answers the form gave, not from their JSON text) and at push time (from the
+stored JSON), so what the server hashes is exactly what the counter hashed; what the hash
+covers is ``sync.protocol.RequestItem``'s business.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from desktop.db.models import Request
 from sync.protocol import RequestItem, utc_iso
 
 
-def request_item(req: Request) -> RequestItem:
-    """The wire form of a stored request, with the ``content_hash`` stored beside it."""
+def item_from_columns(
+    c: Mapping[str, Any],
+    *,
+    answers: Mapping[str, Any] | None = None,
+    documents: Sequence[str] | None = None,
+) -> RequestItem:
+    """The wire form of a request's columns, with the ``content_hash`` stored beside them.
+
+    ``answers``/``documents`` are the parsed values when the caller has them (a save);
+    otherwise they are read from ``answers_json``/``documents_json`` (``ValueError`` for a
+    damaged text).
+    """
     return RequestItem(
-        id=req.id,
-        seq=req.seq,
-        reference=req.reference,
-        office_code=req.office_code,
-        clerk=req.clerk_username,
-        service_code=req.service_code,
-        catalog_version=req.catalog_version,
-        created_at=utc_iso(req.created_at),
+        id=c["id"],
+        seq=c["seq"],
+        reference=c["reference"],
+        office_code=c["office_code"],
+        clerk=c["clerk_username"],
+        service_code=c["service_code"],
+        catalog_version=c["catalog_version"],
+        created_at=utc_iso(c["created_at"]),
         applicant={
-            "national_code": req.national_code,
-            "first_name": req.first_name,
-            "last_name": req.last_name,
-            "mobile": req.mobile,
-            "address": req.address,
+            "national_code": c["national_code"],
+            "first_name": c["first_name"],
+            "last_name": c["last_name"],
+            "mobile": c["mobile"],
+            "address": c["address"],
         },
-        answers=json.loads(req.answers_json),
-        documents=json.loads(req.documents_json),
-        fees={"government": req.government_fee, "office": req.office_fee, "vat": req.vat},
-        card_ref=req.card_ref,
-        supersedes=req.supersedes_id,
-        content_hash=req.content_hash,
+        answers=dict(answers) if answers is not None else json.loads(c["answers_json"]),
+        documents=list(documents) if documents is not None else json.loads(c["documents_json"]),
+        fees={"government": c["government_fee"], "office": c["office_fee"], "vat": c["vat"]},
+        card_ref=c["card_ref"],
+        supersedes=c["supersedes_id"],
+        content_hash=c["content_hash"],
     )
 
 
+def request_item(req: Request) -> RequestItem:
+    """The wire form of a loaded ``Request`` (tests and benchmarks hold ORM rows)."""
+    return item_from_columns({col.key: getattr(req, col.key) for col in Request.__table__.columns})
+
+
 def compute_hash(req: Request) -> str:
-    """The content hash of a request about to be saved (its own hash not yet set)."""
+    """The content hash of a loaded ``Request`` (its own ``content_hash`` not consulted)."""
     return request_item(req).computed_hash()

@@ -17,7 +17,15 @@ feed and the counter can keep it as it came. Schema (version 1 of the document f
                    "max_length": int (text only, default 200),
                    "past_only": bool (jalali_date only, default false),
                    "collected": bool (money only, default false: see below)}],
-       "documents": [{"key": str, "label": Label, "required": bool}]}]}
+       "documents": [{"key": str, "label": Label, "required": bool,
+                      "scan": "required" | "optional" | "none" (default "none"),
+                      "scan_pages": int 1..30 (most pages a scan may have, default 1),
+                      "scan_kind": "document" | "photo" (default "document")}]}]}
+
+A document's ``scan`` says whether the counter must attach a scan of it (issue 12): a
+required scan missing, more pages than ``scan_pages``, or a scan of a document that takes
+none is an error at the field ``scans.<key>``. The three keys are written back only when
+``scan`` is not "none", so catalogues without scans keep their exact form.
 
 A money field marked ``"collected": true`` is money the office collects on behalf of
 another body (a bill's amount for the water company): the citizen pays it at the card
@@ -197,6 +205,18 @@ _CHECKS: dict[FieldType, Callable[[Field, str, dt.date], str]] = {
 }
 
 
+class ScanNeed(StrEnum):
+    """Whether a document's scan travels with the request."""
+
+    REQUIRED = "required"
+    OPTIONAL = "optional"
+    NONE = "none"
+
+
+SCAN_KINDS = ("document", "photo")  # desktop.scans.budgets.ScanKind's values
+MAX_SCAN_PAGES = 30
+
+
 @dataclass(frozen=True)
 class DocumentRequirement:
     """A paper the clerk must see (and tick) before registering the request."""
@@ -204,6 +224,9 @@ class DocumentRequirement:
     key: str
     label: Message
     required: bool
+    scan: ScanNeed = ScanNeed.NONE
+    scan_pages: int = 1
+    scan_kind: str = "document"
 
 
 @dataclass(frozen=True)
@@ -353,14 +376,18 @@ def validate_request(
     documents: Iterable[str],
     *,
     today: dt.date,
+    scanned: Mapping[str, int] | None = None,
 ) -> ValidatedForm:
     """Check a whole request form at once; ValidationFailed lists every failing field.
 
     `today` is the office's local date (Gregorian), used by `past_only` dates. Whether the
     service is still active is not checked here: a request made offline under an older
-    catalogue stays valid.
+    catalogue stays valid. `scanned` (document key -> pages attached) is checked against each
+    document's scan need when given; the server, which gets scans apart, passes None.
     """
     errors: dict[str, Message] = {}
+    if scanned is not None:
+        errors.update(check_scans(service, scanned))
     checked_applicant = _check_block("applicant", APPLICANT_FIELDS, applicant, today, errors)
     checked_answers = _check_block("answers", service.fields, answers, today, errors)
     ticked = set()
@@ -387,6 +414,25 @@ def validate_request(
         fees=fees,
         payment=service.payment(checked_answers, fees) if service.collected_keys else Payment(fees),
     )
+
+
+def check_scans(service: Service, scanned: Mapping[str, int]) -> dict[str, Message]:
+    """Field errors (``scans.<key>``) for scans missing, too long, or not expected."""
+    errors: dict[str, Message] = {}
+    by_key = {d.key: d for d in service.documents}
+    for key, pages in scanned.items():
+        need = by_key.get(key)
+        if need is None or need.scan is ScanNeed.NONE:
+            label = need.label if need is not None else Message(key[:64], key[:64])
+            errors[f"scans.{key[:64]}"] = m.SCAN_NOT_EXPECTED.format(document=label)
+        elif pages > need.scan_pages:
+            errors[f"scans.{key}"] = m.SCAN_TOO_MANY_PAGES.format(
+                document=need.label, pages=pages, most=need.scan_pages
+            )
+    for need in service.documents:
+        if need.scan is ScanNeed.REQUIRED and scanned.get(need.key, 0) <= 0:
+            errors[f"scans.{need.key}"] = m.SCAN_MISSING.format(document=need.label)
+    return errors
 
 
 # --- Files --------------------------------------------------------------------------------
@@ -546,6 +592,23 @@ def _parse_field(value: object, path: str) -> Field:
     )
 
 
+def _scan_need(value: object, path: str) -> ScanNeed:
+    return ScanNeed(_one_of(value, tuple(n.value for n in ScanNeed), path))
+
+
+def _one_of(value: object, allowed: tuple[str, ...], path: str) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise _fail(path, f"must be one of {', '.join(allowed)}, not {value!r}")
+    return value
+
+
+def _document_to_document(d: DocumentRequirement) -> dict[str, Any]:
+    doc: dict[str, Any] = {"key": d.key, "label": d.label.to_dict(), "required": d.required}
+    if d.scan is not ScanNeed.NONE:
+        doc.update(scan=d.scan.value, scan_pages=d.scan_pages, scan_kind=d.scan_kind)
+    return doc
+
+
 def _parse_service(value: object, path: str) -> Service:
     doc = _obj(
         value, path, {"code", "title", "category", "fees"}, {"active", "fields", "documents"}
@@ -559,12 +622,19 @@ def _parse_service(value: object, path: str) -> Service:
     documents = []
     for i, d in enumerate(_list(doc.get("documents", []), f"{path}.documents")):
         dpath = f"{path}.documents[{i}]"
-        ddoc = _obj(d, dpath, {"key", "label"}, {"required"})
+        ddoc = _obj(d, dpath, {"key", "label"}, {"required", "scan", "scan_pages", "scan_kind"})
         documents.append(
             DocumentRequirement(
                 key=_key(ddoc["key"], f"{dpath}.key"),
                 label=_label(ddoc["label"], f"{dpath}.label"),
                 required=_bool(ddoc.get("required", False), f"{dpath}.required"),
+                scan=_scan_need(ddoc.get("scan", "none"), f"{dpath}.scan"),
+                scan_pages=_int(
+                    ddoc.get("scan_pages", 1), f"{dpath}.scan_pages", 1, MAX_SCAN_PAGES
+                ),
+                scan_kind=_one_of(
+                    ddoc.get("scan_kind", "document"), SCAN_KINDS, f"{dpath}.scan_kind"
+                ),
             )
         )
     _unique([d.key for d in documents], f"{path}.documents")
@@ -645,10 +715,7 @@ def _catalog_to_document(catalog: Catalog) -> dict[str, Any]:
                     "vat_percent": s.fees.vat_percent,
                 },
                 "fields": [_field_to_document(f) for f in s.fields],
-                "documents": [
-                    {"key": d.key, "label": d.label.to_dict(), "required": d.required}
-                    for d in s.documents
-                ],
+                "documents": [_document_to_document(d) for d in s.documents],
             }
             for s in catalog.services
         ],

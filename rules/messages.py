@@ -229,6 +229,18 @@ DOCUMENTS_MISSING = Message(
     fa="این مدارک الزامی علامت نخورده‌اند: {documents}",
     en="These required documents are not checked: {documents}",
 )
+SCAN_MISSING = Message(
+    fa="اسکن «{document}» لازم است؛ آن را به درخواست بیفزایید",
+    en="A scan of “{document}” is required; add it to the request",
+)
+SCAN_TOO_MANY_PAGES = Message(
+    fa="اسکن «{document}» {pages} صفحه دارد؛ بیشترین {most} صفحه است",
+    en="The scan of “{document}” has {pages} pages; at most {most}",
+)
+SCAN_NOT_EXPECTED = Message(
+    fa="برای «{document}» اسکنی گرفته نمی‌شود",
+    en="No scan is taken for “{document}”",
+)
 UNKNOWN_DOCUMENTS = Message(
     fa="مدارکی علامت خورده‌اند که در این خدمت تعریف نشده‌اند: {keys}",
     en="Documents this service does not define are checked: {keys}",

@@ -16,11 +16,12 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
+from server.blobs_routes import install_blobs
 from server.body import BodyLimits
 from server.catalogs import ensure_catalog
 from server.console import mount_console
 from server.context import Clock, ServerContext, utc_now
-from server.db import make_engine, migrate
+from server.db import make_engine, migrate, preparation_lock
 from server.errors import install_error_handlers
 from server.feed import ensure_cursor_key
 from server.openapi import openapi_document
@@ -40,10 +41,14 @@ def _server_version() -> str:
 
 
 def prepare_database(engine: Engine, *, now: dt.datetime | None = None) -> None:
-    """Migrate to the newest schema; make the cursor key; publish the demo catalogue if none."""
-    migrate(engine)
-    ensure_cursor_key(engine)
-    version = ensure_catalog(engine, now=now or utc_now())
+    """Migrate to the newest schema; make the cursor key; publish the demo catalogue if none.
+
+    Several nodes over one PostgreSQL may start at once: they take turns (an advisory
+    lock), so one migrates and makes the key and the others find them made."""
+    with preparation_lock(engine):
+        migrate(engine)
+        ensure_cursor_key(engine)
+        version = ensure_catalog(engine, now=now or utc_now())
     if version is not None:
         log.info("no catalogue yet: published the demo catalogue as version %d", version)
 
@@ -84,6 +89,7 @@ def create_app(settings: ServerSettings, *, clock: Clock = utc_now) -> FastAPI:
     install_error_handlers(app)
     app.include_router(device_router)
     app.include_router(admin_router)
+    install_blobs(app, settings)  # resumable document uploads (issue 12, server/blobs*.py)
     mount_console(app)  # the centre's web console at /console (server/console/)
     if settings.updates_dir is not None:
         # Static files (Range answered by Starlette): the PCs resume update downloads.

@@ -31,6 +31,9 @@ BUSY_TIMEOUT_MS = 15_000
 # Every feed append takes this transaction-scoped lock on PostgreSQL, so change ids become
 # visible in the order they were handed out (a reader never skips a late commit).
 FEED_LOCK_KEY = 0x504B4645  # "PKFE"; an int4, paired with the schema's hash
+# Held (session level) while a node migrates and prepares the database at start: nodes
+# started together over one PostgreSQL take turns, so two never run the same migration.
+PREPARE_LOCK_KEY = 0x504B5052  # "PKPR"
 
 
 def default_database_url(data_dir: Path) -> str:
@@ -136,6 +139,28 @@ def commit_under_feed_lock(conn: Connection, statement: str, params: Mapping[str
             cursor.execute(script, {**params, "feed_lock": FEED_LOCK_KEY})
     except psycopg.Error as exc:
         raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
+
+
+@contextlib.contextmanager
+def preparation_lock(engine: Engine) -> Iterator[None]:
+    """One node at a time prepares a PostgreSQL database (per schema); SQLite needs none
+    (one machine, and its migrations take the file's write lock).
+
+    A session-level advisory lock on a connection of its own, held until the block ends:
+    the migrations run on other connections and commit as they go, and a node that dies
+    midway releases the lock with its connection. The next node then finds the schema at
+    head and has nothing to do."""
+    if is_sqlite(engine):
+        yield
+        return
+    with engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        args = {"key": PREPARE_LOCK_KEY}
+        conn.execute(text("SELECT pg_advisory_lock(:key, hashtext(current_schema()))"), args)
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key, hashtext(current_schema()))"), args)
 
 
 def alembic_config() -> Config:

@@ -18,7 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop.clock import Clock, utc_now
 from desktop.queue import Backlog, QueueQueries
@@ -106,17 +106,22 @@ class Banner(QFrame):
         self.enrol.clicked.connect(self.enrolRequested)
         self.enrol.hide()
 
-        layout = QHBoxLayout(self)
+        row = QHBoxLayout()
+        row.setSpacing(10)
+        row.addWidget(self.dot)
+        row.addWidget(self.waiting)
+        row.addWidget(self.attention)
+        row.addStretch(1)
+        row.addWidget(self.sync)
+        row.addWidget(self.enrol)
+        row.addWidget(self.send_now)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 6)
-        layout.setSpacing(10)
-        layout.addWidget(self.dot)
-        layout.addWidget(self.waiting)
-        layout.addWidget(self.attention)
-        layout.addWidget(self.offline, 1)
-        layout.addStretch(1)
-        layout.addWidget(self.sync)
-        layout.addWidget(self.enrol)
-        layout.addWidget(self.send_now)
+        layout.setSpacing(2)
+        layout.addLayout(row)
+        # A line of its own, wrapped: the reason is read in full and never widens the
+        # window past a 1024 px screen.
+        layout.addWidget(self.offline)
 
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
@@ -275,7 +280,10 @@ class Banner(QFrame):
         if getattr(status, "running", False):
             parts.append(self.tr("Sending…"))
         last = getattr(status, "last_contact", None)
-        if isinstance(last, dt.datetime):
+        offline = bool(self.offline_since_text())  # the line below says since when and why
+        if offline:
+            pass
+        elif isinstance(last, dt.datetime):
             parts.append(
                 self.tr("Last contact: %1").replace("%1", format_jalali_datetime(last, lang))
             )
@@ -287,7 +295,8 @@ class Banner(QFrame):
         error = getattr(status, "last_error", None)
         if isinstance(error, Message):
             self.sync.setToolTip(error.text(lang))
-            parts.append(self.tr("last try failed"))
+            if not offline:
+                parts.append(self.tr("last try failed"))
         self.sync.setText(" · ".join(parts))
 
     def _colour(self, ink: str, background: str) -> None:

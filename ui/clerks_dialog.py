@@ -110,6 +110,10 @@ class ClerksDialog(QDialog):
         form.addRow(self.tr("Role"), self.role)
         form.addRow(self.error)
         form.addRow(self.add_button)
+        # The message answers what was typed: it goes once the manager changes it.
+        for edit in (self.username, self.display_name, self.password):
+            edit.textEdited.connect(self.error.hide)
+        self.role.currentIndexChanged.connect(self.error.hide)
 
         close = QPushButton(self.tr("Close"), self)
         close.setAutoDefault(False)
@@ -306,6 +310,8 @@ class PasswordDialog(QDialog):
         self.error.setWordWrap(True)
         set_role(self.error, "error")
         self.error.hide()
+        for edit in (self.current, self.new, self.repeat):
+            edit.textEdited.connect(self.error.hide)
 
         self.ok_button = QPushButton(
             self.tr("Change password") if self.own else self.tr("Set password"), self

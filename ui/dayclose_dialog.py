@@ -144,7 +144,9 @@ class DaySummaryModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return LABELS[self.KEYS[section]].text(self._lang)
+            # The unit on a line of its own: narrow amount columns leave the service's
+            # name room to be read whole (issue 14, item 12: names were cut off).
+            return LABELS[self.KEYS[section]].text(self._lang).replace(" (", "\n(")
         return None
 
     def row(self, number: int) -> SummaryRow:
@@ -154,6 +156,8 @@ class DaySummaryModel(QAbstractTableModel):
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
         row, column = self._rows[index.row()], index.column()
+        if role == Qt.ItemDataRole.ToolTipRole and column == 1 and row.service:
+            return row.service  # whole, should a very long name still be cut
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
                 return row.label
@@ -243,7 +247,9 @@ def summary_flow(flow: Flow, summary: DaySummary, *, lang: str, page: str, print
         make_font(base + 2, bold),
         space=flow.mm(1),
     )
-    line = f"{t['office']}: {theme.digits(summary.office_code, lang)} · {scope}"
+    # The office code is an identifier, isolated like every other (rules.bidi). A date
+    # and time stay in the line's own direction: read from the right, the date comes first.
+    line = f"{t['office']}: {theme.identifier(summary.office_code, lang)} · {scope}"
     if printed_at:
         line += f" · {t['printed_at']}: {printed_at}"
     flow.paragraph(line, make_font(base), space=flow.mm(1))

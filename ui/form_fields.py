@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from rules import validation as v
 from rules.catalog import Field, FieldType
+from rules.normalize import normalize_identifier
 from ui.theme import (
     RED,
     calendar_icon,
@@ -44,6 +45,39 @@ from ui.theme import (
 )
 
 JALALI = QCalendar(QCalendar.System.Jalali)
+
+# Identifiers of a fixed number of digits: the focus moves on by itself once they are
+# all typed (issue 14: a 10-digit national code, an 11-digit mobile).
+FULL_DIGITS: dict[FieldType, int] = {
+    FieldType.NATIONAL_CODE: 10,
+    FieldType.MOBILE: 11,
+    FieldType.POSTAL_CODE: 10,
+    FieldType.BANK_CARD: 16,
+}
+# Fields whose digits are shown in the clerk's digit set whichever keyboard typed them
+# (the core stores ASCII digits). Free text keeps digits as typed; a Sheba reads Latin.
+_SHOWN_IN_CLERKS_DIGITS = frozenset(
+    {
+        FieldType.NATIONAL_CODE,
+        FieldType.MOBILE,
+        FieldType.POSTAL_CODE,
+        FieldType.BANK_CARD,
+        FieldType.NUMBER,
+        FieldType.MONEY,
+    }
+)
+
+
+def show_digits_as_typed(edit: QLineEdit, lang: str) -> None:
+    """Latin digits typed into ``edit`` are shown as Persian ones in a Persian form (the
+    cursor stays where it was): dates and money turned Persian, identifiers did not."""
+    text = edit.text()
+    shown = digits(text, lang)
+    if shown != text:
+        cursor = edit.cursorPosition()
+        edit.setText(shown)
+        edit.setCursorPosition(cursor)
+
 
 # Long enough for identifiers pasted with spaces, dashes or direction marks.
 _IDENTIFIER_MAX = 48
@@ -61,6 +95,8 @@ class FieldEditor(QObject):
     """The widget for one field, and its value as text."""
 
     changed = Signal()
+    #: The clerk typed the last character the field can take: the form moves on.
+    completed = Signal()
 
     def __init__(self, field: Field, lang: str, parent: QWidget) -> None:
         super().__init__(parent)
@@ -100,8 +136,22 @@ class LineEditor(FieldEditor):
             # Latin letters and digits read left to right wherever the form is.
             self.edit.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
         self.edit.textChanged.connect(self.changed)
+        self.edit.textEdited.connect(self._typed)
         if ftype is FieldType.MONEY:
             self.edit.editingFinished.connect(self._group_money)
+
+    def _typed(self, _text: str) -> None:
+        """Only the clerk's typing (not ``set_value``): digits shown, and full means done."""
+        ftype = self.field.type
+        if ftype in _SHOWN_IN_CLERKS_DIGITS:
+            show_digits_as_typed(self.edit, self.lang)
+        wanted = FULL_DIGITS.get(ftype)
+        text = self.edit.text()
+        if wanted is None or self.edit.cursorPosition() != len(text):
+            return
+        typed = normalize_identifier(text)
+        if typed.isdigit() and len(typed) == wanted:
+            self.completed.emit()
 
     def value(self) -> str:
         return self.edit.text()
@@ -184,6 +234,7 @@ class DateEditor(FieldEditor):
         self.edit.setMaxLength(16)
         self.edit.setPlaceholderText(digits(_PLACEHOLDERS[FieldType.JALALI_DATE], lang))
         self.edit.textChanged.connect(self.changed)
+        self.edit.textEdited.connect(self._typed)
         self.edit.editingFinished.connect(self._tidy)
         self.button = QToolButton(box)
         self.button.setIcon(calendar_icon())
@@ -214,6 +265,15 @@ class DateEditor(FieldEditor):
 
     def set_value(self, text: str) -> None:
         self.edit.setText(digits(text, self.lang))
+
+    def _typed(self, _text: str) -> None:
+        show_digits_as_typed(self.edit, self.lang)
+        text = self.edit.text()
+        # Eight digits (14030512, 1403/05/12) that make a date: the date is complete.
+        if self.edit.cursorPosition() != len(text):
+            return
+        if sum(ch.isdigit() for ch in text) == 8 and self.current_date() is not None:
+            self.completed.emit()
 
     def current_date(self) -> QDate | None:
         try:

@@ -79,9 +79,6 @@ PERSIAN_KEYS: dict[str, str] = {
 }
 
 _VK_A, _VK_Z = 0x41, 0x5A  # Windows virtual-key codes of the letter keys: 'A'..'Z'
-_CTRL = Qt.KeyboardModifier.ControlModifier
-_ALT = Qt.KeyboardModifier.AltModifier
-_SHIFT = Qt.KeyboardModifier.ShiftModifier
 
 
 def key_of(char: str) -> str | None:
@@ -140,8 +137,13 @@ class AnyLayoutKeys(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
             return False
-        mods = event.modifiers() & (_CTRL | _ALT | _SHIFT)
-        ctrl, alt = bool(mods & _CTRL), bool(mods & _ALT)
+        # The Qt namespace is touched here, at the first key press, not on import: this
+        # module is loaded on the way to the login window (ARCHITECTURE.md, start-up).
+        modifier = Qt.KeyboardModifier
+        mods = event.modifiers() & (
+            modifier.ControlModifier | modifier.AltModifier | modifier.ShiftModifier
+        )
+        ctrl, alt = bool(mods & modifier.ControlModifier), bool(mods & modifier.AltModifier)
         popup = QApplication.activePopupWidget()
         if isinstance(popup, QMenu) and not ctrl:
             return self._in_menu(popup, event)
@@ -165,7 +167,8 @@ class AnyLayoutKeys(QObject):
 
     @staticmethod
     def _shortcut(window: QWidget, mods: Qt.KeyboardModifier, latin: str) -> bool:
-        parts = ["Ctrl"] + (["Shift"] if mods & _SHIFT else []) + [latin]
+        shift = bool(mods & Qt.KeyboardModifier.ShiftModifier)
+        parts = ["Ctrl"] + (["Shift"] if shift else []) + [latin]
         wanted = QKeySequence("+".join(parts))
         for action in _window_actions(window):
             if action.isEnabled() and wanted in action.shortcuts():

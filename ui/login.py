@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtCore import QLocale, Signal
+from PySide6.QtGui import QGuiApplication, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -44,6 +44,16 @@ LOGO_FILE = "pishkhan-logo@2x.png"
 if TYPE_CHECKING:
     from desktop.clerks import ClerkInfo
     from ui.context import AppContext
+
+
+# The short names a clerk knows from the Windows language bar.
+_LAYOUT_NAMES = {"fa": "فا", "en": "EN", "ar": "عر"}
+
+
+def keyboard_layout_text(locale: QLocale) -> str:
+    """The input language as the language bar shows it: «فا», "EN"."""
+    language = locale.name().split("_")[0]
+    return _LAYOUT_NAMES.get(language, language.upper()[:3] or "?")
 
 
 @dataclass(frozen=True)
@@ -119,9 +129,20 @@ class LoginDialog(QDialog):
         self.password = QLineEdit(self)
         self.password.setObjectName("password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        # The password is typed blind: say which keyboard layout the keys are in now.
+        self.keyboard_layout = QLabel(self)
+        self.keyboard_layout.setObjectName("keyboardLayout")
+        self.keyboard_layout.setToolTip(self.tr("Keyboard layout (the language keys type in)"))
+        set_role(self.keyboard_layout, "note", restyle=False)
+        password_row = QHBoxLayout()
+        password_row.addWidget(self.password, 1)
+        password_row.addWidget(self.keyboard_layout)
         form = QFormLayout()
         form.addRow(self.tr("User name"), self.username)
-        form.addRow(self.tr("Password"), self.password)
+        form.addRow(self.tr("Password"), password_row)
+        input_method = QGuiApplication.inputMethod()
+        input_method.localeChanged.connect(self._show_keyboard_layout)
+        self._show_keyboard_layout()
 
         self.error = QLabel(self)
         self.error.setObjectName("loginError")
@@ -145,9 +166,14 @@ class LoginDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.hint)
         layout.addLayout(buttons)
+        for edit in (self.username, self.password):
+            edit.textEdited.connect(self.error.hide)  # it answered what was typed before
         self.username.returnPressed.connect(self.password.setFocus)
         self.password.returnPressed.connect(self.try_login)
         self.username.setFocus()
+
+    def _show_keyboard_layout(self) -> None:
+        self.keyboard_layout.setText(keyboard_layout_text(QGuiApplication.inputMethod().locale()))
 
     @property
     def busy(self) -> bool:

@@ -7,9 +7,10 @@ configured printer, ``ui.printing_preview``), ``direct`` sends it straight to th
 the system's print dialog as before. The printer is ``printer_name`` (empty: the
 system's default) and the layout ``receipt_layout`` (80 mm roll or A5).
 
-The receipt is read on the worker thread and painted on the GUI thread (Qt's printing
-is GUI-thread only: a receipt is one or two pages, handed to the spooler in milliseconds);
-the audit event is written on the worker. Printing never touches the network, so it works
+The receipt is read on the worker thread and painted on a thread beside the GUI thread
+(``Worker.aside``: QPainter paints on a QPrinter or a QImage in any thread; laying out a
+receipt takes ~0.1 s, bench printing); only the dialogs run on the GUI thread. The audit
+event is written on the worker. Printing never touches the network, so it works
 the same offline. How it looks is ``ui.printing_receipt``; how text is measured,
 ``ui.printing_flow``.
 """
@@ -21,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPageSize
+from PySide6.QtGui import QImage, QPageSize
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import QDialog, QWidget
 
@@ -31,7 +32,13 @@ from desktop.receipt import Receipt, receipt_for, record_print
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.printing_preview import PrinterFactory, ReceiptPreview
-from ui.printing_receipt import RECEIPT_LAYOUTS, page_for, render_receipt, render_receipt_pdf
+from ui.printing_receipt import (
+    RECEIPT_LAYOUTS,
+    page_for,
+    receipt_images,
+    render_receipt,
+    render_receipt_pdf,
+)
 
 log = logging.getLogger("pishkhan.ui")
 
@@ -97,11 +104,11 @@ def print_receipt(
 
     ``mode``: preview, direct or dialog (default: the setting). ``printer``: makes the
     printer a preview or a direct print goes to (default: ``configured_printer``).
-    The receipt is read on ``ctx.worker``; the dialogs and painting run on the GUI
-    thread; the audit event (a reprint if it was printed before) is written on the
-    worker. ``on_done`` gets the PDF's path (or None for paper) once the event is
-    recorded; it is not called if the clerk cancels or something fails (the error is
-    shown).
+    The receipt is read on ``ctx.worker``; it is painted beside the GUI thread
+    (``Worker.aside``), the dialogs on it; the audit event (a reprint if it was printed
+    before) is written on the worker. ``on_done`` gets the PDF's path (or None for
+    paper) once the event is recorded; it is not called if the clerk cancels or
+    something fails (the error is shown).
     """
     lang = ctx.lang
     store, catalogs, clerk = ctx.store, ctx.catalogs, ctx.clerk
@@ -123,32 +130,54 @@ def print_receipt(
             on_error=failed,
         )
 
+    def show_preview(receipt: Receipt, images: list[QImage]) -> None:
+        preview = ReceiptPreview(
+            receipt, layout, make_printer, lang, parent, images=images, worker=ctx.worker
+        )
+        preview.printed.connect(lambda: audit(receipt, None))
+        preview.failed.connect(failed)
+        preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        # A preview with no parent window is held here until it closes.
+        _previews.add(preview)
+        preview.finished.connect(lambda _code: _previews.discard(preview))
+        preview.open()
+
     def paint(receipt: Receipt) -> None:
-        target: Path | None = None
+        # Laying out and painting a receipt takes ~0.1 s (bench printing): on a thread
+        # beside the GUI (QPainter paints on a QPrinter or QImage in any thread); only
+        # the dialogs stay on the GUI thread.
+        aside = ctx.worker.aside
         try:
             if to_pdf is not None:
-                target = render_receipt_pdf(receipt, to_pdf, layout)
-            elif how == "preview":
-                preview = ReceiptPreview(receipt, layout, make_printer, lang, parent)
-                preview.printed.connect(lambda: audit(receipt, None))
-                preview.failed.connect(failed)
-                preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-                # A preview with no parent window is held here until it closes.
-                _previews.add(preview)
-                preview.finished.connect(lambda _code: _previews.discard(preview))
-                preview.open()
+                target = to_pdf
+                aside(
+                    lambda: render_receipt_pdf(receipt, target, layout),
+                    on_result=lambda path: audit(receipt, path),
+                    on_error=failed,
+                )
                 return
-            elif how == "direct":
-                render_receipt(receipt, make_printer(), layout)
+            if how == "preview":
+                aside(
+                    lambda: receipt_images(receipt, layout),
+                    on_result=lambda images: show_preview(receipt, images),
+                    on_error=failed,
+                )
+                return
+            if how == "direct":
+                paper = make_printer()
             else:
                 chosen = choose_printer(parent, ctx, page_for(layout))
                 if chosen is None:
                     return
-                render_receipt(receipt, chosen, layout)
+                paper = chosen
         except Exception as exc:  # shown like any other error, then nothing is audited
             failed(exc)
             return
-        audit(receipt, target)
+        aside(
+            lambda: render_receipt(receipt, paper, layout),
+            on_result=lambda _pages: audit(receipt, None),
+            on_error=failed,
+        )
 
     ctx.worker.submit(
         lambda: receipt_for(store, request_id, lang=lang, catalogs=catalogs),

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QPixmap, QResizeEvent, QShortcut, QShowEvent
+from PySide6.QtGui import QImage, QKeySequence, QPixmap, QResizeEvent, QShortcut, QShowEvent
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QDialog,
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from desktop.receipt import Receipt
 from ui.printing_receipt import RECEIPT_LAYOUTS, page_for, receipt_images, render_receipt
 from ui.theme import layout_direction, set_role
+from ui.worker import Worker
 
 log = logging.getLogger("pishkhan.ui")
 
@@ -50,7 +51,12 @@ class ReceiptPreview(QDialog):
         printer: PrinterFactory,
         lang: str,
         parent: QWidget | None = None,
+        *,
+        images: list[QImage] | None = None,
+        worker: Worker | None = None,
     ) -> None:
+        """``images``: the pages, painted beforehand off the GUI thread (else here);
+        ``worker``: prints beside the GUI thread (else on it)."""
         super().__init__(parent)
         self.setObjectName("receiptPreview")
         self.setLayoutDirection(layout_direction(lang))
@@ -65,7 +71,8 @@ class ReceiptPreview(QDialog):
         # Room for the frame and a taskbar: the buttons are never off a 768-line screen.
         self.resize(min(720, screen.width() - 40), min(760, screen.height() - 80))
 
-        self.images = receipt_images(receipt, layout)
+        self.images = images if images is not None else receipt_images(receipt, layout)
+        self._worker = worker
         self.zoom = 1.0  # 1: the page as wide as the window
         self.pages: list[QLabel] = []
         sheet = QWidget(self)
@@ -181,13 +188,31 @@ class ReceiptPreview(QDialog):
         self._print_on(printer)
 
     def _print_on(self, printer: QPrinter) -> None:
-        try:
-            render_receipt(self.receipt, printer, self.layout_key)
-        except Exception as exc:  # the preview stays open: the clerk can try again
-            self.failed.emit(exc)
+        self.print_button.setEnabled(False)
+        self.other_printer.setEnabled(False)
+        receipt, layout = self.receipt, self.layout_key
+        if self._worker is None:
+            try:
+                render_receipt(receipt, printer, layout)
+            except Exception as exc:
+                self._not_printed(exc)
+            else:
+                self._printed(None)
             return
+        self._worker.aside(
+            lambda: render_receipt(receipt, printer, layout), self._printed, self._not_printed
+        )
+
+    def _printed(self, _pages: object) -> None:
         self.printed.emit()
         self.accept()
+
+    def _not_printed(self, exc: BaseException) -> None:
+        # The preview stays open: the clerk switches the printer on and presses Enter again.
+        self.print_button.setEnabled(True)
+        self.other_printer.setEnabled(True)
+        self.print_button.setFocus()
+        self.failed.emit(exc)
 
 
 __all__ = ["PrinterFactory", "ReceiptPreview"]

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.changes import REQUEST_SAVED
+from desktop.changes import REQUEST_SAVED, SETTINGS_CHANGED
 from desktop.clock import TEHRAN, utc_now
 from desktop.intake import RequestDraft, SavedRequest
 from rules.catalog import APPLICANT_FIELDS, Field, FieldType, Service, ValidationFailed
@@ -40,7 +40,7 @@ from rules.messages import Message
 from rules.validation import FieldError
 from ui.context import AppContext
 from ui.errors import show_error
-from ui.form_fields import FieldCell, make_editor, place_cells
+from ui.form_fields import FieldCell, make_editor, place_cells, show_digits_as_typed
 from ui.returning_citizen import ReturningCitizen
 from ui.service_picker import ServicePicker
 from ui.theme import digits, format_money, heading_font, identifier, set_flag, set_role
@@ -139,6 +139,7 @@ class RequestForm(QWidget):
         save_shortcut.activated.connect(self.save)
         self.reload_catalog()
         self._show_service(None)
+        self._choose_remembered_service()
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.focusChanged.connect(self._focus_moved)
@@ -191,15 +192,22 @@ class RequestForm(QWidget):
             )
             self.applicant_cells[field.key] = cell
             cell.editor.changed.connect(lambda c=cell: self._recheck(c))
+            cell.editor.completed.connect(lambda c=cell: self.focus_next(c.editor.focus_widget))
         place_cells(list(self.applicant_cells.values()), self.applicant_group, first_row=1)
         self.returning = ReturningCitizen(
             self._ctx, self.applicant_cells, self.returning_note, self
         )
+        self.returning.filled.connect(self._returning_filled)
 
         self.details_group = QGroupBox(self.tr("Request details"), self.body)
         QGridLayout(self.details_group)
         self.documents_group = QGroupBox(self.tr("Documents seen"), self.body)
         docs = QVBoxLayout(self.documents_group)
+        # One key for the usual case: the clerk saw every document the service asks for.
+        self.all_documents = QCheckBox(self.tr("All of these seen"), self.documents_group)
+        self.all_documents.setObjectName("allDocuments")
+        self.all_documents.toggled.connect(self._tick_all_documents)
+        docs.addWidget(self.all_documents)
         self.documents_error = QLabel(self.documents_group)
         self.documents_error.setObjectName("error_documents")
         self.documents_error.setWordWrap(True)
@@ -262,6 +270,7 @@ class RequestForm(QWidget):
         row.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignBottom)
         self.card_ref.installEventFilter(self)
         self.card_ref.textChanged.connect(self._clear_card_error)
+        self.card_ref.textEdited.connect(lambda: show_digits_as_typed(self.card_ref, self._lang))
         return bottom
 
     def reload_catalog(self) -> None:
@@ -312,6 +321,7 @@ class RequestForm(QWidget):
             )
             cell.editor.changed.connect(self._update_fees)
             cell.editor.changed.connect(lambda c=cell: self._recheck(c))
+            cell.editor.completed.connect(lambda c=cell: self.focus_next(c.editor.focus_widget))
             self.answer_cells[field.key] = cell
             cells.append(cell)
         place_cells(cells, self.details_group)
@@ -329,6 +339,7 @@ class RequestForm(QWidget):
             box = QCheckBox(text, self.documents_group)
             box.setObjectName(f"document_{document.key}")
             box.toggled.connect(self._recheck_documents)
+            box.toggled.connect(self._document_ticked)
             self.document_boxes[document.key] = box
             docs.insertWidget(docs.count() - 1, box)
         self.documents_group.setVisible(bool(service.documents))
@@ -340,6 +351,8 @@ class RequestForm(QWidget):
         chain: list[QWidget] = [self.picker.search, self.picker.list]
         chain += [c.editor.focus_widget for c in self.applicant_cells.values()]
         chain += [c.editor.focus_widget for c in self.answer_cells.values()]
+        if self.document_boxes:
+            chain.append(self.all_documents)
         chain += list(self.document_boxes.values())
         chain += [self.card_ref, self.save_button]
         for first, second in itertools.pairwise(chain):
@@ -562,6 +575,20 @@ class RequestForm(QWidget):
                 changes=REQUEST_SAVED,
             )
 
+    def _choose_remembered_service(self) -> None:
+        """The form opens on the service of the last request saved here (the clerk of a
+        busy counter registers the same service for one citizen after another)."""
+        code = str(self._ctx.settings.get("last_service") or "")
+        if code and code in self.picker.visible_codes():
+            self.picker.choose(code)
+
+    def _remember_service(self, code: str) -> None:
+        settings = self._ctx.settings
+        if settings.get("last_service") != code:
+            self._ctx.worker.submit(
+                lambda: settings.set("last_service", code), changes=SETTINGS_CHANGED
+            )
+
     def _set_saving(self, saving: bool) -> None:
         self._saving = saving
         for widget in (self.picker, self.body, self.bottom):
@@ -587,6 +614,7 @@ class RequestForm(QWidget):
             f"<span style='font-size:18pt;font-weight:bold'>&nbsp;{reference}</span>"
         )
         self.result.show()
+        self._remember_service(saved.service_code)
         self._focus_first_field()
         # The next citizen's code is typed where the clerk sees it (issue 14, item 3).
         self.scroll_area.verticalScrollBar().setValue(0)
@@ -615,6 +643,7 @@ class RequestForm(QWidget):
                 cell.editor.clear()
             for box in self.document_boxes.values():
                 box.setChecked(False)
+            self.all_documents.setChecked(False)
             self.card_ref.clear()
         self.returning.reset()
         self._clear_errors()
@@ -709,9 +738,52 @@ class RequestForm(QWidget):
         )
 
     def focus_next(self, widget: QWidget) -> None:
+        """Enter, or a field filled to the last digit: on to the next field to fill.
+
+        Tab visits every field; Enter skips optional ones (the address, say: Tab reaches
+        them), fields the returning citizen's last request filled in, and the single
+        documents once "all seen" is ticked.
+        """
         chain = [w for w in self._chain if w.isVisibleTo(self) and w.isEnabled()]
-        if widget in chain and chain.index(widget) + 1 < len(chain):
-            chain[chain.index(widget) + 1].setFocus(Qt.FocusReason.TabFocusReason)
+        if widget not in chain:
+            return
+        skip = self._filled_or_optional()
+        if self.all_documents.isChecked():
+            skip |= set(self.document_boxes.values())
+        for candidate in chain[chain.index(widget) + 1 :]:
+            if candidate not in skip:
+                candidate.setFocus(Qt.FocusReason.TabFocusReason)
+                return
+
+    def _filled_or_optional(self) -> set[QWidget]:
+        out: set[QWidget] = set()
+        for cell in [*self.applicant_cells.values(), *self.answer_cells.values()]:
+            editor = cell.editor
+            if not editor.field.required or editor.field.key in self.returning.filled_keys():
+                out.add(editor.focus_widget)
+        return out
+
+    def _returning_filled(self) -> None:
+        """The lookup filled fields while the clerk waited on one of them: move past."""
+        focused = QApplication.focusWidget()
+        filled = {self.applicant_cells[k].editor.focus_widget for k in self.returning.filled_keys()}
+        if focused in filled:
+            self.focus_next(focused)
+
+    def _tick_all_documents(self, checked: bool) -> None:
+        for box in self.document_boxes.values():
+            box.blockSignals(True)
+            box.setChecked(checked)
+            box.blockSignals(False)
+        self._recheck_documents()
+
+    def _document_ticked(self) -> None:
+        every = bool(self.document_boxes) and all(
+            b.isChecked() for b in self.document_boxes.values()
+        )
+        self.all_documents.blockSignals(True)
+        self.all_documents.setChecked(every)
+        self.all_documents.blockSignals(False)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress:

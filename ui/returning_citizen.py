@@ -12,7 +12,7 @@ import contextlib
 import logging
 from collections.abc import Iterator, Mapping
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel
 
 from desktop.intake import ApplicantHint
@@ -28,6 +28,9 @@ OFFERED = ("first_name", "last_name", "mobile", "address")
 
 class ReturningCitizen(QObject):
     """Watches the applicant block of a form; looks up on the worker thread."""
+
+    #: Fields were filled from the citizen's last request (``filled_keys()`` says which).
+    filled = Signal()
 
     def __init__(
         self,
@@ -95,6 +98,7 @@ class ReturningCitizen(QObject):
                     self._filled[key] = editor.value()
                     filled.append(editor.field.label.text(self._lang))
         if filled:
+            self.filled.emit()
             sep = "، " if self._lang == "fa" else ", "
             self._note.setText(
                 self.tr(
@@ -103,6 +107,10 @@ class ReturningCitizen(QObject):
                 ).replace("%1", sep.join(filled))
             )
             self._note.show()
+
+    def filled_keys(self) -> frozenset[str]:
+        """The applicant fields holding a suggestion the clerk has not changed."""
+        return frozenset(self._filled)
 
     def _edited(self) -> None:
         if self._paused:

@@ -22,10 +22,9 @@ running. Whatever was in flight stays "sending" and is resent by the next round.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
@@ -35,8 +34,9 @@ from desktop.clock import Clock, utc_now
 from desktop.config import Settings
 from desktop.db.engine import Store
 from desktop.office import this_device
-from desktop.outbox import StoreQueue, SyncLock
+from desktop.outbox import SyncLock
 from desktop.synccli import make_engine
+from desktop.syncstatus import SyncStatus, read_status
 from rules.errors import UserFacingError
 from rules.messages import Message
 from sync.engine import EventSink, SyncEngine, SyncEvent
@@ -52,44 +52,6 @@ LOCK_RETRY_S = 5.0
 #: After an error that is not the network's (disk full, a bug): try again this much later.
 LOCAL_ERROR_RETRY_S = 60.0
 STOP_WAIT_MS = 15_000
-
-
-@dataclass(frozen=True)
-class SyncStatus:
-    """What the banner shows about the sync."""
-
-    waiting: int
-    oldest_waiting_age: dt.timedelta | None
-    attention: int
-    last_contact: dt.datetime | None
-    next_try: dt.datetime | None
-    last_error: Message | None
-    needs_reenrolment: bool
-    running: bool
-    enrolled: bool = True
-    hold_until: dt.datetime | None = None  # the server's Retry-After (even F5 waits)
-
-
-def read_status(
-    store: Store, clock: Clock = utc_now, *, running: bool = False, enrolled: bool = True
-) -> SyncStatus:
-    queue = StoreQueue(store, clock)
-    backlog = queue.backlog()
-    state = queue.load_state()
-    now = clock()
-    error = state.last_error
-    return SyncStatus(
-        waiting=backlog.waiting,
-        oldest_waiting_age=(now - backlog.oldest_waiting_at) if backlog.oldest_waiting_at else None,
-        attention=backlog.attention,
-        last_contact=state.last_contact_at,
-        next_try=state.next_try_at,
-        last_error=Message(fa=error.message_fa, en=error.message_en) if error else None,
-        needs_reenrolment=state.needs_reenrolment,
-        running=running,
-        enrolled=enrolled,
-        hold_until=state.hold_until,
-    )
 
 
 class _SyncRunner(QObject):

@@ -110,7 +110,7 @@ class Request(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     supersedes_id: Mapped[str | None] = mapped_column(ForeignKey("requests.id"), nullable=True)
     content_hash: Mapped[str] = mapped_column(String(64))
-    # Lifecycle (mutable)
+    # Lifecycle (mutable): a desktop.states.State, its moves checked there
     state: Mapped[str] = mapped_column(String(20))
     reason_fa: Mapped[str | None] = mapped_column(Text, nullable=True)
     reason_en: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -149,20 +149,21 @@ class RequestStateChange(Base):
 
 
 class OutboxEntry(Base):
-    """What still has to reach the server. Written in the request's own transaction."""
+    """The transport's bookkeeping of one request, written in the request's own transaction.
+
+    Whether it is still to be sent is the request's ``state`` (desktop.states), stored
+    there only; this row says how the sending went.
+    """
 
     __tablename__ = "outbox"
 
     request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16))  # queued | sending | done | attention
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     enqueued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     last_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-
-    __table_args__ = (Index("ix_outbox_status_seq", "status", "seq"),)
 
 
 class AuditEvent(Base):
@@ -185,3 +186,34 @@ class KeyValue(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class ScanPart(Base):
+    """One stored part of a scanned document of a request (issue 12; desktop/scans).
+
+    Written in the request's own save transaction; the file lives in the content-addressed
+    scan folder under ``sha256``. Content columns are immutable (a trigger, as for
+    requests); only the upload columns change.
+    """
+
+    __tablename__ = "scan_parts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[str] = mapped_column(ForeignKey("requests.id"))
+    document: Mapped[str] = mapped_column(String(64))  # the catalogue's document code
+    position: Mapped[int] = mapped_column(Integer)  # order within the request, from 1
+    kind: Mapped[str] = mapped_column(String(16))  # "document" | "photo"
+    media_type: Mapped[str] = mapped_column(String(32))
+    pages: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # Upload (mutable): "waiting" until the server holds the whole blob, then "sent"
+    upload_state: Mapped[str] = mapped_column(String(16))
+    uploaded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("request_id", "position", name="uq_scan_parts_request_position"),
+        Index("ix_scan_parts_upload", "upload_state", "id"),
+        Index("ix_scan_parts_sha256", "sha256"),
+    )

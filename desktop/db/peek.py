@@ -24,7 +24,7 @@ DB_FILENAME = "pishkhan.sqlite3"
 # Alembic is imported only when the schema is not already this one: it costs
 # about a third of a second of every start (it loads every SQL dialect).
 # tests/core/test_store.py checks this constant against the migration scripts.
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 BUSY_TIMEOUT_MS = 10_000
 
 

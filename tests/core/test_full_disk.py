@@ -8,6 +8,7 @@ takes the last byte, and every command is run as the clerk would run it.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -19,6 +20,7 @@ import pytest
 
 from desktop.db.engine import translate_db_error
 from desktop.errors import DatabaseBusyError, DiskFullError, DiskIOError
+from tests.core.test_cli import readme_request
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,6 +39,11 @@ _SCRIPT = textwrap.dedent(
             echo $? >"$OUT/$cmd.$lang.rc"
         done
     done
+    "$PY" -m desktop --data-dir "$MNT/d" doctor --json >"$OUT/doctor.json" 2>"$OUT/doctor.json.err"
+    echo $? >"$OUT/doctor.json.rc"
+    "$PY" -m desktop --data-dir "$MNT/d" --lang en add-request - --clerk modir <"$REQ" \
+        >"$OUT/add.out" 2>"$OUT/add.err"
+    echo $? >"$OUT/add.rc"
     """
 )
 
@@ -47,6 +54,8 @@ def test_a_store_on_a_disk_with_no_free_byte_gives_the_reason_in_both_languages(
     mnt, out = tmp_path / "mnt", tmp_path / "out"
     mnt.mkdir()
     out.mkdir()
+    request_file = tmp_path / "request.json"
+    request_file.write_text(json.dumps(readme_request(), ensure_ascii=False), encoding="utf-8")
     unshare = ["unshare", "--mount", "--propagation", "private"]
     if os.geteuid() != 0:
         unshare.insert(1, "--map-root-user")
@@ -56,6 +65,7 @@ def test_a_store_on_a_disk_with_no_free_byte_gives_the_reason_in_both_languages(
         "MNT": str(mnt),
         "OUT": str(out),
         "PW": "correct-horse-9",
+        "REQ": str(request_file),
         "PYTHONPATH": str(ROOT),
     }
     res = subprocess.run(
@@ -64,15 +74,22 @@ def test_a_store_on_a_disk_with_no_free_byte_gives_the_reason_in_both_languages(
     assert res.returncode == 0, (res.returncode, res.stderr)
     assert not list(mnt.iterdir())  # the tmpfs lived in the namespace only
     for cmd in ("status", "doctor", "list"):
-        for lang, words in (
-            ("fa", "دیسک این رایانه پر است"),
-            ("en", "The disk of this PC is full"),
-        ):
+        # "... پر است": doctor's own report line says "دیسک پر است", the others the store's
+        # "دیسک این رایانه پر است".
+        for lang, words in (("fa", "پر است"), ("en", "The disk of this PC is full")):
             said = (out / f"{cmd}.{lang}.out").read_text() + (out / f"{cmd}.{lang}.err").read_text()
             rc = int((out / f"{cmd}.{lang}.rc").read_text())
             assert rc == 1, (cmd, lang, rc, said)
             assert words in said, (cmd, lang, said)
             assert "Traceback" not in said and "OperationalError" not in said, said
+    # doctor still reports, read-only, what it can read; a request is refused, not half-saved.
+    assert int((out / "doctor.json.rc").read_text()) == 1
+    report = json.loads((out / "doctor.json").read_text())
+    assert "database_unopenable" in {p["code"] for p in report["problems"]}
+    assert report["integrity"] == "ok" and report["requests"] == 0
+    add = (out / "add.out").read_text() + (out / "add.err").read_text()
+    assert int((out / "add.rc").read_text()) == 1, add
+    assert "The disk of this PC is full" in add and "Traceback" not in add, add
 
 
 def _sqlite_error(code: int, name: str, text: str) -> sqlite3.OperationalError:

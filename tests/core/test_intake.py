@@ -52,8 +52,8 @@ def test_save_writes_request_history_outbox_and_audit_together(
         assert vat == (office * service.fees.vat_percent + 50) // 100
         assert ver == catalogs.current().version
         assert con.execute(
-            "SELECT status, seq FROM outbox WHERE request_id = ?", (saved.id,)
-        ).fetchone() == ("queued", 1)
+            "SELECT attempts, seq FROM outbox WHERE request_id = ?", (saved.id,)
+        ).fetchone() == (0, 1)
         assert con.execute(
             "SELECT state FROM request_state_changes WHERE request_id = ?", (saved.id,)
         ).fetchall() == [("queued",)]

@@ -85,16 +85,19 @@ def test_frozen_version(frozen_bundle: Path, tmp_path: Path) -> None:
 def test_frozen_program_migrates_and_logs_in_its_data_folder(
     frozen_bundle: Path, tmp_path: Path
 ) -> None:
-    """A headless command creates the database from the bundled migration files and logs there."""
+    """``init`` (the one command that creates a store) builds the database from the bundled
+    migration files and logs there; ``doctor`` then finds nothing wrong."""
     data = tmp_path / "data"
     before = tree_snapshot(frozen_bundle)
-    proc = run(
-        [_exe(frozen_bundle, "pishkhan-console"), "doctor", "--data-dir", data],
-        program_env(tmp_path),
-        tmp_path,
-    )
-    assert proc.returncode == 0, f"{proc.stdout}\n{proc.stderr}"
-    assert unexpected_stderr(proc.stderr) == [], proc.stderr
+    env = {**program_env(tmp_path), "PISHKHAN_PASSWORD": "bundle-password"}
+    init = ["init", "--office-code", "1001", "--office-name", "دفتر", "--counter", "1"]
+    init += ["--manager", "modir", "--manager-name", "مدیر"]
+    for command in (init, ["doctor"]):
+        proc = run(
+            [_exe(frozen_bundle, "pishkhan-console"), *command, "--data-dir", data], env, tmp_path
+        )
+        assert proc.returncode == 0, f"{proc.stdout}\n{proc.stderr}"
+        assert unexpected_stderr(proc.stderr) == [], proc.stderr
     with sqlite3.connect(data / DB_FILENAME) as conn:
         (revision,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
     assert revision == schema_head()

@@ -7,10 +7,9 @@ reaches the database); a hostile sender is a raw socket.
 
 from __future__ import annotations
 
-import gzip
+import contextlib
 import json
 import socket
-import statistics
 import threading
 import time
 from collections.abc import Iterator
@@ -20,25 +19,33 @@ import pytest
 import requests
 
 from server.cli import build_parser
-from tests.support.server import RunningServer, start_server
+from tests.support.hostile import hostile_requests
+from tests.support.server import (
+    RunningServer,
+    postgres_base_url,
+    postgres_schema_url,
+    sample_item,
+    start_server,
+)
+from tests.support.waiting import wait_until
 
 TIMEOUT_S = 1.0
+EDGE_ARGS = (
+    "--idle-timeout",
+    str(TIMEOUT_S),
+    "--header-timeout",
+    str(TIMEOUT_S),
+    "--body-idle-timeout",
+    str(TIMEOUT_S),
+    "--auth-failures-burst",
+    "5",
+)
 
 
 @pytest.fixture(scope="module")
 def edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     data_dir = tmp_path_factory.mktemp("edge")
-    args = (
-        "--idle-timeout",
-        str(TIMEOUT_S),
-        "--header-timeout",
-        str(TIMEOUT_S),
-        "--body-idle-timeout",
-        str(TIMEOUT_S),
-        "--auth-failures-burst",
-        "5",
-    )
-    with start_server(data_dir, extra_args=args) as server:
+    with start_server(data_dir, extra_args=EDGE_ARGS) as server:
         yield server
 
 
@@ -156,76 +163,44 @@ def test_failed_authentication_is_throttled_not_traffic(edge: RunningServer) -> 
     assert wrong_admin == [401] * 5 + [429]
 
 
-def _hostile_requests(server: RunningServer, stop: threading.Event) -> list[threading.Thread]:
-    """Every kind of hostile request of issue 10, each sent again and again until ``stop``."""
-    empty_member = gzip.compress(b"", mtime=0)
-    members = empty_member * (8 * 1024 * 1024 // len(empty_member) - 10)  # under 8 MiB
-    array = gzip.compress(b"[" + b"0," * (16 * 1024 * 1024 - 1) + b"0]", compresslevel=9)
-
-    def post(body: bytes, headers: dict[str, str]) -> None:
-        session = requests.Session()
-        while not stop.is_set():
-            try:
-                session.post(server.url("/v1/push"), data=body, headers=headers, timeout=30)
-            except requests.RequestException:
-                pass
-
-    def slow_body() -> None:
-        while not stop.is_set():
-            try:
-                with _connect(server) as raw:
-                    raw.sendall(
-                        b"POST /v1/push HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n"
-                    )
-                    for _ in range(20):
-                        if stop.wait(0.05):
-                            break
-                        raw.sendall(b" ")
-            except OSError:
-                pass
-
-    def huge_header() -> None:
-        while not stop.is_set():
-            try:
-                with _connect(server) as raw:
-                    raw.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Big: ")
-                    for _ in range(48 * 16):  # 48 MiB
-                        raw.sendall(b"a" * 65536)
-            except OSError:
-                pass
-
-    gz = {"Content-Encoding": "gzip", "Content-Type": "application/json"}
-    targets = [
-        lambda: post(members, gz),
-        lambda: post(array, gz),
-        slow_body,
-        huge_header,
-    ]
-    return [threading.Thread(target=t, daemon=True) for t in targets]
+@pytest.fixture(scope="module")
+def guarded(db_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """The edge's settings on each database kind: health reads the database, and an
+    authenticated hostile push reaches it."""
+    data_dir = tmp_path_factory.mktemp(f"guarded-{db_kind}")
+    with contextlib.ExitStack() as stack:
+        url = None
+        if db_kind == "postgres":
+            base = postgres_base_url()
+            assert base is not None
+            url = stack.enter_context(postgres_schema_url(base))
+        yield stack.enter_context(start_server(data_dir, database_url=url, extra_args=EDGE_ARGS))
 
 
-def test_health_answers_fast_while_hostile_requests_are_in_flight(edge: RunningServer) -> None:
+def test_health_answers_while_hostile_requests_are_in_flight(guarded: RunningServer) -> None:
+    """Every kind at once, authenticated or not: health keeps answering. The latency is a
+    figure of ``python -m bench hostile`` (per kind, both databases), not asserted here;
+    what fails here is a freeze (the quadratic gzip members held the loop for 161 s)."""
+    device = guarded.enrol(guarded.add_office().code)
     stop = threading.Event()
-    threads = _hostile_requests(edge, stop)
+    attempts: dict[str, int] = {}
+    threads = hostile_requests(guarded, device.token, stop, attempts)
     for thread in threads:
         thread.start()
     try:
-        time.sleep(0.5)  # let every kind get going (they loop until stopped)
+        # Each kind is under way (they loop until stopped), then health is asked 30 times.
+        wait_until(lambda: all(attempts.values()), 60, what=f"hostile senders: {attempts}")
         session = requests.Session()
-        latencies = []
         for _ in range(30):
-            started = time.perf_counter()
-            assert session.get(edge.url("/v1/health"), timeout=30).status_code == 200
-            latencies.append(time.perf_counter() - started)
-            time.sleep(0.05)
+            assert session.get(guarded.url("/v1/health"), timeout=5).status_code == 200
+        # A good push still goes through beside them.
+        good = guarded.push(device, [sample_item(device.office_code, 1)])
+        assert [r["status"] for r in good.json()["results"]] == ["accepted"]
     finally:
         stop.set()
         for thread in threads:
             thread.join(timeout=60)
-    # A freeze (the quadratic gzip members took 161 s) would show as seconds; the median
-    # is what a PC sees (this machine is shared with other test runs).
-    assert statistics.median(latencies) < 0.1, latencies
-    assert max(latencies) < 1.0, latencies
+    assert "unhandled error" not in guarded.log_text()
 
 
 def test_openapi_says_what_the_server_answers(edge: RunningServer) -> None:

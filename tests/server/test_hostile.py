@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import Engine, insert, select, text
+from sqlalchemy import Engine, create_engine, insert, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import NullPool
 
 from server.models import devices, offices
+from server.models import requests as requests_table
 from sync.client import gzip_body
 from tests.support.server import EnrolledDevice, RunningServer, sample_item
 
@@ -209,6 +211,29 @@ def test_a_poison_item_beside_valid_ones(
     assert [r["status"] for r in again] == ["duplicate", "rejected", "duplicate"]
     assert [r["tracking_code"] for r in again] == [r["tracking_code"] for r in first]
     assert again[1]["reasons"] == first[1]["reasons"]
+    # In the database: each valid item once, with the code it was answered; the bad one not.
+    bad_id = bad.get("id") if isinstance(bad, dict) else None
+    looked_up = [v["id"] for v in valid] + ([bad_id] if bad_id and "\x00" not in bad_id else [])
+    expected = {v["id"]: [r["tracking_code"]] for v, r in zip(valid, first[::2], strict=True)}
+    assert _stored(server, looked_up) == expected
+
+
+def _stored(server: RunningServer, ids: list[str]) -> dict[str, list[str]]:
+    """Tracking codes stored per request id among ``ids`` (straight from the database)."""
+    engine = create_engine(server.database_url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(requests_table.c.id, requests_table.c.tracking_code).where(
+                    requests_table.c.id.in_(ids)
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    out: dict[str, list[str]] = {}
+    for request_id, code in rows:
+        out.setdefault(str(request_id), []).append(code)
+    return out
 
 
 def test_another_offices_code_cannot_take_over_a_device(server: RunningServer) -> None:

@@ -30,8 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 import msgspec
 
@@ -39,10 +38,9 @@ from desktop import samples
 from desktop.catalog_store import CatalogStore, demo_catalog_path
 from desktop.clock import TEHRAN
 from desktop.db.engine import DB_FILENAME, Store
-from desktop.db.models import Request
 from desktop.db.types import UTCDateTime
 from desktop.states import State
-from desktop.wire import request_item
+from desktop.wire import item_from_columns
 from rules.catalog import (
     Catalog,
     Field,
@@ -758,7 +756,6 @@ class _Rows:
                 (
                     request_id,
                     seq,
-                    status,
                     0 if status == "queued" else 1,
                     created_text,
                     None if status == "queued" else history[min(1, len(history) - 1)][6],
@@ -852,7 +849,7 @@ def _wire_fields(request: tuple[Any, ...]) -> dict[str, Any]:
     values = dict(zip(names, request[:24], strict=True))
     values["created_at"] = UTCDateTime().process_result_value(values["created_at"], None)
     values["content_hash"] = ""
-    fields = msgspec.structs.asdict(request_item(cast(Request, SimpleNamespace(**values))))
+    fields = msgspec.structs.asdict(item_from_columns(values))
     del fields["content_hash"]
     return fields
 
@@ -870,8 +867,8 @@ _INSERT_CHANGE = (
     " clerk_id, at) VALUES (?,?,?,?,?,?,?)"
 )
 _INSERT_OUTBOX = (
-    "INSERT INTO outbox (request_id, seq, status, attempts, enqueued_at, last_attempt_at,"
-    " done_at, last_error) VALUES (?,?,?,?,?,?,?,?)"
+    "INSERT INTO outbox (request_id, seq, attempts, enqueued_at, last_attempt_at,"
+    " done_at, last_error) VALUES (?,?,?,?,?,?,?)"
 )
 
 

@@ -59,6 +59,7 @@ from sync.engine import (
     SyncEvent,
 )
 from tests.support.faultproxy import FaultProxy
+from tests.support.outbox import outbox_phases
 from tests.support.server import DEFAULT_ADMIN_TOKEN, ROOT, RunningServer
 
 START_TIMEOUT_S = 60.0
@@ -297,14 +298,14 @@ class Counter:
         return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
 
     def outbox(self) -> dict[str, int]:
-        return dict(self.rows("SELECT status, count(*) FROM outbox GROUP BY status"))
+        return outbox_phases(self.rows)
 
     def sending(self) -> int:
         return len(self.sending_ids())
 
     def sending_ids(self) -> list[str]:
         """The requests handed to a push that has not been answered (or was cut off)."""
-        return [r[0] for r in self.rows("SELECT request_id FROM outbox WHERE status = 'sending'")]
+        return [r[0] for r in self.rows("SELECT id FROM requests WHERE state = 'sending'")]
 
 
 # --------------------------------------------------------------------------- syncing

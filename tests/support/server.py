@@ -238,7 +238,9 @@ def _launch(
             if server.port == 0 and port_file.exists():
                 server.port = int(port_file.read_text(encoding="ascii"))
             if server.port:
-                with contextlib.suppress(requests.ConnectionError):
+                # The port listens before the app is up: a node that waits its turn to
+                # prepare the database (another migrating) leaves the call unanswered.
+                with contextlib.suppress(requests.ConnectionError, requests.Timeout):
                     if server.session.get(server.url("/v1/health"), timeout=5).ok:
                         return server
             if time.monotonic() > deadline:

@@ -35,6 +35,7 @@ from desktop.synccli import enrol_device, make_engine
 from desktop.wire import compute_hash
 from sync.backoff import Backoff
 from sync.engine import BatchPolicy, EventSink, SyncEngine, SyncEvent
+from tests.support.outbox import outbox_phases
 from tests.support.server import RunningServer, national_code, start_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,7 +115,7 @@ class Counter:
         return dict(self.rows("SELECT state, count(*) FROM requests GROUP BY state"))
 
     def outbox(self) -> dict[str, int]:
-        return dict(self.rows("SELECT status, count(*) FROM outbox GROUP BY status"))
+        return outbox_phases(self.rows)
 
     def cli(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         env = dict(os.environ, PISHKHAN_DATA_DIR=str(self.data_dir))
@@ -226,7 +227,7 @@ def insert_crafted(
         s.add(req)
         s.flush()
         s.add(RequestStateChange(request_id=req.id, state="queued", source="counter", at=now))
-        s.add(OutboxEntry(request_id=req.id, seq=seq, status="queued", attempts=0, enqueued_at=now))
+        s.add(OutboxEntry(request_id=req.id, seq=seq, attempts=0, enqueued_at=now))
         return req.id
 
 

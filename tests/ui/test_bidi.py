@@ -7,18 +7,24 @@ isolates; the store, the intake and the receipt builder are the real ones.
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 import pytest
-from PySide6.QtGui import QTextDocument
+from PySide6.QtGui import QFont, QImage, QTextDocument
 from pytestqt.qtbot import QtBot
 
+from desktop.dayclose import day_summary
 from desktop.db.engine import Store
 from desktop.queue import QueueFilter
 from desktop.receipt import Row, receipt_for
 from rules.bidi import LRI, PDI, is_isolated, ltr, strip_isolates
 from rules.normalize import to_persian_digits
-from tests.ui.conftest import CLERK_USER, MakeCtx, fill_form, sample_for
+from tests.ui.conftest import CLERK_USER, MANAGER_USER, MakeCtx, fill_form, sample_for
 from ui.context import AppContext
+from ui.dayclose_dialog import summary_flow
 from ui.detail import RequestDetailDialog
+from ui.printing_flow import Flow
 from ui.queue_model import Column, QueueModel
 from ui.request_form import RequestForm
 
@@ -88,3 +94,28 @@ def test_every_view_of_a_saved_request_isolates_its_reference(
     # A correction names the request it replaces, isolated too.
     form.load_for_correction(saved.id)
     assert is_isolated(form.correction.text(), shown)
+
+
+class RecordingFlow(Flow):
+    """A real flow on an image that also keeps each paragraph's text."""
+
+    texts: list[str]
+
+    def paragraph(self, text: str, font: QFont, **kwargs: Any) -> None:
+        self.texts.append(text)
+        super().paragraph(text, font, **kwargs)
+
+
+def test_the_printed_day_close_isolates_the_office_code(
+    make_ctx: MakeCtx, office_store: Store
+) -> None:
+    ctx = make_ctx(office_store, clerk=MANAGER_USER)
+    summary = day_summary(ctx.store, dt.date.today())
+    image = QImage(800, 1000, QImage.Format.Format_RGB32)
+    flow = RecordingFlow(image, 700.0, rtl=True)
+    flow.texts = []
+    printed_at = "۱۴۰۵/۰۹/۱۱ ۱۴:۳۵"
+    summary_flow(flow, summary, lang="fa", page="a4", printed_at=printed_at)
+    head = "\n".join(flow.texts)
+    assert is_isolated(head, to_persian_digits(summary.office_code))
+    assert printed_at in head and not is_isolated(head, printed_at)  # read from the right

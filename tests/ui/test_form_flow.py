@@ -7,13 +7,18 @@ per-character key events (FACTS.md: ``keyClicks`` with Persian text aborts pytes
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRect
-from PySide6.QtWidgets import QWidget
+import datetime as dt
+
+from PySide6.QtCore import QDate, QEvent, QLocale, QPoint, QRect, Qt
+from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from rules.normalize import to_persian_digits
 from tests.ui.conftest import fill_form, sample_for
 from ui.context import AppContext
+from ui.form_fields import DateEditor, JalaliCalendar
+from ui.login import LoginAccess, LoginDialog, keyboard_layout_text
 from ui.request_form import RequestForm
 
 BAD_NATIONAL_CODE = "1234567890"  # ten digits, wrong check digit
@@ -113,3 +118,84 @@ def test_the_first_wrong_field_is_focused_and_in_view(qtbot: QtBot, ui_ctx: AppC
     code = form.applicant_cells["national_code"].editor.focus_widget
     assert code.hasFocus()
     assert in_view(form, code)
+
+
+def type_keys(widget: QWidget, text: str) -> None:
+    """One key event a character (FACTS.md: keyClicks with Persian text aborts pytest)."""
+    plain = Qt.KeyboardModifier.NoModifier
+    for ch in text:
+        event = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_unknown, plain, ch)
+        QApplication.sendEvent(widget, event)
+
+
+def test_latin_digits_show_persian_and_full_fields_move_on(
+    qtbot: QtBot, ui_ctx: AppContext
+) -> None:
+    form = make_form(qtbot, ui_ctx)
+    form.picker.choose("criminal_record")
+    code = form.applicant_cells["national_code"].editor
+    code.focus_widget.setFocus()
+    type_keys(code.focus_widget, "001234567")  # a Latin keyboard, nine digits
+    assert code.value() == "۰۰۱۲۳۴۵۶۷"  # shown Persian like dates and money
+    assert code.focus_widget.hasFocus()  # not full yet
+    type_keys(code.focus_widget, "9")
+    assert form.applicant_cells["first_name"].editor.focus_widget.hasFocus()
+    mobile = form.applicant_cells["mobile"].editor
+    mobile.focus_widget.setFocus()
+    type_keys(mobile.focus_widget, "09121234567")
+    # The address is optional: Enter and a full field go past it (Tab still reaches it).
+    assert form.answer_cells["purpose"].editor.focus_widget.hasFocus()
+    date = form.answer_cells["birth_date"].editor
+    date.focus_widget.setFocus()
+    type_keys(date.focus_widget, "1370/05/12")
+    assert form.answer_cells["birth_place"].editor.focus_widget.hasFocus()
+    typed = form.draft().applicant["national_code"]
+    assert typed == "۰۰۱۲۳۴۵۶۷۹"
+    stored = form.applicant_field("national_code").check(typed, today=dt.date.today())
+    assert stored == "0012345679"  # the core stores ASCII digits
+
+
+def test_all_documents_seen_ticks_each_and_follows_them(qtbot: QtBot, ui_ctx: AppContext) -> None:
+    form = make_form(qtbot, ui_ctx)
+    form.picker.choose("criminal_record")
+    form.all_documents.setChecked(True)
+    assert all(b.isChecked() for b in form.document_boxes.values())
+    first = next(iter(form.document_boxes.values()))
+    first.setChecked(False)
+    assert not form.all_documents.isChecked()
+    first.setChecked(True)
+    assert form.all_documents.isChecked()
+    form.all_documents.setFocus()
+    form.focus_next(form.all_documents)
+    assert form.card_ref.hasFocus()  # Enter skips the documents already ticked
+
+
+def test_the_login_window_shows_the_keyboard_layout(qtbot: QtBot, ui_ctx: AppContext) -> None:
+    login = LoginDialog(LoginAccess.of(ui_ctx))
+    qtbot.addWidget(login)
+    method = QGuiApplication.inputMethod()
+    assert login.keyboard_layout.text() == keyboard_layout_text(method.locale())
+    assert login.keyboard_layout.text()
+    assert keyboard_layout_text(QLocale("fa_IR")) == "فا"
+    assert keyboard_layout_text(QLocale("en_US")) == "EN"
+    login.keyboard_layout.setText("")
+    method.localeChanged.emit()  # what the platform sends when the clerk switches layout
+    assert login.keyboard_layout.text() == keyboard_layout_text(method.locale())
+
+
+def test_the_calendar_reads_right_to_left_and_enter_picks_the_marked_day(
+    qtbot: QtBot, ui_ctx: AppContext
+) -> None:
+    form = make_form(qtbot, ui_ctx)
+    form.picker.choose("criminal_record")
+    date = form.answer_cells["birth_date"].editor
+    assert isinstance(date, DateEditor)
+    date.show_calendar()
+    menu = date._menu
+    assert menu is not None
+    calendar = menu.findChild(JalaliCalendar)
+    assert calendar is not None
+    assert calendar.layoutDirection() == Qt.LayoutDirection.RightToLeft  # Saturday on the right
+    assert calendar.selectedDate() == QDate.currentDate()  # the day marked on an empty field
+    calendar.activated.emit(calendar.selectedDate())  # Enter on the marked day
+    assert date.current_date() == QDate.currentDate()

@@ -1,4 +1,5 @@
-"""The manager's settings dialog: printer, receipt paper and what Ctrl+P does, saved for real."""
+"""The manager's settings dialog: printer, receipt paper and what Ctrl+P does, saved for real;
+and what Ctrl+P then does in the main window."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from pytestqt.qtbot import QtBot
 
 from desktop.changes import SETTINGS_CHANGED
 from desktop.config import Settings
-from tests.ui.conftest import MakeCtx
+from tests.ui.conftest import MakeCtx, fill_form, sample_for
 from ui.context import AppContext
 from ui.mainwindow import MainWindow
 from ui.printing import printer_names
+from ui.printing_flow import PrintFailed
+from ui.printing_preview import ReceiptPreview
 from ui.settings_dialog import SettingsDialog, SettingsNotSaved
 
 pytestmark = [
@@ -104,3 +107,44 @@ def test_only_the_manager_gets_the_settings(
     dialog: Any = window.findChild(SettingsDialog)
     assert dialog is not None and dialog.isVisible()
     dialog.reject()
+
+
+def _saved_in(window: MainWindow, ctx: AppContext, qtbot: QtBot) -> None:
+    fill_form(window.form, sample_for(ctx, "smart_card", seed=9))
+    with qtbot.waitSignal(window.form.saved, timeout=5000):
+        window.form.save()
+    assert window.act_print.isEnabled()
+
+
+def test_ctrl_p_in_the_main_window_opens_the_preview_by_default(
+    qtbot: QtBot, ui_ctx: AppContext
+) -> None:
+    window = MainWindow(ui_ctx)
+    qtbot.addWidget(window)
+    window.show()
+    _saved_in(window, ui_ctx, qtbot)
+    window.act_print.trigger()  # Ctrl+P
+    qtbot.waitUntil(lambda: window.findChild(ReceiptPreview) is not None, timeout=10_000)
+    preview = window.findChild(ReceiptPreview)
+    assert preview is not None and preview.isVisible() and preview.page_count == 1
+    preview.reject()
+
+
+@pytest.mark.qt_log_ignore("QPainter::begin", "This plugin does not support")  # Qt: no printer
+def test_direct_printing_with_no_printer_says_so_plainly(
+    qtbot: QtBot, ui_ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr(
+        QMessageBox, "warning", lambda _parent, _title, text, *a, **k: shown.append(text)
+    )
+    ui_ctx.settings.set("receipt_print", "direct")
+    ui_ctx.settings.set("printer_name", "Pishkhan test: a printer that is not there")
+    window = MainWindow(ui_ctx)
+    qtbot.addWidget(window)
+    window.show()
+    _saved_in(window, ui_ctx, qtbot)
+    window.act_print.trigger()
+    qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
+    assert shown == [PrintFailed().message.fa]
+    assert window.findChild(ReceiptPreview) is None
