@@ -39,6 +39,11 @@ def encrypt_plain(path: Path, key: bytes, *, busy_timeout_ms: int = 10_000) -> N
         conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         conn.execute("PRAGMA journal_mode=DELETE").fetchone()
         conn.execute(f"ATTACH DATABASE ? AS encrypted KEY \"x'{key.hex()}'\"", (str(partial),))
+        # The copy needs no journal nor a sync per page: a copy cut short is thrown away
+        # and started again, and a finished one is fsynced once below (the export of a
+        # 3.5 MB store: 1.14 s with them, 0.10 s without).
+        conn.execute("PRAGMA encrypted.journal_mode=OFF").fetchone()
+        conn.execute("PRAGMA encrypted.synchronous=OFF")
         conn.execute("SELECT sqlcipher_export('encrypted')").fetchone()
         conn.execute("DETACH DATABASE encrypted")
     finally:

@@ -218,7 +218,8 @@ class Store:
         except OSError as exc:
             raise translate_db_error(exc, path=path, opening=True) from exc
         try:
-            if key is not None and not new and driver.is_plain(path):
+            if key is not None and not new:
+                # Also when the database is done: a kill may have come before the backups.
                 _encrypt_folder(data_dir, path, key)
             return cls._open(data_dir, path, migrate=migrate, key=key)
         except _OPEN_ERRORS as exc:
@@ -365,10 +366,14 @@ def _transaction(sessions: sessionmaker[Session], path: Path) -> Iterator[Sessio
 
 def _encrypt_folder(data_dir: Path, path: Path, key: bytes) -> None:
     """The plain database, then its plain backups, encrypted (each file renamed over)."""
+    backups = data_dir / "backups"
+    if not driver.is_plain(path) and not backups.is_dir():
+        return  # the usual start: nothing plain here, nothing imported
     from desktop.db.encrypt import encrypt_backups, encrypt_plain
 
-    encrypt_plain(path, key, busy_timeout_ms=BUSY_TIMEOUT_MS)
-    encrypt_backups(data_dir / "backups", key)
+    if driver.is_plain(path):
+        encrypt_plain(path, key, busy_timeout_ms=BUSY_TIMEOUT_MS)
+    encrypt_backups(backups, key)
 
 
 def _note_schema(data_dir: Path, store: Store) -> None:

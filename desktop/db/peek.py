@@ -54,13 +54,16 @@ def read_only(path: Path, key: bytes | None = None) -> Iterator[sqlite3.Connecti
 
 def stored_revision(path: Path, *, key: bytes | None = None) -> str | None:
     """The schema revision of the database at ``path``; None before the first migration."""
-    with read_only(path, key) as conn:
-        try:
+    try:
+        with read_only(path, key) as conn:
             return _revision(conn)
-        except Exception as exc:  # sqlite3's or SQLCipher's OperationalError
-            if type(exc).__name__ != "OperationalError":
-                raise
-            return None  # no schema yet (or not ours): the migration will say so
+    except Exception as exc:  # sqlite3's or SQLCipher's OperationalError
+        if type(exc).__name__ != "OperationalError":
+            raise
+        # No schema yet (or not ours): the migration will say so. Or a WAL that only a
+        # read-write connection can recover (SQLITE_READONLY_RECOVERY after a kill), or
+        # files a read-only one cannot open: the caller takes the read-write way.
+        return None
 
 
 def _revision(conn: sqlite3.Connection) -> str | None:
