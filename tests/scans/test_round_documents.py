@@ -7,6 +7,7 @@ real counter folder and a real server process; what the server holds is read bac
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,16 @@ from desktop.synccli import make_engine
 from sync.engine import BatchAnswered, SyncEngine, SyncEvent
 from sync.uploads import DocumentLane
 from tests.scans.lineup import save_text, save_with_scans, scan_catalogue_everywhere
-from tests.support.e2e import OFFICE_CODE, OFFICE_NAME, CentralServer, Counter, central_server
+from tests.support.e2e import (
+    OFFICE_CODE,
+    OFFICE_NAME,
+    CentralServer,
+    ClientTuning,
+    Counter,
+    EventLog,
+    central_server,
+)
+from tests.support.e2e import make_engine as e2e_engine
 
 
 @pytest.fixture
@@ -97,3 +107,47 @@ def test_a_request_saved_mid_upload_goes_out_after_at_most_the_chunk_in_flight(
     assert server.rows("SELECT state FROM requests WHERE id = ?", text_id)
     assert waiting() == 0
     assert server.rows("SELECT count(*) FROM blobs")[0][0] == 2
+
+
+def _documents(server: CentralServer, request_id: str) -> dict[str, object]:
+    answer = server.api.admin("GET", f"/v1/admin/requests/{request_id}/documents")
+    assert answer.status_code == 200, answer.text
+    body: dict[str, object] = answer.json()
+    return body
+
+
+def test_the_server_shows_awaiting_documents_until_every_blob_is_whole(
+    lineup: tuple[Counter, CentralServer],
+) -> None:
+    counter, server = lineup
+    rng = random.Random(3)
+    saved = save_with_scans(counter, rng, [30_000, 20_000, 30_000])
+    text = save_text(counter, rng)
+    text_only = e2e_engine(counter, ClientTuning(), EventLog())  # an engine without documents
+    assert text_only.run_round().accepted == 2
+    seen = _documents(server, saved.id)
+    assert (seen["state"], seen["received"], seen["total"]) == ("awaiting_documents", 0, 3)
+    documents = seen["documents"]
+    assert isinstance(documents, list)
+    assert [(d["document"], d["size"], d["pages"]) for d in documents] == [
+        ("national_card", 30_000, 1),
+        ("national_card", 20_000, 1),
+        ("national_card", 30_000, 1),
+    ]
+    assert _documents(server, text.id)["state"] == "none"
+
+    assert make_engine(counter.store, counter.data_dir).run_round().ok
+    seen = _documents(server, saved.id)
+    assert (seen["state"], seen["received"], seen["total"]) == ("complete", 3, 3)
+    # Two parts with the same bytes would be one blob: here all three differ.
+    assert server.rows("SELECT count(*) FROM blobs")[0][0] == 3
+
+
+def test_the_documents_route_answers_4xx_for_a_bad_or_unknown_id(
+    lineup: tuple[Counter, CentralServer],
+) -> None:
+    _, server = lineup
+    bad = server.api.admin("GET", "/v1/admin/requests/not-a-uuid/documents")
+    assert bad.status_code == 422 and "request_id" in bad.text
+    unknown = server.api.admin("GET", f"/v1/admin/requests/{uuid.uuid4()}/documents")
+    assert unknown.status_code == 404
