@@ -51,6 +51,7 @@ from desktop.db.models import Device
 from desktop.errors import PermissionDeniedError
 from desktop.office import DeviceInfo, this_device
 from desktop.outbox import StoreQueue, SyncLock
+from desktop.scans.outbox import document_lane
 from desktop.syncstatus import read_status
 from rules.errors import Cancelled, UserFacingError
 from rules.messages import Message
@@ -183,14 +184,22 @@ def make_engine(
     )
     if read_timeout_base is not None:
         client.read_timeout_base = read_timeout_base
+    queue = StoreQueue(store, clock)
     return SyncEngine(
-        StoreQueue(store, clock),
+        queue,
         client,
         clock=clock,
         backoff=backoff,
         batch_policy=batch_policy,
         on_event=on_event,
         app_version=__version__,
+        documents=document_lane(
+            store,
+            client.base_url,
+            creds.get,
+            ca_bundle=str(settings.get("ca_bundle")) or None,
+            clock=clock,
+        ),
     )
 
 
