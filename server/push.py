@@ -44,6 +44,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
 from server.catalogs import CatalogCache
+from server.console.search import add_requests as add_search_keys
 from server.db import bulk_insert, is_sqlite, write_tx
 from server.errors import unauthorized
 from server.feed import append_status
@@ -288,6 +289,7 @@ def _apply(
                 }
             )
         bulk_insert(conn, requests, rows)
+        add_search_keys(conn, zip(keys, (p.item for p in plan.inserts if p.item), strict=True))
 
     gaps: list[tuple[int, int]] = []
     if plan.seen_seqs:
