@@ -135,7 +135,8 @@ class Request(Base):
 
     pk: Mapped[int] = mapped_column(BigKey, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(36), unique=True)
-    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    # Indexed by (office_id, pk): server/console/models.py (migration 0010).
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
     device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"))
     seq: Mapped[int] = mapped_column(BigInteger)
     reference: Mapped[str] = mapped_column(String(64))
