@@ -52,6 +52,7 @@ from desktop.errors import PermissionDeniedError
 from desktop.office import DeviceInfo, this_device
 from desktop.outbox import StoreQueue, SyncLock
 from desktop.syncstatus import read_status
+from desktop.updater import program_root, reported_state
 from rules.errors import Cancelled, UserFacingError
 from rules.messages import Message
 from sync.backoff import Backoff
@@ -191,6 +192,8 @@ def make_engine(
         batch_policy=batch_policy,
         on_event=on_event,
         app_version=__version__,
+        # What the updater or the launcher last wrote (issue 16); "" when not installed.
+        update_state=lambda: reported_state(program_root()),
     )
 
 
