@@ -55,6 +55,7 @@ from updates.pointer import (
     UP_TO_DATE,
     VERSIONS_DIR,
     Pointer,
+    prune,
     running_version_folder,
     stage,
 )
@@ -170,6 +171,7 @@ class UpdateRunner:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._pruned = False
         self._step_lock = threading.Lock()  # one step at a time (the thread, or a test)
 
     # -- what the others call ------------------------------------------------------------
@@ -233,6 +235,12 @@ class UpdateRunner:
             return self._step()
 
     def _step(self) -> UpdateStatus:
+        if not self._pruned:
+            # Once a run, after the launcher's switch: old versions' folders go.
+            self._pruned = True
+            removed = prune(self.root)
+            if removed:
+                log.info("removed old versions: %s", ", ".join(removed))
         pointer = Pointer.read(self.root)
         if pointer.pending is not None:
             return self._set(UpdateStatus(READY, version=pointer.pending))
