@@ -15,6 +15,7 @@ The full archive's time on that line is its size over the rate (measured only wi
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import tempfile
 import time
@@ -38,12 +39,14 @@ def real_builds(tmp: Path) -> tuple[Path, str, Path, str, float]:
 
     tree_a, commit = snapshot(tmp / "src-a")
     init = tree_a / "desktop" / "__init__.py"
-    old_version = init.read_text().split('"')[1]
+    found = re.search(r'^__version__ = "([0-9.]+)"$', init.read_text(), re.MULTILINE)
+    assert found is not None, "desktop/__init__.py: no __version__ line"
+    old_version = found.group(1)
     new_version = bumped(old_version)
     tree_b = tmp / "src-b"
     shutil.copytree(tree_a, tree_b)
     b_init = tree_b / "desktop" / "__init__.py"
-    b_init.write_text(b_init.read_text().replace(old_version, new_version))
+    b_init.write_text(b_init.read_text().replace(f'"{old_version}"', f'"{new_version}"'))
     changed = tree_b / CHANGED_FILE
     text = changed.read_text()
     assert CHANGED_FROM in text, f"{CHANGED_FILE} no longer has the line the bench changes"
