@@ -53,6 +53,7 @@ from desktop.office import DeviceInfo, this_device
 from desktop.outbox import StoreQueue, SyncLock
 from desktop.scans.outbox import document_lane
 from desktop.syncstatus import read_status
+from desktop.updater import program_root, reported_state
 from rules.errors import Cancelled, UserFacingError
 from rules.messages import Message
 from sync.backoff import Backoff
@@ -200,6 +201,8 @@ def make_engine(
             ca_bundle=str(settings.get("ca_bundle")) or None,
             clock=clock,
         ),
+        # What the updater or the launcher last wrote (issue 16); "" when not installed.
+        update_state=lambda: reported_state(program_root()),
     )
 
 

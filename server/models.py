@@ -113,6 +113,8 @@ class Device(Base):
     oldest_waiting_seconds: Mapped[int | None] = mapped_column(Integer)
     attention: Mapped[int] = mapped_column(Integer, default=0)
     reported_last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Issue 16. A server default only: code that enrols a PC need not know the column.
+    update_state: Mapped[str] = mapped_column(String(20), server_default="")
     # Sequence bookkeeping: seq_seen == seq_max means no gaps (the common, cheap case).
     seq_max: Mapped[int] = mapped_column(BigInteger, default=0)
     seq_seen: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -570,7 +570,7 @@ class SyncEngine:
             app_version=self._app_version,
             last_seq=backlog.last_seq,
             attention=backlog.attention,
-            update_state=self._update_state()[:40],
+            update_state=self._update_state()[:20],
         )
         try:
             answer = self._client.heartbeat(heartbeat)

@@ -161,6 +161,8 @@ CounterNo = Annotated[int, Meta(ge=1, le=MAX_COUNTER_NO)]
 Money = Annotated[int, Meta(ge=0, le=MONEY_MAX, description="rials")]
 # Strings sent to the server (they reach its columns).
 Text40 = Annotated[str, _text(40)]
+# A word such as "up_to_date" or "rolled_back" (updates.pointer): what a PC's updater is at.
+UpdateStateWord = Annotated[str, Meta(max_length=20, pattern=r"^[a-z_]*$")]
 Text100 = Annotated[str, _text(100)]
 Name = Annotated[str, _text(200, 1)]
 Label = Annotated[str, _text(2000)]  # a reason or a message in one language
@@ -433,7 +435,7 @@ class Heartbeat(Struct, frozen=True):
     attention: Count = 0
     # Issue 16 (optional; older PCs leave it out): up_to_date, downloading, ready,
     # switched, rolled_back, refused (updates.pointer / updates.client).
-    update_state: Text40 = ""
+    update_state: UpdateStateWord = ""
 
 
 class HeartbeatResponse(Struct, frozen=True):
