@@ -5,7 +5,7 @@ The heartbeat carries it (``up_to_date``, ``downloading``, ``ready``, ``switched
 ``app_version``, so the fleet view can show who is behind and whose update failed.
 
 Revision ID: 0009_update_state
-Revises: 0006_blobs
+Revises: 0008_request_blobs
 Create Date: 2026-12-03
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_update_state"
-down_revision = "0006_blobs"
+down_revision = "0008_request_blobs"
 branch_labels = None
 depends_on = None
 

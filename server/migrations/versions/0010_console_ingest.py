@@ -8,7 +8,7 @@
   every look-up by office uses the longer one, and each insert paid for both.
 
 Revision ID: 0010_console_ingest
-Revises: 0006_blobs
+Revises: 0009_update_state
 Create Date: 2026-12-03
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0010_console_ingest"
-down_revision = "0006_blobs"
+down_revision = "0009_update_state"
 branch_labels = None
 depends_on = None
 
