@@ -168,7 +168,7 @@ def measure_levels(seed: int = 77) -> list[tuple[str, str, int, float, float]]:
         packed = compression.compress_gzip(raw, level=9)
         _, back = _cpu_ms(lambda p=packed: compression.inflate_gzip(p, limit), repeat)
         rows.append((name, "gzip -9", size, ms, back))
-        for level in (3, 9, 19):
+        for level in (3, 9, 15, 19):
             plain = zstandard.ZstdCompressor(level=level)
             size, ms = _cpu_ms(lambda raw=raw, c=plain: c.compress(raw), repeat)
             rows.append((name, f"zstd -{level}, no dictionary", size, ms, 0.0))

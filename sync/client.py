@@ -107,10 +107,11 @@ _GZIP_THRESHOLD = 1024
 # 256 kbit/s line) for 7 ms more of CPU. Any level inflates the same.
 _GZIP_LEVEL = 9
 # zstd to a server that knows the dictionary (``python -m bench.zstd_dict levels``, 500
-# items: gzip -9 72.1 KB in 14 ms; zstd -3 57.5 KB in 1.3 ms; -19 48.2 KB in 116 ms here,
-# ~0.5 s on a slow counter PC (4x slower): 0.75 s less line time at 256 kbit/s, and the
-# next batch is compressed while the one before it is still on the wire).
-ZSTD_LEVEL = 19
+# items, this machine: gzip -9 72.1 KB in 14 ms; zstd -3 57.4 KB in 1.5 ms, -9 57.1 KB in
+# 4.6 ms, -15 48.3 KB in 69 ms, -19 48.2 KB in 116 ms). 15 gives -19's size for 60 % of
+# its CPU: 0.28 s less line time than -9 at 256 kbit/s a batch, for ~0.3 s of CPU on a
+# slow counter PC (4x slower), spent while the batch before it is still on the wire.
+ZSTD_LEVEL = 15
 #: An answer decoding past this is refused (the largest page of the feed is far below).
 MAX_ANSWER_BYTES = 64 * 1024 * 1024
 
