@@ -12,7 +12,8 @@ parsed, the client's answers): the output never exceeds ``max_bytes`` (checked a
 frame's declared size before anything is allocated, and again while it is produced), a
 zstd frame may not ask for a window past :data:`MAX_WINDOW_BYTES` (a frame can otherwise
 make the decoder allocate gigabytes), and time is linear in input plus output (gzip: input
-fed in 64 KiB pieces, members capped; zstd: input fed in 256-byte pieces, frames capped).
+fed in 16 KiB pieces, output taken 64 KiB a call, members capped; zstd: input fed in
+64-byte pieces, frames capped).
 """
 
 from __future__ import annotations
@@ -41,8 +42,14 @@ CURRENT_DICT_ID = 1
 MAX_WINDOW_BYTES = 8 * 1024 * 1024
 #: A body made of more gzip members than this is refused (each costs a fresh inflater).
 MAX_GZIP_MEMBERS = 64
-_PIECE = 64 * 1024  # gzip input fed at a time: bounds every copy
-_ZSTD_PIECE = 256  # zstd input fed at a time: decodes to at most ~8 MiB
+#: Most output taken from a decoder in one call (server/limits.py says why: the GIL).
+OUTPUT_PIECE = 64 * 1024
+_GZIP_INPUT = 16 * 1024  # gzip input fed at a time: bounds every copy
+# zstd input fed at a time. A decompressobj call cannot be asked for less output, and a
+# zstd byte decodes to at most ~32 KiB (a 4-byte RLE block is 128 KiB): 64 bytes give at
+# most ~2 MiB a call (a millisecond of copying with the GIL held); real bodies decode in
+# far smaller pieces (a 50 KB push: ~6 KB a call). 8 MiB of noise costs ~0.1 s.
+_ZSTD_PIECE = 64
 _DICT_DIR = Path("resources") / "zstd"
 
 
@@ -156,13 +163,16 @@ def compress_gzip(data: bytes, *, level: int) -> bytes:
 def inflate_gzip(data: bytes, max_bytes: int, *, max_members: int = MAX_GZIP_MEMBERS) -> bytes:
     """Inflate gzip ``data``, never holding more than ``max_bytes`` of output.
 
-    Time is linear in the input: the inflater is fed 64 KiB at a time, so what zlib copies
+    Time is linear in the input: the inflater is fed 16 KiB at a time, so what zlib copies
     back (``unused_data`` at a member's end) is at most that much per member, and members
-    are capped. Trailing NUL padding is accepted, as gzip(1) does.
+    are capped. Output is taken 64 KiB a call (``server.limits``, issue 10: zlib builds
+    and copies a call's output with the GIL held; a 32 MiB piece held it 18-21 ms while
+    the event loop waited). Trailing NUL padding is accepted, as gzip(1) does.
     """
     view = memoryview(data)
     size = len(data)
-    out = bytearray()
+    out: list[bytes] = []
+    total = 0
     pos = 0
     members = 0
     try:
@@ -172,20 +182,21 @@ def inflate_gzip(data: bytes, max_bytes: int, *, max_members: int = MAX_GZIP_MEM
                 raise DecodeError(f"more than {max_members} gzip members")
             inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
             while not inflater.eof:
-                room = max_bytes - len(out) + 1
+                room = min(max_bytes - total + 1, OUTPUT_PIECE)
                 if pos < size:
-                    piece = view[pos : pos + _PIECE]
+                    piece = view[pos : pos + _GZIP_INPUT]
                     got = inflater.decompress(piece, room)
                     pos += len(piece) - len(inflater.unconsumed_tail) - len(inflater.unused_data)
                 else:
                     got = inflater.decompress(b"", room)  # output still pending, if any
                     if not got:
                         raise DecodeError("truncated gzip body")
-                out += got
-                if len(out) > max_bytes:
+                out.append(got)
+                total += len(got)
+                if total > max_bytes:
                     raise TooLarge(f"inflates past {max_bytes} bytes")
             if pos >= size or (data[pos] == 0 and data.count(b"\x00", pos) == size - pos):
-                return bytes(out)
+                return b"".join(out)
     except zlib.error as exc:
         raise DecodeError(str(exc)) from exc
 
@@ -200,7 +211,7 @@ def decompress_zstd(
     :data:`MAX_WINDOW_BYTES` or a dictionary other than the one named is refused before
     any decoding. The input is then fed :data:`_ZSTD_PIECE` bytes at a time (a zstd byte
     decodes to at most ~32 KiB: a 4-byte RLE block is 128 KiB), so the output is checked
-    against the cap every few MiB at worst; a frame must end (truncation is an error) and
+    against the cap every 2 MiB at worst; a frame must end (truncation is an error) and
     frames may follow one another (RFC 8878), at most ``max_frames`` of them.
     """
     if not data:
@@ -209,7 +220,8 @@ def decompress_zstd(
     wanted = zdict.dict_id() if zdict is not None else 0
     decompressor = zstandard.ZstdDecompressor(dict_data=zdict, max_window_size=MAX_WINDOW_BYTES)
     view = memoryview(data)
-    out = bytearray()
+    out: list[bytes] = []
+    total = 0
     pos = 0
     frames = 0
     try:
@@ -217,19 +229,22 @@ def decompress_zstd(
             frames += 1
             if frames > max_frames:
                 raise DecodeError(f"more than {max_frames} zstd frames")
-            _check_frame_header(view[pos:], max_bytes - len(out), wanted)
+            _check_frame_header(view[pos:], max_bytes - total, wanted)
             frame = decompressor.decompressobj()
             while not frame.eof:
                 if pos >= len(data):
                     raise DecodeError("truncated zstd body")
                 piece = view[pos : pos + _ZSTD_PIECE]
-                out += frame.decompress(piece)
+                got = frame.decompress(piece)
                 pos += len(piece) - len(frame.unused_data)
-                if len(out) > max_bytes:
-                    raise TooLarge(f"decodes past {max_bytes} bytes")
+                if got:
+                    out.append(got)
+                    total += len(got)
+                    if total > max_bytes:
+                        raise TooLarge(f"decodes past {max_bytes} bytes")
     except zstandard.ZstdError as exc:
         raise DecodeError(str(exc)) from exc
-    return bytes(out)
+    return b"".join(out)
 
 
 def _check_frame_header(data: memoryview, room: int, wanted_dict: int) -> None:
