@@ -153,3 +153,53 @@ def test_zstd_bombs_are_413_and_bad_frames_400(
     # zstd without a dictionary (none named) is plain RFC 8878: accepted.
     answer = _post_zstd(server, device, plain, dict_header=None)
     assert answer.status_code == 200 and answer.json()["results"][0]["status"] == "accepted"
+
+
+# --------------------------------------------------------------------------- the decoder
+
+
+def test_the_zstd_cap_holds_to_the_byte_across_frames() -> None:
+    plain = b"0," * 150_000  # 300 KB: many output pieces per frame
+    frame = compression.compress_zstd(plain, level=3)
+    assert compression.decompress_zstd(frame, len(plain), dict_id=DICT) == plain
+    with pytest.raises(compression.TooLarge):  # refused from the declared size
+        compression.decompress_zstd(frame, len(plain) - 1, dict_id=DICT)
+    two = frame + frame
+    assert compression.decompress_zstd(two, 2 * len(plain), dict_id=DICT) == plain + plain
+    with pytest.raises(compression.TooLarge):  # the second frame no longer fits
+        compression.decompress_zstd(two, 2 * len(plain) - 1, dict_id=DICT)
+    empty = compression.compress_zstd(b"", level=3)
+    with pytest.raises(compression.DecodeError):  # thousands of empty frames: capped
+        compression.decompress_zstd(empty * 65, 1_000, dict_id=DICT)
+    assert compression.decompress_zstd(empty * 64, 1_000, dict_id=DICT) == b""
+    with pytest.raises(compression.DecodeError):
+        compression.decompress_zstd(b"", 1_000, dict_id=DICT)
+
+
+def test_a_streamed_zstd_bomb_stops_within_a_piece_of_the_cap() -> None:
+    out = io.BytesIO()
+    with zstandard.ZstdCompressor(level=19).stream_writer(out, closefd=False) as writer:
+        for _ in range(64):
+            writer.write(b"\0" * (1 << 20))  # 64 MiB of zeros, no size in the header
+    bomb = out.getvalue()
+    assert len(bomb) < 16 * 1024
+    started = time.process_time()
+    with pytest.raises(compression.TooLarge):
+        compression.decompress_zstd(bomb, 1 << 20, dict_id=None)
+    assert time.process_time() - started < 5  # bounded by the cap, not by 64 MiB
+
+
+def test_gzip_and_identity_through_the_same_entry() -> None:
+    raw = b'{"a": 1}' * 100
+    assert compression.decode(compression.compress_gzip(raw, level=9), "gzip", 10_000) == raw
+    assert compression.decode(raw, "", 10_000) == raw
+    assert compression.decode(raw, "identity", 10_000) == raw
+    with pytest.raises(compression.TooLarge):
+        compression.decode(raw, "", 10)
+    with pytest.raises(compression.DecodeError):
+        compression.decode(raw, "br", 10_000)
+    assert compression.accepts_zstd("gzip, zstd;q=0.5") and not compression.accepts_zstd(
+        "zstd;q=0, gzip"
+    )
+    assert compression.common_dictionary("7, 1, x") == DICT
+    assert compression.common_dictionary("7") is None
