@@ -16,6 +16,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
+from server.answer_coding import ZstdAnswers
 from server.blobs_routes import install_blobs
 from server.body import BodyLimits
 from server.catalogs import ensure_catalog
@@ -96,6 +97,7 @@ def create_app(settings: ServerSettings, *, clock: Clock = utc_now) -> FastAPI:
         app.mount("/updates", StaticFiles(directory=settings.updates_dir, check_dir=False))
     document = openapi_document(app.version, max_items=settings.max_items_per_push)
     app.openapi = lambda: document  # type: ignore[method-assign]
+    app.add_middleware(ZstdAnswers)  # zstd + dictionary to clients that know it (issue 11)
     app.add_middleware(
         BodyLimits,
         max_body_bytes=settings.max_body_bytes,
