@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from server.errors import R_REQUIRED, ApiError, bad_request, invalid, too_large
+from server.limits import INFLATE_OUTPUT_PIECE
 from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, ErrorCode, ProtocolError, decode
 
 Scope = MutableMapping[str, Any]
@@ -37,7 +38,9 @@ DRAIN_FACTOR = 4
 # The client sends one gzip member; concatenated members are legal (RFC 1952), but every
 # member costs a fresh inflater, so a body of thousands of empty members is refused.
 MAX_GZIP_MEMBERS = 64
-_INFLATE_INPUT = 64 * 1024  # input fed to the inflater at a time: bounds every copy
+_INFLATE_INPUT = 16 * 1024  # input fed to the inflater at a time: bounds every copy
+# Output taken from the inflater at a time (server.limits explains why it is small).
+_INFLATE_OUTPUT = INFLATE_OUTPUT_PIECE
 BODY_KEY = "pishkhan.body"
 _PROTOCOL_HEADER = (PROTOCOL_HEADER.lower().encode("latin-1"), str(PROTOCOL_VERSION).encode())
 
@@ -59,7 +62,8 @@ def inflate_limited(data: bytes, max_bytes: int, *, max_members: int = MAX_GZIP_
     """
     view = memoryview(data)
     size = len(data)
-    out = bytearray()
+    out: list[bytes] = []
+    total = 0
     pos = 0
     members = 0
     try:
@@ -69,7 +73,7 @@ def inflate_limited(data: bytes, max_bytes: int, *, max_members: int = MAX_GZIP_
                 raise InflateError(f"more than {max_members} gzip members")
             inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
             while not inflater.eof:
-                room = max_bytes - len(out) + 1
+                room = min(max_bytes - total + 1, _INFLATE_OUTPUT)
                 if pos < size:
                     piece = view[pos : pos + _INFLATE_INPUT]
                     got = inflater.decompress(piece, room)
@@ -78,11 +82,12 @@ def inflate_limited(data: bytes, max_bytes: int, *, max_members: int = MAX_GZIP_
                     got = inflater.decompress(b"", room)  # output still pending, if any
                     if not got:
                         raise InflateError("truncated gzip body")
-                out += got
-                if len(out) > max_bytes:
+                out.append(got)
+                total += len(got)
+                if total > max_bytes:
                     raise InflatedTooLarge(f"inflates past {max_bytes} bytes")
             if pos >= size or (data[pos] == 0 and data.count(b"\x00", pos) == size - pos):
-                return bytes(out)
+                return b"".join(out)
     except zlib.error as exc:
         raise InflateError(str(exc)) from exc
 

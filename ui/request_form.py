@@ -565,17 +565,18 @@ class RequestForm(QWidget):
         draft = self.draft()
         intake = self._ctx.intake
         original = self._correcting
+        at_work = self._ctx.during_clerk_work
         self._set_saving(True)
         if original is not None:
             self._ctx.worker.submit(
-                lambda: intake.correct(clerk, original, draft),
+                lambda: at_work(lambda: intake.correct(clerk, original, draft)),
                 self._saved,
                 self._save_failed,
                 changes=REQUEST_SAVED,
             )
         else:
             self._ctx.worker.submit(
-                lambda: intake.save(clerk, draft),
+                lambda: at_work(lambda: intake.save(clerk, draft)),
                 self._saved,
                 self._save_failed,
                 changes=REQUEST_SAVED,
