@@ -120,6 +120,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     if getattr(args, "updates_dir", None):
         settings = dataclasses.replace(settings, updates_dir=Path(args.updates_dir))
+    for name in ("max_body_bytes", "max_inflated_bytes"):
+        value = getattr(args, name)
+        if value is not None:
+            settings = dataclasses.replace(settings, **{name: max(1024, value)})
     for name in ("idle_timeout", "header_timeout", "body_idle_timeout"):
         value = getattr(args, name)
         if value is not None:
@@ -357,6 +361,16 @@ def build_parser() -> argparse.ArgumentParser:
         f"{defaults.auth_failures_per_minute:g} a minute)",
     )
 
+    p.add_argument(
+        "--max-body-bytes",
+        type=int,
+        help=f"largest request body as sent (default {defaults.max_body_bytes})",
+    )
+    p.add_argument(
+        "--max-inflated-bytes",
+        type=int,
+        help=f"largest gzip body once inflated (default {defaults.max_inflated_bytes})",
+    )
     p.add_argument("--updates-dir", help="serve this update repository under /updates/")
     p.add_argument("--minimum-version", help="lowest program version accepted (heartbeat answer)")
     p.add_argument("--minimum-version-after", help="ISO time from which the minimum holds")
