@@ -3,6 +3,10 @@
 Passwords are hashed with argon2id. Repeated failures lock the account for a
 while (settings ``lockout_attempts`` / ``lockout_minutes``); every login,
 failure, lock and change is an audit event.
+
+On an encrypted store each active clerk also has a key slot (``desktop.keyslots``): a new
+account or a new password writes that clerk's slot, disabling an account removes it, and
+a clerk from before the encryption gets one at their first login into the open store.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from desktop import audit
+from desktop import audit, keyslots
 from desktop.audit import Action
 from desktop.clock import Clock, utc_now
 from desktop.db.engine import Store
@@ -117,7 +121,9 @@ class ClerkDirectory:
                 )
             clerk = self._new(s, username, display_name, password, MANAGER)
             audit.record(s, Action.CLERK_ADDED, at=self._clock(), clerk_id=clerk.id, role=MANAGER)
-            return _info(clerk)
+            info = _info(clerk)
+        self._write_slot(info, password)
+        return info
 
     def add_clerk(
         self, by: ClerkInfo, username: str, display_name: str, password: str, role: str = CLERK
@@ -134,7 +140,9 @@ class ClerkDirectory:
                 new_clerk=clerk.id,
                 role=role,
             )
-            return _info(clerk)
+            info = _info(clerk)
+        self._write_slot(info, password)
+        return info
 
     def set_active(self, by: ClerkInfo, clerk_id: int, active: bool) -> ClerkInfo:
         self._require_manager(by)
@@ -157,13 +165,25 @@ class ClerkDirectory:
                 clerk_id=by.id,
                 target=clerk_id,
             )
-            return _info(clerk)
+            info = _info(clerk)
+        if not active:
+            self._drop_slot(clerk_id)
+        return info
 
     def change_password(self, by: ClerkInfo, clerk_id: int, new_password: str) -> None:
         if by.id != clerk_id:
             self._require_manager(by)
         new_password = password_text(new_password)
         _check_password(new_password)
+        if self._store.encrypted:
+            # The slot first: killed in between, the new password opens the store and the
+            # login mends the account's hash from the slot (``authenticate(proven=True)``).
+            with self._store.read() as s:
+                target = s.get(Clerk, clerk_id)
+                if target is None:
+                    raise AccountError(Message(fa="این کاربر پیدا نشد.", en="No such user."))
+                if target.active:
+                    self._write_slot(_info(target), new_password)
         with self._store.write() as s:
             clerk = s.get(Clerk, clerk_id)
             if clerk is None:
@@ -175,8 +195,13 @@ class ClerkDirectory:
                 s, Action.PASSWORD_CHANGED, at=self._clock(), clerk_id=by.id, target=clerk_id
             )
 
-    def authenticate(self, username: str, password: str) -> ClerkInfo:
-        """Check a login. Failures are counted and audited; too many lock the account."""
+    def authenticate(self, username: str, password: str, *, proven: bool = False) -> ClerkInfo:
+        """Check a login. Failures are counted and audited; too many lock the account.
+
+        ``proven``: the password has just unlocked this clerk's key slot (the store was
+        opened with it), so it is right even where the stored hash is older (a password
+        change cut short between the slot and the database).
+        """
         now = self._clock()
         name = normalize_username(username)
         password = password_text(password)
@@ -190,7 +215,13 @@ class ClerkDirectory:
             if clerk.locked_until is not None and clerk.locked_until > now:
                 remaining = int((clerk.locked_until - now).total_seconds() // 60) + 1
                 raise AccountLocked(remaining)
-            if not _verify(self._hasher, clerk.password_hash, password):
+            if proven and clerk.username == name:
+                if not _verify(self._hasher, clerk.password_hash, password):
+                    clerk.password_hash = self._hasher.hash(password)
+                verified = True
+            else:
+                verified = _verify(self._hasher, clerk.password_hash, password)
+            if not verified:
                 clerk.failed_attempts += 1
                 audit.record(
                     s,
@@ -221,7 +252,31 @@ class ClerkDirectory:
             raise AccountLocked(int(self._lockout.total_seconds() // 60))
         if locked is False:
             raise LoginFailed()
+        if self._store.encrypted and not proven:
+            self._ensure_slot(info, password)
         return info
+
+    # -- key slots (an encrypted store only) ---------------------------------------------
+    def _write_slot(self, clerk: ClerkInfo, password: str) -> None:
+        key = self._store.data_key
+        if key is None:
+            return
+        folder = self._store.path.parent
+        keyslots.load(folder).with_clerk(key, clerk.id, clerk.username, password).save(folder)
+
+    def _drop_slot(self, clerk_id: int) -> None:
+        if self._store.data_key is None:
+            return
+        folder = self._store.path.parent
+        slots = keyslots.load(folder)
+        if clerk_id in slots.clerk_ids():
+            slots.without_clerk(clerk_id).save(folder)
+
+    def _ensure_slot(self, clerk: ClerkInfo, password: str) -> None:
+        """A clerk from before the encryption, logging in to the open store: their slot."""
+        slots = keyslots.load(self._store.path.parent)
+        if clerk.id not in slots.clerk_ids():
+            self._write_slot(clerk, password)
 
     def create_manager_in(
         self, s: Session, username: str, display_name: str, password: str

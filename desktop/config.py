@@ -53,6 +53,12 @@ SETTINGS: dict[str, Setting] = {
             "Allow an http:// central server that is not this PC (set by enrol"
             " --allow-insecure-http; the token then crosses the network in clear)",
         ),
+        Setting(
+            "update_url",
+            str,
+            "",
+            "Where the signed updates are (empty: the central server's /updates)",
+        ),
         Setting("sync_interval_seconds", int, 60, "Seconds between automatic sync rounds"),
         Setting("lockout_attempts", int, 5, "Failed logins before an account is locked"),
         Setting("lockout_minutes", int, 5, "Minutes an account stays locked"),

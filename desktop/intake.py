@@ -35,6 +35,7 @@ from rules.catalog import Catalog, Fees, ValidatedForm, ValidationFailed, valida
 from rules.errors import UserFacingError
 from rules.messages import Message
 from rules.normalize import normalize_identifier
+from sync.protocol import ScanRef
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,10 @@ class Intake:
                 "updated_at": now,
             }
             columns["content_hash"] = item_from_columns(
-                columns, answers=form.answers, documents=list(form.documents)
+                columns,
+                answers=form.answers,
+                documents=list(form.documents),
+                scans=[ScanRef(p.document, p.sha256, p.size, p.pages) for p in kept_scans],
             ).computed_hash()
             # Plain sqlite3 inside the store's transaction (desktop.db.raw): the save is
             # the clerk's hot path, and SQLAlchemy's execution layer was most of its

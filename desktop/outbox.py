@@ -43,8 +43,9 @@ from desktop.catalog_store import add_version
 from desktop.clock import Clock, utc_now
 from desktop.db.engine import Store
 from desktop.db.models import Device, KeyValue, OutboxEntry, Request, RequestStateChange
+from desktop.db.raw import driver_connection
 from desktop.states import BACK_OFFICE, WAITING, State, move
-from desktop.wire import item_from_columns
+from desktop.wire import item_from_columns, scan_refs
 from rules.catalog import Catalog, CatalogError
 from sync.localqueue import BacklogStats, ChangesApplied, ResultsApplied, SyncState
 from sync.protocol import (
@@ -176,9 +177,11 @@ class StoreQueue:
             ).all()
             items: list[RequestItem] = []
             damaged: list[str] = []
+            scans = scan_refs(driver_connection(s), (row.id for row in rows))
             for row in rows:
                 try:
-                    items.append(item_from_columns(cast("Mapping[str, Any]", row._mapping)))
+                    columns = cast("Mapping[str, Any]", row._mapping)
+                    items.append(item_from_columns(columns, scans=scans.get(row.id, ())))
                 except (ValueError, TypeError) as exc:
                     # Damaged on this disk (unreadable JSON): it can never be sent, and
                     # must not stop every batch behind it. Set aside for the clerk.

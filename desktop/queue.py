@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, fields
 
 from desktop.db.engine import Store
 from desktop.db.types import parse_utc_text, utc_text
+from desktop.scans.progress import SENT_SQL, TOTAL_SQL, DocumentProgress, pages_per_document
 from desktop.states import WAITING, State
 from rules.normalize import (
     normalize_identifier,
@@ -58,6 +59,12 @@ class QueueRow:
     reason_en: str | None
     created_at: dt.datetime
     clerk_username: str
+    scans_total: int = 0  # scanned parts (desktop/scans/progress.py): "documents 2 of 5 sent"
+    scans_sent: int = 0
+
+    @property
+    def documents(self) -> DocumentProgress | None:
+        return DocumentProgress(self.scans_sent, self.scans_total) if self.scans_total else None
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,7 @@ class RequestDetail:
     supersedes: str | None
     superseded_by: str | None
     history: list[StateChangeRow] = field(default_factory=list)
+    scans: tuple[tuple[str, int], ...] = ()  # (document, pages) scanned, in attached order
 
 
 #: The backlog has one shape, the sync's (it adds this PC's last sequence number).
@@ -93,13 +101,19 @@ Backlog = BacklogStats
 # The view's columns, named as QueueRow's fields and in their order (checked below): a
 # page of rows is built from plain tuples, the fastest thing sqlite3 hands out.
 _ROW_NAMES = tuple(f.name for f in fields(QueueRow))
+_EXPRESSIONS = {
+    "total_fee": "government_fee + office_fee + vat",
+    "scans_total": TOTAL_SQL,
+    "scans_sent": SENT_SQL,
+}
 _ROW_COLUMNS = ", ".join(
-    "government_fee + office_fee + vat AS total_fee" if name == "total_fee" else name
-    for name in _ROW_NAMES
+    f"{_EXPRESSIONS[name]} AS {name}" if name in _EXPRESSIONS else name for name in _ROW_NAMES
 )
 _CREATED_AT = _ROW_NAMES.index("created_at")
 _DETAIL_COLUMNS = tuple(
-    f.name for f in fields(RequestDetail) if f.name not in ("row", "superseded_by", "history")
+    f.name
+    for f in fields(RequestDetail)
+    if f.name not in ("row", "superseded_by", "history", "scans")
 )
 
 
@@ -209,6 +223,7 @@ class QueueQueries:
                     (request_id,),
                 )
             ]
+            scans = pages_per_document(db, request_id)
         values = {name: r[name] for name in _DETAIL_COLUMNS}
         values["answers"] = json.loads(values["answers"])
         values["documents"] = json.loads(values["documents"])
@@ -217,6 +232,7 @@ class QueueQueries:
             **values,
             superseded_by=newer[0] if newer else None,
             history=history,
+            scans=scans,
         )
 
     def counts_by_state(self) -> dict[str, int]:

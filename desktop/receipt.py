@@ -34,7 +34,9 @@ from desktop.clerks import ClerkInfo
 from desktop.clock import TEHRAN, Clock, utc_now
 from desktop.db.engine import Store
 from desktop.db.models import AuditEvent, Clerk, Device, Office, Request
+from desktop.db.raw import driver_connection
 from desktop.errors import NotFoundError
+from desktop.scans.progress import pages_per_document, scanned_documents
 from desktop.states import STATE_NAMES, State
 from rules import bidi
 from rules.catalog import FieldType
@@ -59,6 +61,7 @@ WEEKDAYS: tuple[Message, ...] = tuple(  # jdatetime's weekday(): Saturday is 0
 
 _L = {  # the receipt's fixed words
     "title": Message("رسید ثبت درخواست", "Request receipt"),
+    "scans": Message("مدارک اسکن‌شده", "Documents scanned"),
     "duplicate": Message("رونوشت (چاپ دوباره)", "Duplicate (reprint)"),
     "office_line": Message(
         "دفتر پیشخوان خدمات دولت · کد {code} · باجهٔ {counter}",
@@ -195,6 +198,7 @@ class Receipt:
     superseded_by: str | None = None  # reference of the correction that replaced this one
     reprint: bool = False  # printed before: marked as a duplicate
     printed_at: str | None = None  # only on a duplicate: when it was printed
+    scans: tuple[tuple[str, str], ...] = ()  # document scanned, its pages (as printed)
 
     def label(self, key: str) -> str:
         return _L[key].text(self.lang)
@@ -240,6 +244,9 @@ class Receipt:
             Row(t("national_code"), self.national_code, ltr=True),
         ]
         out += [Row(label, value, ltr=ltr) for label, value, ltr in self.answers]
+        if self.scans:
+            out += [Rule("dashed"), Heading(t("scans"), "small")]
+            out += [Row(label, pages) for label, pages in self.scans]
         out += [Rule("dashed"), Heading(t("fees"), "small")]
         out += [Row(f.label, f.text, amount=True) for f in self.fees]
         out += [
@@ -385,6 +392,7 @@ def receipt_for(
             else None
         )
         superseded_by = s.scalar(select(Request.reference).where(Request.supersedes_id == req.id))
+        scan_pages = pages_per_document(driver_connection(s), req.id)
         # A direct lookup through ix_audit_events_request_id (migration 0002).
         prints = (
             s.scalar(
@@ -476,6 +484,9 @@ def receipt_for(
         superseded_by=digits(superseded_by, lang) if superseded_by else None,
         reprint=reprint,
         printed_at=f"{jalali_date(now, lang)} {local_time(now, lang)}" if reprint else None,
+        scans=tuple(
+            (d.label.text(lang), d.pages_text(lang)) for d in scanned_documents(scan_pages, service)
+        ),
     )
 
 

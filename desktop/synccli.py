@@ -51,7 +51,9 @@ from desktop.db.models import Device
 from desktop.errors import PermissionDeniedError
 from desktop.office import DeviceInfo, this_device
 from desktop.outbox import StoreQueue, SyncLock
+from desktop.scans.outbox import document_lane
 from desktop.syncstatus import read_status
+from desktop.updater import program_root, reported_state
 from rules.errors import Cancelled, UserFacingError
 from rules.messages import Message
 from sync.backoff import Backoff
@@ -183,14 +185,24 @@ def make_engine(
     )
     if read_timeout_base is not None:
         client.read_timeout_base = read_timeout_base
+    queue = StoreQueue(store, clock)
     return SyncEngine(
-        StoreQueue(store, clock),
+        queue,
         client,
         clock=clock,
         backoff=backoff,
         batch_policy=batch_policy,
         on_event=on_event,
         app_version=__version__,
+        documents=document_lane(
+            store,
+            client.base_url,
+            creds.get,
+            ca_bundle=str(settings.get("ca_bundle")) or None,
+            clock=clock,
+        ),
+        # What the updater or the launcher last wrote (issue 16); "" when not installed.
+        update_state=lambda: reported_state(program_root()),
     )
 
 

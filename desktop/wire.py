@@ -6,16 +6,21 @@ insert) into the item. The same function builds the item at save time (for its c
 hash, from the answers the form gave, not from their JSON text) and at push time (from the
 stored JSON), so what the server hashes is exactly what the counter hashed; what the hash
 covers is ``sync.protocol.RequestItem``'s business.
+
+A request's scans travel as ``scans`` (their hashes, sizes, page counts; the bytes go by
+/v1/blobs): ``scan_refs`` reads them from ``scan_parts`` for the push, and the save
+passes the parts it is about to record, so the hash covers the same list both times.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from desktop.db.models import Request
-from sync.protocol import RequestItem, utc_iso
+from sync.protocol import RequestItem, ScanRef, utc_iso
 
 
 def item_from_columns(
@@ -23,6 +28,7 @@ def item_from_columns(
     *,
     answers: Mapping[str, Any] | None = None,
     documents: Sequence[str] | None = None,
+    scans: Sequence[ScanRef] = (),
 ) -> RequestItem:
     """The wire form of a request's columns, with the ``content_hash`` stored beside them.
 
@@ -51,13 +57,32 @@ def item_from_columns(
         fees={"government": c["government_fee"], "office": c["office_fee"], "vat": c["vat"]},
         card_ref=c["card_ref"],
         supersedes=c["supersedes_id"],
+        scans=list(scans) or None,
         content_hash=c["content_hash"],
     )
 
 
-def request_item(req: Request) -> RequestItem:
+def scan_refs(conn: sqlite3.Connection, request_ids: Iterable[str]) -> dict[str, list[ScanRef]]:
+    """The scans of each of `request_ids` that has any, in the order they were attached."""
+    ids = list(request_ids)
+    found: dict[str, list[ScanRef]] = {}
+    for start in range(0, len(ids), 500):  # under SQLite's bound-parameter limit
+        chunk = ids[start : start + 500]
+        rows = conn.execute(
+            "SELECT request_id, document, sha256, size, pages FROM scan_parts "
+            f"WHERE request_id IN ({','.join('?' * len(chunk))}) ORDER BY request_id, position",
+            chunk,
+        )
+        for request_id, document, sha256, size, pages in rows:
+            found.setdefault(request_id, []).append(ScanRef(document, sha256, size, pages))
+    return found
+
+
+def request_item(req: Request, scans: Sequence[ScanRef] = ()) -> RequestItem:
     """The wire form of a loaded ``Request`` (tests and benchmarks hold ORM rows)."""
-    return item_from_columns({col.key: getattr(req, col.key) for col in Request.__table__.columns})
+    return item_from_columns(
+        {col.key: getattr(req, col.key) for col in Request.__table__.columns}, scans=scans
+    )
 
 
 def compute_hash(req: Request) -> str:

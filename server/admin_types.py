@@ -147,6 +147,8 @@ class StuckOffice(Struct, frozen=True):
     last_heartbeat: Timestamp | None
     never_heard: Count
     app_versions: list[AnswerText]
+    lowest_app_version: AnswerText | None = None  # issue 16: who is behind
+    update_states: list[AnswerText] = []  # issue 16: what the PCs' updaters last said
 
 
 class StuckOffices(Struct, frozen=True):

@@ -7,6 +7,8 @@
                                is not the server's offset
     GET   /v1/blobs/{sha256}   the whole blob (this device's office only)
     GET   /v1/admin/offices/{code}/blobs/{sha256}   the back office reads any office's
+    GET   /v1/admin/requests/{id}/documents   a request's scans and which have arrived
+                               ("awaiting_documents" until every one is whole)
 
 Plain ``def`` routes (the thread pool); each authenticates before touching its body.
 """
@@ -22,15 +24,17 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from server import blobs
+from server.blobs_links import RequestDocuments, documents_of
 from server.blobs_storage import BlobStorage, FolderStorage
 from server.body import read_message, read_raw
 from server.errors import invalid, not_found
-from server.models import Office
+from server.models import Office, requests
 from server.routes import Ctx, CurrentDevice, _admin
 from server.settings import ServerSettings
-from sync.protocol import HEX64_PATTERN, Message, encode
+from sync.protocol import HEX64_PATTERN, Message, encode, is_canonical_uuid
 
 R_SHA = Message("باید ۶۴ رقم شانزده‌شانزدهی کوچک باشد.", "must be 64 lower-case hex digits.")
+R_REQUEST_ID = Message("باید شناسهٔ UUID درخواست باشد.", "must be the request's UUID.")
 R_OFFSET = Message("باید عددی نامنفی باشد.", "must be a non-negative integer.")
 
 
@@ -153,3 +157,18 @@ def admin_read_blob(request: Request, ctx: Ctx, office_code: str, sha256: str) -
         ctx.engine, _service(request).storage, office_id=office_id, sha256=_sha(sha256)
     )
     return Response(data, media_type="application/octet-stream")
+
+
+@admin_router.get("/requests/{request_id}/documents")
+def admin_request_documents(ctx: Ctx, request_id: str) -> Response:
+    if not is_canonical_uuid(request_id):
+        raise invalid({"request_id": R_REQUEST_ID})
+    with ctx.engine.connect() as conn:
+        known = conn.execute(select(requests.c.id).where(requests.c.id == request_id)).first()
+        found = documents_of(conn, [request_id]) if known else {}
+    if known is None:
+        raise not_found("این درخواست نیست.", "No such request.")
+    body = found.get(request_id) or RequestDocuments(())
+    return Response(
+        encode({"request_id": request_id, **body.to_json()}), media_type="application/json"
+    )

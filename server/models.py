@@ -113,6 +113,8 @@ class Device(Base):
     oldest_waiting_seconds: Mapped[int | None] = mapped_column(Integer)
     attention: Mapped[int] = mapped_column(Integer, default=0)
     reported_last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Issue 16. A server default only: code that enrols a PC need not know the column.
+    update_state: Mapped[str] = mapped_column(String(20), server_default="")
     # Sequence bookkeeping: seq_seen == seq_max means no gaps (the common, cheap case).
     seq_max: Mapped[int] = mapped_column(BigInteger, default=0)
     seq_seen: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -135,7 +137,8 @@ class Request(Base):
 
     pk: Mapped[int] = mapped_column(BigKey, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(36), unique=True)
-    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    # Indexed by (office_id, pk): server/console/models.py (migration 0010).
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
     device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"))
     seq: Mapped[int] = mapped_column(BigInteger)
     reference: Mapped[str] = mapped_column(String(64))

@@ -18,6 +18,15 @@ from server.models import as_utc, devices, offices
 from sync.protocol import Heartbeat, utc_iso
 
 
+def version_key(version: str) -> tuple[int, ...]:
+    """``"1.10.0"`` after ``"1.9.2"``; a version that is not dotted numbers sorts first
+    (the oldest: the console shows it as behind rather than hiding it)."""
+    parts = version.split(".")
+    if not all(p.isascii() and p.isdigit() for p in parts):
+        return (-1,)
+    return tuple(int(p) for p in parts)
+
+
 def record_heartbeat(engine: Engine, device_id: str, beat: Heartbeat, *, now: dt.datetime) -> None:
     with write_tx(engine) as conn:
         conn.execute(
@@ -31,6 +40,7 @@ def record_heartbeat(engine: Engine, device_id: str, beat: Heartbeat, *, now: dt
                 attention=beat.attention,
                 reported_last_seq=beat.last_seq,
                 app_version=beat.app_version[:40],
+                update_state=beat.update_state,
             )
         )
 
@@ -46,6 +56,13 @@ class OfficeHealth:
     last_heartbeat: dt.datetime | None = None  # the stalest PC's last heartbeat
     never_heard: int = 0  # PCs that never sent a heartbeat
     app_versions: set[str] = field(default_factory=set)
+    # Issue 16: what the PCs' updaters last said ("" left out: not reported).
+    update_states: set[str] = field(default_factory=set)
+
+    @property
+    def lowest_app_version(self) -> str | None:
+        """The office's oldest program version (dotted numbers compared as numbers)."""
+        return min(self.app_versions, key=version_key) if self.app_versions else None
 
     def sort_key(self) -> tuple[int, int, int, float]:
         # Most stuck first: longest wait, then deepest queue, then silent longest.
@@ -67,7 +84,9 @@ class OfficeHealth:
             "oldest_waiting_seconds": self.oldest_waiting_seconds,
             "last_heartbeat": utc_iso(self.last_heartbeat) if self.last_heartbeat else None,
             "never_heard": self.never_heard,
-            "app_versions": sorted(self.app_versions),
+            "app_versions": sorted(self.app_versions, key=version_key),
+            "lowest_app_version": self.lowest_app_version,
+            "update_states": sorted(self.update_states),
         }
 
 
@@ -83,6 +102,7 @@ def stuck_offices(engine: Engine, *, now: dt.datetime, limit: int = 100) -> list
                 devices.c.attention,
                 devices.c.last_heartbeat_at,
                 devices.c.app_version,
+                devices.c.update_state,
             )
             .join(offices, offices.c.id == devices.c.office_id)
             .where(devices.c.revoked_at.is_(None))
@@ -95,6 +115,8 @@ def stuck_offices(engine: Engine, *, now: dt.datetime, limit: int = 100) -> list
         health.attention += row.attention
         if row.app_version:
             health.app_versions.add(row.app_version)
+        if row.update_state:
+            health.update_states.add(row.update_state)
         beat = as_utc(row.last_heartbeat_at)
         if beat is None:
             health.never_heard += 1

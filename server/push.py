@@ -43,7 +43,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
+from server.blobs_links import link_scans
 from server.catalogs import CatalogCache
+from server.console.search import add_requests as add_search_keys
 from server.db import bulk_insert, is_sqlite, write_tx
 from server.errors import unauthorized
 from server.feed import append_status
@@ -288,6 +290,9 @@ def _apply(
                 }
             )
         bulk_insert(conn, requests, rows)
+        # The scans they name, in the same transaction (documents follow by /v1/blobs).
+        link_scans(conn, device.office_id, (p.item for p in plan.inserts if p.item is not None))
+        add_search_keys(conn, zip(keys, (p.item for p in plan.inserts if p.item), strict=True))
 
     gaps: list[tuple[int, int]] = []
     if plan.seen_seqs:

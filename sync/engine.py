@@ -95,6 +95,7 @@ from sync.protocol import (
     RequestItem,
     utc_iso,
 )
+from sync.uploads import DocumentLane
 
 log = logging.getLogger("pishkhan.sync")
 
@@ -157,6 +158,7 @@ class SyncEngine:
         max_bisect_pushes: int = 32,
         max_pages: int = 1000,
         pushes_in_flight: int = 2,
+        documents: DocumentLane | None = None,
     ) -> None:
         self._queue = queue
         self._client = client
@@ -170,6 +172,7 @@ class SyncEngine:
         self._max_bisect_pushes = max_bisect_pushes
         self._max_pages = max_pages
         self._depth = max(1, pushes_in_flight)
+        self._documents = documents
         self._stop = threading.Event()
         self._state = queue.load_state()
         if self._state.batch_size and batch_policy is None:
@@ -218,6 +221,10 @@ class SyncEngine:
         error: SyncError | None = None
         try:
             self._push_all(tally)
+            if self._documents is not None and not self._stop.is_set():
+                # Text first: documents use the line only while no request waits
+                # (sync.uploads.DocumentLane pushes text saved meanwhile, then resumes).
+                self._documents.send(lambda: self._push_all(tally), self._stop.is_set)
             if not self._stop.is_set():
                 self._pull_all(tally)
             if not self._stop.is_set():
@@ -563,7 +570,7 @@ class SyncEngine:
             app_version=self._app_version,
             last_seq=backlog.last_seq,
             attention=backlog.attention,
-            update_state=self._update_state()[:40],
+            update_state=self._update_state()[:20],
         )
         try:
             answer = self._client.heartbeat(heartbeat)

@@ -168,6 +168,8 @@ CounterNo = Annotated[int, Meta(ge=1, le=MAX_COUNTER_NO)]
 Money = Annotated[int, Meta(ge=0, le=MONEY_MAX, description="rials")]
 # Strings sent to the server (they reach its columns).
 Text40 = Annotated[str, _text(40)]
+# A word such as "up_to_date" or "rolled_back" (updates.pointer): what a PC's updater is at.
+UpdateStateWord = Annotated[str, Meta(max_length=20, pattern=r"^[a-z_]*$")]
 Text100 = Annotated[str, _text(100)]
 Name = Annotated[str, _text(200, 1)]
 Label = Annotated[str, _text(2000)]  # a reason or a message in one language
@@ -244,8 +246,24 @@ def content_hash(item: Mapping[str, Any]) -> str:
 # --------------------------------------------------------------------------- push
 
 
-class RequestContent(Struct, frozen=True, forbid_unknown_fields=True):
-    """Everything of a request item that its content hash covers."""
+MAX_SCAN_BYTES = 16 * 1024 * 1024  # one blob, as /v1/blobs takes it
+
+
+class ScanRef(Struct, frozen=True, forbid_unknown_fields=True):
+    """One scanned part a request carries: its blob (uploaded on its own, /v1/blobs)."""
+
+    document: ItemCode  # the catalogue's document code
+    sha256: Hex64
+    size: Annotated[int, Meta(ge=1, le=MAX_SCAN_BYTES)]
+    pages: Annotated[int, Meta(ge=1, le=1000)]
+
+
+class RequestContent(Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    """Everything of a request item that its content hash covers.
+
+    ``scans`` (protocol 1.1, issue 12) is left out of the JSON when there are none, so an
+    item without scans hashes and encodes byte for byte as in 1.0.
+    """
 
     id: Uuid
     seq: Seq
@@ -261,6 +279,7 @@ class RequestContent(Struct, frozen=True, forbid_unknown_fields=True):
     fees: Annotated[dict[ItemCode, Money], Meta(max_length=8)]
     card_ref: ItemText | None
     supersedes: Uuid | None
+    scans: Annotated[list[ScanRef], Meta(max_length=100)] | None = None
 
     def __post_init__(self) -> None:
         _check_time(self.created_at, "created_at")
@@ -280,6 +299,7 @@ class RequestContent(Struct, frozen=True, forbid_unknown_fields=True):
             *(v for v in answers.values() if v),
             *self.documents,
             *self.fees,
+            *(scan.document for scan in self.scans or ()),
         )
         try:
             return "".join(parts)
@@ -301,7 +321,7 @@ class RequestContent(Struct, frozen=True, forbid_unknown_fields=True):
         return "documents"
 
 
-class RequestItem(RequestContent, frozen=True, forbid_unknown_fields=True):
+class RequestItem(RequestContent, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """One citizen's request as pushed; immutable once queued. See PROTOCOL.md.
 
     The content hash is defined here and only here: sha256 of the canonical JSON of the
@@ -422,7 +442,7 @@ class Heartbeat(Struct, frozen=True):
     attention: Count = 0
     # Issue 16 (optional; older PCs leave it out): up_to_date, downloading, ready,
     # switched, rolled_back, refused (updates.pointer / updates.client).
-    update_state: Text40 = ""
+    update_state: UpdateStateWord = ""
 
 
 class HeartbeatResponse(Struct, frozen=True):

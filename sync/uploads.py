@@ -8,6 +8,11 @@ attempt asks the offset (HEAD) and resends from there, so a cut costs at most on
 The chunk size adapts to the line: it doubles after a chunk that went quickly and halves
 after a failure, between `MIN_CHUNK` and `MAX_CHUNK`. What is waiting and how to read it
 come from `PendingBlobs`, which the counter's core implements over its scan table.
+
+`DocumentLane` is how a sync round uses the uploader (``SyncEngine(documents=...)``): after
+the text push, documents go while no request waits; when one is saved mid-upload the
+uploader stops after the chunk in flight, the lane has the round push the text again, then
+goes on with the documents from the offset the server holds.
 """
 
 from __future__ import annotations
@@ -56,10 +61,13 @@ class UploadStats:
     failures: int = 0
 
 
+TokenSource = str | Callable[[], str | None]
+
+
 @dataclass
 class Uploader:
     base_url: str
-    token: str
+    token: TokenSource  # the token, or a function asked before each call (a keyring)
     pending: PendingBlobs
     text_waiting: Callable[[], bool] = lambda: False
     session: requests.Session = field(default_factory=requests.Session)
@@ -69,29 +77,32 @@ class Uploader:
 
     @property
     def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
+        token = self.token if isinstance(self.token, str) else self.token()
+        return {"Authorization": f"Bearer {token or ''}"}
 
-    def run(self) -> bool:
-        """Send what waits until done, a text request waits, or the line fails.
+    def run(self, should_yield: Callable[[], bool] | None = None) -> bool:
+        """Send what waits until done, `should_yield` says stop, or the line fails.
 
-        True when nothing is left to send; False when it stopped early (the sync round
-        tries again later, with its own backoff).
+        `should_yield` (by default `text_waiting`) is asked before every chunk. True when
+        nothing is left to send; False when it stopped early (the sync round tries again
+        later, with its own backoff).
         """
+        stop = should_yield or self.text_waiting
         while True:
             batch = self.pending.waiting(limit=20)
             if not batch:
                 return True
             for blob in batch:
-                if self.text_waiting():
+                if stop():
                     return False
                 try:
-                    if not self._send(blob):
+                    if not self._send(blob, stop):
                         return False
                 except requests.RequestException as exc:
                     self._failed(exc)
                     return False
 
-    def _send(self, blob: PendingBlob) -> bool:
+    def _send(self, blob: PendingBlob, stop: Callable[[], bool]) -> bool:
         data = self.pending.read(blob.sha256)
         answer = self.session.post(
             f"{self.base_url}/v1/blobs",
@@ -107,7 +118,7 @@ class Uploader:
             return False
         offset = _offset(answer)
         while offset < len(data):
-            if self.text_waiting():
+            if stop():
                 return False
             piece = data[offset : offset + self.chunk]
             started = self.clock()
@@ -146,6 +157,39 @@ class Uploader:
         log.info(
             "upload stopped by the line (%s); chunk now %d bytes", type(exc).__name__, self.chunk
         )
+
+
+@dataclass
+class DocumentLane:
+    """The documents' share of a sync round: the line when no text request waits.
+
+    `text_waiting` is asked before every chunk (a cheap count of queued requests). When it
+    says yes, the lane has the round push the text (`push_text`), then resumes; if text
+    still waits after that push (the server said "retry later", the line broke) the
+    documents wait for the next round.
+    """
+
+    uploader: Uploader
+    text_waiting: Callable[[], bool]
+    max_text_pushes: int = 100  # per round: a stream of saves cannot keep one round alive
+
+    def send(self, push_text: Callable[[], None], stopped: Callable[[], bool]) -> bool:
+        """Upload until done, stopped, or the line fails; True when nothing is left."""
+
+        def should_yield() -> bool:
+            return stopped() or self.text_waiting()
+
+        for _ in range(self.max_text_pushes):
+            if stopped():
+                return False
+            if self.uploader.run(should_yield):
+                return True
+            if stopped() or not self.text_waiting():
+                return False  # the line failed or the server refused: the next round
+            push_text()
+            if self.text_waiting():
+                return False
+        return False
 
 
 def _offset(answer: requests.Response) -> int:

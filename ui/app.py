@@ -545,6 +545,9 @@ def _stop_sync(ctx: AppContext) -> None:
     if ctx.sync is not None:
         with contextlib.suppress(Exception):  # shutting down: nothing left to tell
             ctx.sync.stop()
+    if ctx.updates is not None:
+        with contextlib.suppress(Exception):  # the download's part is kept for next time
+            ctx.updates.stop()
 
 
 def main_widget(shell: Shell) -> QWidget | None:

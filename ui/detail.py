@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from desktop.catalog_store import NoCatalog
 from desktop.queue import RequestDetail
+from desktop.scans.progress import scanned_documents
 from desktop.states import STATE_NAMES, State
 from rules import bidi
 from rules.catalog import Catalog, CatalogError, FieldType, Service
@@ -428,6 +429,24 @@ class RequestDetailDialog(QDialog):
             theme.set_role(shown, "help")
         self.values["documents"] = shown
         layout.addWidget(shown)
+        if detail.scans:  # scanned with the request: what, how many pages, how far sent
+            scanned = scanned_documents(detail.scans, service)
+            lines = QLabel(
+                "\n".join(
+                    f"▤  {d.label.text(self._lang)}: {d.pages_text(self._lang)}" for d in scanned
+                ),
+                box,
+            )
+            lines.setWordWrap(True)
+            lines.setAlignment(self._start)
+            self.values["scans"] = lines
+            layout.addWidget(lines)
+            if detail.row.documents is not None:
+                sent = QLabel(detail.row.documents.message().text(self._lang), box)
+                theme.set_role(sent, "help")
+                sent.setAlignment(self._start)
+                self.values["documents_sent"] = sent
+                layout.addWidget(sent)
         return box
 
     def _fees_box(

@@ -30,9 +30,11 @@ from PySide6.QtWidgets import (
     QWidgetAction,
 )
 
+from desktop.clock import TEHRAN, utc_now
 from rules import validation as v
 from rules.catalog import Field, FieldType
-from rules.normalize import normalize_identifier
+from rules.normalize import normalize_identifier, to_ascii_digits
+from ui.date_entry import expand_short_date, is_short_date
 from ui.theme import (
     RED,
     calendar_icon,
@@ -171,17 +173,46 @@ class LineEditor(FieldEditor):
         self.edit.setText(format_number(amount, self.lang))
 
 
+# A digit key picks that entry of a short list (and the form moves on): one key, where
+# a first letter shared by several entries ("ا" of استخدام, اخذ, ارائه) needs a second.
+_NUMBERED_CHOICES = 9
+
+
 class ChoiceEditor(FieldEditor):
-    """A fixed list; the first entry is "not chosen" so a required choice is a real decision."""
+    """A fixed list; the first entry is "not chosen" so a required choice is a real decision.
+
+    Entries show their number (up to nine): typing it, in either digit set, picks the
+    entry and moves on; letters still find an entry by its first letters, as in any list.
+    """
 
     def __init__(self, field: Field, lang: str, parent: QWidget) -> None:
         super().__init__(field, lang, parent)
         self.combo = QComboBox(parent)
         self.widget = self.focus_widget = self.combo
         self.combo.addItem("—", "")
-        for choice in field.choices:
-            self.combo.addItem(choice.label.text(lang), choice.value)
+        numbered = len(field.choices) <= _NUMBERED_CHOICES
+        for number, choice in enumerate(field.choices, start=1):
+            label = choice.label.text(lang)
+            if numbered:
+                # After the label, so type-to-find by first letters still works.
+                label = f"{label} ({digits(str(number), lang)})"
+            self.combo.addItem(label, choice.value)
         self.combo.currentIndexChanged.connect(self.changed)
+        if numbered:
+            self.combo.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress:
+            held = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+            if event.modifiers() & held:
+                return False
+            typed = to_ascii_digits(event.text())
+            if len(typed) == 1 and typed.isdigit() and 1 <= int(typed) < self.combo.count():
+                self.combo.setCurrentIndex(int(typed))
+                self.combo.hidePopup()
+                self.completed.emit()
+                return True
+        return False
 
     def value(self) -> str:
         return str(self.combo.currentData() or "")
@@ -261,23 +292,37 @@ class DateEditor(FieldEditor):
         return False
 
     def value(self) -> str:
-        return self.edit.text()
+        # A two-digit year saved before the field was left (Ctrl+S) is read as shown next.
+        return self._expanded() or self.edit.text()
 
     def set_value(self, text: str) -> None:
         self.edit.setText(digits(text, self.lang))
 
+    def _expanded(self) -> str | None:
+        """The full date a two-digit-year entry ("700512", "70/5/12") stands for."""
+        today = utc_now().astimezone(TEHRAN).date()
+        return expand_short_date(self.edit.text(), today=today, past_only=self.field.past_only)
+
     def _typed(self, _text: str) -> None:
         show_digits_as_typed(self.edit, self.lang)
         text = self.edit.text()
-        # Eight digits (14030512, 1403/05/12) that make a date: the date is complete.
         if self.edit.cursorPosition() != len(text):
             return
+        # Six digits with a two-digit year (700512): shown in full, and the date is done.
+        flat = to_ascii_digits(text)
+        if flat.isdigit() and len(flat) == 6 and is_short_date(flat):
+            full = self._expanded()
+            if full is not None:
+                self.edit.setText(digits(full, self.lang))
+                self.completed.emit()
+            return
+        # Eight digits (14030512, 1403/05/12) that make a date: the date is complete.
         if sum(ch.isdigit() for ch in text) == 8 and self.current_date() is not None:
             self.completed.emit()
 
     def current_date(self) -> QDate | None:
         try:
-            day, _ = v.parse_jalali_date(self.edit.text())
+            day, _ = v.parse_jalali_date(self.value())
         except v.FieldError:
             return None
         return QDate(day.year, day.month, day.day)
@@ -285,7 +330,7 @@ class DateEditor(FieldEditor):
     def _tidy(self) -> None:
         """Show a date the parser understood in its canonical form, in the clerk's digits."""
         try:
-            _, canonical = v.parse_jalali_date(self.edit.text())
+            _, canonical = v.parse_jalali_date(self.value())
         except v.FieldError:
             return
         shown = digits(canonical, self.lang)
@@ -333,6 +378,7 @@ class FieldCell(QWidget):
         self.error.setObjectName(f"error_{field.key}")
         set_role(self.error, "error")
         self.error.hide()
+        self.note: QLabel | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 4)
         layout.setSpacing(2)
@@ -345,6 +391,19 @@ class FieldCell(QWidget):
             set_role(help_label, "help")
             layout.addWidget(help_label)
         layout.addWidget(self.error)
+
+    def show_note(self, text: str | None) -> None:
+        """A line under the field saying where its value came from (a suggestion)."""
+        if self.note is None:
+            self.note = QLabel(self)
+            self.note.setObjectName(f"note_{self.editor.field.key}")
+            self.note.setWordWrap(True)
+            set_role(self.note, "note")
+            layout = self.layout()
+            assert isinstance(layout, QVBoxLayout)
+            layout.insertWidget(layout.indexOf(self.error), self.note)
+        self.note.setText(text or "")
+        self.note.setVisible(bool(text))
 
     def show_error(self, text: str | None) -> None:
         self.error.setText(text or "")

@@ -48,6 +48,7 @@ from ui.i18n import LANGUAGE_NAMES, LANGUAGES
 from ui.queue_view import QueueView
 from ui.request_form import RequestForm
 from ui.theme import digits, format_jalali_date, identifier, isolate, resource_path
+from ui.update_notice import place_update_notice
 from ui.window_geometry import Placement, place_window, placement_text, saved_placement
 
 log = logging.getLogger("pishkhan.ui")
@@ -89,6 +90,9 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(8, 8, 8, 0)
         layout.setSpacing(6)
         layout.addWidget(self.banner)
+        # "A new version is ready": a strip under the banner, never a dialog (issue 16).
+        self.update_notice, self._updates = place_update_notice(ctx, self, self.close)
+        layout.addWidget(self.update_notice)
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.banner.syncRequested.connect(self.sync_now)
@@ -111,6 +115,7 @@ class MainWindow(QMainWindow):
         if old is not None and old is not sync:
             old.statusChanged.disconnect(self.banner.set_sync_status)
         self._sync = sync
+        self._updates.listen_to_sync()
         if sync is None or sync is old:
             return
         sync.statusChanged.connect(self.banner.set_sync_status)

@@ -147,18 +147,19 @@ def print_receipt(
         # beside the GUI (QPainter paints on a QPrinter or QImage in any thread); only
         # the dialogs stay on the GUI thread.
         aside = ctx.worker.aside
+        at_work = ctx.during_clerk_work  # the update's download pauses while it prints
         try:
             if to_pdf is not None:
                 target = to_pdf
                 aside(
-                    lambda: render_receipt_pdf(receipt, target, layout),
+                    lambda: at_work(lambda: render_receipt_pdf(receipt, target, layout)),
                     on_result=lambda path: audit(receipt, path),
                     on_error=failed,
                 )
                 return
             if how == "preview":
                 aside(
-                    lambda: receipt_images(receipt, layout),
+                    lambda: at_work(lambda: receipt_images(receipt, layout)),
                     on_result=lambda images: show_preview(receipt, images),
                     on_error=failed,
                 )
@@ -174,7 +175,7 @@ def print_receipt(
             failed(exc)
             return
         aside(
-            lambda: render_receipt(receipt, paper, layout),
+            lambda: at_work(lambda: render_receipt(receipt, paper, layout)),
             on_result=lambda _pages: audit(receipt, None),
             on_error=failed,
         )

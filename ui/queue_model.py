@@ -408,6 +408,8 @@ class QueueModel(QAbstractTableModel):
             state = STATE_NAMES[State(row.state)].text(lang)
         except ValueError:  # a state from a newer program: show it as stored
             state = row.state
+        if row.documents is not None:  # scans have their own state: "documents 2 of 5 sent"
+            state = f"{state} · {row.documents.message().text(lang)}"
         return (
             theme.identifier(row.reference, lang),
             theme.format_jalali_datetime(row.created_at, lang),

@@ -41,6 +41,7 @@ from rules.validation import FieldError
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.form_fields import FieldCell, make_editor, place_cells, show_digits_as_typed
+from ui.place_suggestion import PlaceSuggestion
 from ui.returning_citizen import ReturningCitizen
 from ui.service_picker import ServicePicker
 from ui.theme import digits, format_money, heading_font, identifier, set_flag, set_role
@@ -198,6 +199,9 @@ class RequestForm(QWidget):
             self._ctx, self.applicant_cells, self.returning_note, self
         )
         self.returning.filled.connect(self._returning_filled)
+        self.places = PlaceSuggestion(
+            self.applicant_cells["national_code"], self.answer_cells, self
+        )
 
         self.details_group = QGroupBox(self.tr("Request details"), self.body)
         QGridLayout(self.details_group)
@@ -207,6 +211,7 @@ class RequestForm(QWidget):
         self.all_documents = QCheckBox(self.tr("All of these seen"), self.documents_group)
         self.all_documents.setObjectName("allDocuments")
         self.all_documents.toggled.connect(self._tick_all_documents)
+        self.all_documents.clicked.connect(self._all_documents_clicked)
         docs.addWidget(self.all_documents)
         self.documents_error = QLabel(self.documents_group)
         self.documents_error.setObjectName("error_documents")
@@ -325,6 +330,7 @@ class RequestForm(QWidget):
             self.answer_cells[field.key] = cell
             cells.append(cell)
         place_cells(cells, self.details_group)
+        self.places.attach()
         grid = self.details_group.layout()
         assert isinstance(grid, QGridLayout)
         grid.setColumnStretch(0, 1)
@@ -559,17 +565,18 @@ class RequestForm(QWidget):
         draft = self.draft()
         intake = self._ctx.intake
         original = self._correcting
+        at_work = self._ctx.during_clerk_work
         self._set_saving(True)
         if original is not None:
             self._ctx.worker.submit(
-                lambda: intake.correct(clerk, original, draft),
+                lambda: at_work(lambda: intake.correct(clerk, original, draft)),
                 self._saved,
                 self._save_failed,
                 changes=REQUEST_SAVED,
             )
         else:
             self._ctx.worker.submit(
-                lambda: intake.save(clerk, draft),
+                lambda: at_work(lambda: intake.save(clerk, draft)),
                 self._saved,
                 self._save_failed,
                 changes=REQUEST_SAVED,
@@ -741,8 +748,8 @@ class RequestForm(QWidget):
         """Enter, or a field filled to the last digit: on to the next field to fill.
 
         Tab visits every field; Enter skips optional ones (the address, say: Tab reaches
-        them), fields the returning citizen's last request filled in, and the single
-        documents once "all seen" is ticked.
+        them), fields the returning citizen's last request filled in, a birth place the
+        national code suggested, and the single documents once "all seen" is ticked.
         """
         chain = [w for w in self._chain if w.isVisibleTo(self) and w.isEnabled()]
         if widget not in chain:
@@ -757,10 +764,16 @@ class RequestForm(QWidget):
 
     def _filled_or_optional(self) -> set[QWidget]:
         out: set[QWidget] = set()
-        for cell in [*self.applicant_cells.values(), *self.answer_cells.values()]:
+        for cell in self.applicant_cells.values():
             editor = cell.editor
             if not editor.field.required or editor.field.key in self.returning.filled_keys():
                 out.add(editor.focus_widget)
+        # A birth place suggested from the national code is filled in like a returning
+        # citizen's name: shown with a note to check it, reached by Tab, passed by Enter.
+        suggested = self.places.suggested_keys()
+        for key, cell in self.answer_cells.items():
+            if not cell.editor.field.required or key in suggested:
+                out.add(cell.editor.focus_widget)
         return out
 
     def _returning_filled(self) -> None:
@@ -776,6 +789,11 @@ class RequestForm(QWidget):
             box.setChecked(checked)
             box.blockSignals(False)
         self._recheck_documents()
+
+    def _all_documents_clicked(self, checked: bool) -> None:
+        """Space on "all of these seen" ticks them and moves on: nothing else to do there."""
+        if checked:
+            self.focus_next(self.all_documents)
 
     def _document_ticked(self) -> None:
         every = bool(self.document_boxes) and all(

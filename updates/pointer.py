@@ -88,6 +88,26 @@ def running_version_folder(root: Path, base_version: str) -> tuple[str, Path]:
     return pointer.current, version_folder(root, pointer.current)
 
 
+def prune(root: Path) -> list[str]:
+    """Removes the version folders no start can need: all but the current, the previous
+    (the one to fall back to) and a pending one; also a staging cut short. Returns their
+    names. The base version (the installer's, in ``root`` itself) is never touched.
+
+    Called by the running program after a successful switch, on its updater's thread, not
+    by the launcher: ~130 MB a folder must not delay the clerk's start."""
+    pointer = Pointer.read(root)
+    keep = {v for v in (pointer.current, pointer.previous, pointer.pending) if v}
+    removed = []
+    versions = root / VERSIONS_DIR
+    for folder in sorted(versions.iterdir()) if versions.is_dir() else []:
+        if not folder.is_dir() or folder.name in keep:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            removed.append(folder.name)
+    return removed
+
+
 def stage(root: Path, archive_path: Path, *, version: str, installed: Path | None) -> Path:
     """Unpacks ``archive_path`` into ``versions/<version>`` and verifies it; marks it pending.
 

@@ -18,10 +18,10 @@ what a power cut can lose or keep is the same with or without it.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 from pathlib import Path
 
+from desktop.db import driver
 from desktop.db.peek import BUSY_TIMEOUT_MS
 
 log = logging.getLogger("pishkhan.store")
@@ -36,8 +36,9 @@ SETTLE_S = 0.5
 class Checkpointer:
     """``notify()`` after a commit; the WAL is checkpointed soon after, off the caller's path."""
 
-    def __init__(self, path: Path, *, settle_s: float = SETTLE_S) -> None:
+    def __init__(self, path: Path, *, settle_s: float = SETTLE_S, key: bytes | None = None) -> None:
         self._path = path
+        self._key = key
         self._settle_s = settle_s
         self._due = threading.Event()
         self._stopping = threading.Event()
@@ -66,8 +67,10 @@ class Checkpointer:
 
     def _run(self) -> None:
         try:
-            conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-        except sqlite3.Error:
+            conn = driver.connect(
+                self._path, key=self._key, isolation_level=None, check_same_thread=False
+            )
+        except driver.DB_ERRORS:
             log.warning(
                 "checkpoint thread could not open %s; SQLite will checkpoint itself",
                 self._path,
@@ -85,7 +88,7 @@ class Checkpointer:
                 try:
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                     self.checkpoints += 1
-                except sqlite3.Error:  # busy, disk full: the next commit tries again
+                except driver.DB_ERRORS:  # busy, disk full: the next commit tries again
                     log.warning("background checkpoint failed", exc_info=True)
         finally:
             conn.close()

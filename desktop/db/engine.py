@@ -20,12 +20,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from desktop import keyslots
+from desktop.db import driver
 from desktop.db.checkpoint import SAFETY_NET_PAGES, Checkpointer
 from desktop.db.peek import BUSY_TIMEOUT_MS, DB_FILENAME, SCHEMA_HEAD, stored_revision
+from desktop.db.raw import driver_connection
 from desktop.errors import DatabaseBusyError, DiskFullError, DiskIOError, SchemaTooNewError
+from desktop.keyslots import DatabaseUnreadable, StoreLocked
 from desktop.private import narrow_existing, private_dir, private_file
 from rules.sqlite import set_up_connection
 
@@ -50,8 +54,18 @@ log = logging.getLogger("pishkhan.store")
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def _make_engine(path: Path, *, immediate: bool) -> Engine:
-    engine = create_engine(f"sqlite:///{path}", future=True)
+def _make_engine(path: Path, *, immediate: bool, key: bytes | None = None) -> Engine:
+    if key is None:
+        engine = create_engine(f"sqlite:///{path}", future=True)
+    else:
+        # SQLCipher's DB-API module, so SQLAlchemy maps its errors; each connection keyed
+        # before SQLAlchemy or the set-up below runs a statement.
+        engine = create_engine(
+            f"sqlite:///{path}",
+            future=True,
+            module=driver.dbapi,
+            creator=lambda: driver.connect(path, key=key, check_same_thread=False),
+        )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
@@ -69,6 +83,10 @@ def _make_engine(path: Path, *, immediate: bool) -> Engine:
 
     return engine
 
+
+# What opening can raise that ``translate_db_error`` turns into a message (SQLCipher's own
+# classes for a wrong key read directly, SQLAlchemy's around them through an engine).
+_OPEN_ERRORS: tuple[type[Exception], ...] = (DatabaseError, *driver.DB_ERRORS)
 
 # Free space under which an I/O error is taken for a full disk: SQLite reports a write
 # that found no room as SQLITE_FULL, but the WAL's shared-memory file that found none
@@ -102,6 +120,9 @@ def translate_db_error(
         return exc
     detail = f"{getattr(orig, 'sqlite_errorname', code)}: {orig}"
     primary = code & 0xFF  # extended codes carry the primary one in their low byte
+    if primary == driver.SQLITE_NOTADB:
+        # A wrong key, or a file damaged where SQLCipher checks its pages: never written.
+        return DatabaseUnreadable(detail)
     if primary == sqlite3.SQLITE_FULL:
         return DiskFullError(detail, opening=opening)
     if primary == sqlite3.SQLITE_IOERR:
@@ -150,23 +171,43 @@ def current_revision(engine: Engine) -> str | None:
 class Store:
     """The opened local database: hands out short read and write sessions."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, key: bytes | None = None) -> None:
         self.path = path
-        self._write_engine = _make_engine(path, immediate=True)
-        self._read_engine = _make_engine(path, immediate=False)
+        self._engines(key)
+
+    def _engines(self, key: bytes | None) -> None:
+        self._key = key  # held while the program runs (docs/SECURITY.md: what it protects)
+        self._write_engine = _make_engine(self.path, immediate=True, key=key)
+        self._read_engine = _make_engine(self.path, immediate=False, key=key)
         self._write_sessions = sessionmaker(self._write_engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
-        self.checkpointer = Checkpointer(path)
+        self.checkpointer = Checkpointer(self.path, key=key)
+
+    @property
+    def encrypted(self) -> bool:
+        return self._key is not None
+
+    @property
+    def data_key(self) -> bytes | None:
+        """The data key of an encrypted store (to wrap it for a new slot), else None."""
+        return self._key
 
     @classmethod
-    def open(cls, data_dir: Path, *, migrate: bool = True) -> Store:
+    def open(cls, data_dir: Path, *, migrate: bool = True, key: bytes | None = None) -> Store:
         """Open (creating if needed) the store in ``data_dir`` and bring its schema up to date.
 
         A database made by a newer program is refused with ``SchemaTooNewError``
         and left untouched. Before an existing database is migrated, a copy of it
         is kept in ``data_dir/backups``.
+
+        ``key`` is the data key (``desktop.keyslots``). A folder with a key file needs it
+        (``StoreLocked`` without); a plain database found with a key file beside it is
+        encrypted first (``desktop.db.encrypt``: the first start of this version, or one
+        a power cut interrupted). A wrong key: ``DatabaseUnreadable``, nothing written.
         """
         path = data_dir / DB_FILENAME
+        if key is None and keyslots.is_encrypted(data_dir):
+            raise StoreLocked()
         try:
             # Before SQLite makes the file (0644 under the usual umask): the user's alone.
             private_dir(data_dir)
@@ -177,25 +218,30 @@ class Store:
         except OSError as exc:
             raise translate_db_error(exc, path=path, opening=True) from exc
         try:
-            return cls._open(data_dir, path, migrate=migrate)
-        except (OperationalError, sqlite3.OperationalError) as exc:
+            if key is not None and not new:
+                # Also when the database is done: a kill may have come before the backups.
+                _encrypt_folder(data_dir, path, key)
+            return cls._open(data_dir, path, migrate=migrate, key=key)
+        except _OPEN_ERRORS as exc:
             # The first connection's set-up (WAL) is where a full disk shows first.
             raise translate_db_error(exc, path=path, opening=True) from exc
 
     @classmethod
-    def _open(cls, data_dir: Path, path: Path, *, migrate: bool) -> Store:
-        if path.exists():
+    def _open(cls, data_dir: Path, path: Path, *, migrate: bool, key: bytes | None) -> Store:
+        if path.exists() and path.stat().st_size > 0:
             # Before any read-write connection: closing one checkpoints the WAL
             # into the file, which would change a newer program's database.
-            if stored_revision(path) == SCHEMA_HEAD:
-                store = cls(path)  # the usual start: nothing to check or migrate
+            if stored_revision(path, key=key) == SCHEMA_HEAD:
+                store = cls(path, key=key)  # the usual start: nothing to check or migrate
                 store._first_connection()
                 return store
-            _refuse_newer_schema(path)
-        store = cls(path)
+            _refuse_newer_schema(path, key)
+        store = cls(path, key=key)
         try:
             if migrate:
                 store._migrate(data_dir)
+                if key is not None:
+                    _note_schema(data_dir, store)
             else:
                 store.check_schema()
         except BaseException:
@@ -244,12 +290,14 @@ class Store:
             raise translate_db_error(exc, path=self.path) from exc
 
     def backup(self, target: Path) -> Path:
-        """A consistent copy of the live database (SQLite's online backup API)."""
-        target.parent.mkdir(parents=True, exist_ok=True)
+        """A consistent copy of the live database (SQLite's online backup API); an
+        encrypted store's copy is encrypted under the same key."""
+        private_dir(target.parent)
         tmp = target.with_suffix(".partial")
-        src = sqlite3.connect(self.path)
+        src = driver.connect(self.path, key=self._key)
         try:
-            dst = sqlite3.connect(tmp)
+            private_file(tmp)
+            dst = driver.connect(tmp, key=self._key)
             try:
                 src.backup(dst)
             finally:
@@ -270,9 +318,26 @@ class Store:
         """One read transaction: a consistent snapshot while the block runs."""
         return _transaction(self._read_sessions, self.path)
 
+    def encrypt(self, data_dir: Path, key: bytes) -> None:
+        """Encrypt this open plain store in place under ``key`` (set-up, first login).
+
+        The caller has written the key file first and holds no ``raw_read`` connection;
+        the engines are closed, the file encrypted (``desktop.db.encrypt``), and opened
+        again with the key.
+        """
+        if self._key is not None:
+            return
+        self.close()
+        _encrypt_folder(data_dir, self.path, key)
+        self._engines(key)
+        self._first_connection()
+        _note_schema(data_dir, self)
+
     def raw_read(self) -> sqlite3.Connection:
-        """A plain read-only sqlite3 connection, for the hot paths of a million-row view."""
-        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        """A read-only DB-API connection, for the hot paths of a million-row view."""
+        conn = driver.connect(
+            f"file:{self.path}?mode=ro", key=self._key, uri=True, check_same_thread=False
+        )
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         return conn
 
@@ -299,11 +364,34 @@ def _transaction(sessions: sessionmaker[Session], path: Path) -> Iterator[Sessio
         session.close()
 
 
-def _refuse_newer_schema(path: Path) -> None:
+def _encrypt_folder(data_dir: Path, path: Path, key: bytes) -> None:
+    """The plain database, then its plain backups, encrypted (each file renamed over)."""
+    backups = data_dir / "backups"
+    if not driver.is_plain(path) and not backups.is_dir():
+        return  # the usual start: nothing plain here, nothing imported
+    from desktop.db.encrypt import encrypt_backups, encrypt_plain
+
+    if driver.is_plain(path):
+        encrypt_plain(path, key, busy_timeout_ms=BUSY_TIMEOUT_MS)
+    encrypt_backups(backups, key)
+
+
+def _note_schema(data_dir: Path, store: Store) -> None:
+    """Keep the key file's plain header (what the login window shows) in step with the store."""
+    from desktop.db.peek import read_header_fields
+
+    slots = keyslots.load(data_dir)
+    with store.read() as s:
+        fields = read_header_fields(driver_connection(s))
+    if fields is not None and slots.header != fields:
+        slots.with_header(fields).save(data_dir)
+
+
+def _refuse_newer_schema(path: Path, key: bytes | None = None) -> None:
     """Refuse a revision the migration scripts do not know (a newer program's)."""
     from alembic.script import ScriptDirectory
 
-    revision = stored_revision(path)
+    revision = stored_revision(path, key=key)
     if revision is None:
         return
     script = ScriptDirectory.from_config(alembic_config(path))

@@ -22,8 +22,10 @@ from sqlalchemy.types import TypeDecorator
 def driver_connection(session: Session) -> sqlite3.Connection:
     """The sqlite3 connection under ``session``'s transaction (begun if it was not)."""
     conn = session.connection().connection.driver_connection
-    assert isinstance(conn, sqlite3.Connection)
-    return conn
+    # sqlite3's, or SQLCipher's for an encrypted store (the same DB-API surface).
+    assert conn is not None
+    result: sqlite3.Connection = conn
+    return result
 
 
 class RawInsert:

@@ -2,7 +2,8 @@
 
 Implements `sync.uploads.PendingBlobs` over the `scan_parts` table and the `ScanStore`. A
 blob shared by several parts (the same page in two requests) is sent once and marks every
-part naming it.
+part naming it. `document_lane` assembles the sync round's documents share (the uploader
+over this outbox, yielding whenever a text request is queued).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from desktop.clock import Clock, utc_now
 from desktop.db.engine import Store
 from desktop.scans.attach import SENT, WAITING
 from desktop.scans.store import ScanStore
-from sync.uploads import PendingBlob
+from desktop.states import State
+from sync.uploads import DocumentLane, PendingBlob, TokenSource, Uploader
 
 
 @dataclass
@@ -61,6 +63,32 @@ class ScanOutbox:
                 {"sent": SENT, "id": request_id},
             ).one()
         return int(row[0] or 0), int(row[1])
+
+
+def text_waiting(store: Store) -> bool:
+    """A request is queued or in a push: the line is the text's (one indexed probe)."""
+    with store.read() as s:
+        row = s.execute(
+            text("SELECT 1 FROM requests WHERE state IN (:q, :s) LIMIT 1"),
+            {"q": State.QUEUED.value, "s": State.SENDING.value},
+        ).first()
+    return row is not None
+
+
+def document_lane(
+    store: Store,
+    server_url: str,
+    token: TokenSource,
+    *,
+    ca_bundle: str | None = None,
+    clock: Clock = utc_now,
+) -> DocumentLane:
+    """The documents' share of this PC's sync rounds (``SyncEngine(documents=...)``)."""
+    uploader = Uploader(
+        server_url.rstrip("/"), token, ScanOutbox(store, ScanStore.beside(store.path), clock)
+    )
+    uploader.session.verify = ca_bundle or True  # verification is never switched off
+    return DocumentLane(uploader, lambda: text_waiting(store))
 
 
 def _stored_time(at: dt.datetime) -> str:

@@ -600,6 +600,13 @@
     </message>
 </context>
 <context>
+    <name>PlaceSuggestion</name>
+    <message>
+        <source>From the national code&apos;s place of issue: check it with the citizen.</source>
+        <translation>از محل صدور کد ملی؛ آن را با متقاضی بررسی کنید.</translation>
+    </message>
+</context>
+<context>
     <name>QGuiApplication</name>
     <message>
         <source>QT_LAYOUT_DIRECTION</source>

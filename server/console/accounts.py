@@ -25,6 +25,7 @@ from server.models import as_utc
 
 USERNAME = re.compile(r"[a-z][a-z0-9_.-]{1,63}")
 MIN_PASSWORD = 10
+MAX_PASSWORD = 1000  # argon2 hashes any length; a form's worth is plenty
 
 
 class AccountError(ValueError):
@@ -72,6 +73,24 @@ def password_hasher(settings: ConsoleSettings) -> PasswordHasher:
     )
 
 
+def check_password(password: str) -> None:
+    """AccountError unless ``password`` is long enough (and no longer than a form allows)."""
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(
+            Message(
+                f"گذرواژه دست‌کم {MIN_PASSWORD} نویسه است.",
+                f"A password has at least {MIN_PASSWORD} characters.",
+            )
+        )
+    if len(password) > MAX_PASSWORD:
+        raise AccountError(
+            Message(
+                f"گذرواژه دست‌بالا {MAX_PASSWORD} نویسه است.",
+                f"A password has at most {MAX_PASSWORD} characters.",
+            )
+        )
+
+
 def create_account(
     engine: Engine,
     settings: ConsoleSettings,
@@ -93,13 +112,7 @@ def create_account(
                 "A user name is 2 to 64 lower-case Latin letters, digits, '.', '-' or '_'.",
             )
         )
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(
-            Message(
-                f"گذرواژه دست‌کم {MIN_PASSWORD} نویسه است.",
-                f"A password has at least {MIN_PASSWORD} characters.",
-            )
-        )
+    check_password(password)
     if role is not Role.REVIEWER and (services or provinces or offices):
         raise AccountError(
             Message(

@@ -120,8 +120,9 @@ class DeviceHeartbeat(Base):
 
 
 class RequestSearch(Base):
-    """National code → request key, written by a trigger on ``requests`` for every new
-    request (migration 0005_console_search): the inbox's search by national code."""
+    """National code → request key, the inbox's search by national code: written by the
+    push for every new request (``server.console.search``; a trigger until migration
+    0010_console_ingest)."""
 
     __tablename__ = "request_search"
 
@@ -138,8 +139,9 @@ device_heartbeats = cast(Table, DeviceHeartbeat.__table__)
 request_search = cast(Table, RequestSearch.__table__)
 
 # The inbox reads requests newest first (keyset on pk) within an office or a state, and
-# finds them by reference (migration 0003_console). Declared here, on the server's own
-# table, so that the schema and the models stay one.
+# finds them by reference (migration 0003_console). The first also serves every look-up by
+# office (0010 dropped the single-column index it made redundant). Declared here, on the
+# server's own table, so that the schema and the models stay one.
 Index("ix_requests_console_office_pk", requests.c.office_id, requests.c.pk)
 Index("ix_requests_console_state_pk", requests.c.state, requests.c.pk)
 Index("ix_requests_console_reference", requests.c.reference)

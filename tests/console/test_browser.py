@@ -265,3 +265,38 @@ def test_a_catalogue_file_is_checked_and_compared(live: Live, page: Page, tmp_pa
     assert "درخواست انشعاب آب" in page.inner_text("#diff")
     _shot(page, "catalog-diff")
     assert live.server.rows("SELECT max(version) FROM catalog_versions") == [(1,)]  # unpublished
+
+
+def test_an_administrator_moves_a_reviewer_and_resets_the_password(
+    live: Live, page: Page, browser: Browser
+) -> None:
+    reviewer = make_staff(live.server.api, Role.REVIEWER, provinces=("fars",))
+    theirs = browser.new_context(locale="fa-IR").new_page()
+    try:
+        _login(theirs, live.url, reviewer)
+        assert OFFICE_NAME in theirs.inner_text("#inbox")
+        admin = make_staff(live.server.api, Role.ADMINISTRATOR)
+        _login(page, live.url, admin)
+        page.goto(live.url + "/console/staff")
+        page.click(f"a:text-is('{reviewer}')")
+        page.wait_for_url("**/console/staff/*")
+        page.select_option("#provinces", ["gilan"])
+        page.fill("#services", "")
+        _shot(page, "staff-edit")
+        page.click("#account button[type=submit]")
+        page.wait_for_url("**done=saved")
+        assert page.locator("#provinces option:checked").all_inner_texts() == ["گیلان"]
+        theirs.reload()  # the reviewer's next page: the other province's requests
+        listed = theirs.inner_text("#inbox")
+        assert "دفتر رشت" in listed and OFFICE_NAME not in listed
+        answer = theirs.goto(live.url + f"/console/requests/{live.other_request}")
+        assert answer is not None and answer.status == 200
+
+        page.fill("#password", "a new password for them")
+        page.fill("#password_again", "a new password for them")
+        page.click("#password-form button[type=submit]")
+        page.wait_for_url("**done=password")
+        theirs.goto(live.url + "/console/inbox")
+        assert "/console/login" in theirs.url  # the old session ended with the old password
+    finally:
+        theirs.context.close()

@@ -851,6 +851,8 @@ def _wire_fields(request: tuple[Any, ...]) -> dict[str, Any]:
     values["content_hash"] = ""
     fields = msgspec.structs.asdict(item_from_columns(values))
     del fields["content_hash"]
+    if fields["scans"] is None:  # left out of the canonical form when there are none
+        del fields["scans"]
     return fields
 
 

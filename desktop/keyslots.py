@@ -1,0 +1,441 @@
+"""The data key's slots: who can unlock the encrypted store, kept beside it in clear.
+
+The store is encrypted (SQLCipher) with one random 256-bit *data key*. The key is never
+written in clear: ``pishkhan.keys`` holds it *wrapped* (AES-256-GCM) once per clerk under a
+key derived from that clerk's password (argon2id, parameters kept in the slot), and once
+under the *recovery key* (48 digits shown once to the manager, for paper). A password
+change or a manager's reset rewraps that clerk's slot; a disabled clerk's slot is removed.
+
+The file also carries the start's plain header (office name, counter number, schema
+revision: nothing about citizens), so the login window is shown before the store is open.
+A slot's associated data names its owner, so a slot copied onto another clerk's name does
+not unlock. The file is replaced atomically (temp, fsync, rename, fsync of the folder):
+a power cut leaves the old file or the new one. A file that cannot be read is never
+rewritten here: the caller is told (``KeySlotsDamaged``) and nothing is overwritten.
+
+``seal`` / ``unseal`` encrypt other files (scans) with the data key, a nonce per file.
+
+This module is imported at start (``read_header``): json and the standard library at
+module level; ``cryptography`` and ``argon2`` only when a key is wrapped or unwrapped.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from rules.errors import UserFacingError
+from rules.messages import Message
+from rules.normalize import to_ascii_digits
+
+KEYS_FILENAME = "pishkhan.keys"
+FORMAT = 1
+DATA_KEY_BYTES = 32
+RECOVERY_GROUPS = 8
+RECOVERY_GROUP_DIGITS = 6
+CLERK = "clerk"
+RECOVERY = "recovery"
+_SEAL_MAGIC = b"PKS1"  # a sealed file's first bytes: format 1
+_NONCE_BYTES = 12
+
+
+class KeySlotsDamaged(UserFacingError):
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            Message(
+                fa="پروندهٔ کلیدهای پایگاه داده ({name}) خراب یا ناخواناست؛ چیزی تغییر داده "
+                "نشد. با پشتیبانی تماس بگیرید و کلید بازیابی را آماده داشته باشید.",
+                en="The database's key file ({name}) is damaged or unreadable; nothing was "
+                "changed. Call support and have the recovery key ready.",
+            ).format(name=KEYS_FILENAME),
+            detail=detail,
+        )
+
+
+class StoreLocked(UserFacingError):
+    """An encrypted store asked for without its key (a password or the recovery key)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            Message(
+                fa="پایگاه داده رمزگذاری شده است: برای باز کردن آن گذرواژهٔ یک کاربر یا "
+                "کلید بازیابی لازم است.",
+                en="The database is encrypted: a user's password or the recovery key is "
+                "needed to open it.",
+            )
+        )
+
+
+class DatabaseUnreadable(UserFacingError):
+    """SQLITE_NOTADB: a key that is not this database's, or a damaged file."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(
+            Message(
+                fa="پایگاه داده با این کلید باز نمی‌شود یا پرونده‌اش آسیب دیده است؛ چیزی "
+                "تغییر داده نشد. با پشتیبانی تماس بگیرید.",
+                en="The database does not open with this key, or its file is damaged; "
+                "nothing was changed. Call support.",
+            ),
+            detail=detail,
+        )
+
+
+class WrongSecret(UserFacingError):
+    """A password or recovery key that opens no slot (the same words as a wrong login)."""
+
+    def __init__(self, *, recovery: bool = False) -> None:
+        super().__init__(
+            Message(fa="کلید بازیابی درست نیست.", en="Wrong recovery key.")
+            if recovery
+            else Message(fa="نام کاربری یا گذرواژه درست نیست.", en="Wrong user name or password.")
+        )
+
+
+class NoSlot(UserFacingError):
+    """An account the store knows that has no slot yet (accounts made before encryption)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            Message(
+                fa="پایگاه داده رمزگذاری شده و این حساب هنوز کلید ندارد: مدیر دفتر گذرواژهٔ "
+                "شما را از نو بگذارد.",
+                en="The database is now encrypted and this account has no key yet: the office "
+                "manager must set your password again.",
+            )
+        )
+
+
+@dataclass(frozen=True)
+class Header:
+    """What the login window shows before the store is open: nothing about citizens."""
+
+    office_name: str
+    counter_no: int
+    schema: str
+
+
+@dataclass(frozen=True)
+class Slot:
+    kind: str  # CLERK or RECOVERY
+    clerk_id: int | None
+    username: str | None
+    salt: bytes
+    time_cost: int
+    memory_kib: int
+    parallelism: int
+    nonce: bytes
+    wrapped: bytes
+
+    def aad(self) -> bytes:
+        return f"pishkhan-slot/{FORMAT}/{self.kind}/{self.clerk_id}/{self.username}".encode()
+
+
+@dataclass(frozen=True)
+class KeySlots:
+    slots: tuple[Slot, ...] = ()
+    header: Header | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # -- reading ------------------------------------------------------------------------
+    def clerk_slot(self, username: str) -> Slot | None:
+        for slot in self.slots:
+            if slot.kind == CLERK and slot.username == username:
+                return slot
+        return None
+
+    def clerk_ids(self) -> frozenset[int]:
+        return frozenset(s.clerk_id for s in self.slots if s.clerk_id is not None)
+
+    def has_recovery(self) -> bool:
+        return any(s.kind == RECOVERY for s in self.slots)
+
+    def unlock(self, username: str, password: str) -> bytes:
+        """The data key from a clerk's password (``username`` already normalised)."""
+        slot = self.clerk_slot(username)
+        if slot is None:
+            _derive(password, _cost_salt(), *_costs())  # the same work: names are not told
+            raise WrongSecret()
+        key = _unwrap(slot, password)
+        if key is None:
+            raise WrongSecret()
+        return key
+
+    def unlock_recovery(self, recovery_key: str) -> bytes:
+        digits = parse_recovery_key(recovery_key)
+        for slot in self.slots:
+            if slot.kind == RECOVERY:
+                key = _unwrap(slot, digits)
+                if key is not None:
+                    return key
+        raise WrongSecret(recovery=True)
+
+    # -- changing (new objects; ``save`` writes them) --------------------------------------
+    def with_clerk(self, data_key: bytes, clerk_id: int, username: str, password: str) -> KeySlots:
+        """A slot for the clerk (replacing theirs if any): a new account, a new password."""
+        kept = tuple(s for s in self.slots if not (s.kind == CLERK and s.clerk_id == clerk_id))
+        return replace(self, slots=(*kept, _wrap(data_key, CLERK, clerk_id, username, password)))
+
+    def without_clerk(self, clerk_id: int) -> KeySlots:
+        kept = tuple(s for s in self.slots if not (s.kind == CLERK and s.clerk_id == clerk_id))
+        return replace(self, slots=kept)
+
+    def with_recovery(self, data_key: bytes) -> tuple[KeySlots, str]:
+        """A new recovery slot (replacing the old one) and its key, to be shown once."""
+        digits = "".join(secrets.choice("0123456789") for _ in range(_recovery_len()))
+        kept = tuple(s for s in self.slots if s.kind != RECOVERY)
+        slot = _wrap(data_key, RECOVERY, None, None, digits)
+        return replace(self, slots=(*kept, slot)), digits
+
+    def with_header(self, header: Header) -> KeySlots:
+        return replace(self, header=header)
+
+    # -- the file ---------------------------------------------------------------------------
+    def to_json(self) -> bytes:
+        body: dict[str, Any] = {
+            **self.extra,
+            "format": FORMAT,
+            "header": None
+            if self.header is None
+            else {
+                "office_name": self.header.office_name,
+                "counter_no": self.header.counter_no,
+                "schema": self.header.schema,
+            },
+            "slots": [
+                {
+                    "kind": s.kind,
+                    "clerk_id": s.clerk_id,
+                    "username": s.username,
+                    "argon2id": {
+                        "salt": _b64(s.salt),
+                        "time_cost": s.time_cost,
+                        "memory_kib": s.memory_kib,
+                        "parallelism": s.parallelism,
+                    },
+                    "nonce": _b64(s.nonce),
+                    "wrapped": _b64(s.wrapped),
+                }
+                for s in self.slots
+            ],
+        }
+        return json.dumps(body, ensure_ascii=False, indent=1).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> KeySlots:
+        try:
+            body = json.loads(raw)
+            if body.get("format") != FORMAT:
+                raise ValueError(f"format {body.get('format')!r}")
+            h = body.get("header")
+            header = (
+                None
+                if h is None
+                else Header(str(h["office_name"]), int(h["counter_no"]), str(h["schema"]))
+            )
+            slots = tuple(_slot_of(s) for s in body["slots"])
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise KeySlotsDamaged(f"{type(exc).__name__}: {exc}") from exc
+        extra = {k: v for k, v in body.items() if k not in ("format", "header", "slots")}
+        return cls(slots, header, extra)
+
+    def save(self, data_dir: Path) -> Path:
+        """Replace ``data_dir/pishkhan.keys`` atomically (0600)."""
+        return write_atomically(data_dir / KEYS_FILENAME, self.to_json())
+
+
+def keys_path(data_dir: Path) -> Path:
+    return data_dir / KEYS_FILENAME
+
+
+def is_encrypted(data_dir: Path) -> bool:
+    """Whether this data folder's store is (or is being made) encrypted."""
+    return keys_path(data_dir).exists()
+
+
+def load(data_dir: Path) -> KeySlots:
+    """The key slots of ``data_dir``; ``KeySlotsDamaged`` for a file that cannot be read."""
+    path = keys_path(data_dir)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise KeySlotsDamaged(f"missing: {path}") from exc
+    except OSError as exc:
+        raise KeySlotsDamaged(f"{type(exc).__name__}: {exc}") from exc
+    return KeySlots.from_json(raw)
+
+
+def read_header(data_dir: Path) -> Header | None:
+    """The plain header, or None for no file, no header or a file that cannot be read."""
+    try:
+        return load(data_dir).header
+    except KeySlotsDamaged:
+        return None
+
+
+def new_data_key() -> bytes:
+    return secrets.token_bytes(DATA_KEY_BYTES)
+
+
+def parse_recovery_key(text: str) -> str:
+    """The recovery key's digits as typed: either digit set, any spaces or dashes."""
+    return "".join(ch for ch in to_ascii_digits(text) if ch.isdigit() and ch.isascii())
+
+
+def format_recovery_key(digits: str, *, persian: bool = False) -> str:
+    """Groups of six for paper: ``123456-654321-…`` (Persian digits if asked)."""
+    groups = [
+        digits[i : i + RECOVERY_GROUP_DIGITS] for i in range(0, len(digits), RECOVERY_GROUP_DIGITS)
+    ]
+    text = "-".join(groups)
+    return text.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")) if persian else text
+
+
+# -- sealing other files with the data key ------------------------------------------------
+def seal(data_key: bytes, plain: bytes, *, name: str = "") -> bytes:
+    """``plain`` encrypted (AES-256-GCM, a fresh nonce); ``name`` binds it to its file."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = secrets.token_bytes(_NONCE_BYTES)
+    return _SEAL_MAGIC + nonce + AESGCM(data_key).encrypt(nonce, plain, name.encode())
+
+
+def unseal(data_key: bytes, sealed: bytes, *, name: str = "") -> bytes:
+    """The plain bytes of ``seal``'s output; ``ValueError`` if damaged or another key's."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    if not sealed.startswith(_SEAL_MAGIC) or len(sealed) < len(_SEAL_MAGIC) + _NONCE_BYTES + 16:
+        raise ValueError("not a sealed file")
+    nonce = sealed[len(_SEAL_MAGIC) : len(_SEAL_MAGIC) + _NONCE_BYTES]
+    try:
+        return AESGCM(data_key).decrypt(
+            nonce, sealed[len(_SEAL_MAGIC) + _NONCE_BYTES :], name.encode()
+        )
+    except InvalidTag as exc:
+        raise ValueError("sealed file damaged or sealed with another key") from exc
+
+
+# -- files ------------------------------------------------------------------------------
+def write_atomically(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` so a power cut leaves the old file or the new one (0600)."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+    return path
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX; Windows' rename is durable by itself)."""
+    if sys.platform == "win32":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# -- wrapping ---------------------------------------------------------------------------
+def _costs() -> tuple[int, int, int]:
+    """argon2id's (time, memory KiB, lanes): argon2-cffi's defaults, cheap in tests."""
+    if os.environ.get("PISHKHAN_CHEAP_HASHES") == "1":
+        return 1, 64, 1  # tests only (FACTS.md: the real ones cost ~0.1 s)
+    return 3, 65536, 4
+
+
+def _recovery_len() -> int:
+    return RECOVERY_GROUPS * RECOVERY_GROUP_DIGITS
+
+
+def _cost_salt() -> bytes:
+    return secrets.token_bytes(16)
+
+
+def _derive(secret: str, salt: bytes, time_cost: int, memory_kib: int, lanes: int) -> bytes:
+    from argon2.low_level import Type, hash_secret_raw
+
+    return hash_secret_raw(
+        to_ascii_digits(secret).encode(),
+        salt,
+        time_cost=time_cost,
+        memory_cost=memory_kib,
+        parallelism=lanes,
+        hash_len=32,
+        type=Type.ID,
+    )
+
+
+def _wrap(
+    data_key: bytes, kind: str, clerk_id: int | None, username: str | None, secret: str
+) -> Slot:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    time_cost, memory_kib, lanes = _costs()
+    salt = _cost_salt()
+    nonce = secrets.token_bytes(_NONCE_BYTES)
+    slot = Slot(kind, clerk_id, username, salt, time_cost, memory_kib, lanes, nonce, b"")
+    kek = _derive(secret, salt, time_cost, memory_kib, lanes)
+    return replace(slot, wrapped=AESGCM(kek).encrypt(nonce, data_key, slot.aad()))
+
+
+def _unwrap(slot: Slot, secret: str) -> bytes | None:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    kek = _derive(secret, slot.salt, slot.time_cost, slot.memory_kib, slot.parallelism)
+    try:
+        key = AESGCM(kek).decrypt(slot.nonce, slot.wrapped, slot.aad())
+    except InvalidTag:
+        return None
+    return key if len(key) == DATA_KEY_BYTES else None
+
+
+def _slot_of(raw: dict[str, Any]) -> Slot:
+    kdf = raw["argon2id"]
+    kind = str(raw["kind"])
+    if kind not in (CLERK, RECOVERY):
+        raise ValueError(f"slot kind {kind!r}")
+    clerk_id = raw.get("clerk_id")
+    username = raw.get("username")
+    slot = Slot(
+        kind=kind,
+        clerk_id=None if clerk_id is None else int(clerk_id),
+        username=None if username is None else str(username),
+        salt=_unb64(kdf["salt"]),
+        time_cost=int(kdf["time_cost"]),
+        memory_kib=int(kdf["memory_kib"]),
+        parallelism=int(kdf["parallelism"]),
+        nonce=_unb64(raw["nonce"]),
+        wrapped=_unb64(raw["wrapped"]),
+    )
+    # A damaged (or tampered) file must not make a login run for minutes or take the RAM.
+    if not (
+        1 <= slot.time_cost <= 20
+        and 8 * slot.parallelism <= slot.memory_kib <= 1 << 20
+        and 1 <= slot.parallelism <= 16
+        and len(slot.salt) >= 8
+        and len(slot.nonce) == _NONCE_BYTES
+    ):
+        raise ValueError("slot parameters out of range")
+    return slot
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text.encode(), validate=True)

@@ -1,0 +1,76 @@
+"""Turning encryption on for a store, and getting the data key back from a password.
+
+``encrypt_store`` is run once per PC: right after set-up (the wizard, ``init``) or, on a PC
+set up by an older program, at the first login of a manager. It makes the data key, writes
+the key file (the manager's slot, the recovery slot, the plain header) *before* the
+database is encrypted, then encrypts the database and its backups: killed in between, the
+next start finds the key file beside a plain database and finishes (``Store.open``).
+
+``data_key_for`` is how everything that opens the store gets the key: the login window
+and the command line from a clerk's password, or the recovery key when every password is
+lost. Nothing runs without one of them: the sync inside the program runs in a logged-in
+session, a scripted ``sync`` is given a password (docs/SECURITY.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from desktop import keyslots
+from desktop.clerks import ClerkInfo, normalize_username, password_text
+from desktop.db.engine import Store
+from desktop.db.peek import read_header_fields
+from desktop.db.raw import driver_connection
+
+
+def encrypt_store(store: Store, clerk: ClerkInfo, password: str) -> str:
+    """Encrypt the open plain ``store``; the recovery key's digits, to be shown once.
+
+    ``clerk`` (a manager) has just given ``password``: their slot is the first.
+    """
+    if store.encrypted:
+        raise ValueError("the store is already encrypted")
+    data_dir = store.path.parent
+    key = keyslots.new_data_key()
+    slots = keyslots.KeySlots().with_clerk(key, clerk.id, clerk.username, password_text(password))
+    slots, recovery = slots.with_recovery(key)
+    with store.read() as s:
+        header = read_header_fields(driver_connection(s))
+    if header is not None:
+        slots = slots.with_header(header)
+    slots.save(data_dir)
+    store.encrypt(data_dir, key)
+    return recovery
+
+
+def new_recovery_key(store: Store) -> str:
+    """A new recovery key for an encrypted store (the old one no longer opens it)."""
+    key = store.data_key
+    if key is None:
+        raise ValueError("the store is not encrypted")
+    data_dir = store.path.parent
+    slots, recovery = keyslots.load(data_dir).with_recovery(key)
+    slots.save(data_dir)
+    return recovery
+
+
+def data_key_for(
+    data_dir: Path,
+    *,
+    username: str | None = None,
+    password: str | None = None,
+    recovery_key: str | None = None,
+) -> bytes | None:
+    """The data key of ``data_dir``'s store, or None for a plain store (no key file).
+
+    ``WrongSecret`` for a password or recovery key that opens no slot, ``KeySlotsDamaged``
+    for a key file that cannot be read (nothing is changed either way).
+    """
+    if not keyslots.is_encrypted(data_dir):
+        return None
+    slots = keyslots.load(data_dir)
+    if recovery_key is not None:
+        return slots.unlock_recovery(recovery_key)
+    if username is None or password is None:
+        raise keyslots.StoreLocked()
+    return slots.unlock(normalize_username(username), password_text(password))
