@@ -87,7 +87,8 @@ def document_lane(
     uploader = Uploader(
         server_url.rstrip("/"), token, ScanOutbox(store, ScanStore.beside(store.path), clock)
     )
-    uploader.session.verify = ca_bundle or True  # verification is never switched off
+    for session in (uploader.session, uploader.ahead_session):
+        session.verify = ca_bundle or True  # verification is never switched off
     return DocumentLane(uploader, lambda: text_waiting(store))
 
 
