@@ -109,6 +109,12 @@ class SetupWizard(QDialog):
         manager_form.addRow(self.manager_error)
 
         _align_labels(office_form, manager_form)
+        # An error answers what was typed before: it goes once its part is edited
+        # (issue 14, item 2), as in the account and login dialogs.
+        for edit in (self.office_code, self.office_name, self.counter_no):
+            edit.textEdited.connect(self.office_error.hide)
+        for edit in (self.username, self.display_name, self.password, self.password_again):
+            edit.textEdited.connect(self.manager_error.hide)
 
         buttons, self.finish = dialog_buttons(
             self, self.tr("Set up"), "setupButton", self.tr("Quit")
