@@ -446,6 +446,15 @@ def run(opts: RunOptions) -> BenchResult:
     res.add("with faults: bytes up", bad["c2s"] / 1024, "KiB", digits=0)
     res.add("with faults: bytes down", bad["s2c"] / 1024, "KiB", digits=0)
     _add_week(res, week, link)
+    pull_s = week["total_s"] - week["push_s"]
+    res.limits.append(
+        f"after a week offline: {week['push_s']:.1f} s until the last push answer "
+        f"({week['pushes']} pushes of {week['new']}: the round's start, then batches from "
+        f"the size kept from the last round, two in flight), then {pull_s:.1f} s for "
+        f"{week['pulls']} feed page(s) of {week['decisions']} decisions (the heartbeat on "
+        "the same call) and applying them: against a limit of one round trip plus the bytes, "
+        "the round's turns (push, its answer, then the feed) are what is left"
+    )
     for label, r, out in (("clean", ok, outcome), ("faults", bad, faulty_outcome)):
         checked = (
             f"exactly once: {out.stored:,} stored, {out.duplicate_answers} duplicate answers"
