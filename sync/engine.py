@@ -299,7 +299,10 @@ class SyncEngine:
                 # Keep asking now and then (a token may be restored), never hammering.
                 delay = self._backoff.cap
             else:
-                delay = self._backoff.delay(state.failures, retry_after)
+                silent = (
+                    (now - state.last_contact_at).total_seconds() if state.last_contact_at else None
+                )
+                delay = self._backoff.delay(state.failures, retry_after, outage_seconds=silent)
             state.next_try_at = now + dt.timedelta(seconds=delay)
             state.hold_until = (
                 now + dt.timedelta(seconds=min(retry_after, self._backoff.cap))
@@ -431,7 +434,7 @@ class SyncEngine:
         try:
             response, seconds = part.future.result()
         except PayloadTooLarge:
-            self._policy.shrink(len(part.items))
+            self._policy.too_large(len(part.items))
             if len(part.items) == 1:
                 self._set_aside(part.items[0], {"": _TOO_LARGE}, tally)
                 run.outstanding.difference_update(part.ids)
@@ -457,7 +460,7 @@ class SyncEngine:
             # rounds and 367 KB). Fast answers grow it again. The other push in flight
             # most likely broke with the same link: halve once, not twice (and not for a quit).
             if run.error is None and not self._stop.is_set():
-                self._policy.shrink(len(part.items))
+                self._policy.broken(len(part.items), timeout=exc.timeout)
             run.fail(exc)
         except SyncError as exc:
             run.fail(exc)

@@ -52,8 +52,15 @@ PATH_HEARTBEAT = "/v1/heartbeat"
 
 # Limits: the server enforces them, the client keeps under them.
 MAX_ITEMS_PER_PUSH = 500
-MAX_BODY_BYTES = 8 * 1024 * 1024  # a request body as sent (compressed)
-MAX_INFLATED_BYTES = 32 * 1024 * 1024  # a gzip body once inflated
+# A full batch of items of up to 16 KiB each (the demo catalogue's largest item, every text
+# at its longest in 4-byte characters, is 4.9 KB): a batch past it gets 413, the client halves it,
+# so a larger item still goes, in a smaller batch. Every byte past it is CPU an attacker
+# with a token could make the server spend (issue 10; server/limits.py).
+MAX_ITEM_BYTES = 16 * 1024
+MAX_INFLATED_BYTES = MAX_ITEMS_PER_PUSH * MAX_ITEM_BYTES  # a gzip body once inflated: 8 MiB
+# A request body as sent (compressed): a blob chunk (1 MiB) and a full push (gzip -9 shrinks
+# the wire items 5.6 times) fit; the body is read before authentication, on the event loop.
+MAX_BODY_BYTES = 2 * 1024 * 1024
 DEFAULT_CHANGES_LIMIT = 200
 MAX_CHANGES_LIMIT = 1000
 #: A page's budget in bytes of JSON (revision 2's ``max_bytes``); a page always carries at
