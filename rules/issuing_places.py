@@ -36,6 +36,7 @@ from __future__ import annotations
 import functools
 
 from rules.normalize import normalize_identifier
+from rules.validation import national_code_is_valid
 
 _TABLE = """
 001 002 003 004 005 006 007 008 011 015 020 025 تهران
@@ -500,10 +501,11 @@ def _places() -> dict[str, str]:
 
 
 def issuing_place(national_code: str) -> str | None:
-    """The town a 10-digit national code (either digit set) was issued in; None if the
-    code is not 10 digits or its prefix names no single town."""
+    """The town a national code (either digit set) was issued in; None if the code is not
+    ten digits with a right check digit (a mistyped code must not name a town) or its
+    prefix names no single town."""
     digits = normalize_identifier(national_code)
-    if len(digits) != 10 or not digits.isdigit():
+    if not national_code_is_valid(digits):
         return None
     return _places().get(digits[:3])
 

@@ -75,9 +75,10 @@ from sync.protocol import (
     PATH_HEARTBEAT,
     PATH_PUSH,
     PROTOCOL_HEADER,
+    PROTOCOL_REVISION,
     PROTOCOL_VERSION,
     RETRY_AFTER_HEADER,
-    ChangesPage,
+    ChangesPage2,
     EnrolRequest,
     EnrolResponse,
     ErrorBody,
@@ -86,6 +87,7 @@ from sync.protocol import (
     HeartbeatResponse,
     Message,
     ProtocolError,
+    PushAnswer,
     PushBody,
     PushResponse,
     RequestItem,
@@ -146,7 +148,8 @@ def gzip_body(raw: bytes) -> bytes:
 
 def push_payload(device_id: str, items: Sequence[RequestItem]) -> bytes:
     """The bytes of a push exactly as :meth:`SyncClient.push` sends them (gzip JSON)."""
-    return gzip_body(encode(PushBody(device_id=device_id, items=list(items))))
+    body = PushBody(device_id=device_id, items=list(items), revision=PROTOCOL_REVISION)
+    return gzip_body(encode(body))
 
 
 class SyncClient:
@@ -272,21 +275,39 @@ class SyncClient:
         device = device_id or self.device_id
         if not device:
             raise ValueError("push needs the device id")
-        body = PushBody(device_id=device, items=list(items))
+        body = PushBody(device_id=device, items=list(items), revision=PROTOCOL_REVISION)
         data = self._call("POST", PATH_PUSH, body=body, force_gzip=True)
-        response = self._parse(PushResponse, data)
+        answer = self._parse(PushAnswer, data)  # compact, or full from an older server
+        try:
+            response = answer.response([item.id for item in items])
+        except ProtocolError as exc:
+            raise InvalidResponse(f"push answer does not fit the push: {exc}") from exc
         if len(response.results) != len(items):
             raise InvalidResponse(
                 f"push answered {len(response.results)} results for {len(items)} items"
             )
         return response
 
-    def changes(self, cursor: str | None, limit: int = DEFAULT_CHANGES_LIMIT) -> ChangesPage:
-        params: dict[str, str] = {"limit": str(limit)}
+    def changes(
+        self,
+        cursor: str | None,
+        limit: int = DEFAULT_CHANGES_LIMIT,
+        *,
+        max_bytes: int | None = None,
+        heartbeat: Heartbeat | None = None,
+    ) -> ChangesPage2:
+        """A page of the feed (revision 2: without this PC's own acceptances). A
+        ``heartbeat`` rides on the call; its answer is the page's ``heartbeat`` (None from
+        a server of revision 1, which ignores it: send it on its own then)."""
+        params: dict[str, str] = {"limit": str(limit), "revision": str(PROTOCOL_REVISION)}
         if cursor:
             params["cursor"] = cursor
+        if max_bytes is not None:
+            params["max_bytes"] = str(max_bytes)
+        if heartbeat is not None:
+            params["heartbeat"] = encode(heartbeat).decode("utf-8")
         data = self._call("GET", PATH_CHANGES, params=params)
-        return self._parse(ChangesPage, data)
+        return self._parse(ChangesPage2, data)
 
     def heartbeat(self, heartbeat: Heartbeat) -> HeartbeatResponse:
         data = self._call("POST", PATH_HEARTBEAT, body=heartbeat)

@@ -432,6 +432,11 @@ class DayCloseDialog(QDialog):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        # A service name wraps to a second line rather than losing its end on a 1024 px
+        # screen (issue 14, item 12); the table holds a day's few rows, so measuring
+        # each row's height is cheap here, unlike the queue's.
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
 
         self.totals = QLabel(self)
         self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -143,7 +143,9 @@ class RequestDetailDialog(QDialog):
         self.body_area.setWidget(body)  # the previous body is deleted by the scroll area
         self._update_buttons()
         detail = self.detail
-        reference = theme.digits(detail.row.reference, self._lang) if detail else ""
+        # Isolated like everywhere else (issue 14, item 4): a Persian title reorders a bare
+        # reference's groups just as a Persian sentence does.
+        reference = theme.identifier(detail.row.reference, self._lang) if detail else ""
         self.setWindowTitle(self.tr("Request %1").replace("%1", reference).strip())
 
     def _update_buttons(self) -> None:

@@ -237,6 +237,9 @@ class EnrolDialog(QDialog):
         layout.addStretch(1)
         layout.addLayout(buttons)
         self._code_changed("")
+        # A refusal answers what was typed before: it goes once a field is edited.
+        for edit in (self.server, self.code, self.ca_bundle):
+            edit.textEdited.connect(self._clear_error)
         (self.code if self.server.text() else self.server).setFocus()
 
     # -- state ---------------------------------------------------------------------------
@@ -258,6 +261,10 @@ class EnrolDialog(QDialog):
         set_role(self.status, role)
         self.status.show()
         self._fit()
+
+    def _clear_error(self) -> None:
+        if self.status.property("role") == "error" and not self.busy:
+            self.status.hide()
 
     def _fit(self) -> None:
         """Grow to hold the busy bar and a wrapped message, instead of squeezing the fields.

@@ -463,8 +463,11 @@ class QueueView(QWidget):
         self.table.setCursor(Qt.CursorShape.BusyCursor if busy else Qt.CursorShape.ArrowCursor)
 
     def _load_failed(self, exc: BaseException) -> None:
-        self.count_label.setText(self.tr("The search failed; try again."))
-        self.count_label.setToolTip(message_for(exc, self._lang) or str(exc))
+        # The reason on the line itself, not in a tooltip only a mouse finds (issue 14).
+        reason = message_for(exc, self._lang)
+        text = self.tr("The search failed; try again.")
+        self.count_label.setText(f"{text} {reason}" if reason else text)
+        self.count_label.setToolTip(reason or str(exc))
 
     def _remember_current(self) -> None:
         self._restore_local_id = self.model.local_id(self.table.currentIndex().row())

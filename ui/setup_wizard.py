@@ -46,6 +46,8 @@ class SetupWizard(QDialog):
         self._ctx = ctx
         self._lang = ctx.lang
         self._busy = False
+        self._recovery: str | None = None  # made on the worker by the set-up, shown once
+        self.recovery_window: QDialog | None = None
         self.setObjectName("setupWizard")
         self.setWindowTitle(self.tr("Pishkhan — setting up this PC"))
         self.setMinimumWidth(520)
@@ -107,6 +109,12 @@ class SetupWizard(QDialog):
         manager_form.addRow(self.manager_error)
 
         _align_labels(office_form, manager_form)
+        # An error answers what was typed before: it goes once its part is edited
+        # (issue 14, item 2), as in the account and login dialogs.
+        for edit in (self.office_code, self.office_name, self.counter_no):
+            edit.textEdited.connect(self.office_error.hide)
+        for edit in (self.username, self.display_name, self.password, self.password_again):
+            edit.textEdited.connect(self.manager_error.hide)
 
         buttons, self.finish = dialog_buttons(
             self, self.tr("Set up"), "setupButton", self.tr("Quit")
@@ -167,8 +175,16 @@ class SetupWizard(QDialog):
         store = self._ctx.store
         clerks = self._ctx.clerks
 
+        queries = self._ctx.queries
+
         def job() -> SetupResult:
-            return set_up(store, form, directory=clerks)
+            from desktop.keyslots_setup import encrypt_store
+
+            result = set_up(store, form, directory=clerks)
+            # Encrypted before any citizen's data arrives (docs/SECURITY.md).
+            queries.close()
+            self._recovery = encrypt_store(store, result.manager, form.password)
+            return result
 
         self._set_busy(True)
         self._ctx.worker.submit(job, self._done, self._failed)
@@ -179,6 +195,11 @@ class SetupWizard(QDialog):
 
     def _done(self, result: SetupResult) -> None:
         self._set_busy(False)
+        if self._recovery is not None:
+            from ui.recovery_key import show_recovery_key
+
+            self.recovery_window = show_recovery_key(self._recovery, self._lang)
+            self._recovery = None
         self._ctx.device = result.device
         self.completed.emit(result.device, result.manager)
         self.accept()

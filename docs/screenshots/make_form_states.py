@@ -1,6 +1,9 @@
 """Screenshots of the clerk's and manager's states (issue 14), offscreen, at 1366×768 and
-1024×768: a form with errors, the banner offline with requests needing correction, the
-day close. Demo data in a temporary folder; nothing is sent anywhere.
+1024×768: the main window with a new citizen half typed (the birth place suggested from
+the national code), a form with errors, the banner offline with requests needing
+correction, the receipt's print preview, the day close. Each window gets what a clerk
+has of the screen: the screen less a 40 px taskbar and a 30 px title bar. Demo data in
+a temporary folder; nothing is sent anywhere.
 
     QT_QPA_PLATFORM=offscreen PYTHONPATH=. .venv/bin/python docs/screenshots/make_form_states.py
 """
@@ -29,18 +32,22 @@ _SCREENS.write_text(
 )
 os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_SCREENS}"
 
-from PySide6.QtCore import QRect  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QEvent, QRect, Qt  # noqa: E402
+from PySide6.QtGui import QKeyEvent  # noqa: E402
+from PySide6.QtPrintSupport import QPrinter  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from desktop.clock import to_local  # noqa: E402
 from desktop.config import Settings  # noqa: E402
 from desktop.db.engine import Store  # noqa: E402
 from desktop.demo import DEMO_CLERK, DEMO_MANAGER, seed_demo  # noqa: E402
+from desktop.receipt import receipt_for  # noqa: E402
 from rules.messages import Message  # noqa: E402
 from ui.app import build_context  # noqa: E402
 from ui.dayclose_dialog import DayCloseDialog  # noqa: E402
 from ui.i18n import apply_language  # noqa: E402
 from ui.mainwindow import MainWindow  # noqa: E402
+from ui.printing_preview import ReceiptPreview  # noqa: E402
 from ui.sync_adapter import SyncStatus  # noqa: E402
 from ui.theme import apply_theme  # noqa: E402
 from ui.window_geometry import Placement  # noqa: E402
@@ -56,6 +63,14 @@ def settle(app: QApplication, worker: Worker) -> None:
     for _ in range(5):
         worker.wait_idle()
         app.processEvents()
+
+
+def type_keys(widget: QWidget, text: str) -> None:
+    """Key events a character, as the clerk's keyboard sends them (the form reacts)."""
+    for ch in text:
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            event = QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch)
+            QApplication.sendEvent(widget, event)
 
 
 def main() -> int:
@@ -75,9 +90,29 @@ def main() -> int:
             # Larger than the screen: the window's own code fits it to the screen there.
             window = MainWindow(ctx, placement=Placement(QRect(x + 40, 30, 1600, 1000)))
             window.show()
+            window.setGeometry(x, 30, width, height - USABLE)
             settle(app, worker)
             form = window.form
             form.picker.choose("criminal_record")
+            # A new citizen typed up to the postal code: the date moved on past the birth
+            # place the national code's 001 suggested (Tehran), shown with its note.
+            cells = {**form.applicant_cells, **form.answer_cells}
+            for key, text in (
+                ("national_code", "۰۰۱۲۳۴۵۶۷۹"),
+                ("first_name", "علی"),
+                ("last_name", "رضایی"),
+                ("mobile", "۰۹۱۲۱۲۳۴۵۶۷"),
+                ("purpose", "۱"),
+                ("father_name", "حسن"),
+                ("birth_date", "۷۰۰۵۱۲"),
+            ):
+                widget = cells[key].editor.focus_widget
+                widget.setFocus()
+                type_keys(widget, text)
+                settle(app, worker)
+            window.grab().save(str(HERE / f"main-{width}x{height}.png"))
+            form.clear()
+            settle(app, worker)
             form.applicant_cells["national_code"].editor.set_value("۱۲۳۴۵۶۷۸۹۰")
             form.applicant_cells["mobile"].editor.set_value("۰۹۱۲")
             form.save()
@@ -106,6 +141,16 @@ def main() -> int:
             window.close()
             window.deleteLater()
             settle(app, worker)
+
+        newest = ctx.queries.rows(ctx.queries.ids()[:1]).popitem()[1]
+        receipt = receipt_for(store, newest.id, lang="fa")
+        # One shot: the preview is 720×688 on either screen (it fits itself to the smaller).
+        preview = ReceiptPreview(receipt, "80mm", QPrinter, "fa")
+        preview.move(20, 20)
+        preview.show()
+        settle(app, worker)
+        preview.grab().save(str(HERE / "print-preview-80mm.png"))
+        preview.close()
 
         ctx.clerk = next(c for c in ctx.clerks.list() if c.username == DEMO_MANAGER)
         for x, width, height in SIZES:

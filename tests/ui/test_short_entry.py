@@ -180,11 +180,13 @@ def test_the_birth_place_follows_the_national_code_until_the_clerk_types_one(
     assert place.editor.value() == "تهران"
     assert place.note is not None and place.note.isVisible()
     assert "محل صدور کد ملی" in place.note.text()
-    type_code(form, "1360000000")  # another citizen's code: another town
+    type_code(form, "1360000003")  # another citizen's code: another town
     assert place.editor.value() == "تبریز"
-    type_code(form, "6230000000")  # a prefix the table gives two towns: no guess
+    type_code(form, "6230000008")  # a prefix the table gives two towns: no guess
     assert place.editor.value() == "" and not place.note.isVisible()
-    type_code(form, "1360000000")
+    type_code(form, "1360000004")  # a wrong check digit: a mistyped code, no town
+    assert place.editor.value() == ""
+    type_code(form, "1360000003")
     place.editor.set_value("اسکو")  # what the citizen says
     assert not place.note.isVisible()
     type_code(form, "0012345679")
