@@ -36,8 +36,8 @@ read timeout sized for the wait before the head.
 
 The error classes live in ``sync.errors`` and the connection plumbing (abortable,
 registered connections, the stall timeout once a head is in) in ``sync.transport``; both
-are re-exported here. The token is only ever put in the Authorization header; it never appears in a log line,
-an exception text or a ``repr``.
+are re-exported here. The token is only ever put in the Authorization header; it never
+appears in a log line, an exception text or a ``repr``.
 """
 
 from __future__ import annotations
