@@ -267,7 +267,11 @@ def _baseline(server: Any, proxy: Any, sample: int) -> dict[str, float]:
         for body in bodies:
             r = session.post(url, data=body, headers=headers, timeout=120)
             r.raise_for_status()
-            if r.json()["results"][0]["status"] != "accepted":
+            answer = r.json()  # compact (revision 2, as the program sends) or full
+            if answer.get("statuses", answer.get("results", [{}])[0].get("status")) not in (
+                "a",
+                "accepted",
+            ):
                 raise RuntimeError(f"baseline push not accepted: {r.text[:300]}")
         seconds = time.perf_counter() - t0
     finally:
