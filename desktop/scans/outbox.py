@@ -89,7 +89,8 @@ def document_lane(
         token,
         ScanOutbox(store, ScanStore.beside(store.path, store.data_key), clock),
     )
-    uploader.session.verify = ca_bundle or True  # verification is never switched off
+    for session in (uploader.session, uploader.ahead_session):
+        session.verify = ca_bundle or True  # verification is never switched off
     return DocumentLane(uploader, lambda: text_waiting(store))
 
 
