@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -37,6 +38,7 @@ from bench.common import (
 )
 from bench.items import ItemFactory, demo_catalog, push_body
 from bench.profiling import Profile, start_recording
+from sync.protocol import STATUS_LETTERS
 
 NAME = "ingest"
 TITLE = "Server ingest: many PCs pushing at once (SQLite, PostgreSQL)"
@@ -71,6 +73,14 @@ class Fire:
     @property
     def accepted(self) -> int:
         return self.statuses["accepted"]
+
+
+def _statuses(answer: dict[str, Any]) -> list[str]:
+    """Each item's status, from a compact answer (revision 2) or a full one."""
+    if "statuses" in answer:
+        names = {letter: str(status) for status, letter in STATUS_LETTERS.items()}
+        return [names[letter] for letter in answer["statuses"]]
+    return [str(result["status"]) for result in answer["results"]]
 
 
 def _proc_cpu(pid: int, children: bool = True) -> float:
@@ -183,8 +193,9 @@ def fire(url: str, devices: list[Device], *, pg_url: str | None, server_pid: int
                         with lock:
                             errors.append(f"{r.status_code} {r.text[:200]}")
                     else:
-                        for result in r.json()["results"]:
-                            counts[result["status"]] += 1
+                        answer = r.json()  # revision 2 (as the program sends): compact
+                        for status in _statuses(answer):
+                            counts[status] += 1
                     break
         except Exception as exc:
             with lock:

@@ -34,31 +34,37 @@ at most ``stall_seconds`` and the whole body must arrive within ``stall_seconds`
 length at the worst rate, so a stalled or trickling answer fails in seconds, not after a
 read timeout sized for the wait before the head.
 
-The token is only ever put in the Authorization header; it never appears in a log line,
-an exception text or a ``repr``.
+The error classes live in ``sync.errors`` and the connection plumbing (abortable,
+registered connections, the stall timeout once a head is in) in ``sync.transport``; both
+are re-exported here. The token is only ever put in the Authorization header; it never
+appears in a log line, an exception text or a ``repr``.
 """
 
 from __future__ import annotations
 
-import email.utils
 import io
 import logging
 import math
-import socket
 import threading
 import time
-import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import requests
 import urllib3.exceptions
-from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from rules import compression
 from sync.address import check_server_address
+from sync.errors import (
+    BadRequest,
+    InvalidResponse,
+    NetworkError,
+    NotEnrolled,
+    PayloadTooLarge,
+    ServerBusy,
+    SyncError,
+    Unauthorized,
+)
 from sync.protocol import (
     AUTHORIZATION_HEADER,
     CONTENT_ENCODING_HEADER,
@@ -88,8 +94,24 @@ from sync.protocol import (
     decode,
     encode,
 )
+from sync.transport import AbortableAdapter, ConnectionRegistry, parse_retry_after
 
 log = logging.getLogger("pishkhan.sync")
+
+__all__ = [  # the error classes live in sync.errors; callers import them from here too
+    "BadRequest",
+    "InvalidResponse",
+    "NetworkError",
+    "NotEnrolled",
+    "PayloadTooLarge",
+    "ServerBusy",
+    "SyncClient",
+    "SyncError",
+    "Unauthorized",
+    "gzip_body",
+    "parse_retry_after",
+    "push_payload",
+]
 
 TokenProvider = Callable[[], "str | None"]
 _T = TypeVar("_T")
@@ -130,231 +152,6 @@ def push_payload(device_id: str, items: Sequence[RequestItem]) -> bytes:
     return gzip_body(encode(body))
 
 
-# --------------------------------------------------------------------------- errors
-
-
-class SyncError(Exception):
-    """A failed call. ``message_fa``/``message_en`` are fit for the clerk's screen."""
-
-    code: str = "sync_error"
-    message_fa: str = "ارتباط با سرور مرکزی ناموفق بود."
-    message_en: str = "The exchange with the central server failed."
-
-    def __init__(
-        self,
-        detail: str = "",
-        *,
-        status: int | None = None,
-        code: str | None = None,
-        message_fa: str | None = None,
-        message_en: str | None = None,
-    ) -> None:
-        super().__init__(detail or self.message_en)
-        self.detail = detail
-        self.status = status
-        if code:
-            self.code = code
-        if message_fa:
-            self.message_fa = message_fa
-        if message_en:
-            self.message_en = message_en
-
-
-class NetworkError(SyncError):
-    """No usable answer: connection refused, reset, cut short, timed out, TLS failure."""
-
-    code = "network"
-    message_fa = "سرور مرکزی در دسترس نیست؛ درخواست‌ها در صف می‌مانند و خودکار فرستاده می‌شوند."
-    message_en = (
-        "The central server cannot be reached; requests stay queued and are sent automatically."
-    )
-
-    def __init__(self, detail: str = "", *, timeout: bool = False, **kw: Any) -> None:
-        super().__init__(detail, **kw)
-        self.timeout = timeout
-
-
-class ServerBusy(SyncError):
-    """5xx, 429, or an answer that is not the protocol's: try later (``retry_after`` if given)."""
-
-    code = "server_busy"
-    message_fa = "سرور مرکزی فعلاً پاسخ نمی‌دهد؛ کمی بعد دوباره تلاش می‌شود."
-    message_en = "The central server is not answering right now; it will be tried again shortly."
-
-    def __init__(self, detail: str = "", *, retry_after: float | None = None, **kw: Any) -> None:
-        super().__init__(detail, **kw)
-        self.retry_after = retry_after
-
-
-class InvalidResponse(ServerBusy):
-    """A 2xx answer whose body is not what the protocol promises (a captive portal, a bug)."""
-
-    code = "invalid_response"
-    message_fa = "پاسخ سرور مرکزی قابل فهم نبود؛ کمی بعد دوباره تلاش می‌شود."
-    message_en = "The central server's answer could not be understood; it will be tried again."
-
-
-class Unauthorized(SyncError):
-    """401 (token unknown or revoked) or 403: this PC must be enrolled again."""
-
-    code = "unauthorized"
-    message_fa = "دسترسی این رایانه به سرور مرکزی لغو شده است؛ آن را دوباره ثبت کنید."
-    message_en = "This PC's access to the central server was revoked; enrol it again."
-
-
-class NotEnrolled(Unauthorized):
-    """No device token on this PC: nothing was sent."""
-
-    code = "not_enrolled"
-    message_fa = "این رایانه هنوز در سرور مرکزی ثبت نشده است."
-    message_en = "This PC is not enrolled with the central server yet."
-
-
-class PayloadTooLarge(SyncError):
-    """413: the body (or the number of items) is past the server's limit."""
-
-    code = "too_large"
-    message_fa = "حجم ارسال بیش از حد مجاز سرور بود."
-    message_en = "The upload was larger than the server accepts."
-
-
-class BadRequest(SyncError):
-    """Any other 4xx. ``fields`` maps a field path (``items.3.seq``) to a readable reason."""
-
-    code = "bad_request"
-    message_fa = "سرور مرکزی این درخواست را نپذیرفت."
-    message_en = "The central server refused this request."
-
-    def __init__(
-        self, detail: str = "", *, fields: Mapping[str, Message] | None = None, **kw: Any
-    ) -> None:
-        super().__init__(detail, **kw)
-        self.fields: dict[str, Message] = dict(fields or {})
-
-    def item_indexes(self) -> set[int]:
-        """Which pushed items (by position) the reasons name, from paths like ``items.3.x``."""
-        found: set[int] = set()
-        for path in self.fields:
-            parts = path.split(".")
-            if len(parts) >= 2 and parts[0] == "items" and parts[1].isdigit():
-                found.add(int(parts[1]))
-        return found
-
-    @property
-    def about_content(self) -> bool:
-        """400/422 (or a body we could not encode): something in what was sent is wrong.
-
-        Other 4xx (404, 405, 409, 415) say the address or the program is wrong, not an item.
-        """
-        return self.status in (0, 400, 422)
-
-
-# --------------------------------------------------------------------------- transport
-
-
-class _ConnectionRegistry:
-    """The sockets of live connections, so another thread can :meth:`SyncClient.abort` them."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._conns: weakref.WeakSet[HTTPConnection] = weakref.WeakSet()
-        self._aborted = False
-
-    def add(self, conn: HTTPConnection) -> None:
-        with self._lock:
-            if self._aborted:
-                # abort() came between the caller's check and this connect: never block.
-                raise ConnectionAbortedError("the sync was stopped")
-            self._conns.add(conn)
-
-    def discard(self, conn: HTTPConnection) -> None:
-        with self._lock:
-            self._conns.discard(conn)
-
-    def shutdown_all(self) -> None:
-        with self._lock:
-            self._aborted = True
-            conns = list(self._conns)
-        for conn in conns:
-            sock = getattr(conn, "sock", None)
-            if sock is None:
-                continue
-            try:
-                # shutdown (not close) wakes a recv() blocked in another thread.
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-
-def _tracked(
-    base: type[HTTPConnection], registry: _ConnectionRegistry, stall_seconds: float
-) -> type[HTTPConnection]:
-    class Tracked(base):  # type: ignore[valid-type,misc]
-        def getresponse(self) -> Any:
-            response = super().getresponse()
-            # The head is in: from now on bytes either keep coming or the answer stalled.
-            # (requests' read timeout is per socket read, sized for the wait before the
-            # head; kept for the body, a stall cost 30-36 s.)
-            if self.sock is not None:
-                self.sock.settimeout(min(stall_seconds, self.timeout or stall_seconds))
-            return response
-
-        def connect(self) -> None:
-            super().connect()
-            try:
-                registry.add(self)
-            except ConnectionAbortedError:
-                super().close()
-                raise
-
-        def close(self) -> None:
-            registry.discard(self)
-            super().close()
-
-    return Tracked
-
-
-class _AbortableAdapter(HTTPAdapter):
-    """A plain adapter whose connections are registered, so that abort() can reach them."""
-
-    def __init__(self, registry: _ConnectionRegistry, stall_seconds: float) -> None:
-        self._registry = registry
-        self._stall_seconds = stall_seconds
-        # One connection per session: each call borrows a session of its own.
-        super().__init__(pool_connections=1, pool_maxsize=1, max_retries=0)
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        http_pool = type(
-            "TrackedHTTPPool",
-            (HTTPConnectionPool,),
-            {"ConnectionCls": _tracked(HTTPConnection, self._registry, self._stall_seconds)},
-        )
-        https_pool = type(
-            "TrackedHTTPSPool",
-            (HTTPSConnectionPool,),
-            {"ConnectionCls": _tracked(HTTPSConnection, self._registry, self._stall_seconds)},
-        )
-        self.poolmanager.pool_classes_by_scheme = {"http": http_pool, "https": https_pool}
-
-
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Retry-After in seconds: delta-seconds or an HTTP date; None if absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when is None:
-        return None
-    reference = time.time() if now is None else now
-    return max(0.0, when.timestamp() - reference)
-
-
 class SyncClient:
     """Calls of protocol version 1 against one central server."""
 
@@ -391,7 +188,7 @@ class SyncClient:
         self._dicts = compression.known_dictionaries() if zstd else ()
         self._token_provider = token_provider
         self._token_lock = threading.Lock()  # a keyring backend need not be thread-safe
-        self._registry = _ConnectionRegistry()
+        self._registry = ConnectionRegistry()
         self._aborted = threading.Event()
         self._body_bytes_in_flight = 0  # bodies of calls not yet answered (a shared line)
         # A session given by the caller serves every call (the caller's choice); else each
@@ -440,7 +237,7 @@ class SyncClient:
             if self._idle:
                 return self._idle.pop()  # the last one given back: its connection is warm
         session = requests.Session()
-        adapter = _AbortableAdapter(self._registry, self.stall_seconds)
+        adapter = AbortableAdapter(self._registry, self.stall_seconds)
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         session.headers.update(self._headers)

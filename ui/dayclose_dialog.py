@@ -69,6 +69,15 @@ _ROOT = QModelIndex()
 # --- The table ---------------------------------------------------------------------------
 
 
+# The database is encrypted at rest (docs/SECURITY.md); a file exported from it is not.
+EXPORT_IS_PLAIN = Message(
+    fa="این پرونده رمزگذاری نشده و دادهٔ شخصی دارد (نام کاربران و دریافتی‌های دفتر): آن را "
+    "فقط روی همین رایانه یا حافظه‌ای امن نگه دارید و پس از کار پاک کنید.",
+    en="This file is not encrypted and holds personal data (the clerks' names and the "
+    "office's takings): keep it on this PC or a protected drive, and delete it when done.",
+)
+
+
 class SummaryRow:
     """One line of the on-screen table: a clerk × service line or a total."""
 
@@ -450,6 +459,7 @@ class DayCloseDialog(QDialog):
         self.print_button = QPushButton(self.tr("Print summary…"), self)
         self.pdf_button = QPushButton(self.tr("Save as PDF…"), self)
         self.csv_button = QPushButton(self.tr("Export CSV…"), self)
+        self.csv_button.setToolTip(EXPORT_IS_PLAIN.text(self._lang))
         self.close_day_button = QPushButton(self.tr("Close the day"), self)
         theme.set_flag(self.close_day_button, "primary", True)
         done = QPushButton(self.tr("Done"), self)
@@ -643,7 +653,8 @@ class DayCloseDialog(QDialog):
             return target
 
         def written(path: Path) -> None:
-            self.status.setText(self.tr("Saved: %1").replace("%1", str(path)))
+            saved = self.tr("Saved: %1").replace("%1", str(path))
+            self.status.setText(f"{saved}\n{EXPORT_IS_PLAIN.text(self._lang)}")
 
         def failed(exc: BaseException) -> None:
             if isinstance(exc, OSError):

@@ -85,7 +85,9 @@ def document_lane(
 ) -> DocumentLane:
     """The documents' share of this PC's sync rounds (``SyncEngine(documents=...)``)."""
     uploader = Uploader(
-        server_url.rstrip("/"), token, ScanOutbox(store, ScanStore.beside(store.path), clock)
+        server_url.rstrip("/"),
+        token,
+        ScanOutbox(store, ScanStore.beside(store.path, store.data_key), clock),
     )
     for session in (uploader.session, uploader.ahead_session):
         session.verify = ca_bundle or True  # verification is never switched off

@@ -9,11 +9,13 @@ back after seconds is not waited for minutes however many rounds failed in a row
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Iterator
 
 import pytest
 
 from sync.backoff import Backoff
+from sync.client import NetworkError, SyncClient
 from sync.engine import BatchAnswered, BatchPolicy
 from tests.support.faultproxy import FaultProxy, LinkConfig
 from tests.support.server import RunningServer
@@ -109,3 +111,36 @@ def test_a_server_back_after_seconds_is_not_waited_for_minutes(
     assert backoff.ceiling(7, outage_seconds=3600.0) == 128.0  # a long outage still grows
     proxy.set_config(LinkConfig())
     assert engine.run_round(), engine.state.failures == 0
+
+
+def test_an_answer_trickling_through_the_proxy_is_cut_in_seconds(
+    server: RunningServer, proxy: FaultProxy
+) -> None:
+    """At 800 bit/s the first page of the feed (it carries the catalogue, tens of KB) would
+    take minutes, every socket read well inside any per-read timeout: the body must come
+    within stall_seconds + its length at the worst rate, so the call fails in seconds."""
+    office = server.add_office().code
+    device = server.enrol(office)
+    client = SyncClient(
+        proxy.url_for(),
+        lambda: device.token,
+        device_id=device.device_id,
+        allow_insecure_http=True,
+        stall_seconds=3.0,
+        read_timeout_base=30.0,
+    )
+    try:
+        whole = SyncClient(server.base_url, lambda: device.token, allow_insecure_http=True).changes(
+            None
+        )
+        assert whole.changes  # the page exists and is answered at full speed
+        proxy.set_config(LinkConfig(rate_bps=800))
+        started = time.monotonic()
+        with pytest.raises(NetworkError) as caught:
+            client.changes(None)
+        waited = time.monotonic() - started
+        assert caught.value.timeout
+        assert waited < 20, waited  # the request's head alone takes a few seconds here
+        assert proxy.stats().bytes_server_to_client > 0  # the answer had begun: a trickle
+    finally:
+        client.close()

@@ -157,6 +157,10 @@ def test_export_csv_through_the_file_dialog(
     assert len(rows) == 2 + len(expected.lines) + 2
     assert rows[-2][0] == "جمع کل" and rows[-2][-1] == str(expected.total.total)
     assert _audit(day_ctx, Action.DAY_EXPORTED)[0]["how"] == "csv"
+    # The store is encrypted at rest, the exported file is not: the clerk is told.
+    notice = dayclose_dialog.EXPORT_IS_PLAIN.text(day_ctx.lang)
+    assert notice in dialog.status.text() and dialog.csv_button.toolTip() == notice
+    assert "دادهٔ شخصی" in notice or "personal data" in notice
 
 
 def test_a_cancelled_file_dialog_writes_nothing(
