@@ -14,6 +14,9 @@ server process, by PostgreSQL's processes and by the load generator. Baselines, 
 - the server's per-item checks (``server.items.prepare``: decode and bounds, canonical
   JSON, hash, the counter's form validation) timed in this process on the same items: the ceiling of
   requests per second of one core doing nothing else.
+
+Then the push path alone in this process, with and without what the console adds to it
+(``bench/push_path.py``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from pathlib import Path
 
 import requests
 
+from bench import push_path
 from bench.common import (
     BenchResult,
     RunOptions,
@@ -430,6 +434,7 @@ def run(opts: RunOptions) -> BenchResult:
         for workers in sorted({1, CORES}):
             _one_backend(res, opts, backend, url, workers, factory, pcs, per_pc, batch)
     res.params["prepare ceiling"] = f"{prepare_rate:,.0f} /s"
+    push_path.measure(res, opts)  # the console's cost to a push, in this process
     if not opts.pg_url:
         res.notes.append(
             "PostgreSQL not measured: PISHKHAN_TEST_PG_URL is not set "

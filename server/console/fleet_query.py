@@ -17,9 +17,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Float,
     Integer,
@@ -49,8 +50,19 @@ class Thresholds:
     silent: dt.timedelta
 
 
-def _per_office(limits: Thresholds, *, sqlite: bool) -> Any:
-    """Per office with active PCs: the figures of ``OfficeHealth`` and whether it is stuck."""
+def _per_office(
+    limits: Thresholds,
+    *,
+    sqlite: bool,
+    among: Literal["all", "stuck", "area"] = "all",
+    province: str | None = None,
+) -> Any:
+    """Per office with active PCs: the figures of ``OfficeHealth`` and whether it is stuck.
+
+    ``among`` narrows the offices before their PCs are summed (so the database sums a few
+    hundred offices, not 16,000): "stuck", the offices with a PC that makes them stuck (an
+    office is stuck exactly when one of its PCs is: the figures are maxima, sums and
+    minima over its PCs); "area", the offices of ``province`` (None: of none)."""
     now = limits.now.timestamp()
     beat = cast(extract("epoch", devices.c.last_heartbeat_at), Float)
     since_report = case((beat > now, 0.0), else_=literal(now) - beat)
@@ -80,7 +92,7 @@ def _per_office(limits: Thresholds, *, sqlite: bool) -> Any:
             func.min(beat).label("stalest_epoch"),
             func.max(waited).label("oldest_waiting"),
         )
-        .where(devices.c.revoked_at.is_(None))
+        .where(devices.c.revoked_at.is_(None), *_narrowed(among, province, waited, beat, limits))
         .group_by(devices.c.office_id)
         .subquery("per_device")
     )
@@ -102,6 +114,26 @@ def _per_office(limits: Thresholds, *, sqlite: bool) -> Any:
         .outerjoin(office_provinces, office_provinces.c.office_id == grouped.c.office_id)
         .subquery("per_office")
     )
+
+
+def _narrowed(
+    among: str, province: str | None, waited: Any, beat: Any, limits: Thresholds
+) -> list[ColumnElement[bool]]:
+    if among == "stuck":
+        pc_stuck = or_(
+            waited >= int(limits.wait.total_seconds()),
+            devices.c.attention > 0,
+            devices.c.last_heartbeat_at.is_(None),
+            beat < limits.now.timestamp() - limits.silent.total_seconds(),
+        )
+        flagged = select(devices.c.office_id).where(devices.c.revoked_at.is_(None), pc_stuck)
+        return [devices.c.office_id.in_(flagged)]
+    if among == "area":
+        placed = select(office_provinces.c.office_id)
+        if province is None:
+            return [devices.c.office_id.not_in(placed)]
+        return [devices.c.office_id.in_(placed.where(office_provinces.c.province == province))]
+    return []
 
 
 def _rank(per_office: Any) -> list[Any]:
@@ -170,12 +202,15 @@ def fleet_figures(
             ).group_by(c.province)
         )
     ]
-    ranked = select(per_office).order_by(*_rank(per_office))
-    stuck: Sequence[Any] = conn.execute(ranked.where(c.stuck == 1).limit(stuck_shown)).all()
+    sqlite = is_sqlite(conn)
+    flagged = _per_office(limits, sqlite=sqlite, among="stuck")
+    stuck: Sequence[Any] = conn.execute(
+        select(flagged).where(flagged.c.stuck == 1).order_by(*_rank(flagged)).limit(stuck_shown)
+    ).all()
     chosen: Sequence[Any] = []
     if choose:
-        area = c.province.is_(None) if province is None else c.province == province
-        chosen = conn.execute(ranked.where(area)).all()
+        area = _per_office(limits, sqlite=sqlite, among="area", province=province)
+        chosen = conn.execute(select(area).order_by(*_rank(area))).all()
     extras = _versions(conn, [row.office_id for row in (*stuck, *chosen)])
     return FleetFigures(
         provinces,
