@@ -41,6 +41,7 @@ from bench.common import (
 )
 from bench.items import ItemFactory, demo_catalog, push_body
 from bench.profiling import Profile, start_recording
+from sync.protocol import STATUS_LETTERS
 
 NAME = "ingest"
 TITLE = "Server ingest: many PCs pushing at once (SQLite, PostgreSQL)"
@@ -158,6 +159,17 @@ def _machine_busy() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+# Revision 2's compact answer: one letter per item (sync.protocol.STATUS_LETTERS).
+_STATUS_OF_LETTER = {letter: str(status) for status, letter in STATUS_LETTERS.items()}
+
+
+def _statuses(answer: dict[str, object]) -> list[str]:
+    """Each item's status in a push answer: compact (revision 2) or full (revision 1)."""
+    if "statuses" in answer:
+        return [_STATUS_OF_LETTER.get(letter, letter) for letter in str(answer["statuses"])]
+    return [str(result["status"]) for result in answer["results"]]  # type: ignore[attr-defined]
+
+
 def fire(url: str, devices: list[Device], *, pg_url: str | None, server_pid: int) -> Fire:
     """Every device pushes its bodies in order, all devices at once; timed from a barrier."""
     barrier = threading.Barrier(len(devices) + 1)
@@ -187,8 +199,7 @@ def fire(url: str, devices: list[Device], *, pg_url: str | None, server_pid: int
                         with lock:
                             errors.append(f"{r.status_code} {r.text[:200]}")
                     else:
-                        for result in r.json()["results"]:
-                            counts[result["status"]] += 1
+                        counts.update(_statuses(r.json()))
                     break
         except Exception as exc:
             with lock:

@@ -119,9 +119,18 @@ def _one(url: str, variant: str, factory: ItemFactory, per_pc: int) -> tuple[flo
     return cpu * per_k, backend * per_k
 
 
-def measure(res: BenchResult, opts: RunOptions) -> None:
+def _scratch(stack: contextlib.ExitStack, opts: RunOptions, base: str | None) -> str:
+    """A fresh database: a SQLite file of its own, or a PostgreSQL schema of its own."""
     from tests.support.server import postgres_schema_url
 
+    if base is not None:
+        return stack.enter_context(postgres_schema_url(base))
+    folder = opts.work_dir / f"push-path-{uuid.uuid4().hex[:8]}"
+    folder.mkdir(parents=True)
+    return f"sqlite:///{Path(folder) / 'server.sqlite3'}"
+
+
+def measure(res: BenchResult, opts: RunOptions) -> None:
     per_pc = opts.size(1000, 50)
     rounds = opts.size(3, 1)
     factory = ItemFactory(variants=opts.size(300, 50), seed=56)
@@ -129,17 +138,16 @@ def measure(res: BenchResult, opts: RunOptions) -> None:
     if opts.pg_url:
         backends.append(("PostgreSQL", opts.pg_url))
     for backend, base in backends:
+        for variant in VARIANTS:  # warm-up, not counted: imports, compiled statements
+            with contextlib.ExitStack() as stack:
+                url = _scratch(stack, opts, base)
+                _one(url, variant, factory, max(BATCH, per_pc // 10))
         own: dict[str, list[float]] = {v: [] for v in VARIANTS}
         db: dict[str, list[float]] = {v: [] for v in VARIANTS}
         for turn in range(rounds):
             for variant in VARIANTS if turn % 2 == 0 else VARIANTS[::-1]:
                 with contextlib.ExitStack() as stack:
-                    if base is None:
-                        folder = opts.work_dir / f"push-path-{uuid.uuid4().hex[:8]}"
-                        folder.mkdir(parents=True)
-                        url = f"sqlite:///{Path(folder) / 'server.sqlite3'}"
-                    else:
-                        url = stack.enter_context(postgres_schema_url(base))
+                    url = _scratch(stack, opts, base)
                     mine, theirs = _one(url, variant, factory, per_pc)
                 own[variant].append(mine)
                 db[variant].append(theirs)

@@ -23,6 +23,7 @@ from server.console.web import (
     CurrentSession,
     actor,
     clean,
+    locale_of,
     read_form,
     redirect,
     render,
@@ -46,7 +47,16 @@ def fleet_page(request: Request, session: CurrentSession) -> Response:
     if province is not None and province != NO_PROVINCE and province not in PROVINCES:
         raise ConsoleError(422, Message("استان ناشناخته است.", "Unknown province."))
     view = fleet(ctx.engine, now=ctx.clock(), province=province)
-    return render(request, "fleet.html", view=view, province_name=province_name, **_updates(ctx))
+    loc = locale_of(request)
+    names = {code: loc.msg(province_name(code)) for code in (*PROVINCES, None)}
+    return render(
+        request,
+        "fleet.html",
+        view=view,
+        province_name=province_name,
+        province_names=names,
+        **_updates(ctx),
+    )
 
 
 def _updates(ctx: ServerContext) -> dict[str, Any]:
