@@ -1,7 +1,7 @@
 """``python -m bench [names...] [--quick]``: run the benchmarks, print, append to RESULTS.md.
 
-Names: intake, startup, queue, sync, ingest, fuzz, multinode, hostile, console, cli,
-printing (all by default, in that order). A benchmark
+Names: intake, startup, queue, sync, recovery, ingest, fuzz, multinode, hostile, console,
+cli, printing, encryption (all by default, in that order). A benchmark
 that crashes is reported as an error and the others still run; the exit status is 1
 then (a broken benchmark is a bug), and never because a goal was missed.
 """
@@ -38,6 +38,7 @@ BENCHMARKS = {
     "startup": "bench.startup",
     "queue": "bench.queueview",
     "sync": "bench.rural",
+    "recovery": "bench.recovery",
     "ingest": "bench.ingest",
     "fuzz": "bench.fuzz",
     "multinode": "bench.multinode",
@@ -45,6 +46,7 @@ BENCHMARKS = {
     "console": "bench.console",
     "cli": "bench.cli",
     "printing": "bench.printing",
+    "encryption": "bench.encryption",
 }
 
 

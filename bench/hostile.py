@@ -6,10 +6,11 @@ PISHKHAN_TEST_PG_URL is set. For each kind of tests/support/hostile.py (gzip mem
 an inflating array, each with and without a device token; a body that stops; a header
 that never ends), and then all of them at once, the kind is started, seen under way, and
 health asked on a keep-alive connection (p50, p99 and worst). Baseline, same run and
-server: health with nothing hostile in flight.
+server: health with nothing hostile in flight. Then, same run, a server with the body limits
+of before (8 MiB sent, 32 MiB inflated): baseline and every kind at once.
 
 The hostile senders run in a process of their own (``python -m bench.hostile PORT TOKEN
-KIND...``): in this process their threads would take turns at this process's GIL with
+MAX_BODY_BYTES KIND...``): in this process their threads would take turns at this process's GIL with
 the thread that times health, and the figure would count the client's wait as the
 server's.
 """
@@ -33,13 +34,22 @@ TITLE = "Health latency while hostile requests are in flight (SQLite, PostgreSQL
 READY = "senders under way"
 
 
+# The body limits before issue 10's last piece (sent, inflated): the same run measures
+# the server with them, every kind at once, against the limits as shipped now.
+OLD_LIMITS = (8 * 1024 * 1024, 32 * 1024 * 1024)
+
+
 @contextlib.contextmanager
-def _server(opts: RunOptions, key: str, pg_url: str | None) -> Iterator[object]:
+def _server(
+    opts: RunOptions, key: str, pg_url: str | None, limits: tuple[int, int] | None = None
+) -> Iterator[object]:
     from tests.support.server import postgres_schema_url, start_server
 
     # As shipped, except many failed tokens are allowed (the senders without a token
     # would otherwise be answered 429 at once, which is cheaper than what is measured).
-    args = ("--auth-failures-burst", "1000000")
+    args: tuple[str, ...] = ("--auth-failures-burst", "1000000")
+    if limits is not None:
+        args += ("--max-body-bytes", str(limits[0]), "--max-inflated-bytes", str(limits[1]))
     with contextlib.ExitStack() as stack:
         url = stack.enter_context(postgres_schema_url(pg_url)) if pg_url else None
         yield stack.enter_context(
@@ -74,11 +84,17 @@ class Under:
     attempts: dict[str, int]
     server_cpu: float  # seconds of server CPU while health was timed
 
+    @property
+    def cpu_per_send(self) -> float:
+        """Milliseconds of server CPU per hostile request: the senders send again as soon
+        as they are answered, so a cheaper refusal shows as more sends, not less CPU."""
+        return 1000 * self.server_cpu / max(1, sum(self.attempts.values()))
 
-def _under(server: object, token: str, kinds: tuple[str, ...], calls: int) -> Under:
+
+def _under(server: object, token: str, kinds: tuple[str, ...], calls: int, max_body: int) -> Under:
     port = str(server.port)  # type: ignore[attr-defined]
     senders = subprocess.Popen(
-        [sys.executable, "-m", "bench.hostile", port, token, *kinds],
+        [sys.executable, "-m", "bench.hostile", port, token, str(max_body), *kinds],
         cwd=ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -101,6 +117,7 @@ def _under(server: object, token: str, kinds: tuple[str, ...], calls: int) -> Un
 
 
 def run(opts: RunOptions) -> BenchResult:
+    from sync.protocol import MAX_BODY_BYTES
     from tests.support.hostile import HOSTILE_KINDS
 
     res = BenchResult(NAME, TITLE)
@@ -121,12 +138,15 @@ def run(opts: RunOptions) -> BenchResult:
             res.add(f"{label}: health p99, nothing hostile (baseline)", _ms(base, 99), "ms")
             cases = [(kind, (kind,)) for kind in HOSTILE_KINDS] + [("all at once", HOSTILE_KINDS)]
             for name, kinds in cases:
-                under = _under(server, token, kinds, calls)
+                under = _under(server, token, kinds, calls, MAX_BODY_BYTES)
                 lat = under.latencies
                 goal = below(100, "< 100 ms") if name == "all at once" else None
                 res.add(f"{label}: health p50, {name}", _ms(lat, 50), "ms", goal)
                 res.add(f"{label}: health p99, {name}", _ms(lat, 99), "ms")
                 res.add(f"{label}: health max, {name}", 1000 * max(lat), "ms", goal)
+                res.add(
+                    f"{label}: server CPU per hostile request, {name}", under.cpu_per_send, "ms"
+                )
                 res.notes.append(
                     f"{label}, {name}: hostile sends {under.attempts}; server CPU "
                     f"{under.server_cpu:.1f} s while health was timed"
@@ -134,6 +154,21 @@ def run(opts: RunOptions) -> BenchResult:
             log = server.log_text()  # type: ignore[attr-defined]
             res.notes.append(
                 f"{label}: unhandled errors in the log: {log.count('unhandled error')}"
+            )
+        sent, inflated = (n >> 20 for n in OLD_LIMITS)
+        old = f"{label}, limits before ({sent} MiB sent, {inflated} MiB inflated)"
+        with _server(opts, f"{label.lower()}-old", url, OLD_LIMITS) as server:
+            token = server.enrol(server.add_office().code).token  # type: ignore[attr-defined]
+            base = _health(server, calls)
+            res.add(f"{old}: health p50, nothing hostile", _ms(base, 50), "ms")
+            under = _under(server, token, HOSTILE_KINDS, calls, OLD_LIMITS[0])
+            for p in (50, 99):
+                res.add(f"{old}: health p{p}, all at once", _ms(under.latencies, p), "ms")
+            res.add(f"{old}: health max, all at once", 1000 * max(under.latencies), "ms")
+            res.add(f"{old}: server CPU per hostile request", under.cpu_per_send, "ms")
+            res.notes.append(
+                f"{old}, all at once: hostile sends {under.attempts}; server CPU "
+                f"{under.server_cpu:.1f} s while health was timed"
             )
     return res
 
@@ -153,15 +188,16 @@ class _Target:
 
 
 def _senders_main(argv: list[str]) -> None:
-    """``python -m bench.hostile PORT TOKEN KIND...``: send until stdin closes, then print
-    the attempts of each kind as JSON."""
+    """``python -m bench.hostile PORT TOKEN MAX_BODY_BYTES KIND...``: send until stdin
+    closes, then print the attempts of each kind as JSON."""
     from tests.support.hostile import hostile_requests
     from tests.support.waiting import wait_until
 
-    port, token, kinds = int(argv[0]), argv[1], tuple(argv[2:])
+    port, token, max_body, kinds = int(argv[0]), argv[1], int(argv[2]), tuple(argv[3:])
     stop = threading.Event()
     attempts: dict[str, int] = {}
-    threads = hostile_requests(_Target(port), token, stop, attempts, only=kinds)  # type: ignore[arg-type]
+    target = _Target(port)
+    threads = hostile_requests(target, token, stop, attempts, kinds, max_body)  # type: ignore[arg-type]
     for thread in threads:
         thread.start()
     wait_until(lambda: all(attempts.values()), 60, what=f"hostile senders: {attempts}")

@@ -50,6 +50,9 @@ def _after_show() -> None:
     """Mark "shown"; for the program, wait until the store is open ("ready"), then end."""
     mark("shown")
     shells = _shells()
+    if FACTS.get("encrypted"):  # an encrypted store opens at the login: nothing to wait for
+        _done()
+        return
     if not shells or shells[0].ctx is not None:  # the bare window, or store opened first
         mark("ready")
         _done()
@@ -144,6 +147,7 @@ def app(data_dir: str) -> None:
     # As the installed program's shortcut starts it: no arguments, the per-user data
     # folder (found through platformdirs; on Linux under XDG_DATA_HOME).
     folder = Path(data_dir)
+    FACTS["encrypted"] = (folder / "pishkhan.keys").exists()  # desktop.keyslots.KEYS_FILENAME
     if folder.name != "Pishkhan":
         raise SystemExit(f"the data folder must be named Pishkhan, not {folder.name}")
     os.environ.pop("PISHKHAN_DATA_DIR", None)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -88,7 +89,7 @@ class Context:
         from desktop.catalog_store import CatalogStore
         from desktop.db.engine import Store
 
-        self.store: Store = Store.open(self.data_dir)
+        self.store: Store = Store.open(self.data_dir, key=store_key(args, self.data_dir))
         self.catalogs: CatalogStore = CatalogStore(self.store)
 
     def say(self, message: Message) -> str:
@@ -99,6 +100,82 @@ class Context:
 
     def close(self) -> None:
         self.store.close()
+
+
+NO_USER = Message(
+    fa="پایگاه داده رمزگذاری شده است: کاربری را که گذرواژه‌اش آن را باز می‌کند با --user "
+    "(یا PISHKHAN_USER) بگویید، یا با --recovery-key کلید بازیابی را بدهید.",
+    en="The database is encrypted: name the user whose password opens it with --user (or "
+    "PISHKHAN_USER), or give the recovery key with --recovery-key.",
+)
+
+
+def store_key(args: argparse.Namespace, data_dir: Path) -> bytes | None:
+    """The data key of an encrypted store in ``data_dir`` (None for a plain one).
+
+    A clerk's password (``--user`` or ``PISHKHAN_USER`` or the command's ``--clerk``;
+    ``PISHKHAN_PASSWORD``, else asked for on a terminal), or the recovery key
+    (``--recovery-key``: ``PISHKHAN_RECOVERY_KEY``, else asked for). A scheduled run
+    has no one to ask: it is given a clerk's password in its environment.
+    """
+    from desktop import keyslots
+
+    if not keyslots.is_encrypted(data_dir):
+        return None
+    from desktop.keyslots_setup import data_key_for
+
+    if getattr(args, "recovery_key", False):
+        text = secret_input(
+            "PISHKHAN_RECOVERY_KEY", "Recovery key / کلید بازیابی: ", NO_SECRET_RECOVERY
+        )
+        return data_key_for(data_dir, recovery_key=text)
+    user = (
+        getattr(args, "user", None)
+        or os.environ.get("PISHKHAN_USER")
+        or getattr(args, "clerk", None)
+    )
+    if not user:
+        raise InputError(NO_USER)
+    from desktop.clerks import normalize_username
+
+    if keyslots.load(data_dir).clerk_slot(normalize_username(str(user))) is None:
+        # The key file names its clerks in clear: saying so tells nothing it does not.
+        raise InputError(
+            Message(
+                fa=f"«{user}» نمی‌تواند پایگاه دادهٔ رمزگذاری‌شده را باز کند (کاربر این "
+                "رایانه نیست، غیرفعال است، یا از زمان رمزگذاری وارد نشده است).",
+                en=f"'{user}' cannot open the encrypted database (not a user of this PC, "
+                "disabled, or not logged in since it was encrypted).",
+            )
+        )
+    password = secret_input("PISHKHAN_PASSWORD", "Password / گذرواژه: ", NO_SECRET_PASSWORD)
+    return data_key_for(data_dir, username=str(user), password=password)
+
+
+NO_SECRET_PASSWORD = Message(
+    fa="گذرواژه داده نشده است: آن را در PISHKHAN_PASSWORD بگذارید یا فرمان را در یک پایانه "
+    "اجرا کنید تا پرسیده شود.",
+    en="No password given: put it in PISHKHAN_PASSWORD, or run the command on a terminal "
+    "to be asked for it.",
+)
+NO_SECRET_RECOVERY = Message(
+    fa="کلید بازیابی داده نشده است: آن را در PISHKHAN_RECOVERY_KEY بگذارید یا فرمان را در "
+    "یک پایانه اجرا کنید تا پرسیده شود.",
+    en="No recovery key given: put it in PISHKHAN_RECOVERY_KEY, or run the command on a "
+    "terminal to be asked for it.",
+)
+
+
+def secret_input(variable: str, prompt: str, missing: Message) -> str:
+    """A secret from the environment, else typed on the terminal (never echoed)."""
+    value = os.environ.get(variable)
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise InputError(missing)
+    import getpass
+
+    return getpass.getpass(prompt)
 
 
 def when(moment: dt.datetime | None, lang: str) -> str:
@@ -143,7 +220,7 @@ def run_command(args: argparse.Namespace) -> int:
             return EXIT_INVALID
         print(exc.message.text(lang), file=sys.stderr)
         return EXIT_FAILED
-    except (sqlite3.Error, OSError) as exc:  # the environment: a full disk, a locked file
+    except _environment_errors() as exc:  # the environment: a full disk, a locked file
         mapped = _environment_error(args, exc)
         if isinstance(mapped, UserFacingError):
             print(mapped.message.text(lang), file=sys.stderr)
@@ -168,6 +245,14 @@ def run_command(args: argparse.Namespace) -> int:
             print(mapped.message.text(lang), file=sys.stderr)
             return EXIT_FAILED
         return _bug(args, exc, lang)
+
+
+def _environment_errors() -> tuple[type[Exception], ...]:
+    """sqlite3's errors, SQLCipher's too if it was loaded (an encrypted store), and the OS's:
+    evaluated only when something failed, so the command line never loads SQLCipher for it."""
+    driver = sys.modules.get("desktop.db.driver")
+    cipher: tuple[type[Exception], ...] = () if driver is None else tuple(driver.DB_ERRORS)
+    return (sqlite3.Error, OSError, *cipher)
 
 
 def _environment_error(args: argparse.Namespace, exc: BaseException) -> BaseException:

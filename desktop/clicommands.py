@@ -27,6 +27,7 @@ from desktop.cli import (
     start_logging,
 )
 from desktop.intake import Intake, RequestDraft
+from desktop.keyslots import format_recovery_key
 from desktop.office import SetupFailed, SetupForm, set_up, setup_problems
 from rules.catalog import ValidationFailed
 from rules.errors import UserFacingError
@@ -100,6 +101,10 @@ def cmd_init(args: argparse.Namespace) -> int:
             result = set_up(ctx.store, form)
         except SetupFailed as exc:
             return _refused(args, exc, ctx.lang)
+        from desktop.keyslots_setup import encrypt_store
+
+        # Encrypted before any citizen's data arrives; the recovery key is printed once.
+        recovery = encrypt_store(ctx.store, result.manager, form.password)
         device = result.device
         print(
             json.dumps(
@@ -109,13 +114,115 @@ def cmd_init(args: argparse.Namespace) -> int:
                     "counter_no": device.counter_no,
                     "manager": result.manager.username,
                     "data_dir": str(ctx.data_dir),
+                    "recovery_key": format_recovery_key(recovery),
                 },
                 ensure_ascii=False,
             )
         )
+        print(ctx.say(RECOVERY_NOTICE), file=sys.stderr)
         return EXIT_OK
     finally:
         ctx.close()
+
+
+RECOVERY_NOTICE = Message(
+    fa="کلید بازیابی (recovery_key) همین یک بار نشان داده می‌شود: آن را روی کاغذ بنویسید و "
+    "جای امنی نگه دارید. اگر همهٔ گذرواژه‌ها فراموش شوند، فقط این کلید پایگاه داده را باز "
+    "می‌کند.",
+    en="The recovery key (recovery_key) is shown this once: write it on paper and keep it "
+    "somewhere safe. If every password is forgotten, only this key opens the database.",
+)
+
+
+def cmd_set_password(args: argparse.Namespace) -> int:
+    """A clerk's new password (their slot rewrapped), or a new recovery key."""
+    from desktop.keyslots import format_recovery_key as paper
+    from desktop.keyslots_setup import new_recovery_key
+
+    if not args.clerk and not args.new_recovery_key:
+        raise InputError(
+            Message(
+                fa="نام کاربری را بنویسید، یا --new-recovery-key را بدهید.",
+                en="Name the clerk, or give --new-recovery-key.",
+            )
+        )
+    ctx = Context(args)
+    try:
+        directory = ClerkDirectory(ctx.store)
+        by = _acting_manager(ctx, args, directory)
+        if args.clerk:
+            target = _clerk(ctx, args.clerk)
+            new = _new_password()
+            directory.change_password(by, target.id, new)
+            print(json.dumps({"clerk": target.username, "password": "set"}, ensure_ascii=False))
+        if args.new_recovery_key:
+            if not ctx.store.encrypted:
+                raise InputError(
+                    Message(
+                        fa="این پایگاه داده هنوز رمزگذاری نشده است.",
+                        en="This database is not encrypted yet.",
+                    )
+                )
+            text = paper(new_recovery_key(ctx.store))
+            print(json.dumps({"recovery_key": text}, ensure_ascii=False))
+            print(ctx.say(RECOVERY_NOTICE), file=sys.stderr)
+        return EXIT_OK
+    finally:
+        ctx.close()
+
+
+def _acting_manager(ctx: Context, args: argparse.Namespace, directory: ClerkDirectory) -> ClerkInfo:
+    """Who is doing it: the manager whose password opened the store, or with the recovery
+    key (which stands for the office itself) the first active manager."""
+    managers = [c for c in directory.list() if c.active and c.is_manager]
+    if getattr(args, "recovery_key", False):
+        if not managers:
+            raise InputError(Message(fa="مدیر فعالی نیست.", en="There is no active manager."))
+        return managers[0]
+    # The same clerk whose password opened the store (``desktop.cli.store_key``).
+    user = getattr(args, "user", None) or os.environ.get("PISHKHAN_USER") or args.clerk
+    if not user:
+        raise InputError(
+            Message(
+                fa="مدیری را که این کار را می‌کند با --user بگویید.",
+                en="Name the manager doing this with --user.",
+            )
+        )
+    if ctx.store.encrypted:
+        acting = _clerk(ctx, str(user))  # their password has just unlocked their slot
+    else:
+        from desktop.cli import NO_SECRET_PASSWORD, secret_input
+
+        password = secret_input("PISHKHAN_PASSWORD", "Password / گذرواژه: ", NO_SECRET_PASSWORD)
+        acting = directory.authenticate(str(user), password)
+    if not acting.is_manager and acting.username != normalize_username(args.clerk or ""):
+        raise InputError(
+            Message(
+                fa="این کار فقط از مدیر دفتر برمی‌آید.", en="Only the office manager can do this."
+            )
+        )
+    return acting
+
+
+def _new_password() -> str:
+    from desktop.cli import secret_input
+
+    first = secret_input(
+        "PISHKHAN_NEW_PASSWORD",
+        "New password / گذرواژهٔ تازه: ",
+        Message(
+            fa="گذرواژهٔ تازه داده نشده است: آن را در PISHKHAN_NEW_PASSWORD بگذارید یا فرمان "
+            "را در یک پایانه اجرا کنید.",
+            en="No new password given: put it in PISHKHAN_NEW_PASSWORD, or run the command "
+            "on a terminal.",
+        ),
+    )
+    if not os.environ.get("PISHKHAN_NEW_PASSWORD"):
+        if getpass.getpass("Again / تکرار: ") != first:
+            raise InputError(
+                Message(fa="دو گذرواژه یکی نیستند.", en="The two passwords are not the same.")
+            )
+    return first
 
 
 def _refused(args: argparse.Namespace, exc: SetupFailed, lang: str | None = None) -> int:

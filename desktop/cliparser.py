@@ -36,6 +36,20 @@ def add_common(parser: argparse.ArgumentParser) -> None:
         default=argparse.SUPPRESS,
         help="language of messages and times (default: the language setting, else fa)",
     )
+    # The encrypted store's key (docs/SECURITY.md): a clerk's password, or the recovery key.
+    parser.add_argument(
+        "--user",
+        default=argparse.SUPPRESS,
+        help="the clerk whose password opens the encrypted store (default: PISHKHAN_USER, "
+        "else --clerk); the password comes from PISHKHAN_PASSWORD, else the terminal",
+    )
+    parser.add_argument(
+        "--recovery-key",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="open the store with the recovery key instead (from PISHKHAN_RECOVERY_KEY, "
+        "else asked for on the terminal)",
+    )
 
 
 def _positive(text: str) -> int:
@@ -105,6 +119,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default="PISHKHAN_PASSWORD",
         help="environment variable holding the manager's password, at least 8 characters "
         "(else asked for on the terminal)",
+    )
+
+    p = _parser(
+        sub,
+        "set-password",
+        f"{commands}:cmd_set_password",
+        "set a clerk's password (and their key to the store)",
+        "Set a clerk's password: the manager opens the store with their own password "
+        "(--user), or with --recovery-key when every password is lost. The new password "
+        "comes from PISHKHAN_NEW_PASSWORD, else it is asked for on the terminal. With "
+        "--new-recovery-key a new recovery key is made (the old one stops working) and "
+        "printed once.",
+    )
+    p.add_argument("clerk", nargs="?", help="the clerk's user name")
+    p.add_argument(
+        "--new-recovery-key", action="store_true", help="make and print a new recovery key"
     )
 
     p = _parser(

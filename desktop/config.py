@@ -72,6 +72,13 @@ SETTINGS: dict[str, Setting] = {
             " the printer) or dialog (the system's print dialog first)",
         ),
         Setting(
+            "scan_folder",
+            str,
+            "",
+            "The folder the scanner's software saves into: new files there appear in the"
+            " form's documents area (empty: none watched)",
+        ),
+        Setting(
             "last_service",
             str,
             "",

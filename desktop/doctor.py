@@ -148,8 +148,14 @@ def _t(key: str, lang: str) -> str:
     return _LABELS[key].text(lang)
 
 
-def examine(data_dir: Path, *, clock: Clock = utc_now) -> DoctorReport:
-    """Look at ``data_dir`` (read only) and report its state and problems."""
+def examine(
+    data_dir: Path, *, clock: Clock = utc_now, key: bytes | None = None, locked_reason: str = ""
+) -> DoctorReport:
+    """Look at ``data_dir`` (read only) and report its state and problems.
+
+    ``key`` opens an encrypted store (``desktop.cli.store_key``); without it the key file
+    is still checked and the database is reported as not examined (``locked_reason``).
+    """
     report = DoctorReport()
     facts = report.facts
     facts["version"] = __version__
@@ -185,14 +191,32 @@ def examine(data_dir: Path, *, clock: Clock = utc_now) -> DoctorReport:
                 dir=Message(str(data_dir), str(data_dir)), file=Message(DB_FILENAME, DB_FILENAME)
             )
         )
+    if not checks.check_key_file(data_dir, database, report):
+        return report  # the key file is what is wrong: nothing more can be read
+    if key is None and report.facts.get("encrypted"):
+        report.problem(
+            "database_locked",
+            "پایگاه داده رمزگذاری شده و بدون گذرواژه بررسی نشد: --user و PISHKHAN_PASSWORD "
+            f"(یا --recovery-key) را بدهید. {locked_reason}".strip(),
+            "The database is encrypted and was not checked without a password: give --user "
+            f"and PISHKHAN_PASSWORD (or --recovery-key). {locked_reason}".strip(),
+        )
+        return report
     from sqlalchemy.exc import DBAPIError
 
     from desktop.db.engine import Store, translate_db_error
 
+    store_errors: tuple[type[Exception], ...] = (
+        UserFacingError,
+        sqlite3.Error,
+        DBAPIError,
+        *checks.cipher_errors(),
+    )
+    opening_errors: tuple[type[Exception], ...] = (*store_errors, OSError)
     try:
-        store = Store.open(data_dir, migrate=False)
+        store = Store.open(data_dir, migrate=False, key=key)
         store.integrity_check()  # the first connection: WAL set-up needs the disk
-    except (UserFacingError, sqlite3.Error, DBAPIError, OSError) as exc:
+    except opening_errors as exc:
         mapped = (
             exc
             if isinstance(exc, UserFacingError)
@@ -207,11 +231,11 @@ def examine(data_dir: Path, *, clock: Clock = utc_now) -> DoctorReport:
             f"پایگاه داده باز نشد: {fa}",
             f"The database does not open: {en}",
         )
-        checks.read_only_facts(database, report)
+        checks.read_only_facts(database, report, key)
         return report
     try:
         _check_store(store, data_dir, report)
-    except (UserFacingError, sqlite3.Error, DBAPIError) as exc:
+    except store_errors as exc:
         mapped = exc if isinstance(exc, UserFacingError) else translate_db_error(exc)
         if isinstance(mapped, UserFacingError):
             fa, en = mapped.message.fa, mapped.message.en
@@ -306,7 +330,14 @@ def report_json(report: DoctorReport) -> str:
 def cmd_doctor(args: argparse.Namespace) -> int:
     data_dir = resolve_data_dir(getattr(args, "data_dir", None))
     lang = language(args, Settings(data_dir))
-    report = examine(data_dir)
+    from desktop.cli import store_key
+
+    key, reason = None, ""
+    try:
+        key = store_key(args, data_dir)
+    except UserFacingError as exc:  # no password given, a wrong one, a damaged key file
+        reason = exc.message.text(lang)
+    report = examine(data_dir, key=key, locked_reason=reason)
     if args.json:
         print(report_json(report))
     else:

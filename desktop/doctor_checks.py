@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,12 +16,14 @@ if TYPE_CHECKING:
 log = logging.getLogger("pishkhan.doctor")
 
 
-def read_only_facts(database: Path, report: DoctorReport) -> None:
+def read_only_facts(database: Path, report: DoctorReport, key: bytes | None = None) -> None:
     """What can still be read when the store does not open (a full disk: WAL needs to
     write): the file as it is on disk, read-only and immutable (the WAL's last commits
     are not seen), so the person fixing the PC sees what is at stake."""
+    from desktop.db.driver import DB_ERRORS, connect
+
     try:
-        conn = sqlite3.connect(f"file:{database}?mode=ro&immutable=1", uri=True)
+        conn = connect(f"file:{database}?mode=ro&immutable=1", key=key, uri=True)
         try:
             facts = report.facts
             facts["integrity"] = conn.execute("PRAGMA quick_check").fetchone()[0]
@@ -33,7 +34,7 @@ def read_only_facts(database: Path, report: DoctorReport) -> None:
             facts["read_only"] = True
         finally:
             conn.close()
-    except sqlite3.Error as exc:
+    except DB_ERRORS as exc:
         log.warning("the database cannot be read either: %s", exc)
 
 
@@ -182,3 +183,55 @@ def check_queue(store: Any, report: DoctorReport) -> None:
             f"شمارندهٔ این رایانه ({next_seq[0]}) پس از آخرین شماره ({seq_max}) نیست.",
             f"The device counter {next_seq[0]} does not follow the last number {seq_max}.",
         )
+
+
+def cipher_errors() -> tuple[type[Exception], ...]:
+    """SQLCipher's error classes (they do not derive from sqlite3's)."""
+    from desktop.db.driver import DB_ERRORS
+
+    return DB_ERRORS
+
+
+def check_key_file(data_dir: Path, database: Path, report: DoctorReport) -> bool:
+    """The encryption's state and its key file; False if the store cannot be opened at all
+    (an encrypted database without its key file, a key file that does not read)."""
+    from desktop import keyslots
+    from desktop.db.driver import is_plain
+
+    has_keys = keyslots.is_encrypted(data_dir)
+    plain = is_plain(database)
+    report.facts["encrypted"] = has_keys and not plain
+    if not has_keys:
+        if not plain and database.stat().st_size > 0:
+            report.problem(
+                "key_file_missing",
+                f"پایگاه داده رمزگذاری شده ولی پروندهٔ کلیدهایش ({keyslots.KEYS_FILENAME}) "
+                "نیست: بدون آن باز نمی‌شود. آن پرونده را از پشتیبان برگردانید؛ چیزی را پاک "
+                "نکنید.",
+                f"The database is encrypted but its key file ({keyslots.KEYS_FILENAME}) is "
+                "missing: it cannot be opened without it. Restore that file from a backup; "
+                "delete nothing.",
+            )
+            return False
+        return True
+    try:
+        slots = keyslots.load(data_dir)
+    except keyslots.KeySlotsDamaged as exc:
+        report.problem("key_file_damaged", exc.message.fa, exc.message.en)
+        return False
+    report.facts["key_slots"] = sum(1 for s in slots.slots if s.kind == keyslots.CLERK)
+    if plain:
+        report.problem(
+            "encryption_unfinished",
+            "رمزگذاری پایگاه داده نیمه‌کاره مانده است؛ با ورود بعدی یک کاربر تمام می‌شود.",
+            "The database's encryption was interrupted; it is finished at a user's next login.",
+        )
+    if not slots.has_recovery():
+        report.problem(
+            "no_recovery_key",
+            "کلید بازیابی ساخته نشده است: مدیر با فرمان set-password --new-recovery-key آن را "
+            "بسازد و روی کاغذ نگه دارد.",
+            "There is no recovery key: the manager should make one with set-password "
+            "--new-recovery-key and keep it on paper.",
+        )
+    return True

@@ -14,10 +14,11 @@ session, a scripted ``sync`` is given a password (docs/SECURITY.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from desktop import keyslots
-from desktop.clerks import ClerkInfo, normalize_username, password_text
+from desktop.clerks import ClerkDirectory, ClerkInfo, normalize_username, password_text
 from desktop.db.engine import Store
 from desktop.db.peek import read_header_fields
 from desktop.db.raw import driver_connection
@@ -74,3 +75,39 @@ def data_key_for(
     if username is None or password is None:
         raise keyslots.StoreLocked()
     return slots.unlock(normalize_username(username), password_text(password))
+
+
+class ProtectingLogin:
+    """A clerk's login that also encrypts a plain store at its first manager's login.
+
+    A PC set up by an older program has a plain database and no key file; the first
+    manager to log in on this version turns encryption on (``encrypt_store``), so a
+    manager is there to take the recovery key (``take_recovery_key``, once). Clerks'
+    logins before that leave the store as it is. ``before_encrypt`` closes what holds the
+    plain file open (the queue's read connection).
+    """
+
+    def __init__(
+        self,
+        directory: ClerkDirectory,
+        store: Store,
+        *,
+        before_encrypt: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._directory = directory
+        self._store = store
+        self._before_encrypt = before_encrypt
+        self._recovery_key: str | None = None
+
+    def __call__(self, username: str, password: str) -> ClerkInfo:
+        clerk = self._directory.authenticate(username, password)
+        folder = self._store.path.parent
+        if clerk.is_manager and not self._store.encrypted and not keyslots.is_encrypted(folder):
+            self._before_encrypt()
+            self._recovery_key = encrypt_store(self._store, clerk, password)
+        return clerk
+
+    def take_recovery_key(self) -> str | None:
+        """The recovery key made at the last login, the first time it is asked for."""
+        key, self._recovery_key = self._recovery_key, None
+        return key

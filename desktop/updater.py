@@ -196,14 +196,18 @@ class UpdateRunner:
         self._thread = threading.Thread(target=self._loop, name="pishkhan-updates", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout_s: float = 15.0) -> None:
-        """Ends the thread after the piece in progress (the part is kept for next time)."""
+    def stop(self, timeout_s: float = 2.0) -> None:
+        """Ends the thread after the piece in progress (the part is kept for next time).
+
+        Called on the GUI thread at quit: it waits briefly, not for a slow line. The thread
+        is a daemon: one still in a request is cut when the process ends, and what it
+        leaves (a part file, at worst a piece short) is resumed and hash-checked later."""
         self._stopping.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout_s)
             if self._thread.is_alive():
-                log.error("the update thread did not stop in time")
+                log.info("the update thread is still in a request: it ends with the program")
             self._thread = None
 
     # -- the work ------------------------------------------------------------------------

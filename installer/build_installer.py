@@ -43,9 +43,17 @@ def installer_name(version: str = __version__) -> str:
 
 
 def build(
-    payload: Path, out: Path, *, fast: bool = False, makensis: str | None = None
+    payload: Path,
+    out: Path,
+    *,
+    fast: bool = False,
+    makensis: str | None = None,
+    version: str = __version__,
 ) -> subprocess.CompletedProcess[str]:
-    """Run makensis; the result carries its output. Raises if makensis is missing."""
+    """Run makensis; the result carries its output. Raises if makensis is missing.
+
+    ``version``: the program's own by default; tests pass two to install one over the
+    other."""
     tool = makensis or find_makensis()
     if tool is None:
         raise FileNotFoundError("makensis not found (Debian: apt-get install nsis)")
@@ -60,8 +68,8 @@ def build(
         "-WX",  # a warning is a mistake in the script: fail
         "-INPUTCHARSET",
         "UTF8",  # the script holds Persian text
-        f"-DVERSION={__version__}",
-        f"-DVERSION4={'.'.join(map(str, version_tuple(__version__)))}",
+        f"-DVERSION={version}",
+        f"-DVERSION4={'.'.join(map(str, version_tuple(version)))}",
         f"-DPAYLOAD={payload.resolve()}",
         f"-DOUTFILE={out.resolve()}",
         f"-DICON={ICON}",

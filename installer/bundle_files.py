@@ -36,6 +36,7 @@ DATA_FILES: tuple[DataFiles, ...] = (
     DataFiles("resources/fonts/Vazirmatn-Bold.ttf", "resources/fonts", "emphasis, receipts"),
     DataFiles("resources/fonts/OFL.txt", "resources/fonts", "the fonts' licence ships with them"),
     DataFiles("resources/catalog/demo_catalog.json", "resources/catalog", "demo catalogue"),
+    DataFiles("resources/zstd/pishkhan-*.zdict", "resources/zstd", "sync zstd dictionaries"),
     DataFiles("resources/icons/pishkhan.ico", "resources/icons", "window icon on Windows"),
     DataFiles("resources/icons/pishkhan.png", "resources/icons", "window icon elsewhere, About"),
     DataFiles("resources/icons/pishkhan-logo@2x.png", "resources/icons", "the login window's logo"),

@@ -1,35 +1,32 @@
 """The FastAPI application: ``create_app(settings)`` wires the database, the body limits,
-the error shape and the routes. ``prepare_database`` is what ``serve`` and ``init-db`` run
-first: migrations, the cursor key, and the demo catalogue as version 1 if none exists."""
+the error shape and the routes. ``prepare_database`` (``server.prepare``, named here too)
+is what it runs first: migrations, the cursor key, the demo catalogue if none exists."""
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import importlib.metadata
-import logging
 from collections.abc import AsyncIterator
 
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import Engine
 
+from server.answer_coding import ZstdAnswers
 from server.blobs_routes import install_blobs
 from server.body import BodyLimits
-from server.catalogs import ensure_catalog
 from server.console import mount_console
 from server.context import Clock, ServerContext, utc_now
-from server.db import make_engine, migrate, preparation_lock
+from server.db import make_engine
 from server.errors import install_error_handlers
-from server.feed import ensure_cursor_key
 from server.openapi import openapi_document
+from server.prepare import prepare_database
 from server.routes import admin_router, device_router
 from server.settings import ServerSettings
 from server.throttle import FailureThrottle
 
-log = logging.getLogger("pishkhan.server")
+__all__ = ["create_app", "prepare_database"]
 
 
 def _server_version() -> str:
@@ -38,19 +35,6 @@ def _server_version() -> str:
         return importlib.metadata.version("pishkhan")
     except importlib.metadata.PackageNotFoundError:
         return "0+unknown"
-
-
-def prepare_database(engine: Engine, *, now: dt.datetime | None = None) -> None:
-    """Migrate to the newest schema; make the cursor key; publish the demo catalogue if none.
-
-    Several nodes over one PostgreSQL may start at once: they take turns (an advisory
-    lock), so one migrates and makes the key and the others find them made."""
-    with preparation_lock(engine):
-        migrate(engine)
-        ensure_cursor_key(engine)
-        version = ensure_catalog(engine, now=now or utc_now())
-    if version is not None:
-        log.info("no catalogue yet: published the demo catalogue as version %d", version)
 
 
 def create_app(settings: ServerSettings, *, clock: Clock = utc_now) -> FastAPI:
@@ -96,6 +80,7 @@ def create_app(settings: ServerSettings, *, clock: Clock = utc_now) -> FastAPI:
         app.mount("/updates", StaticFiles(directory=settings.updates_dir, check_dir=False))
     document = openapi_document(app.version, max_items=settings.max_items_per_push)
     app.openapi = lambda: document  # type: ignore[method-assign]
+    app.add_middleware(ZstdAnswers)  # zstd + dictionary to clients that know it (issue 11)
     app.add_middleware(
         BodyLimits,
         max_body_bytes=settings.max_body_bytes,

@@ -1,29 +1,31 @@
 """Request bodies: collected on the event loop, opened only after authentication.
 
 The ASGI middleware (:class:`BodyLimits`) does the little that must happen as bytes
-arrive, for every route alike: it answers 415 for an encoding other than gzip, counts the
-compressed bytes against ``max_body_bytes`` (413; a lying or missing Content-Length does
-not help), gives up on a body whose bytes stop coming (408, the connection closed), and
-puts the protocol header on every answer. It never inflates or parses anything: an
-unauthenticated request costs the event loop only the copying of its bytes.
+arrive, for every route alike: it answers 415 for an encoding other than gzip or zstd (or
+a zstd dictionary this server does not have), counts the compressed bytes against
+``max_body_bytes`` (413; a lying or missing Content-Length does not help), gives up on a
+body whose bytes stop coming (408, the connection closed), and puts the protocol header
+and the codings this server accepts (``Accept-Encoding``, ``Pishkhan-Zstd-Dicts``) on
+every answer. It never decodes or parses anything: an unauthenticated request costs the
+event loop only the copying of its bytes.
 
 The routes run in the thread pool; each first authenticates (a device token, the admin
 token, or, for enrolment, nothing but a small size limit) and then calls
-:func:`read_message`, which inflates the gzip body in linear time (a cap on gzip
-members, a cap on the output) and decodes it with the protocol's msgspec types, naming
-the bad field (422) or answering 400 for bytes that are not JSON.
+:func:`read_message`, which decodes the gzip or zstd body with ``rules.compression``'s
+bounds (output capped, linear time, zstd windows capped) and then the protocol's msgspec
+types, naming the bad field (422) or answering 400 for bytes that are not JSON.
 """
 
 from __future__ import annotations
 
 import asyncio
-import zlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from rules import compression
+from rules.messages import Message as Reason
 from server.errors import R_REQUIRED, ApiError, bad_request, invalid, too_large
-from server.limits import INFLATE_OUTPUT_PIECE
 from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, ErrorCode, ProtocolError, decode
 
 Scope = MutableMapping[str, Any]
@@ -35,61 +37,25 @@ T = TypeVar("T")
 
 # How much of a refused body is read and dropped, in multiples of max_body_bytes.
 DRAIN_FACTOR = 4
-# The client sends one gzip member; concatenated members are legal (RFC 1952), but every
-# member costs a fresh inflater, so a body of thousands of empty members is refused.
-MAX_GZIP_MEMBERS = 64
-_INFLATE_INPUT = 16 * 1024  # input fed to the inflater at a time: bounds every copy
-# Output taken from the inflater at a time (server.limits explains why it is small).
-_INFLATE_OUTPUT = INFLATE_OUTPUT_PIECE
 BODY_KEY = "pishkhan.body"
 _PROTOCOL_HEADER = (PROTOCOL_HEADER.lower().encode("latin-1"), str(PROTOCOL_VERSION).encode())
+# Every answer says which codings (and zstd dictionaries) a request body may use, so a
+# client sends zstd only to a server that knows it (docs/PROTOCOL.md, "Compression").
+_CODINGS_HEADERS = (
+    (b"accept-encoding", f"{compression.ZSTD}, {compression.GZIP}".encode()),
+    (
+        compression.DICTS_HEADER.lower().encode("latin-1"),
+        ",".join(str(i) for i in compression.known_dictionaries()).encode(),
+    ),
+)
+_ACCEPTED_CODINGS = ("", compression.IDENTITY, compression.GZIP, compression.ZSTD)
+_DICT_HEADER_KEY = compression.DICT_HEADER.lower().encode("latin-1")
 
-
-class InflateError(ValueError):
-    """A gzip body is corrupt, truncated, or made of too many members."""
-
-
-class InflatedTooLarge(ValueError):
-    """A gzip body inflates past the allowed size (a gzip bomb, or simply too much)."""
-
-
-def inflate_limited(data: bytes, max_bytes: int, *, max_members: int = MAX_GZIP_MEMBERS) -> bytes:
-    """Inflate gzip ``data``, never holding more than ``max_bytes`` of output.
-
-    Time is linear in the input: the inflater is fed ``_INFLATE_INPUT`` bytes at a time,
-    so what zlib copies back (``unused_data`` at a member's end) is at most that much per
-    member, and members are capped. Trailing NUL padding is accepted, as gzip(1) does.
-    """
-    view = memoryview(data)
-    size = len(data)
-    out: list[bytes] = []
-    total = 0
-    pos = 0
-    members = 0
-    try:
-        while True:
-            members += 1
-            if members > max_members:
-                raise InflateError(f"more than {max_members} gzip members")
-            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            while not inflater.eof:
-                room = min(max_bytes - total + 1, _INFLATE_OUTPUT)
-                if pos < size:
-                    piece = view[pos : pos + _INFLATE_INPUT]
-                    got = inflater.decompress(piece, room)
-                    pos += len(piece) - len(inflater.unconsumed_tail) - len(inflater.unused_data)
-                else:
-                    got = inflater.decompress(b"", room)  # output still pending, if any
-                    if not got:
-                        raise InflateError("truncated gzip body")
-                out.append(got)
-                total += len(got)
-                if total > max_bytes:
-                    raise InflatedTooLarge(f"inflates past {max_bytes} bytes")
-            if pos >= size or (data[pos] == 0 and data.count(b"\x00", pos) == size - pos):
-                return b"".join(out)
-    except zlib.error as exc:
-        raise InflateError(str(exc)) from exc
+# The gzip inflater moved to rules.compression (the client decodes answers with it too).
+MAX_GZIP_MEMBERS = compression.MAX_GZIP_MEMBERS
+InflateError = compression.DecodeError
+InflatedTooLarge = compression.TooLarge
+inflate_limited = compression.inflate_gzip
 
 
 @dataclass(frozen=True)
@@ -97,23 +63,37 @@ class RawBody:
     """A request body as it arrived: compressed or not, never parsed."""
 
     data: bytes
-    gzipped: bool
+    encoding: str = ""  # "", gzip or zstd (BodyLimits refuses the others)
+    dict_id: int | None = None  # the zstd dictionary named by the request
+
+    @property
+    def gzipped(self) -> bool:
+        return self.encoding == compression.GZIP
 
 
 def read_raw(scope: Scope, *, max_bytes: int) -> bytes:
-    """The request's body, inflated if it came gzipped, at most ``max_bytes`` (413)."""
-    body: RawBody = scope.get(BODY_KEY) or RawBody(b"", gzipped=False)
-    if not body.gzipped:
-        if len(body.data) > max_bytes:
-            raise too_large(f"بیش از {max_bytes} بایت", f"over {max_bytes} bytes")
-        return body.data
+    """The request's body, decoded (gzip or zstd) if it came compressed, at most
+    ``max_bytes`` (413); 400 for a corrupt or truncated body, or a zstd frame made with
+    another dictionary than the one named."""
+    body: RawBody = scope.get(BODY_KEY) or RawBody(b"")
     try:
-        return inflate_limited(body.data, max_bytes)
-    except InflatedTooLarge:
+        return compression.decode(body.data, body.encoding, max_bytes, dict_id=body.dict_id)
+    except compression.TooLarge:
+        if not body.encoding:
+            raise too_large(f"بیش از {max_bytes} بایت", f"over {max_bytes} bytes") from None
         raise too_large(
             f"پس از بازکردن بیش از {max_bytes} بایت", f"over {max_bytes} bytes once inflated"
         ) from None
-    except InflateError:
+    except compression.UnknownDictionary:
+        raise bad_request(
+            "بدنهٔ فشرده (zstd) با واژه‌نامه‌ای جز آنچه نام برده ساخته شده است.",
+            "The zstd body was made with another dictionary than the one it names.",
+        ) from None
+    except compression.DecodeError:
+        if body.encoding == compression.ZSTD:
+            raise bad_request(
+                "بدنهٔ فشرده (zstd) خراب یا ناقص است.", "The zstd body is corrupt or truncated."
+            ) from None
         raise bad_request(
             "بدنهٔ فشرده (gzip) خراب یا ناقص است.", "The gzip body is corrupt or truncated."
         ) from None
@@ -157,8 +137,10 @@ class BodyLimits:
         async def send_with_header(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                if not any(name.lower() == _PROTOCOL_HEADER[0] for name, _ in headers):
+                names = {name.lower() for name, _ in headers}
+                if _PROTOCOL_HEADER[0] not in names:
                     headers.append(_PROTOCOL_HEADER)
+                headers.extend(h for h in _CODINGS_HEADERS if h[0] not in names)
                 message["headers"] = headers
             await send(message)
 
@@ -198,9 +180,13 @@ class BodyLimits:
     async def _read_body(self, scope: Scope, receive: Receive) -> RawBody:
         encoding = ""
         declared: int | None = None
+        dict_value: str | None = None
+        dict_id: int | None = None
         for name, value in scope.get("headers", []):
             if name == b"content-encoding":
                 encoding = value.decode("latin-1").strip().lower()
+            elif name == _DICT_HEADER_KEY:
+                dict_value = value.decode("latin-1").strip()
             elif name == b"content-length":
                 try:
                     declared = int(value)
@@ -212,14 +198,18 @@ class BodyLimits:
                     raise refused from None
         if declared is not None and declared > self.max_body_bytes:
             raise await self._refuse(receive, self._too_large())
-        if encoding not in ("", "identity", "gzip"):
+        if encoding not in _ACCEPTED_CODINGS:
             unsupported = ApiError(
                 415,
                 ErrorCode.UNSUPPORTED_MEDIA,
-                "فقط فشرده‌سازی gzip پذیرفته می‌شود.",
-                f"Only gzip content encoding is accepted, not {encoding[:40]!r}.",
+                "فقط فشرده‌سازی gzip یا zstd پذیرفته می‌شود.",
+                f"Only gzip or zstd content encoding is accepted, not {encoding[:40]!r}.",
             )
             raise await self._refuse(receive, unsupported)
+        if encoding == compression.ZSTD and dict_value is not None:
+            dict_id = _known_dict(dict_value)
+            if dict_id is None:
+                raise await self._refuse(receive, _unknown_dictionary(dict_value))
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -235,7 +225,7 @@ class BodyLimits:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-        return RawBody(b"".join(chunks), gzipped=encoding == "gzip")
+        return RawBody(b"".join(chunks), encoding=encoding, dict_id=dict_id)
 
     def _too_large(self) -> ApiError:
         return too_large(f"بیش از {self.max_body_bytes} بایت", f"over {self.max_body_bytes} bytes")
@@ -264,12 +254,36 @@ class BodyLimits:
         return error
 
 
+def _known_dict(value: str) -> int | None:
+    """The dictionary a request's DICT_HEADER names, if this server has it."""
+    if not value.isdigit() or len(value) > 6:
+        return None
+    dict_id = int(value)
+    return dict_id if dict_id in compression.known_dictionaries() else None
+
+
+def _unknown_dictionary(value: str) -> ApiError:
+    known = ", ".join(str(i) for i in compression.known_dictionaries()) or "-"
+    reason = Reason(
+        fa=f"واژه‌نامهٔ zstd «{value[:20]}» برای این سرور ناشناخته است (شناخته: {known}).",
+        en=f"zstd dictionary {value[:20]!r} is unknown to this server (known: {known}).",
+    )
+    return ApiError(
+        415,
+        ErrorCode.UNSUPPORTED_MEDIA,
+        reason.fa,
+        reason.en,
+        fields={compression.DICT_HEADER: reason},
+    )
+
+
 async def _send_error(send: Send, error: ApiError) -> None:
     payload = error.payload()
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(payload)).encode()),
         _PROTOCOL_HEADER,
+        *_CODINGS_HEADERS,
     ]
     headers += [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
     await send({"type": "http.response.start", "status": error.status, "headers": headers})

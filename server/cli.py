@@ -48,7 +48,7 @@ def _settings(args: argparse.Namespace) -> ServerSettings:
 @contextlib.contextmanager
 def _prepared_engine(args: argparse.Namespace) -> Iterator[Engine]:
     """The database, migrated (admin commands work on it directly, not through HTTP)."""
-    from server.app import prepare_database  # imports FastAPI; only when needed
+    from server.prepare import prepare_database
 
     engine = make_engine(_settings(args).resolved_database_url)
     try:
@@ -120,6 +120,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     if getattr(args, "updates_dir", None):
         settings = dataclasses.replace(settings, updates_dir=Path(args.updates_dir))
+    for name in ("max_body_bytes", "max_inflated_bytes"):
+        value = getattr(args, name)
+        if value is not None:
+            settings = dataclasses.replace(settings, **{name: max(1024, value)})
     for name in ("idle_timeout", "header_timeout", "body_idle_timeout"):
         value = getattr(args, name)
         if value is not None:
@@ -293,7 +297,7 @@ def cmd_create_staff(args: argparse.Namespace) -> int:
         return create_staff(engine, args)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, console_arguments: bool = True) -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--database-url", help="SQLAlchemy URL (default: SQLite in data dir)")
     common.add_argument("--data-dir", help="server data folder (default ./pishkhan-server-data)")
@@ -357,6 +361,16 @@ def build_parser() -> argparse.ArgumentParser:
         f"{defaults.auth_failures_per_minute:g} a minute)",
     )
 
+    p.add_argument(
+        "--max-body-bytes",
+        type=int,
+        help=f"largest request body as sent (default {defaults.max_body_bytes})",
+    )
+    p.add_argument(
+        "--max-inflated-bytes",
+        type=int,
+        help=f"largest gzip body once inflated (default {defaults.max_inflated_bytes})",
+    )
     p.add_argument("--updates-dir", help="serve this update repository under /updates/")
     p.add_argument("--minimum-version", help="lowest program version accepted (heartbeat answer)")
     p.add_argument("--minimum-version-after", help="ISO time from which the minimum holds")
@@ -388,14 +402,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=100)
 
     p = add("create-staff", cmd_create_staff, "add a web console account (e.g. the first admin)")
-    from server.console.cli import add_arguments
+    if console_arguments:
+        from server.console.cli import add_arguments  # the console package imports FastAPI
 
-    add_arguments(p)
+        add_arguments(p)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Only create-staff needs the console's options (and the console package, FastAPI and
+    # its templates with it): every other command starts without them.
+    args = build_parser(console_arguments="create-staff" in argv).parse_args(argv)
     logging.basicConfig(
         level=getattr(logging, str(getattr(args, "log_level", "warning")).upper()),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -13,15 +13,16 @@ import logging
 import sqlite3
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from rules.sqlite import set_up_connection
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger("pishkhan.server")
 
@@ -164,6 +165,8 @@ def preparation_lock(engine: Engine) -> Iterator[None]:
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config  # only to migrate: server.prepare skips it at head
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     return cfg
@@ -171,6 +174,8 @@ def alembic_config() -> Config:
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (idempotent)."""
+    from alembic import command
+
     cfg = alembic_config()
     with engine.connect() as conn:
         cfg.attributes["connection"] = conn

@@ -6,13 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
-
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
-from sqlalchemy.exc import OperationalError
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from typing import TYPE_CHECKING, Any
 
 from sync.protocol import (
     PROTOCOL_HEADER,
@@ -22,6 +16,15 @@ from sync.protocol import (
     Message,
     encode,
 )
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI, Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import Response
+
+# FastAPI is imported only where an HTTP answer is made (the functions below that need it):
+# the command line's admin commands raise ApiError too, and importing FastAPI (with
+# Starlette and pydantic) cost them a third of their start (issue 14; bench/cli.py).
 
 log = logging.getLogger("pishkhan.server")
 
@@ -62,6 +65,8 @@ def _encode_error(body: ErrorBody) -> bytes:
 def error_response(
     status: int, body: ErrorBody, headers: Mapping[str, str] | None = None
 ) -> Response:
+    from fastapi.responses import Response
+
     all_headers = {PROTOCOL_HEADER: str(PROTOCOL_VERSION), **(headers or {})}
     return Response(
         _encode_error(body),
@@ -139,6 +144,10 @@ def _validation_error(exc: RequestValidationError) -> ApiError:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    from fastapi.exceptions import RequestValidationError
+    from sqlalchemy.exc import OperationalError
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> Response:
         return error_response(exc.status, exc.body, exc.headers)

@@ -22,7 +22,7 @@ import struct
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, or_, select, update
 
 from server.db import (
     bulk_insert,
@@ -41,6 +41,7 @@ from sync.protocol import (
     ChangesPage,
     RemoteState,
     StatusChange,
+    encode,
     utc_iso,
 )
 
@@ -113,9 +114,25 @@ def _catalog_change(row: Any) -> CatalogChange:
 
 
 def changes_page(
-    engine: Engine, key: bytes, office_id: int, cursor: str | None, limit: int
+    engine: Engine,
+    key: bytes,
+    office_id: int,
+    cursor: str | None,
+    limit: int,
+    *,
+    skip_device: str | None = None,
+    max_bytes: int | None = None,
 ) -> ChangesPage:
-    """The next ``limit`` changes for ``office_id`` after ``cursor`` (None: from the start)."""
+    """The next ``limit`` changes for ``office_id`` after ``cursor`` (None: from the start).
+
+    ``skip_device``: leave out the acceptances that device's own pushes made (their answers
+    carried them; revision 2). Only those: a back-office decision, another counter's
+    acceptance and a catalogue version have no cause device, or another one, and are
+    always sent; the cursor moves past the skipped rows as past other offices' rows.
+
+    ``max_bytes``: the page ends before the change that would take its JSON past that many
+    bytes (a page carries at least one change), so a long feed comes in pages of a size fit
+    for the line rather than of a count."""
     with read_now(engine) as conn:
         # Everything up to the current end is committed (ids become visible in order), so
         # both queries below read the same prefix of the feed even without one snapshot.
@@ -126,12 +143,18 @@ def changes_page(
             if decoded is None or decoded > horizon:
                 return ChangesPage(changes=[], cursor=None, more=True, reset=True)
             after = decoded
+        own = (
+            [or_(changes.c.device_id.is_(None), changes.c.device_id != skip_device)]
+            if skip_device
+            else []
+        )
         status_rows = conn.execute(
             select(changes)
             .where(
                 changes.c.office_id == office_id,
                 changes.c.id > after,
                 changes.c.id <= horizon,
+                *own,
             )
             .order_by(changes.c.id)
             .limit(limit + 1)
@@ -164,7 +187,10 @@ def changes_page(
     merged += [(r.id, _catalog_change(r)) for r in catalog_rows]
     merged.sort(key=lambda pair: pair[0])
     merged = [pair for pair in merged if pair[0] <= frontier]
-    if len(merged) > limit:
+    cut = _byte_cut(merged[:limit], max_bytes) if max_bytes is not None else None
+    if cut is not None:
+        page, last_id, more = merged[:cut], merged[cut - 1][0], True
+    elif len(merged) > limit:
         page, last_id, more = merged[:limit], merged[limit - 1][0], True
     else:
         # Everything up to the frontier is delivered; the cursor moves past other offices'
@@ -178,13 +204,24 @@ def changes_page(
     )
 
 
+def _byte_cut(merged: Sequence[tuple[int, Change]], max_bytes: int) -> int | None:
+    """How many of ``merged`` fit in ``max_bytes`` of JSON, if not all of them (at least 1)."""
+    total = len(b'{"changes":[],"cursor":"","more":true,"reset":false}') + 60
+    for n, (_, change) in enumerate(merged):
+        total += len(encode(change)) + 1
+        if total > max_bytes and n > 0:
+            return n
+    return None
+
+
 # The rows' own values (request ids, tracking codes) go as two comma-separated texts: one
 # parameter each, cheap to bind on the client (ids are canonical UUIDs, tracking codes
 # "PK-<office>-<digits>": no commas). Ids are handed out in the rows' order.
 _APPEND_STATUS_PG = (
     "INSERT INTO changes (kind, office_id, request_id, state, reason_fa, reason_en,"
-    " tracking_code, at)"
-    " SELECT %(kind)s, %(office_id)s, r, %(state)s, %(reason_fa)s, %(reason_en)s, t, %(at)s"
+    " tracking_code, at, device_id)"
+    " SELECT %(kind)s, %(office_id)s, r, %(state)s, %(reason_fa)s, %(reason_en)s, t, %(at)s,"
+    " %(device_id)s"
     " FROM unnest(string_to_array(%(request_ids)s, ','),"
     " string_to_array(%(tracking_codes)s, ',', '')) WITH ORDINALITY AS u(r, t, n)"
     " ORDER BY n"
@@ -207,10 +244,11 @@ def append_status(
     requests: Sequence[tuple[str, str | None]],
     reason_fa: str | None = None,
     reason_en: str | None = None,
+    device_id: str | None = None,
 ) -> None:
     """Append one status change per ``(request id, tracking code)`` of ``office_id``, all
     with the same state, reasons and time, as the transaction's last step; on PostgreSQL
-    this commits.
+    this commits. ``device_id``: the device whose push made them (its push answer told it).
 
     PostgreSQL: the feed lock, the rows and the COMMIT go in one round trip
     (``server.db.commit_under_feed_lock``), so ids become visible in the order they were
@@ -225,6 +263,7 @@ def append_status(
         "reason_fa": reason_fa,
         "reason_en": reason_en,
         "at": at,
+        "device_id": device_id,
     }
     if is_sqlite(conn):
         rows = [{**common, "request_id": r, "tracking_code": t} for r, t in requests]

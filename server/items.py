@@ -18,7 +18,7 @@ import msgspec
 
 from rules.catalog import Catalog, CatalogError, ValidationFailed, validate_request
 from server.offices import AuthDevice
-from sync.protocol import Message, ProtocolError, RequestItem, Uuid, decode
+from sync.protocol import Message, ProtocolError, RequestItem, Revision, Uuid, decode
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 
@@ -48,6 +48,7 @@ class PushEnvelope(msgspec.Struct, frozen=True):
 
     device_id: Uuid
     items: msgspec.Raw
+    revision: Revision = 1
 
 
 # Cutting the items into raw texts costs per element, and msgspec holds the GIL while it

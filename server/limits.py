@@ -5,6 +5,10 @@ The routes open bodies on worker threads, but worker threads and the event loop 
 GIL: a C call that holds it for tens of milliseconds starves the loop for as long, and on a
 loaded machine the OS may deschedule that thread while it still holds the GIL, so the stall
 grows by whole scheduler slices (issue 10: health p50 132 ms, worst 1.35 s at load 8-12).
+
+The body caps themselves are the protocol's (``sync.protocol.MAX_BODY_BYTES``, 2 MiB as
+sent, read on the event loop before authentication; ``MAX_INFLATED_BYTES``, 8 MiB, a full
+batch of ``MAX_ITEM_BYTES`` items): each byte under them is work an attacker can ask for.
 """
 
 from __future__ import annotations

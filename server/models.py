@@ -174,6 +174,9 @@ class Change(Base):
     tracking_code: Mapped[str | None] = mapped_column(String(40))
     catalog_version: Mapped[int | None] = mapped_column(Integer)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # The device whose push made this row (its "accepted"); NULL for everything else. The
+    # feed skips such rows for that device when it asks (revision 2): its push answer said it.
+    device_id: Mapped[str | None] = mapped_column(String(36))
 
 
 class CatalogVersion(Base):

@@ -27,9 +27,13 @@ from server.admin_types import (
 from sync.protocol import (
     DEFAULT_CHANGES_LIMIT,
     MAX_CHANGES_LIMIT,
+    MAX_PAGE_BYTES,
+    MIN_PAGE_BYTES,
     PROTOCOL_VERSION,
     UUID_PATTERN,
     ChangesPage,
+    ChangesPage2,
+    CompactPushResponse,
     EnrolRequest,
     EnrolResponse,
     ErrorBody,
@@ -47,7 +51,9 @@ _TYPES: list[Any] = [
     EnrolResponse,
     PushBody,
     PushResponse,
+    CompactPushResponse,
     ChangesPage,
+    ChangesPage2,
     Heartbeat,
     HeartbeatResponse,
     ErrorBody,
@@ -173,8 +179,8 @@ def openapi_document(version: str, *, max_items: int) -> dict[str, Any]:
         "/v1/changes": {
             "get": _operation(
                 "changes",
-                "The office's change feed after a cursor",
-                "ChangesPage",
+                "The office's change feed after a cursor (revision 2: ChangesPage2)",
+                "ChangesPage2",
                 (*_DEVICE, 422),
                 security="deviceToken",
                 parameters=[
@@ -194,6 +200,29 @@ def openapi_document(version: str, *, max_items: int) -> dict[str, Any]:
                             "maximum": MAX_CHANGES_LIMIT,
                             "default": DEFAULT_CHANGES_LIMIT,
                         },
+                    },
+                    {
+                        "name": "revision",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 255, "default": 1},
+                    },
+                    {
+                        "name": "max_bytes",
+                        "in": "query",
+                        "required": False,
+                        "schema": {
+                            "type": "integer",
+                            "minimum": MIN_PAGE_BYTES,
+                            "maximum": MAX_PAGE_BYTES,
+                        },
+                    },
+                    {
+                        "name": "heartbeat",
+                        "in": "query",
+                        "required": False,
+                        "description": "Revision 2: the JSON of a Heartbeat",
+                        "schema": {"type": "string", "maxLength": 1000},
                     },
                 ],
                 links={
@@ -303,6 +332,10 @@ def openapi_document(version: str, *, max_items: int) -> dict[str, Any]:
             )
         },
     }
+    # Revision 2 (the body's "revision": 2) is answered compactly; revision 1 in full.
+    paths["/v1/push"]["post"]["responses"]["200"]["content"] = _json(
+        {"oneOf": [_ref("PushResponse"), _ref("CompactPushResponse")]}
+    )
     return {
         "openapi": "3.1.0",
         "info": {

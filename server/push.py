@@ -53,6 +53,7 @@ from server.items import PreparedItem, check_form, decode_item
 from server.models import device_seqs, devices, offices, requests
 from server.offices import AuthDevice
 from sync.protocol import (
+    CompactPushResponse,
     ItemResult,
     ItemStatus,
     Message,
@@ -316,6 +317,7 @@ def _append_accepted(conn: Connection, device: AuthDevice, plan: Plan, codes: li
                 for p, code in zip(plan.inserts, codes, strict=True)
                 if p.item is not None
             ],
+            device_id=device.id,
         )
 
 
@@ -382,12 +384,20 @@ def _answers(plan: Plan, codes: list[str] | None, retry_after: int) -> list[Item
 
 
 def _encoded_answer(
-    plan: Plan, codes: list[str] | None, gaps: list[tuple[int, int]], retry_after: int
+    plan: Plan,
+    codes: list[str] | None,
+    gaps: list[tuple[int, int]],
+    retry_after: int,
+    revision: int,
 ) -> tuple[bytes, Counter[str]]:
-    """The whole answer as bytes, and how many of each status (for the log line)."""
+    """The whole answer as bytes, and how many of each status (for the log line): compact
+    for a client of revision 2, the full one (ids echoed) for the others."""
     results = _answers(plan, codes, retry_after)
     answer = PushResponse(results=results, seq_gaps=gaps, server_time=utc_iso(plan.now))
-    return encode(answer), Counter(str(r.status) for r in results)
+    counts = Counter(str(r.status) for r in results)
+    if revision >= 2:
+        return encode(CompactPushResponse.of(answer)), counts
+    return encode(answer), counts
 
 
 def push(
@@ -398,6 +408,7 @@ def push(
     *,
     now: dt.datetime,
     retry_after: int,
+    revision: int = 1,
 ) -> bytes:
     """Answer every item of one push; store the acceptable ones in one transaction.
 
@@ -416,7 +427,7 @@ def push(
             with write_tx(engine) as conn:
                 plan = _plan(conn, device, prepared, now=now)
                 codes, gaps = _apply(conn, device, plan, now=now)
-                answer, counts = _encoded_answer(plan, codes, gaps, retry_after)
+                answer, counts = _encoded_answer(plan, codes, gaps, retry_after, revision)
                 _append_accepted(conn, device, plan, codes)
             break
         except IntegrityError as exc:
@@ -428,7 +439,7 @@ def push(
     if plan is None:  # pragma: no cover - the plan only reads; this would be a bug
         raise RuntimeError("push could not plan the batch")
     if answer is None:  # lost the race twice: nothing of it was stored; the new ones retry
-        answer, counts = _encoded_answer(plan, None, [], retry_after)
+        answer, counts = _encoded_answer(plan, None, [], retry_after, revision)
     log.info(
         "push device=%s office=%s items=%d %s",
         device.id,

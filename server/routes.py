@@ -41,7 +41,10 @@ from server.throttle import Credential
 from sync.protocol import (
     DEFAULT_CHANGES_LIMIT,
     MAX_CHANGES_LIMIT,
+    MAX_PAGE_BYTES,
+    MIN_PAGE_BYTES,
     PROTOCOL_VERSION,
+    ChangesPage2,
     EnrolRequest,
     ErrorCode,
     Health,
@@ -56,9 +59,12 @@ from sync.protocol import (
 
 R_DEVICE = Message("با رایانهٔ این توکن نمی‌خواند.", "is not the device of this token.")
 R_UUID = Message("باید UUID با حروف کوچک باشد.", "must be a lower-case hyphenated UUID.")
+R_HEARTBEAT = Message("باید JSON یک ضربان باشد.", "must be the JSON of a heartbeat.")
 # Small bodies: enrolment is the one call with no credential to check first.
 MAX_ENROL_BYTES = 4 * 1024
 MAX_SMALL_BODY_BYTES = 64 * 1024
+# A heartbeat's JSON is some 150 characters; its longest form (every text at its bound).
+MAX_HEARTBEAT_TEXT = 1000
 
 _bearer = HTTPBearer(auto_error=False, description="Device token, or the admin token")
 
@@ -162,6 +168,7 @@ def push_batch(request: Request, ctx: Ctx, device: CurrentDevice) -> Response:
         items,
         now=ctx.clock(),
         retry_after=ctx.settings.retry_after_seconds,
+        revision=body.revision,
     )
     return Response(answer, media_type="application/json")
 
@@ -172,24 +179,60 @@ def changes(
     device: CurrentDevice,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_CHANGES_LIMIT)] = DEFAULT_CHANGES_LIMIT,
+    revision: Annotated[int, Query(ge=1, le=255)] = 1,
+    max_bytes: Annotated[int | None, Query(ge=MIN_PAGE_BYTES, le=MAX_PAGE_BYTES)] = None,
+    heartbeat: Annotated[str | None, Query(max_length=MAX_HEARTBEAT_TEXT)] = None,
 ) -> Response:
-    page = feed.changes_page(ctx.engine, ctx.cursor_key, device.office_id, cursor, limit)
-    return _ok(page)
+    """Revision 2 (issue 11): the device's own acceptances are left out (its push answers
+    carried them), ``max_bytes`` sizes the page, and a heartbeat may ride on the call."""
+    beat = _heartbeat_param(heartbeat) if revision >= 2 and heartbeat is not None else None
+    page = feed.changes_page(
+        ctx.engine,
+        ctx.cursor_key,
+        device.office_id,
+        cursor,
+        limit,
+        skip_device=device.id if revision >= 2 else None,
+        max_bytes=max_bytes if revision >= 2 else None,
+    )
+    if revision < 2:
+        return _ok(page)
+    answer = _record_heartbeat(ctx, device, beat) if beat is not None else None
+    return _ok(ChangesPage2(page.changes, page.cursor, page.more, page.reset, answer))
+
+
+def _heartbeat_param(text_value: str) -> Heartbeat:
+    """The heartbeat riding on a changes call: the JSON of the same type, its fields named
+    ``heartbeat.<field>`` when refused (422)."""
+    try:
+        return decode_body(text_value.encode("utf-8"), Heartbeat, whole="heartbeat")
+    except ApiError as error:
+        if error.status != 422 or not error.body.fields:
+            raise invalid({"heartbeat": R_HEARTBEAT}) from None
+        raise invalid(
+            {
+                key if key.startswith("heartbeat") else f"heartbeat.{key}": reason
+                for key, reason in error.body.fields.items()
+            }
+        ) from None
+
+
+def _record_heartbeat(ctx: ServerContext, device: AuthDevice, beat: Heartbeat) -> HeartbeatResponse:
+    now = ctx.clock()
+    monitoring.record_heartbeat(ctx.engine, device.id, beat, now=now)
+    settings = ctx.settings
+    return HeartbeatResponse(
+        server_time=utc_iso(now),
+        minimum_version=settings.minimum_version,
+        minimum_version_after=settings.minimum_version_after,
+    )
 
 
 @device_router.post("/heartbeat")
 def heartbeat(request: Request, ctx: Ctx, device: CurrentDevice) -> Response:
+    """Kept for clients of revision 1 (revision 2 sends it on the changes call)."""
     beat = read_message(request.scope, Heartbeat, max_bytes=MAX_SMALL_BODY_BYTES)
-    now = ctx.clock()
-    monitoring.record_heartbeat(ctx.engine, device.id, beat, now=now)
-    settings = ctx.settings
-    return _ok(
-        HeartbeatResponse(
-            server_time=utc_iso(now),
-            minimum_version=settings.minimum_version,
-            minimum_version_after=settings.minimum_version_after,
-        )
-    )
+    return _ok(_record_heartbeat(ctx, device, beat))
 
 
 @admin_router.post("/offices")

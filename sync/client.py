@@ -1,9 +1,11 @@
 """The HTTP client of the sync protocol (docs/PROTOCOL.md): keep-alive connections, typed answers.
 
 This module owns everything between a protocol message and the wire: the base URL, the
-device token header, TLS verification (always on; a custom CA bundle may be given), gzip
-request bodies, timeouts sized for a 512 kbit/s link, and the mapping of every failure to
-one of a few error classes the engine acts on:
+device token header, TLS verification (always on; a custom CA bundle may be given), the
+content codings (``rules.compression``: bodies in zstd with the shipped dictionary once the
+server's answers said it knows it, else gzip; answers in zstd or gzip, decoded with bounds;
+a 415 for a zstd body is sent again once in gzip), timeouts sized for a 512 kbit/s link,
+and the mapping of every failure to one of a few error classes the engine acts on:
 
 - :class:`NetworkError`: no answer (refused, reset, cut, timed out, TLS failure) → back off.
 - :class:`ServerBusy`: 5xx, 429 (``retry_after`` from Retry-After) or an answer that is not
@@ -26,7 +28,11 @@ file-like object, which urllib3 writes in 16 KiB pieces, so the fixed connect ti
 applies per piece, never to a whole large body. The read timeout grows with the payload:
 after the last byte leaves this PC the rest may still be crossing the slow line, and the
 server answers only once it has all of it (``base + bytes / worst_rate``). Bodies of other
-calls still on their way share the line, so their bytes count too.
+calls still on their way share the line, so their bytes count too. Once an answer's head
+is in, it is read here piece by piece while its bytes keep moving: each socket read waits
+at most ``stall_seconds`` and the whole body must arrive within ``stall_seconds`` plus its
+length at the worst rate, so a stalled or trickling answer fails in seconds, not after a
+read timeout sized for the wait before the head.
 
 The token is only ever put in the Authorization header; it never appears in a log line,
 an exception text or a ``repr``.
@@ -35,7 +41,6 @@ an exception text or a ``repr``.
 from __future__ import annotations
 
 import email.utils
-import gzip
 import io
 import logging
 import math
@@ -47,10 +52,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import requests
+import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from rules import compression
 from sync.address import check_server_address
 from sync.protocol import (
     AUTHORIZATION_HEADER,
@@ -62,9 +69,10 @@ from sync.protocol import (
     PATH_HEARTBEAT,
     PATH_PUSH,
     PROTOCOL_HEADER,
+    PROTOCOL_REVISION,
     PROTOCOL_VERSION,
     RETRY_AFTER_HEADER,
-    ChangesPage,
+    ChangesPage2,
     EnrolRequest,
     EnrolResponse,
     ErrorBody,
@@ -73,6 +81,7 @@ from sync.protocol import (
     HeartbeatResponse,
     Message,
     ProtocolError,
+    PushAnswer,
     PushBody,
     PushResponse,
     RequestItem,
@@ -91,22 +100,34 @@ DEFAULT_CONNECT_TIMEOUT = 15.0
 DEFAULT_READ_TIMEOUT_BASE = 30.0
 #: The rate assumed when sizing read timeouts: a quarter of 512 kbit/s, shared with the office.
 DEFAULT_WORST_RATE_BYTES = 16_000
-#: Bodies smaller than this go uncompressed (except push, which the protocol always gzips).
+#: Once an answer's headers are in, the longest wait for its next bytes; and a body must
+#: arrive within this plus its length at the worst rate (a trickle is cut too).
+DEFAULT_STALL_SECONDS = 10.0
+#: Bodies smaller than this go uncompressed (except push, which the protocol always compresses).
 _GZIP_THRESHOLD = 1024
 # Level 9, not 6: a 500-item push is 5% smaller (73 KB instead of 77 KB, 0.13 s less on a
 # 256 kbit/s line) for 7 ms more of CPU. Any level inflates the same.
 _GZIP_LEVEL = 9
+# zstd to a server that knows the dictionary (``python -m bench.zstd_dict levels``, 500
+# items, this machine: gzip -9 72.1 KB in 14 ms; zstd -3 57.4 KB in 1.5 ms, -9 57.1 KB in
+# 4.6 ms, -15 48.3 KB in 69 ms, -19 48.2 KB in 116 ms). 15 gives -19's size for 60 % of
+# its CPU: 0.28 s less line time than -9 at 256 kbit/s a batch, for ~0.3 s of CPU on a
+# slow counter PC (4x slower), spent while the batch before it is still on the wire.
+ZSTD_LEVEL = 15
+#: An answer decoding past this is refused (the largest page of the feed is far below).
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
 
 
 def gzip_body(raw: bytes) -> bytes:
     """A body compressed for ``Content-Encoding: gzip`` as this client sends it
     (deterministic: mtime 0)."""
-    return gzip.compress(raw, compresslevel=_GZIP_LEVEL, mtime=0)
+    return compression.compress_gzip(raw, level=_GZIP_LEVEL)
 
 
 def push_payload(device_id: str, items: Sequence[RequestItem]) -> bytes:
     """The bytes of a push exactly as :meth:`SyncClient.push` sends them (gzip JSON)."""
-    return gzip_body(encode(PushBody(device_id=device_id, items=list(items))))
+    body = PushBody(device_id=device_id, items=list(items), revision=PROTOCOL_REVISION)
+    return gzip_body(encode(body))
 
 
 # --------------------------------------------------------------------------- errors
@@ -265,8 +286,19 @@ class _ConnectionRegistry:
                 pass
 
 
-def _tracked(base: type[HTTPConnection], registry: _ConnectionRegistry) -> type[HTTPConnection]:
+def _tracked(
+    base: type[HTTPConnection], registry: _ConnectionRegistry, stall_seconds: float
+) -> type[HTTPConnection]:
     class Tracked(base):  # type: ignore[valid-type,misc]
+        def getresponse(self) -> Any:
+            response = super().getresponse()
+            # The head is in: from now on bytes either keep coming or the answer stalled.
+            # (requests' read timeout is per socket read, sized for the wait before the
+            # head; kept for the body, a stall cost 30-36 s.)
+            if self.sock is not None:
+                self.sock.settimeout(min(stall_seconds, self.timeout or stall_seconds))
+            return response
+
         def connect(self) -> None:
             super().connect()
             try:
@@ -285,8 +317,9 @@ def _tracked(base: type[HTTPConnection], registry: _ConnectionRegistry) -> type[
 class _AbortableAdapter(HTTPAdapter):
     """A plain adapter whose connections are registered, so that abort() can reach them."""
 
-    def __init__(self, registry: _ConnectionRegistry) -> None:
+    def __init__(self, registry: _ConnectionRegistry, stall_seconds: float) -> None:
         self._registry = registry
+        self._stall_seconds = stall_seconds
         # One connection per session: each call borrows a session of its own.
         super().__init__(pool_connections=1, pool_maxsize=1, max_retries=0)
 
@@ -295,12 +328,12 @@ class _AbortableAdapter(HTTPAdapter):
         http_pool = type(
             "TrackedHTTPPool",
             (HTTPConnectionPool,),
-            {"ConnectionCls": _tracked(HTTPConnection, self._registry)},
+            {"ConnectionCls": _tracked(HTTPConnection, self._registry, self._stall_seconds)},
         )
         https_pool = type(
             "TrackedHTTPSPool",
             (HTTPSConnectionPool,),
-            {"ConnectionCls": _tracked(HTTPSConnection, self._registry)},
+            {"ConnectionCls": _tracked(HTTPSConnection, self._registry, self._stall_seconds)},
         )
         self.poolmanager.pool_classes_by_scheme = {"http": http_pool, "https": https_pool}
 
@@ -337,7 +370,10 @@ class SyncClient:
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         read_timeout_base: float = DEFAULT_READ_TIMEOUT_BASE,
         worst_rate_bytes: float = DEFAULT_WORST_RATE_BYTES,
+        stall_seconds: float = DEFAULT_STALL_SECONDS,
         allow_insecure_http: bool = False,
+        zstd: bool = True,
+        zstd_level: int = ZSTD_LEVEL,
     ) -> None:
         # ValueError for no http(s) address; InsecureServerAddress for http:// elsewhere.
         check_server_address(base_url, allow_insecure_http=allow_insecure_http)
@@ -347,6 +383,12 @@ class SyncClient:
         self.connect_timeout = connect_timeout
         self.read_timeout_base = read_timeout_base
         self.worst_rate_bytes = worst_rate_bytes
+        self.stall_seconds = stall_seconds
+        self.zstd_level = zstd_level
+        # The zstd dictionary the server said it knows (an answer's Pishkhan-Zstd-Dicts
+        # with Accept-Encoding: zstd); None until then, and after a 415: bodies go gzip.
+        self._server_dict: int | None = None
+        self._dicts = compression.known_dictionaries() if zstd else ()
         self._token_provider = token_provider
         self._token_lock = threading.Lock()  # a keyring backend need not be thread-safe
         self._registry = _ConnectionRegistry()
@@ -364,7 +406,11 @@ class SyncClient:
             "User-Agent": f"Pishkhan/{app_version}",
             PROTOCOL_HEADER: str(PROTOCOL_VERSION),
             "Accept": "application/json",
+            # Answers in zstd with our dictionary if the server knows one of ours (else gzip).
+            "Accept-Encoding": "zstd, gzip" if self._dicts else "gzip",
         }
+        if self._dicts:
+            self._headers[compression.DICTS_HEADER] = ",".join(str(i) for i in self._dicts)
         if session is not None:
             session.headers.update(self._headers)
 
@@ -394,7 +440,7 @@ class SyncClient:
             if self._idle:
                 return self._idle.pop()  # the last one given back: its connection is warm
         session = requests.Session()
-        adapter = _AbortableAdapter(self._registry)
+        adapter = _AbortableAdapter(self._registry, self.stall_seconds)
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         session.headers.update(self._headers)
@@ -432,21 +478,39 @@ class SyncClient:
         device = device_id or self.device_id
         if not device:
             raise ValueError("push needs the device id")
-        body = PushBody(device_id=device, items=list(items))
+        body = PushBody(device_id=device, items=list(items), revision=PROTOCOL_REVISION)
         data = self._call("POST", PATH_PUSH, body=body, force_gzip=True)
-        response = self._parse(PushResponse, data)
+        answer = self._parse(PushAnswer, data)  # compact, or full from an older server
+        try:
+            response = answer.response([item.id for item in items])
+        except ProtocolError as exc:
+            raise InvalidResponse(f"push answer does not fit the push: {exc}") from exc
         if len(response.results) != len(items):
             raise InvalidResponse(
                 f"push answered {len(response.results)} results for {len(items)} items"
             )
         return response
 
-    def changes(self, cursor: str | None, limit: int = DEFAULT_CHANGES_LIMIT) -> ChangesPage:
-        params: dict[str, str] = {"limit": str(limit)}
+    def changes(
+        self,
+        cursor: str | None,
+        limit: int = DEFAULT_CHANGES_LIMIT,
+        *,
+        max_bytes: int | None = None,
+        heartbeat: Heartbeat | None = None,
+    ) -> ChangesPage2:
+        """A page of the feed (revision 2: without this PC's own acceptances). A
+        ``heartbeat`` rides on the call; its answer is the page's ``heartbeat`` (None from
+        a server of revision 1, which ignores it: send it on its own then)."""
+        params: dict[str, str] = {"limit": str(limit), "revision": str(PROTOCOL_REVISION)}
         if cursor:
             params["cursor"] = cursor
+        if max_bytes is not None:
+            params["max_bytes"] = str(max_bytes)
+        if heartbeat is not None:
+            params["heartbeat"] = encode(heartbeat).decode("utf-8")
         data = self._call("GET", PATH_CHANGES, params=params)
-        return self._parse(ChangesPage, data)
+        return self._parse(ChangesPage2, data)
 
     def heartbeat(self, heartbeat: Heartbeat) -> HeartbeatResponse:
         data = self._call("POST", PATH_HEARTBEAT, body=heartbeat)
@@ -461,19 +525,43 @@ class SyncClient:
         except ProtocolError as exc:
             raise InvalidResponse(f"answer is not protocol v{PROTOCOL_VERSION}: {exc}") from exc
 
-    def _encode(self, body: Any, force_gzip: bool) -> tuple[bytes, dict[str, str]]:
+    @property
+    def server_dictionary(self) -> int | None:
+        """The zstd dictionary bodies are compressed with (None: gzip)."""
+        return self._server_dict
+
+    def _encode(self, body: Any) -> bytes:
         try:
             if isinstance(body, PushBody):
                 for item in body.items:
                     _refuse_non_finite(item)
-            encoded = encode(body)
+            return encode(body)
         except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
             raise _unencodable(body, exc) from exc
+
+    def _pack(self, encoded: bytes, force: bool, *, zstd: bool) -> tuple[bytes, dict[str, str]]:
         headers = {"Content-Type": "application/json; charset=utf-8"}
-        if force_gzip or len(encoded) >= _GZIP_THRESHOLD:
-            headers[CONTENT_ENCODING_HEADER] = "gzip"
-            return gzip_body(encoded), headers
-        return encoded, headers
+        if not force and len(encoded) < _GZIP_THRESHOLD:
+            return encoded, headers
+        dict_id = self._server_dict if zstd else None
+        if dict_id is not None:
+            headers[CONTENT_ENCODING_HEADER] = compression.ZSTD
+            headers[compression.DICT_HEADER] = str(dict_id)
+            return compression.compress_zstd(
+                encoded, level=self.zstd_level, dict_id=dict_id
+            ), headers
+        headers[CONTENT_ENCODING_HEADER] = compression.GZIP
+        return gzip_body(encoded), headers
+
+    def _learn_codings(self, response: requests.Response) -> None:
+        """What the server accepts, from any of its answers (the newest shared dictionary)."""
+        if not self._dicts:
+            return
+        offered = response.headers.get(compression.DICTS_HEADER)
+        if compression.accepts_zstd(response.headers.get("Accept-Encoding")):
+            self._server_dict = compression.common_dictionary(offered)
+        elif response.status_code < 500:
+            self._server_dict = None  # a server that does not (or no longer) says so
 
     def _call(
         self,
@@ -484,6 +572,29 @@ class SyncClient:
         params: Mapping[str, str] | None = None,
         auth: bool = True,
         force_gzip: bool = False,
+    ) -> bytes:
+        encoded = self._encode(body) if body is not None else None
+        sent_zstd = encoded is not None and self._server_dict is not None
+        try:
+            return self._exchange(method, path, encoded, params, auth, force_gzip)
+        except BadRequest as exc:
+            if exc.status != 415 or not sent_zstd:
+                raise
+            # The server stopped taking zstd (an older one behind the same address): the
+            # body was refused before anything was stored; send it once more, in gzip.
+            log.info("server refused zstd (%s); sending gzip", exc.detail)
+            return self._exchange(method, path, encoded, params, auth, force_gzip, zstd=False)
+
+    def _exchange(
+        self,
+        method: str,
+        path: str,
+        encoded: bytes | None,
+        params: Mapping[str, str] | None,
+        auth: bool,
+        force: bool,
+        *,
+        zstd: bool = True,
     ) -> bytes:
         if self._aborted.is_set():
             raise NetworkError("the sync was stopped")
@@ -496,8 +607,8 @@ class SyncClient:
             headers[AUTHORIZATION_HEADER] = f"Bearer {token}"
         data: io.BytesIO | None = None
         size = 0
-        if body is not None:
-            payload, extra = self._encode(body, force_gzip)
+        if encoded is not None:
+            payload, extra = self._pack(encoded, force, zstd=zstd)
             headers.update(extra)
             size = len(payload)
             data = io.BytesIO(payload)  # written in 16 KiB pieces: see the module docstring
@@ -517,11 +628,16 @@ class SyncClient:
                 timeout=timeout,
                 verify=self._verify,
                 allow_redirects=False,
+                stream=True,  # read here, bytes watched: see _read_answer
             )
-            content = response.content  # read it all here: a cut answer fails in this try
+            content = self._read_answer(response)  # a cut or stalled answer fails in this try
         except requests.Timeout as exc:
             raise NetworkError(_describe(exc), timeout=True) from exc
         except requests.RequestException as exc:
+            raise NetworkError(_describe(exc)) from exc
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise NetworkError(_describe(exc), timeout=True) from exc
+        except urllib3.exceptions.HTTPError as exc:  # cut short, reset while reading
             raise NetworkError(_describe(exc)) from exc
         except OSError as exc:  # a socket shut by abort() can surface as a bare OSError
             raise NetworkError(_describe(exc)) from exc
@@ -531,15 +647,73 @@ class SyncClient:
                 self._body_bytes_in_flight -= size
         if self._aborted.is_set():
             raise NetworkError("the sync was stopped")
+        self._learn_codings(response)
         log.debug(
-            "%s %s -> %d (%d bytes up, %.2fs)",
+            "%s %s -> %d (%d bytes up, %d down, %.2fs)",
             method,
             path,
             response.status_code,
             size,
+            len(content),
             time.monotonic() - started,
         )
-        return _interpret(response, content)
+        return _interpret(response, self._decode_answer(response, content))
+
+    def _read_answer(self, response: requests.Response) -> bytes:
+        """The answer's body as sent (not decoded), read while its bytes keep moving.
+
+        Each socket read waits at most ``stall_seconds`` (set once the head is in); and the
+        whole body must come within ``stall_seconds`` plus its length (Content-Length, or
+        what came so far plus 64 KiB) at the worst rate: a trickle of a byte every few
+        seconds defeats a per-read timeout, not this.
+        """
+        if response.is_redirect:  # requests read it already (to release the connection)
+            return response.content
+        raw = response.raw
+        try:
+            declared: int | None = int(response.headers.get("Content-Length", ""))
+        except ValueError:
+            declared = None
+        begun = time.monotonic()
+        pieces: list[bytes] = []
+        got = 0
+        try:
+            while True:
+                expected = declared if declared is not None else got + 65_536
+                allowed = self.stall_seconds + expected / self.worst_rate_bytes
+                if time.monotonic() - begun > allowed:
+                    raise NetworkError(
+                        f"the answer trickled: {got} bytes in {allowed:.0f} s", timeout=True
+                    )
+                if self._aborted.is_set():
+                    raise NetworkError("the sync was stopped")
+                piece = raw.read1(65_536, decode_content=False)
+                if not piece:
+                    break
+                got += len(piece)
+                if got > MAX_ANSWER_BYTES:
+                    raise InvalidResponse(f"an answer of more than {MAX_ANSWER_BYTES} bytes")
+                pieces.append(piece)
+        except BaseException:
+            response.close()  # the connection is in an unknown state: never reuse it
+            raise
+        if declared is not None and got < declared:
+            response.close()
+            raise NetworkError(f"answer cut short: {got} of {declared} bytes")
+        raw.release_conn()  # read to its end: the keep-alive connection serves the next call
+        return b"".join(pieces)
+
+    @staticmethod
+    def _decode_answer(response: requests.Response, content: bytes) -> bytes:
+        coding = response.headers.get(CONTENT_ENCODING_HEADER, "")
+        dict_id = None
+        if coding.strip().lower() == compression.ZSTD:
+            ids = compression.parse_dict_ids(response.headers.get(compression.DICT_HEADER))
+            dict_id = ids[0] if ids else None
+        try:
+            return compression.decode(content, coding, MAX_ANSWER_BYTES, dict_id=dict_id)
+        except (compression.DecodeError, compression.TooLarge) as exc:
+            raise InvalidResponse(f"answer body ({coding or 'identity'}): {exc}") from exc
 
 
 def _describe(exc: BaseException) -> str:

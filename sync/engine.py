@@ -87,7 +87,10 @@ from sync.localqueue import (
     SyncState,
 )
 from sync.protocol import (
+    MAX_CHANGES_LIMIT,
+    ChangesPage2,
     Heartbeat,
+    HeartbeatResponse,
     ItemResult,
     ItemStatus,
     Message,
@@ -102,6 +105,9 @@ log = logging.getLogger("pishkhan.sync")
 Clock = Callable[[], dt.datetime]
 #: Seconds to wait when the server says "retry" for an item but not how long.
 DEFAULT_ITEM_RETRY_SECONDS = 10.0
+#: A feed page's budget in bytes of JSON (revision 2): some 1,000 status changes, about
+#: 30 KB once gzip has them (they repeat themselves), a couple of seconds at 256 kbit/s.
+DEFAULT_PAGE_BYTES = 192 * 1024
 
 
 def _utc_now() -> dt.datetime:
@@ -154,7 +160,8 @@ class SyncEngine:
         on_event: EventSink | None = None,
         app_version: str = "0",
         update_state: Callable[[], str] = lambda: "",
-        changes_limit: int = 200,
+        changes_limit: int = MAX_CHANGES_LIMIT,
+        page_bytes: int | None = DEFAULT_PAGE_BYTES,
         max_bisect_pushes: int = 32,
         max_pages: int = 1000,
         pushes_in_flight: int = 2,
@@ -169,6 +176,8 @@ class SyncEngine:
         self._app_version = app_version
         self._update_state = update_state
         self._changes_limit = changes_limit
+        self._page_bytes = page_bytes
+        self._heartbeat_due = True  # until a heartbeat rode on a changes call this round
         self._max_bisect_pushes = max_bisect_pushes
         self._max_pages = max_pages
         self._depth = max(1, pushes_in_flight)
@@ -219,6 +228,7 @@ class SyncEngine:
         reclaimed = self._queue.reclaim_sending()
         self._emit(RoundStarted(at=utc_iso(started), reclaimed=reclaimed))
         error: SyncError | None = None
+        self._heartbeat_due = True
         try:
             self._push_all(tally)
             if self._documents is not None and not self._stop.is_set():
@@ -286,7 +296,10 @@ class SyncEngine:
                 # Keep asking now and then (a token may be restored), never hammering.
                 delay = self._backoff.cap
             else:
-                delay = self._backoff.delay(state.failures, retry_after)
+                silent = (
+                    (now - state.last_contact_at).total_seconds() if state.last_contact_at else None
+                )
+                delay = self._backoff.delay(state.failures, retry_after, outage_seconds=silent)
             state.next_try_at = now + dt.timedelta(seconds=delay)
             state.hold_until = (
                 now + dt.timedelta(seconds=min(retry_after, self._backoff.cap))
@@ -418,7 +431,7 @@ class SyncEngine:
         try:
             response, seconds = part.future.result()
         except PayloadTooLarge:
-            self._policy.shrink(len(part.items))
+            self._policy.too_large(len(part.items))
             if len(part.items) == 1:
                 self._set_aside(part.items[0], {"": _TOO_LARGE}, tally)
                 run.outstanding.difference_update(part.ids)
@@ -444,7 +457,7 @@ class SyncEngine:
             # rounds and 367 KB). Fast answers grow it again. The other push in flight
             # most likely broke with the same link: halve once, not twice (and not for a quit).
             if run.error is None and not self._stop.is_set():
-                self._policy.shrink(len(part.items))
+                self._policy.broken(len(part.items), timeout=exc.timeout)
             run.fail(exc)
         except SyncError as exc:
             run.fail(exc)
@@ -527,44 +540,74 @@ class SyncEngine:
     # -- pull and heartbeat ---------------------------------------------------------
 
     def _pull_all(self, tally: _Tally) -> None:
-        cursor = self._queue.cursor()
-        resets = 0
-        for _ in range(self._max_pages):
-            if self._stop.is_set():
-                return
-            page = self._client.changes(cursor, self._changes_limit)
-            tally.contacted_at = self._clock()
-            if page.reset:
-                resets += 1
-                if resets > 2:
-                    raise InvalidResponse("the change feed keeps asking for a reset")
-                self._queue.reset_cursor()
-                cursor = None
-                self._emit(CursorReset())
-                continue
-            if page.more and not page.cursor:
-                raise InvalidResponse("a change-feed page with more to come but no cursor")
-            applied = self._queue.apply_changes(page.changes, page.cursor)
-            tally.status_applied += applied.status_applied
-            tally.catalog_versions.extend(applied.catalog_versions)
-            self._emit(
-                ChangesPulled(
-                    changes=len(page.changes),
-                    status_applied=applied.status_applied,
-                    catalog_versions=applied.catalog_versions,
-                    more=page.more,
-                )
-            )
-            cursor = page.cursor or cursor
-            if not page.more:
-                return
+        """Pull the feed to its end; the heartbeat rides on the first page's call.
 
-    def _send_heartbeat(self, tally: _Tally) -> None:
+        Prefetch: once a page's answer is in, the call for the next one (its cursor is in
+        that answer) goes out on a lane thread while this thread applies the page, so a
+        long feed costs one round trip per page only where applying is quicker than the
+        line. Pages are still applied one after another, in order, each with its own
+        cursor in the same transaction; a page fetched ahead and not applied (the apply
+        failed, a stop) is simply dropped: the stored cursor is the last applied one's."""
+        cursor = self._queue.cursor()
+        beat: Heartbeat | None = self._heartbeat()
+        resets = 0
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pishkhan-pull") as lane:
+            ahead = lane.submit(self._fetch, cursor, beat)
+            for _ in range(self._max_pages):
+                page, beat_answered = ahead.result()  # a SyncError ends the round
+                tally.contacted_at = self._clock()
+                if beat is not None:
+                    self._heartbeat_answered(beat, page.heartbeat if beat_answered else None)
+                    beat = None
+                if page.reset:
+                    resets += 1
+                    if resets > 2:
+                        raise InvalidResponse("the change feed keeps asking for a reset")
+                    self._queue.reset_cursor()
+                    cursor = None
+                    self._emit(CursorReset())
+                    ahead = lane.submit(self._fetch, None, None)
+                    continue
+                if page.more and not page.cursor:
+                    raise InvalidResponse("a change-feed page with more to come but no cursor")
+                if page.more and not self._stop.is_set():
+                    ahead = lane.submit(self._fetch, page.cursor, None)  # travels meanwhile
+                applied = self._queue.apply_changes(page.changes, page.cursor)
+                tally.status_applied += applied.status_applied
+                tally.catalog_versions.extend(applied.catalog_versions)
+                self._emit(
+                    ChangesPulled(
+                        changes=len(page.changes),
+                        status_applied=applied.status_applied,
+                        catalog_versions=applied.catalog_versions,
+                        more=page.more,
+                    )
+                )
+                cursor = page.cursor or cursor
+                if not page.more or self._stop.is_set():
+                    return
+
+    def _fetch(self, cursor: str | None, beat: Heartbeat | None) -> tuple[ChangesPage2, bool]:
+        """On the lane thread: one page, the heartbeat riding on it. A heartbeat the server
+        refuses (422 naming it) must not fail the pull: the page is asked again without it
+        (the second value says whether the page's call carried the heartbeat)."""
+        limit = self._changes_limit
+        try:
+            return self._client.changes(
+                cursor, limit, max_bytes=self._page_bytes, heartbeat=beat
+            ), True
+        except BadRequest as exc:
+            if beat is None or not any(path.startswith("heartbeat") for path in exc.fields):
+                raise
+            log.warning("heartbeat refused: %s", exc)
+            return self._client.changes(cursor, limit, max_bytes=self._page_bytes), False
+
+    def _heartbeat(self) -> Heartbeat:
         backlog = self._queue.backlog()
         oldest = None
         if backlog.oldest_waiting_at is not None:
             oldest = max(0, int((self._clock() - backlog.oldest_waiting_at).total_seconds()))
-        heartbeat = Heartbeat(
+        return Heartbeat(
             queue_depth=backlog.waiting,
             oldest_waiting_seconds=oldest,
             app_version=self._app_version,
@@ -572,6 +615,23 @@ class SyncEngine:
             attention=backlog.attention,
             update_state=self._update_state()[:20],
         )
+
+    def _heartbeat_answered(self, beat: Heartbeat, answer: HeartbeatResponse | None) -> None:
+        self._heartbeat_due = answer is None  # a server of revision 1: send it on its own
+        if answer is not None:
+            self._emit(
+                HeartbeatSent(
+                    queue_depth=beat.queue_depth,
+                    minimum_version=answer.minimum_version,
+                    minimum_version_after=answer.minimum_version_after,
+                )
+            )
+
+    def _send_heartbeat(self, tally: _Tally) -> None:
+        """The heartbeat's own call, for a server that did not answer it on the feed's."""
+        if not self._heartbeat_due:
+            return
+        heartbeat = self._heartbeat()
         try:
             answer = self._client.heartbeat(heartbeat)
         except BadRequest as exc:
@@ -581,7 +641,7 @@ class SyncEngine:
         tally.contacted_at = self._clock()
         self._emit(
             HeartbeatSent(
-                queue_depth=backlog.waiting,
+                queue_depth=heartbeat.queue_depth,
                 minimum_version=answer.minimum_version,
                 minimum_version_after=answer.minimum_version_after,
             )

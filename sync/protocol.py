@@ -29,6 +29,12 @@ from sync.protocol_errors import CALENDAR_ERROR, NUL_ERROR, decode_error
 from sync.protocol_errors import ProtocolError as ProtocolError  # re-exported
 
 PROTOCOL_VERSION = 1
+#: Revision 2 of protocol 1 (issue 11), asked for by the client in the message itself (the
+#: push body's ``revision``, the changes call's ``revision`` parameter), so an older server
+#: ignores it and answers as before, and an older client, which never asks, gets the old
+#: answers: compact push answers, a feed without the device's own acceptances, byte-sized
+#: pages, and the heartbeat riding on the changes call.
+PROTOCOL_REVISION = 2
 API_PREFIX = "/v1"
 
 # Header names.
@@ -46,10 +52,21 @@ PATH_HEARTBEAT = "/v1/heartbeat"
 
 # Limits: the server enforces them, the client keeps under them.
 MAX_ITEMS_PER_PUSH = 500
-MAX_BODY_BYTES = 8 * 1024 * 1024  # a request body as sent (compressed)
-MAX_INFLATED_BYTES = 32 * 1024 * 1024  # a gzip body once inflated
+# A full batch of items of up to 16 KiB each (the demo catalogue's largest item, every text
+# at its longest in 4-byte characters, is 4.9 KB): a batch past it gets 413, the client halves it,
+# so a larger item still goes, in a smaller batch. Every byte past it is CPU an attacker
+# with a token could make the server spend (issue 10; server/limits.py).
+MAX_ITEM_BYTES = 16 * 1024
+MAX_INFLATED_BYTES = MAX_ITEMS_PER_PUSH * MAX_ITEM_BYTES  # a gzip body once inflated: 8 MiB
+# A request body as sent (compressed): a blob chunk (1 MiB) and a full push (gzip -9 shrinks
+# the wire items 5.6 times) fit; the body is read before authentication, on the event loop.
+MAX_BODY_BYTES = 2 * 1024 * 1024
 DEFAULT_CHANGES_LIMIT = 200
 MAX_CHANGES_LIMIT = 1000
+#: A page's budget in bytes of JSON (revision 2's ``max_bytes``); a page always carries at
+#: least one change, whatever its size.
+MIN_PAGE_BYTES = 1024
+MAX_PAGE_BYTES = 4 * 1024 * 1024
 MAX_BACKOFF_SECONDS = 15 * 60
 
 # Bounds of values. PostgreSQL's ``integer`` is 32 bits, so every counted thing that lands
@@ -342,11 +359,15 @@ class RequestItem(RequestContent, frozen=True, forbid_unknown_fields=True, kw_on
         return parse_utc_iso(self.created_at).astimezone(zone).date()
 
 
+Revision = Annotated[int, Meta(ge=1, le=255, description="1 if absent; 2: issue 11")]
+
+
 class PushBody(Struct, frozen=True):
     """``POST /v1/push``: a batch of this device's requests (gzip JSON)."""
 
     device_id: Uuid
     items: Annotated[list[RequestItem], Meta(max_length=MAX_ITEMS_PER_PUSH)]
+    revision: Revision = 1
 
 
 class ItemResult(Struct, frozen=True):
@@ -366,6 +387,156 @@ class PushResponse(Struct, frozen=True):
     results: list[ItemResult]
     seq_gaps: list[tuple[Count, Count]] = field(default_factory=list)
     server_time: Timestamp = ""
+
+
+# Revision 2's compact push answer: one letter per item, in push order.
+STATUS_LETTERS: dict[ItemStatus, str] = {
+    ItemStatus.ACCEPTED: "a",
+    ItemStatus.DUPLICATE: "d",
+    ItemStatus.CONFLICT: "c",
+    ItemStatus.REJECTED: "r",
+    ItemStatus.RETRY: "t",
+}
+_LETTER_STATUS = {letter: status for status, letter in STATUS_LETTERS.items()}
+_WITH_CODE = frozenset({ItemStatus.ACCEPTED, ItemStatus.DUPLICATE})
+
+
+class ItemNote(Struct, frozen=True, omit_defaults=True):
+    """What a compact answer says of one item beyond its status."""
+
+    reasons: dict[AnswerText, Message] | None = None
+    retry_after: Count | None = None
+
+
+class CompactPushResponse(Struct, frozen=True, omit_defaults=True):
+    """``POST /v1/push`` answered for revision 2: what the PC does not already know.
+
+    The PC knows which items it sent and in what order, so the ids are not echoed:
+    ``statuses`` has one letter per item (``STATUS_LETTERS``), ``codes`` the tracking codes
+    of the accepted and duplicate items in push order, as runs ``(first code, length)`` of
+    codes whose numbers follow each other (a batch's new codes are one run), and ``notes``
+    the reasons and retry waits by item position."""
+
+    count: Count
+    statuses: Annotated[str, Meta(max_length=100_000)]
+    codes: list[tuple[TrackingCode, Count]] = field(default_factory=list)
+    notes: dict[Count, ItemNote] = field(default_factory=dict)
+    seq_gaps: list[tuple[Count, Count]] = field(default_factory=list)
+    server_time: Timestamp = ""
+
+    @classmethod
+    def of(cls, response: PushResponse) -> CompactPushResponse:
+        notes = {
+            i: ItemNote(reasons=r.reasons, retry_after=r.retry_after)
+            for i, r in enumerate(response.results)
+            if r.reasons is not None or r.retry_after is not None
+        }
+        return cls(
+            count=len(response.results),
+            statuses="".join(STATUS_LETTERS[r.status] for r in response.results),
+            codes=code_runs(
+                [r.tracking_code or "" for r in response.results if r.status in _WITH_CODE]
+            ),
+            notes=notes,
+            seq_gaps=response.seq_gaps,
+            server_time=response.server_time,
+        )
+
+    def expanded(self, ids: Sequence[str]) -> PushResponse:
+        """The full answer, the ids taken from what was sent (``ids``, in push order).
+        ProtocolError if the answer does not fit the push."""
+        if self.count != len(ids) or len(self.statuses) != len(ids):
+            raise ProtocolError(
+                "count", "شمار پاسخ‌ها با ارسال نمی‌خواند.", f"{self.count} answers, {len(ids)} sent"
+            )
+        if sum(length for _, length in self.codes) > len(ids):
+            raise ProtocolError("codes", "کد رهگیری زیاد است.", "more tracking codes than items")
+        codes = iter(expand_runs(self.codes))
+        results: list[ItemResult] = []
+        for index, (item_id, letter) in enumerate(zip(ids, self.statuses, strict=True)):
+            status = _LETTER_STATUS.get(letter)
+            if status is None:
+                raise ProtocolError("statuses", "وضعیت ناشناخته", f"unknown status {letter!r}")
+            code = next(codes, None) if status in _WITH_CODE else None
+            if status in _WITH_CODE and not code:
+                raise ProtocolError(
+                    "codes", "کد رهگیری کم است.", "fewer tracking codes than accepted"
+                )
+            note = self.notes.get(index, _NO_NOTE)
+            results.append(ItemResult(item_id, status, code, note.reasons, note.retry_after))
+        if next(codes, None) is not None:
+            raise ProtocolError("codes", "کد رهگیری زیاد است.", "more tracking codes than accepted")
+        return PushResponse(results=results, seq_gaps=self.seq_gaps, server_time=self.server_time)
+
+
+_NO_NOTE = ItemNote()
+
+
+class PushAnswer(Struct, frozen=True):
+    """What a client of revision 2 reads back from a push: the compact answer, or, from a
+    server of revision 1, the full one (``results``)."""
+
+    results: list[ItemResult] | None = None
+    count: Count | None = None
+    statuses: Annotated[str, Meta(max_length=100_000)] = ""
+    codes: list[tuple[TrackingCode, Count]] = field(default_factory=list)
+    notes: dict[Count, ItemNote] = field(default_factory=dict)
+    seq_gaps: list[tuple[Count, Count]] = field(default_factory=list)
+    server_time: Timestamp = ""
+
+    def response(self, ids: Sequence[str]) -> PushResponse:
+        if self.results is not None:
+            return PushResponse(self.results, self.seq_gaps, self.server_time)
+        if self.count is None:
+            raise ProtocolError("results", "پاسخ ارسال ناقص است.", "neither results nor count")
+        compact = CompactPushResponse(
+            self.count, self.statuses, self.codes, self.notes, self.seq_gaps, self.server_time
+        )
+        return compact.expanded(ids)
+
+
+def _split_code(code: str) -> tuple[str, str]:
+    """(prefix, trailing digits) of a tracking code."""
+    stem = code.rstrip("0123456789")
+    return stem, code[len(stem) :]
+
+
+def code_runs(codes: Sequence[str]) -> list[tuple[str, int]]:
+    """Tracking codes as runs ``(first, length)``: ``PK-1-0007, PK-1-0008`` → ``(PK-1-0007,
+    2)``. A run goes on while the prefix and the digits' width stay and the number grows by
+    one; any other code starts a run of its own (codes of any form survive)."""
+    runs: list[tuple[str, int]] = []
+    last: tuple[str, int, int] | None = None  # prefix, width, number of the run's last code
+    for code in codes:
+        prefix, digits = _split_code(code)
+        number = int(digits) if digits else -2
+        if (
+            runs
+            and last is not None
+            and digits
+            and last == (prefix, len(digits), number - 1)
+            and len(str(number)) <= len(digits)
+        ):
+            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+        else:
+            runs.append((code, 1))
+        last = (prefix, len(digits), number)
+    return runs
+
+
+def expand_runs(runs: Sequence[tuple[str, int]]) -> list[str]:
+    """The codes of :func:`code_runs`' runs, in order."""
+    codes: list[str] = []
+    for first, length in runs:
+        prefix, digits = _split_code(first)
+        if length > 1 and not digits:
+            raise ProtocolError("codes", "دنبالهٔ کد نادرست", f"a run of {length} from {first!r}")
+        start = int(digits) if digits else 0
+        if len(str(start + length - 1)) > len(digits) and length > 1:
+            raise ProtocolError("codes", "دنبالهٔ کد نادرست", f"a run past the digits of {first!r}")
+        codes.append(first)
+        codes.extend(f"{prefix}{start + k:0{len(digits)}d}" for k in range(1, length))
+    return codes
 
 
 # --------------------------------------------------------------------------- change feed
@@ -444,6 +615,13 @@ class HeartbeatResponse(Struct, frozen=True):
     # and from when it holds; before that the PC only reminds the clerk.
     minimum_version: Text40 = ""
     minimum_version_after: Timestamp | None = None
+
+
+class ChangesPage2(ChangesPage, frozen=True):
+    """A page of the feed for revision 2: the answer to the heartbeat that rode on this
+    call (``heartbeat`` parameter), if one did; a revision-1 page reads as one without."""
+
+    heartbeat: HeartbeatResponse | None = None
 
 
 class ErrorBody(Struct, frozen=True, omit_defaults=True):

@@ -91,8 +91,11 @@ class CoreServices:
         self.store.close()
 
 
-def open_core(data_dir: Path, settings: Settings, store: Store | None = None) -> CoreServices:
-    """Open the store in ``data_dir`` (unless one is given) and build the core's services."""
+def open_core(
+    data_dir: Path, settings: Settings, store: Store | None = None, *, key: bytes | None = None
+) -> CoreServices:
+    """Open the store in ``data_dir`` (unless one is given; ``key``: an encrypted one's data
+    key) and build the core's services."""
     from desktop.catalog_store import CatalogStore
     from desktop.clerks import ClerkDirectory
     from desktop.db.engine import Store
@@ -100,7 +103,7 @@ def open_core(data_dir: Path, settings: Settings, store: Store | None = None) ->
     from desktop.office import this_device
     from desktop.queue import QueueQueries
 
-    opened = store if store is not None else Store.open(data_dir)
+    opened = store if store is not None else Store.open(data_dir, key=key)
     try:
         catalogs = CatalogStore(opened)
         clerks = ClerkDirectory(
@@ -165,6 +168,8 @@ class StoreOpening:
 
     Everything here runs on the worker, in order: ``open`` first, then any login the
     clerk typed meanwhile (``authenticate``), which therefore always finds it done.
+    An encrypted store (``desktop.keyslots``) is opened by the login itself: its password
+    unlocks the data key; ``open`` only loads the modules meanwhile and answers None.
     """
 
     def __init__(self, data_dir: Path, settings: Settings) -> None:
@@ -172,10 +177,21 @@ class StoreOpening:
         self._settings = settings
         self.core: CoreServices | None = None
         self.error: BaseException | None = None
+        self._login: Callable[[str, str], ClerkInfo] | None = None
+        self._recovery_key: Callable[[], str | None] = lambda: None
 
-    def open(self) -> CoreServices:
+    def open(self) -> CoreServices | None:
+        from desktop.keyslots import is_encrypted
+
+        if is_encrypted(self._data_dir):
+            for name in ("desktop.keyslots_setup", "desktop.catalog_store", *WARM_MODULES):
+                importlib.import_module(name)
+            return None
+        return self._open(None)
+
+    def _open(self, key: bytes | None) -> CoreServices:
         try:
-            core = open_core(self._data_dir, self._settings)
+            core = open_core(self._data_dir, self._settings, key=key)
             try:
                 core.catalogs.ensure_seeded()
                 for name in WARM_MODULES:
@@ -190,9 +206,26 @@ class StoreOpening:
         return core
 
     def authenticate(self, username: str, typed_password: str) -> ClerkInfo:
+        if self.core is None and self.error is None:
+            from desktop.keyslots_setup import data_key_for
+
+            # The encrypted store: the password unlocks its key (argon2id, on this thread).
+            key = data_key_for(self._data_dir, username=username, password=typed_password)
+            core = self._open(key)
+            return core.clerks.authenticate(username, typed_password, proven=True)
         if self.core is None:
             raise self.error or RuntimeError("the store was not opened before the login")
-        return self.core.clerks.authenticate(username, typed_password)
+        if self._login is None:
+            from desktop.keyslots_setup import ProtectingLogin
+
+            core = self.core
+            login = ProtectingLogin(core.clerks, core.store, before_encrypt=core.queries.close)
+            self._login, self._recovery_key = login, login.take_recovery_key
+        return self._login(username, typed_password)
+
+    def recovery_key(self) -> str | None:
+        """The recovery key if the login turned encryption on (GUI thread, once)."""
+        return self._recovery_key()
 
 
 def needs_setup(ctx: AppContext) -> bool:
@@ -506,8 +539,12 @@ def _run_login_first(
         failures=failures,
     )
 
-    def opened(core: CoreServices) -> None:
-        shell.context_ready(context_of(core, data_dir, settings, worker, lang=lang))
+    def opened(core: CoreServices | None) -> None:
+        if core is not None and shell.ctx is None:
+            shell.context_ready(context_of(core, data_dir, settings, worker, lang=lang))
+
+    def hand_over() -> None:  # an encrypted store, opened by the login that just succeeded
+        opened(opening.core)
 
     def not_opened(exc: BaseException) -> None:
         # The store that looked fine a moment ago would not open (a full disk, another
@@ -526,7 +563,13 @@ def _run_login_first(
         shell.quitRequested.connect(app.quit)
         shell.start_login_first(
             LoginAccess(
-                language, worker, opening.authenticate, header.office_name, header.counter_no
+                language,
+                worker,
+                opening.authenticate,
+                header.office_name,
+                header.counter_no,
+                before_login=hand_over,
+                recovery_key=opening.recovery_key,
             )
         )
         # Opened once the window is on the screen: the first paint must not wait for it.

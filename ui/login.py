@@ -59,24 +59,36 @@ def keyboard_layout_text(locale: QLocale) -> str:
 @dataclass(frozen=True)
 class LoginAccess:
     """What the login window needs. ``authenticate(username, typed_password)`` runs on
-    ``worker`` (``ClerkDirectory.authenticate``, which reads either digit set)."""
+    ``worker`` (``ClerkDirectory.authenticate``, which reads either digit set; on an
+    encrypted store not yet open, the password first unlocks the data key).
+
+    On the GUI thread, once a login succeeded: ``before_login()`` (the store opened by
+    that login handed to the windows), then ``recovery_key()``: the key to show the
+    manager once if that login turned encryption on, else None.
+    """
 
     lang: str
     worker: Worker
     authenticate: Callable[[str, str], ClerkInfo]
     office_name: str | None = None
     counter_no: int | None = None
+    before_login: Callable[[], None] | None = None
+    recovery_key: Callable[[], str | None] | None = None
 
     @classmethod
     def of(cls, ctx: AppContext) -> LoginAccess:
         """The access of an opened store's context (after a logout, in tests)."""
+        from desktop.keyslots_setup import ProtectingLogin  # the store is open: loaded
+
         device = ctx.device
+        login = ProtectingLogin(ctx.clerks, ctx.store, before_encrypt=ctx.queries.close)
         return cls(
             ctx.lang,
             ctx.worker,
-            ctx.clerks.authenticate,
+            login,
             device.office_name if device is not None else None,
             device.counter_no if device is not None else None,
+            recovery_key=login.take_recovery_key,
         )
 
 
@@ -92,6 +104,7 @@ class LoginDialog(QDialog):
         self._access = access
         self._lang = access.lang
         self._busy = False
+        self.recovery_window: QDialog | None = None  # kept while the manager reads it
         self.setObjectName("loginDialog")
         self.setWindowTitle(self.tr("Pishkhan — log in"))
         self.setMinimumWidth(420)
@@ -202,6 +215,13 @@ class LoginDialog(QDialog):
     def _succeeded(self, clerk: ClerkInfo) -> None:
         self._set_busy(False)
         self.error.hide()
+        if self._access.before_login is not None:
+            self._access.before_login()
+        recovery = self._access.recovery_key() if self._access.recovery_key else None
+        if recovery is not None:
+            from ui.recovery_key import show_recovery_key  # once per PC
+
+            self.recovery_window = show_recovery_key(recovery, self._lang)
         self.loggedIn.emit(clerk)
         self.accept()
 

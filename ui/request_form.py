@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
@@ -39,6 +40,7 @@ from rules.errors import UserFacingError
 from rules.messages import Message
 from rules.validation import FieldError
 from ui.context import AppContext
+from ui.documents_area import NOT_CHOSEN, STILL_BUSY, DocumentsArea
 from ui.errors import show_error
 from ui.form_fields import FieldCell, make_editor, place_cells, show_digits_as_typed
 from ui.place_suggestion import PlaceSuggestion
@@ -226,6 +228,12 @@ class RequestForm(QWidget):
         layout.addWidget(self.applicant_group)
         layout.addWidget(self.details_group)
         layout.addWidget(self.documents_group)
+        # Scans of the documents (issue 12): shrunk beside the GUI thread, saved with the request.
+        self.documents_area = DocumentsArea(self._lang, self._ctx.worker.aside, self.body)
+        self.documents_area.hide()
+        folder = str(self._ctx.settings.get("scan_folder") or "")
+        self.documents_area.watch(Path(folder) if folder else None)
+        layout.addWidget(self.documents_area)
         layout.addStretch(1)
 
     def _build_bottom(self) -> QFrame:
@@ -309,6 +317,7 @@ class RequestForm(QWidget):
             box.deleteLater()
         self.document_boxes.clear()
         self._clear_errors()
+        self.documents_area.set_service(service)
         has = service is not None
         self.placeholder.setVisible(not has)
         for widget in (self.title, self.category, self.applicant_group, self.bottom):
@@ -360,11 +369,14 @@ class RequestForm(QWidget):
         if self.document_boxes:
             chain.append(self.all_documents)
         chain += list(self.document_boxes.values())
+        scans = self.documents_area.tab_chain()
+        chain += scans
         chain += [self.card_ref, self.save_button]
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
         for widget in chain[2:-2]:
-            widget.installEventFilter(self)
+            if widget not in scans:  # there Enter previews or presses, it does not move on
+                widget.installEventFilter(self)
         self._chain = chain
 
     # --- values ---------------------------------------------------------------------------
@@ -385,6 +397,7 @@ class RequestForm(QWidget):
             answers={k: c.editor.value() for k, c in self.answer_cells.items()},
             documents=[k for k, box in self.document_boxes.items() if box.isChecked()],
             card_ref=self.card_ref.text(),
+            scans=self.documents_area.scans(),
         )
 
     def has_input(self) -> bool:
@@ -394,6 +407,7 @@ class RequestForm(QWidget):
             any(c.editor.value().strip() for c in cells)
             or any(b.isChecked() for b in self.document_boxes.values())
             or bool(self.card_ref.text().strip())
+            or bool(self.documents_area.pending)
         )
 
     def _update_fees(self) -> None:
@@ -429,6 +443,7 @@ class RequestForm(QWidget):
         for cell in [*self.applicant_cells.values(), *self.answer_cells.values()]:
             cell.show_error(None)
         self.documents_error.hide()
+        self.documents_area.clear_error()
         self.card_error.hide()
         set_flag(self.card_ref, "invalid", False)
         self.summary.hide()
@@ -476,6 +491,8 @@ class RequestForm(QWidget):
         keys += [f"answers.{k}" for k, c in self.answer_cells.items() if not c.error.isHidden()]
         if not self.documents_error.isHidden():
             keys.append("documents")
+        if not self.documents_area.error.isHidden():
+            keys.append("scans")
         if not self.card_error.isHidden():
             keys.append("card_ref")
         return keys
@@ -511,6 +528,13 @@ class RequestForm(QWidget):
                 self.documents_error.show()
                 missing = [k for k, b in self.document_boxes.items() if not b.isChecked()]
                 target = self.document_boxes[missing[0]] if missing else None
+            elif block == "scans":  # scans.<document>, or "scans" for the area as a whole
+                area = self.documents_area
+                shown = area.error.text() if not area.error.isHidden() else ""
+                area.show_error(f"{shown}\n{text}" if shown else text)
+                target = area.list
+                if area.title() not in named:
+                    named.append(area.title())
             elif key == "card_ref":
                 self.card_error.setText(text)
                 self.card_error.show()
@@ -539,6 +563,8 @@ class RequestForm(QWidget):
             label = self.answer_cells[name].error
         elif key == "documents":
             label = self.documents_error
+        elif block == "scans":
+            label = self.documents_area.error
         elif key == "card_ref":
             label = self.card_error
         else:
@@ -562,6 +588,14 @@ class RequestForm(QWidget):
         clerk = self._ctx.clerk
         if clerk is None:
             raise RuntimeError("the form saves only for a logged-in clerk")
+        area = self.documents_area
+        if area.isVisibleTo(self) and area.busy:
+            self.summary.setText(STILL_BUSY.text(self._lang))
+            self.summary.show()
+            return
+        if area.isVisibleTo(self) and area.unassigned():
+            self.show_errors({"scans": NOT_CHOSEN})
+            return
         draft = self.draft()
         intake = self._ctx.intake
         original = self._correcting
@@ -651,6 +685,7 @@ class RequestForm(QWidget):
             for box in self.document_boxes.values():
                 box.setChecked(False)
             self.all_documents.setChecked(False)
+            self.documents_area.clear()
             self.card_ref.clear()
         self.returning.reset()
         self._clear_errors()

@@ -47,6 +47,8 @@ class SetupWizard(QDialog):
         self._ctx = ctx
         self._lang = ctx.lang
         self._busy = False
+        self._recovery: str | None = None  # made on the worker by the set-up, shown once
+        self.recovery_window: QDialog | None = None
         self.setObjectName("setupWizard")
         self.setWindowTitle(self.tr("Pishkhan — setting up this PC"))
         self.setMinimumWidth(520)
@@ -177,8 +179,16 @@ class SetupWizard(QDialog):
         store = self._ctx.store
         clerks = self._ctx.clerks
 
+        queries = self._ctx.queries
+
         def job() -> SetupResult:
-            return set_up(store, form, directory=clerks)
+            from desktop.keyslots_setup import encrypt_store
+
+            result = set_up(store, form, directory=clerks)
+            # Encrypted before any citizen's data arrives (docs/SECURITY.md).
+            queries.close()
+            self._recovery = encrypt_store(store, result.manager, form.password)
+            return result
 
         self._set_busy(True)
         self._ctx.worker.submit(job, self._done, self._failed)
@@ -189,6 +199,11 @@ class SetupWizard(QDialog):
 
     def _done(self, result: SetupResult) -> None:
         self._set_busy(False)
+        if self._recovery is not None:
+            from ui.recovery_key import show_recovery_key
+
+            self.recovery_window = show_recovery_key(self._recovery, self._lang)
+            self._recovery = None
         self._ctx.device = result.device
         self.completed.emit(result.device, result.manager)
         self.accept()

@@ -207,6 +207,7 @@ class Store:
         """
         path = data_dir / DB_FILENAME
         if key is None and keyslots.is_encrypted(data_dir):
+            keyslots.load(data_dir)  # a damaged key file is said as such (KeySlotsDamaged)
             raise StoreLocked()
         try:
             # Before SQLite makes the file (0644 under the usual umask): the user's alone.

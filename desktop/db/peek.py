@@ -99,7 +99,8 @@ def start_header(data_dir: Path) -> StartHeader | None:
     None means "take the ordinary start": there is no database yet, its schema needs a
     migration (or is a newer program's), there is no office or no clerk yet (the setup
     wizard comes first), or the file could not be read. An encrypted store's header is
-    the key file's (``desktop.keyslots``): its database cannot be read before the login.
+    the key file's (``desktop.keyslots``): its database cannot be read before the login,
+    so it is the login-first start also when a migration is due (run after the login).
     """
     path = data_dir / DB_FILENAME
     if not path.is_file():
@@ -107,8 +108,9 @@ def start_header(data_dir: Path) -> StartHeader | None:
     if (data_dir / KEYS_FILENAME).exists():
         from desktop.keyslots import read_header
 
+        # Whatever its schema: only the login gives the key that a migration needs too.
         header = read_header(data_dir)
-        if header is None or header.schema != SCHEMA_HEAD:
+        if header is None:
             return None
         return StartHeader(office_name=header.office_name, counter_no=header.counter_no)
     try:

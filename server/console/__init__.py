@@ -42,6 +42,7 @@ def mount_console(app: FastAPI, settings: ConsoleSettings | None = None) -> None
         routes_catalog,
         routes_fleet,
         routes_review,
+        routes_scans,
         routes_staff,
     )
 
@@ -54,6 +55,7 @@ def mount_console(app: FastAPI, settings: ConsoleSettings | None = None) -> None
     )
     app.include_router(routes_auth.router)
     app.include_router(routes_review.router)
+    app.include_router(routes_scans.router)
     app.include_router(routes_fleet.router)
     app.include_router(routes_catalog.router)
     app.include_router(routes_staff.router)

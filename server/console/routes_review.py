@@ -16,6 +16,7 @@ from server.console.decisions import MAX_BULK, DecisionRefused, checked_decision
 from server.console.i18n import parse_jalali_date, tehran_day_start
 from server.console.inbox import DECISIONS, STATES, InboxFilter, inbox_page, request_view
 from server.console.provinces import PROVINCES, province_name
+from server.console.scans import request_scans
 from server.console.web import (
     NOT_FOUND,
     PREFIX,
@@ -154,6 +155,7 @@ def show_request(request: Request, session: CurrentSession, request_id: str) -> 
         request,
         "request.html",
         view=view,
+        scans=request_scans(ctx.engine, staff, request_id) or [],
         decisions=DECISIONS,
         province=province_name(view.province),
         errors={},
@@ -183,6 +185,7 @@ def decide_one(request: Request, session: CurrentSession, request_id: str) -> Re
             "request.html",
             status=422,
             view=view,
+            scans=request_scans(ctx.engine, staff, request_id) or [],
             decisions=DECISIONS,
             province=province_name(view.province),
             errors=refused.fields,

@@ -195,6 +195,8 @@ def render(
         "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'"
     )
     response.headers["Referrer-Policy"] = "same-origin"
+    if request.url.scheme == "https":  # TLS here or at a trusted proxy (FORWARDED_ALLOW_IPS)
+        response.headers["Strict-Transport-Security"] = "max-age=31536000"
     return response
 
 

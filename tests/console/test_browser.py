@@ -300,3 +300,24 @@ def test_an_administrator_moves_a_reviewer_and_resets_the_password(
         assert "/console/login" in theirs.url  # the old session ended with the old password
     finally:
         theirs.context.close()
+
+
+def test_a_reviewer_sees_a_requests_scan_in_its_page(live: Live, page: Page) -> None:
+    import hashlib
+
+    from tests.console.test_scans import _jpeg, _upload
+
+    api = live.server.api
+    office = api.add_office(name="دفتر کرمان")
+    _set_province(live.server, office.code, "kerman")
+    device = api.enrol(office.code)
+    scan = _jpeg()
+    part = {"document": "bill_scan", "sha256": hashlib.sha256(scan).hexdigest()}
+    item = sample_item(office.code, 1, scans=[{**part, "size": len(scan), "pages": 1}])
+    assert api.push(device, [item]).ok
+    _upload(api, device, scan)
+    _login(page, live.url, make_staff(api, Role.REVIEWER, provinces=("kerman",)))
+    page.goto(live.url + f"/console/requests/{item['id']}")
+    frame = page.frame_locator("#scans iframe").first
+    size = frame.locator("img").evaluate("img => [img.naturalWidth, img.naturalHeight]")
+    assert size == [120, 160]

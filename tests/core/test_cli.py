@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-ENV = {"PISHKHAN_CHEAP_HASHES": "1", "PISHKHAN_PASSWORD": "correct-horse"}
+# `init` encrypts the store: the other commands open it with the manager's password.
+ENV = {"PISHKHAN_CHEAP_HASHES": "1", "PISHKHAN_PASSWORD": "correct-horse", "PISHKHAN_USER": "modir"}
 TRACEBACK = "Traceback (most recent call last)"
 
 
@@ -269,9 +270,12 @@ def test_init_is_all_or_nothing_and_doctor_sees_half_set_up_pcs(tmp_path: Path) 
 
 
 def test_doctor_names_the_half_states(office: Path) -> None:
-    import sqlite3
+    from desktop.db.driver import connect
+    from desktop.keyslots_setup import data_key_for
 
-    db = sqlite3.connect(office / "pishkhan.sqlite3")
+    key = data_key_for(office, username="modir", password=ENV["PISHKHAN_PASSWORD"])
+    assert key is not None  # `init` encrypted it
+    db = connect(office / "pishkhan.sqlite3", key=key)
     with db:
         db.execute("UPDATE devices SET enrolled_at = '2026-12-01T10:00:00.000000Z'")
         db.execute("DELETE FROM catalog_versions")

@@ -8,23 +8,30 @@ directly on a fresh database of their own.
 
 from __future__ import annotations
 
+import json
+import queue
 import threading
 
+import msgspec
 import pytest
 from sqlalchemy import Engine, func, insert, select, text
 
+from rules.catalog import demo_catalog_path
 from server import offices
-from server.catalogs import CatalogCache
+from server.catalogs import CatalogCache, publish_catalog
 from server.db import lock_feed
 from server.feed import changes_page, ensure_cursor_key, set_status
 from server.models import changes
 from server.offices import AuthDevice
+from server.push import push
 from sync.protocol import (
     ChangeKind,
+    CompactPushResponse,
     ItemStatus,
     PushResponse,
     RemoteState,
     StatusChange,
+    decode,
 )
 from tests.server.conftest import NOW, enrolled_device, push_items
 from tests.support.server import sample_item
@@ -165,3 +172,111 @@ def test_status_reasons_are_stored_exactly(engine: Engine, reason: str) -> None:
     last = page.changes[-1]
     assert isinstance(last, StatusChange)
     assert (last.state, last.reason_fa, last.reason_en) == ("needs_correction", reason, None)
+
+
+def test_each_pc_skips_only_its_own_acceptances_under_concurrent_pushes(engine: Engine) -> None:
+    """Revision 2: four PCs of one office push at once (compact answers), each following
+    the feed without its own acceptances, while the back office decides requests of all of
+    them and a catalogue version is published. Each PC ends with every acceptance of the
+    other counters, every decision (on its own requests too) and every catalogue version,
+    each exactly once, and none of its own acceptances: those its push answers carried."""
+    offices.add_office(engine, OFFICE, "دفتر", now=NOW)
+    devices = [enrolled_device(engine, OFFICE, n) for n in range(1, 5)]
+    key = ensure_cursor_key(engine)
+    cache = CatalogCache()
+    lock = threading.Lock()
+    accepted: dict[str, list[str]] = {d.id: [] for d in devices}  # from the push answers
+    codes: dict[str, str] = {}
+    decided: list[tuple[str, str]] = []
+    seen: dict[str, list[tuple[str, str | None]]] = {d.id: [] for d in devices}
+    catalogs: dict[str, list[int]] = {d.id: [] for d in devices}
+    cursors: dict[str, str | None] = {d.id: None for d in devices}
+    batches: queue.Queue[str | None] = queue.Queue()
+
+    def pull(device: AuthDevice) -> bool:
+        page = changes_page(
+            engine, key, device.office_id, cursors[device.id], 40, skip_device=device.id
+        )
+        assert not page.reset
+        for change in page.changes:
+            if isinstance(change, StatusChange):
+                seen[device.id].append((change.request_id, str(change.state)))
+                assert change.tracking_code == codes.get(change.request_id, change.tracking_code)
+            else:
+                catalogs[device.id].append(change.version)
+        cursors[device.id] = page.cursor
+        return page.more
+
+    def pc(device: AuthDevice, first_seq: int) -> None:
+        for batch in range(6):
+            items = [
+                sample_item(OFFICE, first_seq + batch * 15 + k, created_at=NOW) for k in range(15)
+            ]
+            raws = [msgspec.Raw(msgspec.json.encode(item)) for item in items]
+            answer = push(engine, cache, device, raws, now=NOW, retry_after=5, revision=2)
+            compact = decode(answer, CompactPushResponse)
+            results = compact.expanded([item["id"] for item in items]).results
+            with lock:
+                for r in results:
+                    assert r.status == ItemStatus.ACCEPTED and r.tracking_code
+                    accepted[device.id].append(str(r.id))
+                    codes[str(r.id)] = r.tracking_code
+            batches.put(str(results[batch % len(results)].id))
+            pull(device)  # the round's pull, right after its pushes
+
+    def back_office() -> None:
+        """One decision per pushed batch, as the batches come (and a catalogue version
+        after the fifth): decisions interleave with the pushes and pulls."""
+        states = [RemoteState.NEEDS_CORRECTION, RemoteState.COMPLETED]
+        n = 0
+        while (request_id := batches.get()) is not None:
+            state = states[n % 2]
+            set_status(engine, request_id, state, reason_fa=None, reason_en=None, now=NOW)
+            decided.append((request_id, str(state)))
+            n += 1
+            if n == 5:
+                publish_catalog(engine, _demo_document(), now=NOW)
+
+    workers = [threading.Thread(target=pc, args=(d, 1)) for d in devices]
+    office_thread = threading.Thread(target=back_office)
+    for t in [*workers, office_thread]:
+        t.start()
+    for t in workers:
+        t.join()
+    batches.put(None)
+    office_thread.join()
+    for device in devices:
+        while pull(device):
+            pass
+
+    assert sum(len(ids) for ids in accepted.values()) == 4 * 6 * 15
+    published = _published_versions(engine)
+    assert len(published) == 2 and len(decided) == 4 * 6
+    for device in devices:
+        others = [
+            (i, str(RemoteState.ACCEPTED))
+            for d, ids in accepted.items()
+            if d != device.id
+            for i in ids
+        ]
+        assert sorted(seen[device.id]) == sorted(others + decided)  # each once, none skipped
+        own = set(accepted[device.id])
+        assert not [s for s in seen[device.id] if s[0] in own and s[1] == "accepted"]
+        assert catalogs[device.id] == published
+
+
+def _demo_document() -> dict[str, object]:
+    document: dict[str, object] = json.loads(demo_catalog_path().read_text(encoding="utf-8"))
+    return document
+
+
+def _published_versions(engine: Engine) -> list[int]:
+    with engine.connect() as conn:
+        return [
+            int(v)
+            for v in conn.execute(
+                select(changes.c.catalog_version)
+                .where(changes.c.kind == str(ChangeKind.CATALOG))
+                .order_by(changes.c.id)
+            ).scalars()
+        ]

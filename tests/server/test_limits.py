@@ -1,5 +1,6 @@
 """Bounded inflation (server.body.inflate_limited, in pieces of server.limits): the output
-is exact across many pieces and members, and the cap holds to the byte."""
+is exact across many pieces and members, and the cap holds to the byte; the inflated cap
+holds a full batch of the largest items the demo catalogue allows."""
 
 from __future__ import annotations
 
@@ -8,8 +9,24 @@ import random
 
 import pytest
 
+from rules.catalog import (
+    APPLICANT_FIELDS,
+    DEFAULT_TEXT_MAX_LENGTH,
+    Field,
+    FieldType,
+    demo_catalog_path,
+    load_catalog_file,
+)
 from server.body import InflatedTooLarge, InflateError, inflate_limited
 from server.limits import INFLATE_OUTPUT_PIECE
+from sync.protocol import (
+    INT32_MAX,
+    MAX_INFLATED_BYTES,
+    MAX_ITEM_BYTES,
+    MAX_ITEMS_PER_PUSH,
+    canonical_json,
+)
+from tests.support.server import sample_item
 
 
 def _noisy(size: int, seed: int = 7) -> bytes:
@@ -60,3 +77,37 @@ def test_truncated_and_padded_bodies() -> None:
     with pytest.raises(InflateError):
         inflate_limited(body[: len(body) // 2], 1 << 20)
     assert inflate_limited(body + b"\x00" * 10, 1 << 20) == _noisy(200_000)
+
+
+def _longest_answers(fields: tuple[Field, ...]) -> dict[str, str]:
+    """Every field filled to its longest, in 4-byte characters (UTF-8's worst case)."""
+    wide = "\U0001d49c"
+    return {
+        f.key: wide
+        * ((f.max_length or DEFAULT_TEXT_MAX_LENGTH) if f.type is FieldType.TEXT else 40)
+        for f in fields
+    }
+
+
+def test_a_full_batch_of_the_largest_items_fits_the_inflated_cap() -> None:
+    """The cap is sized as MAX_ITEMS_PER_PUSH items of MAX_ITEM_BYTES: every service of the
+    demo catalogue, each field at its longest, makes an item within that size (a larger
+    catalogue item would still go, in a smaller batch, after a 413)."""
+    assert MAX_INFLATED_BYTES == MAX_ITEMS_PER_PUSH * MAX_ITEM_BYTES
+    catalog = load_catalog_file(demo_catalog_path())
+    sizes = {}
+    for service in catalog.services:
+        item = sample_item(
+            "OFFICE-CODE-16ch",
+            INT32_MAX,
+            service_code=service.code,
+            applicant=_longest_answers(APPLICANT_FIELDS),
+            answers=_longest_answers(service.fields),
+            documents=[d.key for d in service.documents],
+            reference="r" * 64,
+            clerk="c" * 64,
+            card_ref="1" * 64,
+        )
+        sizes[service.code] = len(canonical_json(item))
+    assert len(sizes) > 5
+    assert max(sizes.values()) <= MAX_ITEM_BYTES, sizes

@@ -12,6 +12,7 @@ import threading
 
 import requests
 
+from sync.protocol import MAX_BODY_BYTES
 from tests.support.server import RunningServer
 
 HOSTILE_KINDS = (
@@ -30,12 +31,14 @@ def hostile_requests(
     stop: threading.Event,
     attempts: dict[str, int],
     only: tuple[str, ...] = HOSTILE_KINDS,
+    max_body_bytes: int = MAX_BODY_BYTES,
 ) -> list[threading.Thread]:
     """Every kind of hostile request of issue 10 (``HOSTILE_KINDS``), each sent again and
     again until ``stop``; ``attempts`` counts the sends of each kind. Also used by
-    ``python -m bench hostile`` for the health-latency figures. ``only``: just these kinds."""
+    ``python -m bench hostile`` for the health-latency figures. ``only``: just these kinds;
+    ``max_body_bytes``: the server's limit, which the members body stays just under."""
     empty_member = gzip.compress(b"", mtime=0)
-    members = empty_member * (8 * 1024 * 1024 // len(empty_member) - 10)  # under 8 MiB
+    members = empty_member * (max_body_bytes // len(empty_member) - 10)  # under the limit
     array = gzip.compress(b"[" + b"0," * (16 * 1024 * 1024 - 1) + b"0]", compresslevel=9)
     for kind in only:
         attempts[kind] = 0

@@ -112,7 +112,9 @@ def test_a_lost_answer_is_resent_and_the_server_keeps_exactly_one_copy(
     policy = BatchPolicy(size=16)
     lost = counter.engine(policy=policy).run_round()
     assert lost.error is not None and lost.error.code == "network"
-    assert policy.size == 5  # a broken transfer of 10 halves the next batch
+    # One lost answer says nothing about the size (tests/sync/test_recovery.py: a second
+    # break in a row, or a timeout, halves it).
+    assert policy.size == 16
     assert counter.states() == {"queued": 10} and counter.outbox() == {"queued": 10}
     ids = [s.id for s in saved]
     marks = ",".join("?" * len(ids))

@@ -9,14 +9,18 @@ import shutil
 import threading
 from pathlib import Path
 
+from desktop.db.engine import Store
 from desktop.updater import (
     DOWNLOADING,
     REFUSED,
+    TRUSTED_ROOT_NAME,
     UpdateRunner,
     UpdateStatus,
     program_root,
     reported_state,
+    runner_for,
     update_url,
+    work_waiting,
 )
 from tests.support.faultproxy import FaultProxy, LinkConfig
 from tests.support.waiting import wait_until
@@ -158,3 +162,26 @@ def test_the_program_root_of_a_switched_version_is_the_installed_folder(tmp_path
     assert reported_state(None) == ""
     assert update_url("https://centre.example/") == "https://centre.example/updates"
     assert update_url("https://a", "https://mirror/pishkhan/") == "https://mirror/pishkhan"
+
+
+def test_an_installed_program_updates_only_with_its_signed_root_beside_it(
+    published: Published, tmp_path: Path
+) -> None:
+    root = _installed(published, tmp_path)
+    store = Store.open(tmp_path / "data")
+    try:
+        assert work_waiting(store) == 0
+        assert runner_for(store, "http://127.0.0.1:1", root=root) is None  # no root shipped
+        (root / "_internal" / TRUSTED_ROOT_NAME).write_bytes(published.repo.trusted_root())
+        assert runner_for(store, "", root=root) is None  # not enrolled: no server yet
+        runner = runner_for(
+            store,
+            published.server.url(""),
+            root=root,
+            installed_version="1.0.0",
+            configured_url=published.base_url,  # the setting update_url
+        )
+        assert runner is not None
+        assert runner.step().state == READY
+    finally:
+        store.close()

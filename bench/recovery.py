@@ -1,0 +1,148 @@
+"""Recovery on a bad line: the batch and backoff rules of issue 11 against the rules before.
+
+``python -m bench recovery``: the real engine (``desktop.synccli.make_engine``) syncs a
+counter's backlog through the fault proxy on the rural line (256 kbit/s shared, 300 ms),
+once with the faults profile of ``bench/rural.py`` and once with a lossier one, each with
+the batch rule and backoff of this release and with the rule before issue 11 (every broken
+transfer halves the batch, only a full fast batch doubles it; backoff by failure count
+alone), same process, same seeds. Figures: time until nothing waits, and the rule before ÷
+this one; pushes answered and items per push; rounds that failed; time spent in backoff.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any
+
+from bench.common import BenchResult, RunOptions, ratio
+from bench.rural import FAULTS, QUICK_LINK, RURAL, SEGMENT_OVERHEAD, _scenario, counter_template
+from sync.backoff import Backoff
+from sync.batches import BatchPolicy
+
+NAME = "recovery"
+TITLE = "Recovery on a bad line: batch size and backoff after faults (issue 11)"
+LOSSY = {
+    "reset_probability": 0.03,
+    "drop_after_request_probability": 0.05,
+    "cut_response_probability": 0.02,
+}
+BOUND_S = 900.0
+
+
+class HalvingPolicy(BatchPolicy):
+    """The batch rule before issue 11: halve on every broken transfer."""
+
+    def answered(self, sent: int, seconds: float) -> None:
+        if seconds >= self.slow_seconds:
+            self.shrink(sent)
+        elif sent >= self.size and seconds <= self.fast_seconds:
+            self.size = min(self.ceiling, self.size * 2)
+
+    def broken(self, sent: int, *, timeout: bool) -> None:
+        self.shrink(sent)
+
+    def too_large(self, sent: int) -> None:
+        self.shrink(sent)
+
+
+def _drain(counter: Any, proxy: Any, *, old: bool, seed: int, limit_s: float) -> dict[str, Any]:
+    from desktop.synccli import make_engine
+    from sync.engine import BatchAnswered, RoundFailed
+
+    sizes: list[int] = []
+    failed = [0]
+
+    def on_event(event: Any) -> None:
+        if isinstance(event, BatchAnswered):
+            sizes.append(event.size)
+        elif isinstance(event, RoundFailed):
+            failed[0] += 1
+
+    backoff = Backoff(rng=random.Random(seed), outage_share=1e9 if old else 0.5)
+    policy = HalvingPolicy() if old else BatchPolicy()
+    engine = make_engine(
+        counter.store, counter.data_dir, on_event=on_event, backoff=backoff, batch_policy=policy
+    )
+    proxy.reset_stats()
+    t0 = time.perf_counter()
+    deadline = t0 + limit_s
+    waited = 0.0
+    finished = False
+    while time.perf_counter() < deadline:
+        wait = min(engine.seconds_until_due(), max(0.0, deadline - time.perf_counter()))
+        if wait > 0:
+            waited += wait
+            time.sleep(wait)
+        result = engine.run_round()
+        if result.ok and result.waiting == 0:
+            finished = True
+            break
+    stats = proxy.stats()
+    return {
+        "finished": finished,
+        "seconds": time.perf_counter() - t0,
+        "pushes": len(sizes),
+        "items_per_push": sum(sizes) / max(1, len(sizes)),
+        "single_item_share": sum(1 for s in sizes if s == 1) / max(1, len(sizes)),
+        "failed_rounds": failed[0],
+        "backoff_s": waited,
+        "faults": {k: getattr(stats, k) for k in ("resets", "cuts", "drops_after_request")},
+    }
+
+
+def run(opts: RunOptions) -> BenchResult:
+    from tests.support.faultproxy import LinkConfig
+
+    res = BenchResult(NAME, TITLE)
+    n = opts.size(1_000, 60)
+    link = QUICK_LINK if opts.quick else RURAL
+    template = counter_template(opts.cache_dir, n)
+    clean = LinkConfig(
+        rtt_ms=link.rtt_ms,
+        rate_bps=link.rate_bps,
+        shared_line=True,
+        segment_overhead_bytes=SEGMENT_OVERHEAD,
+        seed=5,
+    )
+    profiles = {"faults": FAULTS, "lossy": LOSSY}
+    res.params = {
+        "requests": f"{n:,}",
+        "link": f"{link.rate_bps // 1000} kbit/s shared, {link.rtt_ms:.0f} ms round trip",
+        **{
+            f"{name} profile": ", ".join(f"{k} {v:.1%}" for k, v in faults.items())
+            for name, faults in profiles.items()
+        },
+        "engine": "desktop.synccli.make_engine, production backoff (seeded)",
+    }
+    for name, faults in profiles.items():
+        runs: dict[bool, dict[str, Any]] = {}
+        for old in (True, False):
+            work = opts.work_dir / f"recovery-{name}-{'old' if old else 'new'}"
+            with _scenario(work, template, clean) as (server, proxy, counter):
+                counter.enrol(server, proxy.url_for())
+                proxy.set_config(clean.replace(**faults, seed=7))
+                runs[old] = _drain(counter, proxy, old=old, seed=3, limit_s=BOUND_S)
+        before, after = runs[True], runs[False]
+        for label, r in (("rule before issue 11", before), ("this rule", after)):
+            res.add(
+                f"{name}: {label}: until nothing waits"
+                + ("" if r["finished"] else f" (stopped at {BOUND_S:.0f} s)"),
+                r["seconds"],
+                "s",
+                digits=1,
+            )
+            res.add(f"{name}: {label}: items per answered push", r["items_per_push"], "", digits=1)
+            res.add(
+                f"{name}: {label}: pushes of one item", 100 * r["single_item_share"], "%", digits=0
+            )
+            res.notes.append(
+                f"{name}, {label}: {r['pushes']} pushes answered, {r['failed_rounds']} rounds "
+                f"failed, {r['backoff_s']:.1f} s of backoff, faults injected {r['faults']}"
+            )
+        res.add(
+            f"{name}: rule before ÷ this rule (time until nothing waits)",
+            ratio(before["seconds"], after["seconds"]),
+            "×",
+        )
+    return res

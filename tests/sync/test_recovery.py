@@ -1,0 +1,111 @@
+"""Recovery on a bad line (issue 11): the batch size and the pace come back with the line.
+
+Through the real fault proxy: rounds whose every answer is lost shrink the batch (a break
+once is not taken as the size's fault; twice in a row is), and the first answer once the
+faults stop brings the batch straight back to the size that worked; a server that comes
+back after seconds is not waited for minutes however many rounds failed in a row.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+
+import pytest
+
+from sync.backoff import Backoff
+from sync.engine import BatchAnswered, BatchPolicy
+from tests.support.faultproxy import FaultProxy, LinkConfig
+from tests.support.server import RunningServer
+from tests.sync.conftest import Counter
+
+
+@pytest.fixture
+def proxy(server: RunningServer) -> Iterator[FaultProxy]:
+    with FaultProxy("127.0.0.1", server.port) as running:
+        yield running
+
+
+def test_a_break_is_not_blamed_on_the_size_until_it_repeats_and_timeouts_are() -> None:
+    policy = BatchPolicy(size=100, ceiling=100)
+    policy.answered(100, seconds=1.0)
+    assert policy.size == 100 and policy.good == 100
+    policy.broken(100, timeout=False)  # one reset, one lost answer: any size meets it
+    assert policy.size == 100
+    policy.broken(100, timeout=False)  # again, with no answer between: try smaller
+    assert policy.size == 50
+    policy.broken(50, timeout=False)
+    assert policy.size == 25
+    policy.answered(25, seconds=0.5)  # the line answers: back to what worked
+    assert policy.size == 100
+    policy.broken(100, timeout=True)  # slower than the line allows: the size mattered
+    assert policy.size == 50 and policy.good == 50
+    policy.broken(50, timeout=False)
+    policy.broken(50, timeout=False)
+    assert policy.size == 12
+    policy.answered(12, seconds=0.5)  # restored only to what did not time out
+    assert policy.size == 50
+    policy.answered(50, seconds=0.5)
+    assert policy.size == 100  # and from there it grows a full fast batch at a time
+    policy.too_large(100)
+    assert policy.size == 50 and policy.good == 50
+
+
+def test_after_the_faults_stop_the_batch_is_full_again_after_one_answer(
+    counter: Counter, server: RunningServer, proxy: FaultProxy
+) -> None:
+    counter.enrol(server, url=proxy.url_for())
+    counter.save(40)
+    policy = BatchPolicy(size=20, ceiling=20)
+    engine = counter.engine(policy=policy, backoff=Backoff(base=0.01, cap=0.05, floor=0.0))
+    assert engine.run_round().accepted == 40
+    assert policy.size == 20
+    counter.save(100, start=40)
+    proxy.set_config(LinkConfig(drop_after_request_probability=1.0))  # every answer lost
+    sizes = []
+    for _ in range(4):
+        result = engine.run_round()
+        assert result.error is not None and result.error.code == "network"
+        sizes.append(policy.size)
+    assert sizes == [20, 10, 5, 2]  # the first break is forgiven, later ones halve
+    proxy.set_config(LinkConfig())
+    counter.events.clear()
+    result = engine.run_round()
+    assert result.ok and result.pushed == 100
+    answered = [e for e in counter.events if isinstance(e, BatchAnswered)]
+    assert answered[0].next_batch_size == 20  # one answer, and the batch is full again
+    # The batches already on the wire or taken ahead (two in flight, one ready) go at the
+    # old size; every one taken after that answer is full (but the queue's last).
+    assert [e.size for e in answered[:3]] == [2, 2, 2]
+    assert {e.size for e in answered[3:-1]} == {20}
+    assert counter.states() == {"accepted": 140}
+
+
+def test_a_server_back_after_seconds_is_not_waited_for_minutes(
+    counter: Counter, server: RunningServer, proxy: FaultProxy
+) -> None:
+    """Seven failed rounds in a row used to mean a wait of up to 128 s (2 s × 2^6); the
+    wait is now at most half of how long the server has been silent (and at least base)."""
+    counter.enrol(server, url=proxy.url_for())
+    counter.save(3)
+    backoff = Backoff(base=2.0, cap=900.0, floor=0.0, rng=random.Random(11))
+    engine = counter.engine(backoff=backoff)
+    assert engine.run_round().ok  # the server answered: the silence starts now
+    contact = engine.state.last_contact_at
+    assert contact is not None
+    counter.save(3, start=3)
+    proxy.set_config(LinkConfig(refuse_connections=True))  # restarting
+    for failures in range(1, 8):
+        result = engine.run_round()
+        assert result.error is not None
+        state = engine.state
+        assert state.failures == failures and state.next_try_at is not None
+        assert state.last_attempt_at is not None
+        silence = (state.last_attempt_at - contact).total_seconds() + result.seconds
+        wait = (state.next_try_at - state.last_attempt_at).total_seconds() - result.seconds
+        assert wait <= max(backoff.base, 0.5 * silence) + 0.1, (failures, wait, silence)
+    # Unbounded by the silence, the seventh wait could have been anything up to 128 s.
+    assert backoff.ceiling(7) == 128.0 and backoff.ceiling(7, outage_seconds=3.0) == 2.0
+    assert backoff.ceiling(7, outage_seconds=3600.0) == 128.0  # a long outage still grows
+    proxy.set_config(LinkConfig())
+    assert engine.run_round(), engine.state.failures == 0

@@ -1,0 +1,561 @@
+"""The request form's documents area: scans added, checked and put in order before the save.
+
+A scan comes from a file (the dialog, or dropped on the area), from the watched scan folder
+(a scanner's software saves there: each new file appears as a thumbnail, and the clerk
+picks which document it is), or from the clipboard (a pasted image). Each is shrunk for
+the line by ``desktop.scans.shrink`` on a thread beside the GUI's (``Worker.aside``: it
+touches no store), so the form never freezes on a 40 MB TIFF; a file that cannot be a
+scan is told in the clerk's language and nothing is kept. Before the save the clerk can
+preview, rotate (the page is re-encoded), reorder and remove. ``scans()`` is what the
+draft carries; a required scan missing is a field error like any other (``show_error``).
+
+Every action has a key: Ctrl+O add a file, Ctrl+V paste, Enter preview, Ctrl+R rotate,
+Ctrl+Up/Ctrl+Down move, Delete remove; the document of the selected scan is chosen in the
+combo box next to the list. Strings are ``Message``s (Persian and English) like the core's.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from PIL import Image, ImageOps, ImageSequence
+from PySide6.QtCore import QBuffer, QFileSystemWatcher, QIODevice, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QIcon,
+    QImage,
+    QKeySequence,
+    QPixmap,
+    QShortcut,
+)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.scans.attach import DocumentScan
+from desktop.scans.budgets import ScanKind
+from desktop.scans.shrink import JPEG, ShrunkPart, ShrunkScan, shrink_bytes
+from rules.bidi import ltr
+from rules.catalog import ScanNeed, Service
+from rules.errors import UserFacingError
+from rules.messages import Message
+from ui.theme import set_role
+
+SCAN_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".pdf", ".bmp", ".webp"})
+THUMB = QSize(96, 128)
+FOLDER_SETTLE_MS = 250  # a scanner writes a file in pieces: taken once its size holds still
+
+T = {
+    "title": Message("اسکن مدارک", "Scanned documents"),
+    "add": Message("افزودن پرونده… (Ctrl+O)", "Add file… (Ctrl+O)"),
+    "paste": Message("چسباندن (Ctrl+V)", "Paste (Ctrl+V)"),
+    "preview": Message("پیش‌نمایش", "Preview"),
+    "rotate": Message("چرخاندن (Ctrl+R)", "Rotate (Ctrl+R)"),
+    "earlier": Message("جلوتر", "Earlier"),
+    "later": Message("عقب‌تر", "Later"),
+    "remove": Message("حذف", "Remove"),
+    "which": Message("این اسکن کدام مدرک است:", "This scan is:"),
+    "choose": Message("— انتخاب کنید —", "— choose —"),
+    "unassigned": Message("مدرک را انتخاب کنید", "choose the document"),
+    "busy": Message("در حال آماده‌سازی اسکن…", "Preparing the scan…"),
+    "watching": Message("پوشهٔ اسکنر: {folder}", "Scanner folder: {folder}"),
+    "pages": Message("{pages} صفحه", "{pages} page(s)"),
+    "no_image": Message("در حافظه تصویری برای چسباندن نیست", "There is no image to paste"),
+    "pdf_rotate": Message(
+        "صفحه‌های PDF اینجا چرخانده نمی‌شوند؛ آن را چرخیده اسکن کنید",
+        "The pages of a PDF are not rotated here; scan it again turned the right way",
+    ),
+    "files": Message(
+        "اسکن‌ها (*.jpg *.jpeg *.png *.tif *.tiff *.pdf)",
+        "Scans (*.jpg *.jpeg *.png *.tif *.tiff *.pdf)",
+    ),
+}
+NOT_CHOSEN = Message(
+    fa="برای هر اسکن مشخص کنید کدام مدرک است",
+    en="Say which document each scan is",
+)
+STILL_BUSY = Message(
+    fa="اسکن‌ها هنوز آماده نشده‌اند؛ چند لحظه بعد ذخیره کنید",
+    en="The scans are still being prepared; save again in a moment",
+)
+
+
+@dataclass(frozen=True)
+class PendingScan:
+    """One handed-in file as the area holds it before the save."""
+
+    name: str
+    source: bytes  # kept to shrink again when the clerk picks a document of another kind
+    document: str | None
+    scan: ShrunkScan
+    turns: int = 0  # quarter turns clockwise the clerk asked for (applied to the source)
+    ticket: int = 0  # the list is in ticket order: the order the clerk added and arranged
+
+
+Runner = Callable[
+    [Callable[[], object], Callable[[object], None], Callable[[BaseException], None]], None
+]
+
+
+class DocumentsArea(QGroupBox):
+    """Scans for the service's documents; ``changed`` after every add, edit or removal."""
+
+    changed = Signal()
+
+    def __init__(self, lang: str, run_aside: Runner, parent: QWidget | None = None) -> None:
+        super().__init__(T["title"].text(lang), parent)
+        self.setObjectName("documentsArea")
+        self._lang = lang
+        self._run_aside = run_aside
+        self._service: Service | None = None
+        self._items: list[PendingScan] = []
+        self._pending = 0
+        self._tickets = 0
+        self._watcher: QFileSystemWatcher | None = None
+        self._folder: Path | None = None
+        self._seen: set[str] = set()
+        self._settling: dict[str, int] = {}
+        self.setAcceptDrops(True)
+
+        self.list = QListWidget(self)
+        self.list.setObjectName("scanList")
+        self.list.setViewMode(QListWidget.ViewMode.IconMode)
+        self.list.setIconSize(THUMB)
+        self.list.setMovement(QListWidget.Movement.Static)
+        self.list.setWrapping(False)
+        self.list.setFlow(QListWidget.Flow.LeftToRight)
+        self.list.setFixedHeight(THUMB.height() + 56)
+        self.list.setTabKeyNavigation(False)
+        self.list.currentRowChanged.connect(self._selected)
+        self.list.itemActivated.connect(lambda _item: self.preview())
+        self.document = QComboBox(self)
+        self.document.setObjectName("scanDocument")
+        self.document.activated.connect(self._document_chosen)
+        buttons = [
+            ("add", self.add_from_dialog),
+            ("paste", self.paste),
+            ("preview", self.preview),
+            ("rotate", self.rotate),
+            ("earlier", lambda: self.move_selected(-1)),
+            ("later", lambda: self.move_selected(1)),
+            ("remove", self.remove),
+        ]
+        self.buttons: dict[str, QPushButton] = {}
+        row = QHBoxLayout()
+        for key, action in buttons:
+            button = QPushButton(T[key].text(lang), self)
+            button.setObjectName(f"scan_{key}")
+            button.setAutoDefault(False)
+            button.clicked.connect(action)
+            self.buttons[key] = button
+            row.addWidget(button)
+        row.addStretch(1)
+        which = QHBoxLayout()
+        which.addWidget(QLabel(T["which"].text(lang), self))
+        which.addWidget(self.document, 1)
+        self.status = QLabel(self)
+        set_role(self.status, "help")
+        self.status.hide()
+        self.error = QLabel(self)
+        self.error.setObjectName("error_scans")
+        self.error.setWordWrap(True)
+        set_role(self.error, "error")
+        self.error.hide()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.list)
+        layout.addLayout(which)
+        layout.addLayout(row)
+        layout.addWidget(self.status)
+        layout.addWidget(self.error)
+        for keys, action in (
+            ("Ctrl+O", self.add_from_dialog),
+            ("Ctrl+V", self.paste),
+            ("Ctrl+R", self.rotate),
+            ("Ctrl+Up", lambda: self.move_selected(-1)),
+            ("Ctrl+Down", lambda: self.move_selected(1)),
+            ("Delete", self.remove),
+        ):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(action)
+        self._refresh()
+
+    # --- the service, the keys, the values ---------------------------------------------------
+
+    def set_service(self, service: Service | None) -> None:
+        """The documents ``service`` takes scans of; scans already added are dropped."""
+        self._service = service
+        self.clear()
+        self.setVisible(bool(self.needs()))
+
+    def needs(self) -> list[tuple[str, Message, ScanNeed]]:
+        if self._service is None:
+            return []
+        return [
+            (d.key, d.label, d.scan) for d in self._service.documents if d.scan is not ScanNeed.NONE
+        ]
+
+    def tab_chain(self) -> list[QWidget]:
+        """The area's controls in Tab order (the form puts them after the documents seen)."""
+        return [self.list, self.document, *self.buttons.values()]
+
+    @property
+    def busy(self) -> bool:
+        return self._pending > 0
+
+    @property
+    def pending(self) -> Sequence[PendingScan]:
+        return tuple(self._items)
+
+    def unassigned(self) -> int:
+        return sum(item.document is None for item in self._items)
+
+    def scans(self) -> list[DocumentScan]:
+        """What the draft carries: each page of each scan with a document, in list order."""
+        return [
+            DocumentScan(item.document, item.scan.kind, part)
+            for item in self._items
+            if item.document is not None
+            for part in item.scan.parts
+        ]
+
+    def clear(self) -> None:
+        self._items.clear()
+        self.clear_error()
+        self._refresh()
+
+    def show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.show()
+
+    def clear_error(self) -> None:
+        self.error.hide()
+
+    # --- adding ----------------------------------------------------------------------------
+
+    def add_from_dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, T["add"].text(self._lang), "", T["files"].text(self._lang)
+        )
+        for path in paths:
+            self.add_file(Path(path), self._current_document())
+
+    def add_file(self, path: Path, document: str | None) -> None:
+        """Read and shrink ``path`` off the GUI thread; it appears once shrunk."""
+        kind = self._kind_of(document)
+        self._start(lambda: _read_and_shrink(path, kind), path.name, document)
+
+    def add_image(self, image: QImage, document: str | None, name: str = "paste.png") -> None:
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        image.save(buffer, "PNG")  # type: ignore[call-overload]  # the stubs want bytes; Qt takes str
+        data = bytes(buffer.data().data())
+        kind = self._kind_of(document)
+        self._start(lambda: (data, shrink_bytes(data, kind)), name, document)
+
+    def paste(self) -> None:
+        image = QGuiApplication.clipboard().image()
+        if image.isNull():
+            self._say(T["no_image"].text(self._lang))
+            return
+        self.add_image(image, self._current_document())
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() or event.mimeData().hasImage():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        mime = event.mimeData()
+        files = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+        for path in files:
+            self.add_file(path, self._current_document())
+        if not files and mime.hasImage():
+            self.add_image(QImage(mime.imageData()), self._current_document())
+        event.acceptProposedAction()
+
+    def watch(self, folder: Path | None) -> None:
+        """Watch ``folder`` for new scans (files already there are not taken)."""
+        if self._watcher is not None:
+            self._watcher.deleteLater()
+            self._watcher = None
+        self._folder = folder
+        if folder is None or not folder.is_dir():
+            self._refresh()
+            return
+        self._seen = {p.name for p in folder.iterdir()}
+        self._watcher = QFileSystemWatcher([str(folder)], self)
+        self._watcher.directoryChanged.connect(self._folder_changed)
+        self._refresh()
+
+    def _folder_changed(self, _path: str) -> None:
+        folder = self._folder
+        if folder is None:
+            return
+        for path in sorted(folder.iterdir()):
+            if path.name in self._seen or path.suffix.lower() not in SCAN_SUFFIXES:
+                continue
+            self._settle(path)
+
+    def _settle(self, path: Path) -> None:
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return  # gone already (a scanner's temp file renamed)
+        if size > 0 and self._settling.get(path.name) == size:
+            del self._settling[path.name]
+            self._seen.add(path.name)
+            self.add_file(path, None)  # the clerk says which document it is
+            return
+        first = path.name not in self._settling
+        self._settling[path.name] = size
+        if first or size > 0:
+            QTimer.singleShot(FOLDER_SETTLE_MS, lambda: self._settle(path))
+
+    def _start(
+        self,
+        job: Callable[[], tuple[bytes, ShrunkScan]],
+        name: str,
+        document: str | None,
+        ticket: int | None = None,  # a rotated or re-shrunk scan goes back to its place
+        turns: int = 0,
+    ) -> None:
+        if ticket is None:  # in the order added, however long each one takes to shrink
+            self._tickets += 1
+            ticket = self._tickets
+        self._pending += 1
+        self._refresh()
+
+        def done(result: object) -> None:
+            self._pending -= 1
+            assert isinstance(result, tuple)
+            source, scan = result
+            place = sum(item.ticket < ticket for item in self._items)
+            self._items.insert(place, PendingScan(name, source, document, scan, turns, ticket))
+            self.clear_error()
+            self._refresh(select=place)
+            self.changed.emit()
+
+        def failed(exc: BaseException) -> None:
+            self._pending -= 1
+            self._refresh()
+            if not isinstance(exc, UserFacingError):
+                raise exc
+            self._say(f"{name}: {exc.message.text(self._lang)}")
+
+        self._run_aside(job, done, failed)
+
+    # --- editing ---------------------------------------------------------------------------
+
+    def _document_chosen(self, index: int) -> None:
+        row = self.list.currentRow()
+        if not 0 <= row < len(self._items):
+            return
+        document = self.document.itemData(index)
+        item = self._items[row]
+        kind = self._kind_of(document)
+        if kind is not item.scan.kind and document is not None:  # a photo is kept in colour
+            source = item.source
+            self._items.pop(row)
+            turns = item.turns
+            self._start(
+                lambda: (source, shrink_turned(source, kind, turns)),
+                item.name,
+                document,
+                item.ticket,
+                turns,
+            )
+            return
+        self._items[row] = replace(item, document=document)
+        self._refresh(select=row)
+        self.changed.emit()
+
+    def rotate(self) -> None:
+        row = self.list.currentRow()
+        if not 0 <= row < len(self._items):
+            return
+        item = self._items.pop(row)
+        if item.source.startswith(b"%PDF-"):  # pages rendered by pdfium: not turned here
+            self._items.insert(row, item)
+            self._say(T["pdf_rotate"].text(self._lang))
+            return
+        self._refresh()
+        turns = (item.turns + 1) % 4
+        kind = item.scan.kind
+        self._start(
+            lambda: (item.source, shrink_turned(item.source, kind, turns)),
+            item.name,
+            item.document,
+            item.ticket,
+            turns,
+        )
+
+    def move_selected(self, step: int) -> None:
+        row = self.list.currentRow()
+        target = row + step
+        if not (0 <= row < len(self._items) and 0 <= target < len(self._items)):
+            return
+        here, there = self._items[row], self._items[target]
+        self._items[row] = replace(there, ticket=here.ticket)
+        self._items[target] = replace(here, ticket=there.ticket)
+        self._refresh(select=target)
+        self.changed.emit()
+
+    def remove(self) -> None:
+        row = self.list.currentRow()
+        if not 0 <= row < len(self._items):
+            return
+        self._items.pop(row)
+        self._refresh(select=min(row, len(self._items) - 1))
+        self.changed.emit()
+
+    def preview(self) -> QDialog | None:
+        """The selected scan's pages at reading size (non-modal; Esc closes it)."""
+        row = self.list.currentRow()
+        if not 0 <= row < len(self._items):
+            return None
+        dialog = QDialog(self)
+        dialog.setObjectName("scanPreview")
+        dialog.setWindowTitle(self._items[row].name)
+        pages = QWidget()
+        column = QVBoxLayout(pages)
+        for part in self._items[row].scan.parts:
+            label = QLabel(pages)
+            label.setPixmap(_pixmap(part, QSize(760, 1075)))
+            column.addWidget(label)
+        scroll = QScrollArea(dialog)
+        scroll.setWidget(pages)
+        QVBoxLayout(dialog).addWidget(scroll)
+        dialog.resize(820, 900)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    # --- showing ---------------------------------------------------------------------------
+
+    def _current_document(self) -> str | None:
+        row = self.list.currentRow()
+        if 0 <= row < len(self._items):
+            return self._items[row].document
+        data = self.document.currentData()
+        if isinstance(data, str):
+            return data
+        have = {i.document for i in self._items}
+        for key, _label, need in self.needs():  # the first required one not scanned yet
+            if need is ScanNeed.REQUIRED and key not in have:
+                return key
+        return None
+
+    def _kind_of(self, document: str | None) -> ScanKind:
+        if self._service is not None and document is not None:
+            for d in self._service.documents:
+                if d.key == document:
+                    return ScanKind(d.scan_kind)
+        return ScanKind.DOCUMENT
+
+    def _label_of(self, document: str | None) -> str:
+        for key, label, _need in self.needs():
+            if key == document:
+                return label.text(self._lang)
+        return T["unassigned"].text(self._lang)
+
+    def _selected(self, row: int) -> None:
+        document = self._items[row].document if 0 <= row < len(self._items) else None
+        index = self.document.findData(document) if document is not None else 0
+        self.document.setCurrentIndex(max(0, index))
+        self._enable()
+
+    def _refresh(self, select: int | None = None) -> None:
+        lang = self._lang
+        self.document.blockSignals(True)
+        self.document.clear()
+        self.document.addItem(T["choose"].text(lang), None)
+        for key, label, need in self.needs():
+            self.document.addItem(
+                label.text(lang) + (" *" if need is ScanNeed.REQUIRED else ""), key
+            )
+        self.document.blockSignals(False)
+        self.list.blockSignals(True)
+        self.list.clear()
+        for item in self._items:
+            pages = T["pages"].format(pages=item.scan.pages).text(lang)
+            entry = QListWidgetItem(
+                QIcon(_pixmap(item.scan.parts[0], THUMB)),
+                f"{self._label_of(item.document)}\n{pages}",
+            )
+            entry.setToolTip(item.name)
+            self.list.addItem(entry)
+        self.list.blockSignals(False)
+        if select is not None and 0 <= select < len(self._items):
+            self.list.setCurrentRow(select)
+        self._selected(self.list.currentRow())
+        notes = []
+        if self._pending:
+            notes.append(T["busy"].text(lang))
+        if self._folder is not None and self._watcher is not None:
+            folder = ltr(str(self._folder))  # a path reads left to right in Persian too
+            notes.append(T["watching"].format(folder=Message(folder, folder)).text(lang))
+        self.status.setText("\n".join(notes))
+        self.status.setVisible(bool(notes))
+
+    def _enable(self) -> None:
+        has = 0 <= self.list.currentRow() < len(self._items)
+        for key in ("preview", "rotate", "earlier", "later", "remove"):
+            self.buttons[key].setEnabled(has)
+        self.document.setEnabled(has)
+
+    def _say(self, text: str) -> None:
+        self.show_error(text)
+
+
+def _read_and_shrink(path: Path, kind: ScanKind) -> tuple[bytes, ShrunkScan]:
+    from desktop.scans.shrink import shrink_file
+
+    scan = shrink_file(path, kind)  # refuses a file too large before reading it
+    return path.read_bytes(), scan
+
+
+def shrink_turned(source: bytes, kind: ScanKind, turns: int) -> ShrunkScan:
+    """Shrink `source` turned `turns` quarter turns clockwise: the turn is made on the
+    source's pixels, so the page is encoded once (a turned JPEG re-encoded would lose
+    detail and, noisier, need a smaller page to fit its budget)."""
+    if turns % 4 == 0:
+        return shrink_bytes(source, kind)
+    with Image.open(io.BytesIO(source)) as image:
+        dpi = image.info.get("dpi")
+        frames = [
+            ImageOps.exif_transpose(frame.copy()).rotate(-90 * turns, expand=True)
+            for frame in ImageSequence.Iterator(image)
+        ]
+    out = io.BytesIO()
+    extra = {"dpi": (dpi[1], dpi[0]) if turns % 2 else dpi} if dpi else {}
+    frames[0].save(
+        out, "TIFF", save_all=True, append_images=frames[1:], compression="tiff_deflate", **extra
+    )
+    return replace(shrink_bytes(out.getvalue(), kind), source_bytes=len(source))
+
+
+def _pixmap(part: ShrunkPart, size: QSize) -> QPixmap:
+    image = QImage.fromData(part.data) if part.media_type == JPEG else QImage()
+    if image.isNull():  # a PDF kept whole: a plain sheet with its name
+        pixmap = QPixmap(size)
+        pixmap.fill(Qt.GlobalColor.white)
+        return pixmap
+    return QPixmap.fromImage(image).scaled(
+        size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+    )

@@ -1,0 +1,61 @@
+"""The recovery key, shown to the manager once, for paper (issue 13, docs/SECURITY.md).
+
+Shown when encryption is turned on: right after set-up, or at the first manager's login
+on a PC set up by an older program. Not modal: the program goes on behind it, and the
+window stays until the manager closes it. The key is in both digit sets, in groups of six.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from desktop.keyslots import format_recovery_key
+from rules.messages import Message
+from ui.theme import set_role
+
+NOTICE = Message(
+    fa="کلید بازیابی این رایانه در زیر آمده است و فقط همین یک بار نشان داده می‌شود. آن را "
+    "روی کاغذ بنویسید و جای امنی، دور از رایانه، نگه دارید. اگر همهٔ گذرواژه‌ها فراموش "
+    "شوند، فقط این کلید داده‌های رمزگذاری‌شدهٔ این رایانه را باز می‌کند.",
+    en="This PC's recovery key is below, and it is shown this once only. Write it on paper "
+    "and keep it somewhere safe, away from the PC. If every password is forgotten, only "
+    "this key opens this PC's encrypted data.",
+)
+TITLE = Message(fa="کلید بازیابی", en="Recovery key")
+DONE = Message(fa="نوشتم", en="I have written it down")
+
+
+class RecoveryKeyDialog(QDialog):
+    def __init__(self, digits: str, lang: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("recoveryKeyDialog")
+        self.setWindowTitle(TITLE.text(lang))
+        notice = QLabel(NOTICE.text(lang), self)
+        notice.setWordWrap(True)
+        set_role(notice, "help", restyle=False)
+        latin = format_recovery_key(digits)
+        persian = format_recovery_key(digits, persian=True)
+        self.key_label = QLabel(f"{persian}\n{latin}" if lang == "fa" else f"{latin}\n{persian}")
+        self.key_label.setObjectName("recoveryKey")
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        self.key_label.setFont(font)
+        self.key_label.setWordWrap(True)
+        done = QPushButton(DONE.text(lang), self)
+        done.setObjectName("recoveryKeyDone")
+        done.clicked.connect(self.accept)
+        layout = QVBoxLayout(self)
+        layout.addWidget(notice)
+        layout.addWidget(self.key_label)
+        layout.addWidget(done)
+        self.setMinimumWidth(520)
+
+
+def show_recovery_key(digits: str, lang: str) -> RecoveryKeyDialog:
+    """Show the key in a window of its own (the caller keeps a reference while it is open)."""
+    dialog = RecoveryKeyDialog(digits, lang)
+    dialog.show()
+    dialog.raise_()
+    return dialog
