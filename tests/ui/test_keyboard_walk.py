@@ -48,6 +48,7 @@ from ui.enrol_dialog import EnrolDialog
 from ui.login import LoginAccess, LoginDialog
 from ui.mainwindow import MainWindow
 from ui.printing_preview import ReceiptPreview
+from ui.recovery_key import RecoveryKeyDialog
 from ui.settings_dialog import SettingsDialog
 from ui.setup_wizard import SetupWizard
 
@@ -102,6 +103,7 @@ OPENERS: dict[type, Opener] = {
     AboutDialog: lambda st: AboutDialog(st.make_ctx(st.office, clerk=CLERK_USER)),
     EnrolDialog: lambda st: EnrolDialog(st.make_ctx(st.office, clerk=MANAGER_USER)),
     SetupWizard: lambda st: SetupWizard(st.make_ctx(st.fresh)),
+    RecoveryKeyDialog: lambda st: RecoveryKeyDialog("123456" * 8, "fa"),
 }
 
 

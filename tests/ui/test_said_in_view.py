@@ -1,6 +1,7 @@
 """What the clerk must read is on the screen, isolated where it mixes directions (issue 14,
 the rest of items 4 and 6's kind): a request's window title keeps its reference in order,
-a failed queue search says why on its own line, not only in a tooltip; a service's name
+the recovery key's groups read in the same order in both digit sets; a failed queue
+search says why on its own line, not only in a tooltip; a service's name
 is read whole in the day close on a 1024×768 screen, not cut off; numbers typed on a
 Latin keyboard in the set-up show in Persian digits, as in the form; a long reason in a
 request's history wraps instead of hiding its end in a tooltip.
@@ -22,8 +23,9 @@ from pytestqt.qtbot import QtBot
 
 from desktop.db.engine import Store
 from desktop.errors import DatabaseBusyError
+from desktop.keyslots import format_recovery_key
 from desktop.queue import QueueFilter
-from rules.bidi import is_isolated
+from rules.bidi import is_isolated, ltr
 from rules.normalize import to_persian_digits
 from tests.ui.conftest import CLERK_USER, MANAGER_USER, MakeCtx, clerk_named, sample_for
 from tests.ui.test_form_flow import type_keys
@@ -32,6 +34,7 @@ from ui.dayclose_dialog import DayCloseDialog, tehran_today
 from ui.detail import RequestDetailDialog
 from ui.queue_model import QueueModel
 from ui.queue_view import QueueView
+from ui.recovery_key import RecoveryKeyDialog
 from ui.setup_wizard import SetupWizard
 
 
@@ -146,3 +149,12 @@ def test_a_long_reason_in_a_request_s_history_is_read_whole(
     needed = tree.fontMetrics().boundingRect(room, Qt.TextFlag.TextWordWrap, LONG_REASON)
     assert needed.width() <= width and needed.height() <= cell.height(), (needed, cell, width)
     assert tree.viewport().rect().contains(cell)  # the whole row in view, no scrolling
+
+
+def test_the_recovery_key_reads_in_the_same_order_in_both_digit_sets(qtbot: QtBot) -> None:
+    digits = "".join(str(i % 10) for i in range(48))  # eight different groups of six
+    dialog = RecoveryKeyDialog(digits, "fa")
+    qtbot.addWidget(dialog)
+    persian, latin = dialog.key_label.text().split("\n")
+    assert latin == ltr(format_recovery_key(digits))
+    assert persian == ltr(format_recovery_key(digits, persian=True))
