@@ -4,7 +4,8 @@ the recovery key's groups read in the same order in both digit sets; a failed qu
 search says why on its own line, not only in a tooltip; a service's name
 is read whole in the day close on a 1024×768 screen, not cut off; numbers typed on a
 Latin keyboard in the set-up show in Persian digits, as in the form; a long reason in a
-request's history wraps instead of hiding its end in a tooltip.
+request's history wraps instead of hiding its end in a tooltip; a printer's Latin name is
+isolated in the settings.
 
 Real stores in tmp_path, real intake, real models; the failing search source raises the
 store's own "database busy" error (a second program holding the file cannot be staged
@@ -35,6 +36,7 @@ from ui.detail import RequestDetailDialog
 from ui.queue_model import QueueModel
 from ui.queue_view import QueueView
 from ui.recovery_key import RecoveryKeyDialog
+from ui.settings_dialog import SettingsDialog
 from ui.setup_wizard import SetupWizard
 
 
@@ -158,3 +160,15 @@ def test_the_recovery_key_reads_in_the_same_order_in_both_digit_sets(qtbot: QtBo
     persian, latin = dialog.key_label.text().split("\n")
     assert latin == ltr(format_recovery_key(digits))
     assert persian == ltr(format_recovery_key(digits, persian=True))
+
+
+def test_a_printer_s_latin_name_is_isolated_in_the_settings(
+    qtbot: QtBot, make_ctx: MakeCtx, office_store: Store
+) -> None:
+    ctx = make_ctx(office_store, clerk=MANAGER_USER)
+    ctx.settings.set("printer_name", "HP LaserJet (Counter-2)")  # not installed here
+    dialog = SettingsDialog(ctx)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.printers_loaded, timeout=10_000)
+    assert dialog.printer.currentData() == "HP LaserJet (Counter-2)"
+    assert is_isolated(dialog.printer.currentText(), "HP LaserJet (Counter-2)")
