@@ -104,7 +104,6 @@ OPENERS: dict[type, Opener] = {
     AboutDialog: lambda st: AboutDialog(st.make_ctx(st.office, clerk=CLERK_USER)),
     EnrolDialog: lambda st: EnrolDialog(st.make_ctx(st.office, clerk=MANAGER_USER)),
     SetupWizard: lambda st: SetupWizard(st.make_ctx(st.fresh)),
-    RecoveryKeyDialog: lambda st: RecoveryKeyDialog("123456" * 8, "fa"),
 }
 
 
