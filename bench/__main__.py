@@ -1,7 +1,7 @@
 """``python -m bench [names...] [--quick]``: run the benchmarks, print, append to RESULTS.md.
 
 Names: intake, startup, queue, sync, recovery, ingest, fuzz, multinode, hostile, console,
-cli, printing, encryption (all by default, in that order). A benchmark
+cli, printing, encryption, scans (all by default, in that order). A benchmark
 that crashes is reported as an error and the others still run; the exit status is 1
 then (a broken benchmark is a bug), and never because a goal was missed.
 """
@@ -47,6 +47,7 @@ BENCHMARKS = {
     "cli": "bench.cli",
     "printing": "bench.printing",
     "encryption": "bench.encryption",
+    "scans": "bench.scans",
 }
 
 

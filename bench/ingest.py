@@ -14,6 +14,9 @@ server process, by PostgreSQL's processes and by the load generator. Baselines, 
 - the server's per-item checks (``server.items.prepare``: decode and bounds, canonical
   JSON, hash, the counter's form validation) timed in this process on the same items: the ceiling of
   requests per second of one core doing nothing else.
+
+Then the push path alone in this process, with and without what the console adds to it
+(``bench/push_path.py``).
 """
 
 from __future__ import annotations
@@ -26,9 +29,11 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import requests
 
+from bench import push_path
 from bench.common import (
     BenchResult,
     RunOptions,
@@ -37,6 +42,7 @@ from bench.common import (
 )
 from bench.items import ItemFactory, demo_catalog, push_body
 from bench.profiling import Profile, start_recording
+from sync.protocol import STATUS_LETTERS
 
 NAME = "ingest"
 TITLE = "Server ingest: many PCs pushing at once (SQLite, PostgreSQL)"
@@ -71,6 +77,14 @@ class Fire:
     @property
     def accepted(self) -> int:
         return self.statuses["accepted"]
+
+
+def _statuses(answer: dict[str, Any]) -> list[str]:
+    """Each item's status, from a compact answer (revision 2) or a full one."""
+    if "statuses" in answer:
+        names = {letter: str(status) for status, letter in STATUS_LETTERS.items()}
+        return [names[letter] for letter in answer["statuses"]]
+    return [str(result["status"]) for result in answer["results"]]
 
 
 def _proc_cpu(pid: int, children: bool = True) -> float:
@@ -183,8 +197,7 @@ def fire(url: str, devices: list[Device], *, pg_url: str | None, server_pid: int
                         with lock:
                             errors.append(f"{r.status_code} {r.text[:200]}")
                     else:
-                        for result in r.json()["results"]:
-                            counts[result["status"]] += 1
+                        counts.update(_statuses(r.json()))
                     break
         except Exception as exc:
             with lock:
@@ -430,6 +443,7 @@ def run(opts: RunOptions) -> BenchResult:
         for workers in sorted({1, CORES}):
             _one_backend(res, opts, backend, url, workers, factory, pcs, per_pc, batch)
     res.params["prepare ceiling"] = f"{prepare_rate:,.0f} /s"
+    push_path.measure(res, opts)  # the console's cost to a push, in this process
     if not opts.pg_url:
         res.notes.append(
             "PostgreSQL not measured: PISHKHAN_TEST_PG_URL is not set "

@@ -340,6 +340,8 @@ def run(opts: RunOptions) -> BenchResult:
         else:
             _check_no_duplicates(counter, server, bad["accepted"])
 
+    week = _week_offline(opts, link, clean, clean.replace(rtt_ms=1.0, rate_bps=100_000_000))
+
     base_total = base["per_request_s"] * n
     res.add(
         "link limit (gzip -9 payload ÷ rate + one RTT)",
@@ -398,8 +400,20 @@ def run(opts: RunOptions) -> BenchResult:
         digits=0,
         note=f"{ok['line'] / 1024:,.0f} KiB charged: payload both ways + TCP/IP headers + ACKs",
     )
-    res.add("clean link: bytes up per request", ok["c2s"] / n, "B", digits=0)
-    res.add("clean link: bytes down per request", ok["s2c"] / n, "B", digits=0)
+    res.add(
+        "clean link: bytes up per request",
+        ok["c2s"] / n,
+        "B",
+        digits=0,
+        note="147 B before revision 2 (bench/RESULTS.md, 2026-12-03)",
+    )
+    res.add(
+        "clean link: bytes down per request",
+        ok["s2c"] / n,
+        "B",
+        digits=0,
+        note="58 B before revision 2: echoed ids and the feed's repeat of every acceptance",
+    )
     res.add("clean link: bytes up (client → server)", ok["c2s"] / 1024, "KiB", digits=0)
     res.add("clean link: bytes down (server → client)", ok["s2c"] / 1024, "KiB", digits=0)
     res.add(
@@ -431,6 +445,16 @@ def run(opts: RunOptions) -> BenchResult:
     res.add("with faults: longest backoff between rounds", bad["longest_backoff_s"], "s", digits=0)
     res.add("with faults: bytes up", bad["c2s"] / 1024, "KiB", digits=0)
     res.add("with faults: bytes down", bad["s2c"] / 1024, "KiB", digits=0)
+    _add_week(res, week, link)
+    pull_s = week["total_s"] - week["push_s"]
+    res.limits.append(
+        f"after a week offline: {week['push_s']:.1f} s until the last push answer "
+        f"({week['pushes']} pushes of {week['new']}: the round's start, then batches from "
+        f"the size kept from the last round, two in flight), then {pull_s:.1f} s for "
+        f"{week['pulls']} feed page(s) of {week['decisions']} decisions (the heartbeat on "
+        "the same call) and applying them: against a limit of one round trip plus the bytes, "
+        "the round's turns (push, its answer, then the feed) are what is left"
+    )
     for label, r, out in (("clean", ok, outcome), ("faults", bad, faulty_outcome)):
         checked = (
             f"exactly once: {out.stored:,} stored, {out.duplicate_answers} duplicate answers"
@@ -464,6 +488,150 @@ def run(opts: RunOptions) -> BenchResult:
     if not res.misses:
         res.limits = [f"(no goal missed) {line}" for line in res.limits[:1]]
     return res
+
+
+# --------------------------------------------------------------------------- after a week offline
+
+WEEK_EARLIER = 500  # requests the PC had sent before the outage
+WEEK_DECISIONS = 300  # back-office decisions on them during the week
+WEEK_NEW = 200  # requests saved during the outage
+SAVE_SAMPLES = 10
+
+
+def _week_offline(opts: RunOptions, link: Link, line: Any, fast: Any) -> dict[str, Any]:
+    """A day's requests after a week offline, with decisions waiting in the feed: the PC sent
+    ``WEEK_EARLIER`` requests before (on a fast line: set-up, not measured), the back office
+    decided ``WEEK_DECISIONS`` of them meanwhile, the clerk saved ``WEEK_NEW``; then one sync
+    on the rural line until all are accepted and every decision applied. Then, with the line
+    up, save → "accepted" on the PC, ``SAVE_SAMPLES`` times (a round started at the save, as
+    the sync adapter's nudge does)."""
+    from desktop.db.models import KeyValue
+    from desktop.outbox import CURSOR_KEY
+    from desktop.synccli import make_engine
+    from sync.engine import BatchAnswered
+
+    earlier = opts.size(WEEK_EARLIER, 40)
+    decisions = opts.size(WEEK_DECISIONS, 30)
+    new = opts.size(WEEK_NEW, 20)
+    template = counter_template(opts.cache_dir, earlier)
+    with _scenario(opts.work_dir / "sync-week", template, fast) as (server, proxy, counter):
+        counter.enrol(server, proxy.url_for())
+        setup = _sync(counter, proxy, seed=3, quick=True, limit_s=600)
+        if not setup["finished"]:
+            raise RuntimeError(f"the set-up sync did not finish: {setup}")
+        ids = [row[0] for row in counter.rows("SELECT id FROM requests ORDER BY seq")]
+        for i, request_id in enumerate(ids[:decisions]):
+            state = "completed" if i % 3 else "needs_correction"
+            reason = None if i % 3 else "مدرک خوانا نیست"
+            server.api.admin(
+                "POST",
+                f"/v1/admin/requests/{request_id}/status",
+                {"state": state, "reason_fa": reason, "reason_en": reason and "not legible"},
+            ).raise_for_status()
+        counter.save(new, random.Random(45))
+        with counter.store.read() as s:
+            cursor_row = s.get(KeyValue, CURSOR_KEY)
+            cursor = cursor_row.value if cursor_row is not None else None
+            waiting = [
+                request_item(r)
+                for r in s.scalars(
+                    select(Request).where(Request.seq > earlier).order_by(Request.seq)
+                )
+            ]
+        feed = _feed_json(server, counter, cursor)
+        raw = json_bytes(waiting) + feed
+        gz = len(gzip.compress(json_bytes(waiting), 9)) + len(gzip.compress(feed, 9))
+        limit_s = gz / link.bytes_per_s + link.rtt_ms / 1000
+        proxy.set_config(line)
+        week = _sync(counter, proxy, seed=4, quick=opts.quick, limit_s=3600)
+        decided = counter.rows(
+            "SELECT count(*) FROM requests WHERE state IN ('completed', 'needs_correction')"
+        )[0][0]
+        if not week["finished"] or decided != decisions:
+            raise RuntimeError(f"after a week: {decided} of {decisions} decisions, {week}")
+
+        answered: list[float] = []
+        engine = make_engine(
+            counter.store,
+            counter.data_dir,
+            on_event=lambda e: (
+                answered.append(time.perf_counter()) if isinstance(e, BatchAnswered) else None
+            ),
+        )
+        engine.run_round()  # the line is up and the connection open, as at a counter
+        latencies: list[float] = []
+        for k in range(SAVE_SAMPLES):
+            answered.clear()
+            t0 = time.perf_counter()
+            counter.save(1, random.Random(100 + k))
+            result = engine.run_round()
+            if not (result.ok and result.accepted == 1 and answered):
+                raise RuntimeError(f"a save was not accepted in its round: {result}")
+            latencies.append(answered[0] - t0)
+        one_item = len(gzip.compress(json_bytes(waiting[:1]), 9))
+    return {
+        **week,
+        "limit_s": limit_s,
+        "payload_raw": len(raw),
+        "payload_gz": gz,
+        "new": new,
+        "decisions": decisions,
+        "save_latencies": sorted(latencies),
+        "save_bound_s": one_item / link.bytes_per_s + 2 * link.rtt_ms / 1000,
+    }
+
+
+def _feed_json(server: Any, counter: Any, cursor: str | None) -> bytes:
+    """The JSON of the changes waiting for the PC after ``cursor`` (what must come down)."""
+    out = b""
+    for _ in range(100):
+        params = {"limit": "1000", "revision": "2"}
+        if cursor:
+            params["cursor"] = cursor
+        r = requests.get(
+            server.api.url("/v1/changes"),
+            params=params,
+            timeout=60,
+            headers={"Authorization": f"Bearer {counter.token()}"},
+        )
+        r.raise_for_status()
+        page = r.json()
+        out += json.dumps(page["changes"], ensure_ascii=False, separators=(",", ":")).encode()
+        cursor = page["cursor"]
+        if not page["more"]:
+            return out
+    raise RuntimeError("the feed did not end")
+
+
+def _add_week(res: BenchResult, week: dict[str, Any], link: Link) -> None:
+    label = f"after a week offline ({week['new']} new, {week['decisions']} decisions waiting)"
+    res.add(
+        f"{label}: limit (gzip -9 of both ÷ rate + one RTT)",
+        week["limit_s"],
+        "s",
+        digits=1,
+        note=f"{week['payload_gz'] / 1024:,.1f} KiB gzipped of {week['payload_raw'] / 1024:,.0f}"
+        " KiB JSON",
+    )
+    res.add(f"{label}: all accepted and applied", week["total_s"], "s", digits=1)
+    res.add(f"{label}: ÷ limit", ratio(week["total_s"], week["limit_s"]), "×")
+    res.add(
+        f"{label}: turns (pushes / feed pages / rounds)",
+        week["pushes"] + week["pulls"],
+        "",
+        digits=0,
+        note=f"{week['pushes']} pushes, {week['pulls']} pages, {week['rounds']} round(s); "
+        f"{week['c2s'] / 1024:,.1f} KiB up, {week['s2c'] / 1024:,.1f} KiB down",
+    )
+    lat = week["save_latencies"]
+    res.add(
+        f"line up: save → accepted on the PC (median of {len(lat)})",
+        lat[len(lat) // 2],
+        "s",
+        at_most(week["save_bound_s"], f"≤ {week['save_bound_s']:.2f} s (transfer + 2 RTT)"),
+        digits=2,
+        note=f"slowest {lat[-1]:.2f} s; one push round trip is {link.rtt_ms / 1000:.1f} s",
+    )
 
 
 def _answers_gzipped(server: Any, counter: Any) -> bool:

@@ -83,7 +83,7 @@ class Intake:
 
     @property
     def scans(self) -> ScanStore:
-        return self.scan_store or ScanStore.beside(self.store.path)
+        return self.scan_store or ScanStore.beside(self.store.path, self.store.data_key)
 
     def validate(
         self, draft: RequestDraft, catalog: Catalog | None = None

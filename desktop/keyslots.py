@@ -306,6 +306,13 @@ def seal(data_key: bytes, plain: bytes, *, name: str = "") -> bytes:
     return _SEAL_MAGIC + nonce + AESGCM(data_key).encrypt(nonce, plain, name.encode())
 
 
+SEAL_OVERHEAD = len(_SEAL_MAGIC) + _NONCE_BYTES + 16  # magic, nonce, GCM tag
+
+
+def is_sealed(data: bytes) -> bool:
+    return data.startswith(_SEAL_MAGIC)
+
+
 def unseal(data_key: bytes, sealed: bytes, *, name: str = "") -> bytes:
     """The plain bytes of ``seal``'s output; ``ValueError`` if damaged or another key's."""
     from cryptography.exceptions import InvalidTag

@@ -41,6 +41,9 @@ def encrypt_store(store: Store, clerk: ClerkInfo, password: str) -> str:
         slots = slots.with_header(header)
     slots.save(data_dir)
     store.encrypt(data_dir, key)
+    from desktop.scans.store import ScanStore
+
+    ScanStore.beside(store.path, key).seal_existing()  # scans kept before: sealed now
     return recovery
 
 

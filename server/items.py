@@ -132,6 +132,9 @@ def _form_reasons(item: RequestItem, catalog: Catalog | None) -> dict[str, Messa
             item.answers,  # type: ignore[arg-type]
             item.documents,
             today=item.office_today(TEHRAN),
+            # Scans named (protocol 1.1) are checked as the counter checked them; an item
+            # without the field (1.0) says nothing about scans and is not judged on them.
+            scanned=_pages_by_document(item),
         )
     except ValidationFailed as exc:
         return dict(exc.errors)
@@ -145,3 +148,12 @@ def prepare(raw: msgspec.Raw, device: AuthDevice, catalogs: Mapping[int, Catalog
     prepared = decode_item(raw, device)
     check_form(prepared, catalogs)
     return prepared
+
+
+def _pages_by_document(item: RequestItem) -> dict[str, int] | None:
+    if item.scans is None:
+        return None
+    pages: dict[str, int] = {}
+    for scan in item.scans:
+        pages[scan.document] = pages.get(scan.document, 0) + scan.pages
+    return pages

@@ -1,4 +1,5 @@
-"""The sync engine: one round = push the outbox, pull the change feed, send a heartbeat.
+"""The sync engine: one round = push the outbox, pull the change feed (the heartbeat rides
+on its first call; a heartbeat call of its own only for a server of revision 1).
 
 This module owns the *decisions* of synchronisation; the local store is passed in as a
 :class:`LocalQueue` (``desktop.outbox.StoreQueue`` is the real one) and the network as a
@@ -25,7 +26,9 @@ The guarantees (DESIGN.md, "Promises" 2 and 4) and how a round keeps them:
   that refuses everything must not send the whole queue to "needs attention".
 - 401/403 marks "needs re-enrolment" and stops; nothing is dropped or set aside.
 - Change-feed pages are applied with their new cursor in one transaction (the queue's
-  ``apply_changes``), so a crash never skips or half-applies a page.
+  ``apply_changes``), so a crash never skips or half-applies a page. The next page is
+  fetched while one is applied (``_pull_all``); pages are sized in bytes (revision 2), and
+  the feed leaves out this PC's own acceptances: its push answers carried them.
 
 The batch size adapts (:class:`BatchPolicy`): it doubles while full batches come back
 fast and halves on a timeout or a 413; a round with a large backlog and no failure behind

@@ -22,6 +22,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -71,6 +72,7 @@ class Uploader:
     pending: PendingBlobs
     text_waiting: Callable[[], bool] = lambda: False
     session: requests.Session = field(default_factory=requests.Session)
+    ahead_session: requests.Session = field(default_factory=requests.Session)  # creates ahead
     chunk: int = FIRST_CHUNK
     stats: UploadStats = field(default_factory=UploadStats)
     clock: Callable[[], float] = time.monotonic
@@ -88,26 +90,48 @@ class Uploader:
         later, with its own backoff).
         """
         stop = should_yield or self.text_waiting
-        while True:
-            batch = self.pending.waiting(limit=20)
-            if not batch:
-                return True
-            for blob in batch:
-                if stop():
-                    return False
-                try:
-                    if not self._send(blob, stop):
+        # The next blob is created while this one's chunks travel (its own connection): the
+        # create's round trip no longer leaves the line idle between two blobs.
+        ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pishkhan-blob-create")
+        try:
+            while True:
+                batch = self.pending.waiting(limit=20)
+                if not batch:
+                    return True
+                created: Future[int | None] | None = None
+                for i, blob in enumerate(batch):
+                    if stop():
                         return False
-                except requests.RequestException as exc:
-                    self._failed(exc)
-                    return False
+                    try:
+                        offset = self._offset_of(blob, created)
+                        if offset is None:
+                            return False
+                        nxt = batch[i + 1] if i + 1 < len(batch) else None
+                        created = (
+                            ahead.submit(self._create, nxt, self.ahead_session, self._headers)
+                            if nxt
+                            else None
+                        )
+                        if not self._send(blob, offset, stop):
+                            return False
+                    except requests.RequestException as exc:
+                        self._failed(exc)
+                        return False
+        finally:
+            # A create still on its way is not waited for (a hung line must not hold the
+            # round); the next run creates again, which the server answers idempotently.
+            ahead.shutdown(wait=False, cancel_futures=True)
 
-    def _send(self, blob: PendingBlob, stop: Callable[[], bool]) -> bool:
-        data = self.pending.read(blob.sha256)
-        answer = self.session.post(
+    def _create(
+        self, blob: PendingBlob, session: requests.Session, headers: dict[str, str]
+    ) -> int | None:
+        """POST the upload of `blob`; its offset on the server, or None if refused.
+
+        `headers` are made on the caller's thread: a keyring need not be thread-safe."""
+        answer = session.post(
             f"{self.base_url}/v1/blobs",
-            json={"sha256": blob.sha256, "length": len(data)},
-            headers=self._headers,
+            json={"sha256": blob.sha256, "length": blob.size},
+            headers=headers,
             timeout=TIMEOUT,
         )
         if answer.status_code not in (200, 201):
@@ -115,8 +139,20 @@ class Uploader:
                 "blob %s refused: %s %s", blob.sha256[:12], answer.status_code, answer.text[:200]
             )
             self.stats.failures += 1
-            return False
-        offset = _offset(answer)
+            return None
+        return _offset(answer)
+
+    def _offset_of(self, blob: PendingBlob, created: Future[int | None] | None) -> int | None:
+        """The server's offset for `blob`: from the create sent ahead, else created now."""
+        if created is not None:
+            try:
+                return created.result()
+            except requests.RequestException:
+                pass  # the connection ahead broke: create again on the main one
+        return self._create(blob, self.session, self._headers)
+
+    def _send(self, blob: PendingBlob, offset: int, stop: Callable[[], bool]) -> bool:
+        data = self.pending.read(blob.sha256)
         while offset < len(data):
             if stop():
                 return False

@@ -53,6 +53,7 @@ from desktop.dayclose import (
     visible_clerk,
 )
 from desktop.receipt import jalali_date, local_time
+from rules.bidi import ltr
 from rules.errors import UserFacingError
 from rules.messages import Message
 from ui import theme
@@ -67,6 +68,15 @@ _ROOT = QModelIndex()
 
 
 # --- The table ---------------------------------------------------------------------------
+
+
+# The database is encrypted at rest (docs/SECURITY.md); a file exported from it is not.
+EXPORT_IS_PLAIN = Message(
+    fa="این پرونده رمزگذاری نشده و دادهٔ شخصی دارد (نام کاربران و دریافتی‌های دفتر): آن را "
+    "فقط روی همین رایانه یا حافظه‌ای امن نگه دارید و پس از کار پاک کنید.",
+    en="This file is not encrypted and holds personal data (the clerks' names and the "
+    "office's takings): keep it on this PC or a protected drive, and delete it when done.",
+)
 
 
 class SummaryRow:
@@ -450,6 +460,7 @@ class DayCloseDialog(QDialog):
         self.print_button = QPushButton(self.tr("Print summary…"), self)
         self.pdf_button = QPushButton(self.tr("Save as PDF…"), self)
         self.csv_button = QPushButton(self.tr("Export CSV…"), self)
+        self.csv_button.setToolTip(EXPORT_IS_PLAIN.text(self._lang))
         self.close_day_button = QPushButton(self.tr("Close the day"), self)
         theme.set_flag(self.close_day_button, "primary", True)
         done = QPushButton(self.tr("Done"), self)
@@ -628,7 +639,7 @@ class DayCloseDialog(QDialog):
             self._file_failed(target, exc)
             return
         self._audit_export(summary, "pdf")
-        self.status.setText(self.tr("Saved: %1").replace("%1", str(target)))
+        self.status.setText(self.tr("Saved: %1").replace("%1", ltr(str(target))))
 
     def export(self) -> None:
         target = self._ask_path(self.tr("Export the summary as CSV"), "csv", "CSV (*.csv)")
@@ -643,7 +654,10 @@ class DayCloseDialog(QDialog):
             return target
 
         def written(path: Path) -> None:
-            self.status.setText(self.tr("Saved: %1").replace("%1", str(path)))
+            # A path reads left to right in a Persian line too (its folders may be
+            # Persian: "C:\\Users\\علی\\روز.csv" reordered without the isolates).
+            saved = self.tr("Saved: %1").replace("%1", ltr(str(path)))
+            self.status.setText(f"{saved}\n{EXPORT_IS_PLAIN.text(self._lang)}")
 
         def failed(exc: BaseException) -> None:
             if isinstance(exc, OSError):
@@ -657,7 +671,7 @@ class DayCloseDialog(QDialog):
         self._failed(
             UserFacingError(
                 Message(
-                    fa=f"پرونده در «{target}» نوشته نشد: {exc.strerror or exc}",
+                    fa=f"پرونده در «{ltr(str(target))}» نوشته نشد: {exc.strerror or exc}",
                     en=f"The file could not be written to {target}: {exc.strerror or exc}",
                 )
             )

@@ -6,7 +6,7 @@ picks which document it is), or from the clipboard (a pasted image). Each is shr
 the line by ``desktop.scans.shrink`` on a thread beside the GUI's (``Worker.aside``: it
 touches no store), so the form never freezes on a 40 MB TIFF; a file that cannot be a
 scan is told in the clerk's language and nothing is kept. Before the save the clerk can
-preview, rotate (the page is re-encoded), reorder and remove. ``scans()`` is what the
+preview, rotate (turned on the source, shrunk again), reorder and remove. ``scans()`` is what the
 draft carries; a required scan missing is a field error like any other (``show_error``).
 
 Every action has a key: Ctrl+O add a file, Ctrl+V paste, Enter preview, Ctrl+R rotate,
@@ -16,12 +16,10 @@ combo box next to the list. Strings are ``Message``s (Persian and English) like 
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
-from PIL import Image, ImageOps, ImageSequence
 from PySide6.QtCore import QBuffer, QFileSystemWatcher, QIODevice, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
@@ -30,7 +28,6 @@ from PySide6.QtGui import (
     QIcon,
     QImage,
     QKeySequence,
-    QPixmap,
     QShortcut,
 )
 from PySide6.QtWidgets import (
@@ -50,62 +47,26 @@ from PySide6.QtWidgets import (
 
 from desktop.scans.attach import DocumentScan
 from desktop.scans.budgets import ScanKind
-from desktop.scans.shrink import JPEG, ShrunkPart, ShrunkScan, shrink_bytes
+from desktop.scans.shrink import ShrunkScan, shrink_bytes
 from rules.bidi import ltr
 from rules.catalog import ScanNeed, Service
 from rules.errors import UserFacingError
 from rules.messages import Message
+from ui.documents_parts import (
+    FOLDER_SETTLE_MS,
+    NOT_CHOSEN,
+    SCAN_SUFFIXES,
+    STILL_BUSY,
+    THUMB,
+    PendingScan,
+    T,
+    pixmap_of,
+    read_and_shrink,
+    shrink_turned,
+)
 from ui.theme import set_role
 
-SCAN_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".pdf", ".bmp", ".webp"})
-THUMB = QSize(96, 128)
-FOLDER_SETTLE_MS = 250  # a scanner writes a file in pieces: taken once its size holds still
-
-T = {
-    "title": Message("اسکن مدارک", "Scanned documents"),
-    "add": Message("افزودن پرونده… (Ctrl+O)", "Add file… (Ctrl+O)"),
-    "paste": Message("چسباندن (Ctrl+V)", "Paste (Ctrl+V)"),
-    "preview": Message("پیش‌نمایش", "Preview"),
-    "rotate": Message("چرخاندن (Ctrl+R)", "Rotate (Ctrl+R)"),
-    "earlier": Message("جلوتر", "Earlier"),
-    "later": Message("عقب‌تر", "Later"),
-    "remove": Message("حذف", "Remove"),
-    "which": Message("این اسکن کدام مدرک است:", "This scan is:"),
-    "choose": Message("— انتخاب کنید —", "— choose —"),
-    "unassigned": Message("مدرک را انتخاب کنید", "choose the document"),
-    "busy": Message("در حال آماده‌سازی اسکن…", "Preparing the scan…"),
-    "watching": Message("پوشهٔ اسکنر: {folder}", "Scanner folder: {folder}"),
-    "pages": Message("{pages} صفحه", "{pages} page(s)"),
-    "no_image": Message("در حافظه تصویری برای چسباندن نیست", "There is no image to paste"),
-    "pdf_rotate": Message(
-        "صفحه‌های PDF اینجا چرخانده نمی‌شوند؛ آن را چرخیده اسکن کنید",
-        "The pages of a PDF are not rotated here; scan it again turned the right way",
-    ),
-    "files": Message(
-        "اسکن‌ها (*.jpg *.jpeg *.png *.tif *.tiff *.pdf)",
-        "Scans (*.jpg *.jpeg *.png *.tif *.tiff *.pdf)",
-    ),
-}
-NOT_CHOSEN = Message(
-    fa="برای هر اسکن مشخص کنید کدام مدرک است",
-    en="Say which document each scan is",
-)
-STILL_BUSY = Message(
-    fa="اسکن‌ها هنوز آماده نشده‌اند؛ چند لحظه بعد ذخیره کنید",
-    en="The scans are still being prepared; save again in a moment",
-)
-
-
-@dataclass(frozen=True)
-class PendingScan:
-    """One handed-in file as the area holds it before the save."""
-
-    name: str
-    source: bytes  # kept to shrink again when the clerk picks a document of another kind
-    document: str | None
-    scan: ShrunkScan
-    turns: int = 0  # quarter turns clockwise the clerk asked for (applied to the source)
-    ticket: int = 0  # the list is in ticket order: the order the clerk added and arranged
+__all__ = ["NOT_CHOSEN", "STILL_BUSY", "DocumentsArea", "PendingScan", "shrink_turned"]
 
 
 Runner = Callable[
@@ -259,7 +220,7 @@ class DocumentsArea(QGroupBox):
     def add_file(self, path: Path, document: str | None) -> None:
         """Read and shrink ``path`` off the GUI thread; it appears once shrunk."""
         kind = self._kind_of(document)
-        self._start(lambda: _read_and_shrink(path, kind), path.name, document)
+        self._start(lambda: read_and_shrink(path, kind), path.name, document)
 
     def add_image(self, image: QImage, document: str | None, name: str = "paste.png") -> None:
         buffer = QBuffer()
@@ -436,7 +397,7 @@ class DocumentsArea(QGroupBox):
         column = QVBoxLayout(pages)
         for part in self._items[row].scan.parts:
             label = QLabel(pages)
-            label.setPixmap(_pixmap(part, QSize(760, 1075)))
+            label.setPixmap(pixmap_of(part, QSize(760, 1075)))
             column.addWidget(label)
         scroll = QScrollArea(dialog)
         scroll.setWidget(pages)
@@ -495,7 +456,7 @@ class DocumentsArea(QGroupBox):
         for item in self._items:
             pages = T["pages"].format(pages=item.scan.pages).text(lang)
             entry = QListWidgetItem(
-                QIcon(_pixmap(item.scan.parts[0], THUMB)),
+                QIcon(pixmap_of(item.scan.parts[0], THUMB)),
                 f"{self._label_of(item.document)}\n{pages}",
             )
             entry.setToolTip(item.name)
@@ -521,41 +482,3 @@ class DocumentsArea(QGroupBox):
 
     def _say(self, text: str) -> None:
         self.show_error(text)
-
-
-def _read_and_shrink(path: Path, kind: ScanKind) -> tuple[bytes, ShrunkScan]:
-    from desktop.scans.shrink import shrink_file
-
-    scan = shrink_file(path, kind)  # refuses a file too large before reading it
-    return path.read_bytes(), scan
-
-
-def shrink_turned(source: bytes, kind: ScanKind, turns: int) -> ShrunkScan:
-    """Shrink `source` turned `turns` quarter turns clockwise: the turn is made on the
-    source's pixels, so the page is encoded once (a turned JPEG re-encoded would lose
-    detail and, noisier, need a smaller page to fit its budget)."""
-    if turns % 4 == 0:
-        return shrink_bytes(source, kind)
-    with Image.open(io.BytesIO(source)) as image:
-        dpi = image.info.get("dpi")
-        frames = [
-            ImageOps.exif_transpose(frame.copy()).rotate(-90 * turns, expand=True)
-            for frame in ImageSequence.Iterator(image)
-        ]
-    out = io.BytesIO()
-    extra = {"dpi": (dpi[1], dpi[0]) if turns % 2 else dpi} if dpi else {}
-    frames[0].save(
-        out, "TIFF", save_all=True, append_images=frames[1:], compression="tiff_deflate", **extra
-    )
-    return replace(shrink_bytes(out.getvalue(), kind), source_bytes=len(source))
-
-
-def _pixmap(part: ShrunkPart, size: QSize) -> QPixmap:
-    image = QImage.fromData(part.data) if part.media_type == JPEG else QImage()
-    if image.isNull():  # a PDF kept whole: a plain sheet with its name
-        pixmap = QPixmap(size)
-        pixmap.fill(Qt.GlobalColor.white)
-        return pixmap
-    return QPixmap.fromImage(image).scaled(
-        size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-    )

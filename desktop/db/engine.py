@@ -55,14 +55,17 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def _make_engine(path: Path, *, immediate: bool, key: bytes | None = None) -> Engine:
+    # hide_parameters: an error's text (logged with its trace) never carries a row's
+    # values, a citizen's national code or name among them (docs/SECURITY.md).
     if key is None:
-        engine = create_engine(f"sqlite:///{path}", future=True)
+        engine = create_engine(f"sqlite:///{path}", future=True, hide_parameters=True)
     else:
         # SQLCipher's DB-API module, so SQLAlchemy maps its errors; each connection keyed
         # before SQLAlchemy or the set-up below runs a statement.
         engine = create_engine(
             f"sqlite:///{path}",
             future=True,
+            hide_parameters=True,
             module=driver.dbapi,
             creator=lambda: driver.connect(path, key=key, check_same_thread=False),
         )

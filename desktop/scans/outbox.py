@@ -85,9 +85,12 @@ def document_lane(
 ) -> DocumentLane:
     """The documents' share of this PC's sync rounds (``SyncEngine(documents=...)``)."""
     uploader = Uploader(
-        server_url.rstrip("/"), token, ScanOutbox(store, ScanStore.beside(store.path), clock)
+        server_url.rstrip("/"),
+        token,
+        ScanOutbox(store, ScanStore.beside(store.path, store.data_key), clock),
     )
-    uploader.session.verify = ca_bundle or True  # verification is never switched off
+    for session in (uploader.session, uploader.ahead_session):
+        session.verify = ca_bundle or True  # verification is never switched off
     return DocumentLane(uploader, lambda: text_waiting(store))
 
 

@@ -5,6 +5,11 @@ refer to it. A write is atomic and durable before the request that names it comm
 temp file in the same folder, fsync, rename over the final name, fsync of the folder.
 A power cut leaves at most a ``.part-*`` temp file, which no name ever points at; a
 read checks the hash, so a damaged file is never taken for the scan it should be.
+
+With the store's data key (an encrypted store, docs/SECURITY.md) each file is sealed
+(``desktop.keyslots.seal``: AES-256-GCM, a nonce per file, bound to its name); the name
+stays the sha256 of the plain content. A plain file from before the encryption still
+reads; ``seal_existing`` turns them into sealed ones when encryption is turned on.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop.keyslots import SEAL_OVERHEAD, is_sealed, seal, unseal
 from desktop.private import private_dir
 from rules.errors import UserFacingError
 from rules.messages import Message
@@ -38,11 +44,12 @@ class ScanStore:
     """Scan files under `folder`; one per distinct content."""
 
     folder: Path
+    key: bytes | None = None  # the store's data key: files sealed with it
 
     @classmethod
-    def beside(cls, db_path: Path) -> ScanStore:
+    def beside(cls, db_path: Path, key: bytes | None = None) -> ScanStore:
         """The store that belongs to the database at `db_path` (same data folder)."""
-        return cls(db_path.parent / FOLDER_NAME)
+        return cls(db_path.parent / FOLDER_NAME, key)
 
     def path_of(self, sha256: str) -> Path:
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
@@ -53,8 +60,15 @@ class ScanStore:
         """Keep `data` durably; its sha256. Writing what is already there costs a stat."""
         sha = hashlib.sha256(data).hexdigest()
         final = self.path_of(sha)
-        if final.exists() and final.stat().st_size == len(data):
+        if final.exists() and final.stat().st_size == len(data) + self._overhead():
             return sha
+        self._write(final, data if self.key is None else seal(self.key, data, name=sha))
+        return sha
+
+    def _overhead(self) -> int:
+        return 0 if self.key is None else SEAL_OVERHEAD
+
+    def _write(self, final: Path, data: bytes) -> None:
         shard = final.parent
         if not shard.exists():
             private_dir(self.folder)
@@ -72,7 +86,6 @@ class ScanStore:
             temp.unlink(missing_ok=True)
             raise
         _fsync_dir(shard)
-        return sha
 
     def has(self, sha256: str) -> bool:
         return self.path_of(sha256).is_file()
@@ -83,9 +96,28 @@ class ScanStore:
             data = self.path_of(sha256).read_bytes()
         except OSError as exc:
             raise ScanMissing(SCAN_MISSING.format(sha=sha256[:12]), detail=str(exc)) from exc
+        if self.key is not None and is_sealed(data):
+            try:
+                data = unseal(self.key, data, name=sha256)
+            except ValueError as exc:
+                raise ScanMissing(SCAN_MISSING.format(sha=sha256[:12]), detail=str(exc)) from exc
         if hashlib.sha256(data).hexdigest() != sha256:
             raise ScanMissing(SCAN_MISSING.format(sha=sha256[:12]), detail="hash mismatch")
         return data
+
+    def seal_existing(self) -> int:
+        """Seal the plain files (kept before the encryption), each replaced atomically."""
+        if self.key is None or not self.folder.is_dir():
+            return 0
+        done = 0
+        for path in sorted(self.folder.glob("??/*")):
+            if path.name.startswith(_TEMP_PREFIX) or not path.is_file():
+                continue
+            data = path.read_bytes()
+            if not is_sealed(data) and hashlib.sha256(data).hexdigest() == path.name:
+                self._write(path, seal(self.key, data, name=path.name))
+                done += 1
+        return done
 
     def leftover_temp_files(self) -> list[Path]:
         """Temp files a power cut left behind (never named by any request)."""

@@ -321,3 +321,5 @@ def test_a_reviewer_sees_a_requests_scan_in_its_page(live: Live, page: Page) -> 
     frame = page.frame_locator("#scans iframe").first
     size = frame.locator("img").evaluate("img => [img.naturalWidth, img.naturalHeight]")
     assert size == [120, 160]
+    if SHOTS:  # the documents part of the page
+        page.locator("#scans").screenshot(path=str(Path(SHOTS) / "request-scans.png"))

@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from desktop import keyslots
 from desktop.catalog_store import CatalogStore
@@ -100,6 +101,14 @@ def test_no_national_code_name_or_mobile_in_any_byte_of_the_folder(
         Settings(data_dir).set("language", "en")
         applicants = save_requests(store, manager, 40, seed=1)
         logging.getLogger("pishkhan.store").info("saved %d requests", len(applicants))
+        # A failed statement logged with its trace, as a bug is: no values in its text.
+        with pytest.raises(IntegrityError) as failed:
+            with store.write() as s:
+                s.connection().exec_driver_sql(
+                    "INSERT INTO requests (id, national_code, first_name) VALUES (?, ?, ?)",
+                    ("x", applicants[0]["national_code"], applicants[0]["first_name"]),
+                )
+        logging.getLogger("pishkhan.ui").error("unexpected error", exc_info=failed.value)
         store.backup(data_dir / "backups" / "pishkhan-manual.sqlite3")
         # Looked at while the WAL holds the last saves (no checkpoint yet), then after.
         needles = secrets_of(applicants)
@@ -231,7 +240,7 @@ def test_a_damaged_key_file_is_told_and_kept(office: tuple[Path, Store, ClerkInf
         data_key_for(data_dir, username="modir", password=PASSWORD)
     assert "recovery" in err.value.message.en and err.value.message.fa
     assert start_header(data_dir) is None  # the ordinary start, which says what is wrong
-    with pytest.raises(StoreLocked):
+    with pytest.raises(KeySlotsDamaged):
         Store.open(data_dir)
     assert path.read_bytes() == damaged
     assert (data_dir / DB_FILENAME).read_bytes() == db_before
@@ -274,3 +283,25 @@ def test_a_plain_store_with_its_backups_is_encrypted_and_loses_nothing(
     with backup.read() as s:
         assert s.connection().exec_driver_sql("SELECT count(*) FROM requests").scalar() == 30
     backup.close()
+
+
+def test_scans_are_sealed_with_the_data_key(plain_office: tuple[Path, Store, ClerkInfo]) -> None:
+    from desktop.scans.store import ScanMissing, ScanStore
+
+    data_dir, store, manager = plain_office
+    page = b"\xff\xd8 scan of national card 0012345678 " + "کیخسرو".encode() * 20
+    before = ScanStore.beside(store.path).put(page)  # kept before the encryption: plain
+    assert page in (data_dir / "scans" / before[:2] / before).read_bytes()
+    encrypt_store(store, manager, PASSWORD)
+    scans = ScanStore.beside(store.path, store.data_key)
+    later = page + b" second page"
+    second = scans.put(later)
+    assert leaks(data_dir, {b"0012345678", "کیخسرو".encode()}) == []
+    assert scans.read(before) == page and scans.read(second) == later
+    kept = (data_dir / "scans" / second[:2] / second).stat().st_mtime_ns
+    assert scans.put(later) == second  # already there: not written again
+    assert (data_dir / "scans" / second[:2] / second).stat().st_mtime_ns == kept
+    with pytest.raises(ScanMissing):
+        ScanStore.beside(store.path, keyslots.new_data_key()).read(second)
+    with pytest.raises(ScanMissing):
+        ScanStore.beside(store.path).read(second)  # sealed: no key, no scan

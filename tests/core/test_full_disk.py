@@ -65,6 +65,9 @@ def test_a_store_on_a_disk_with_no_free_byte_gives_the_reason_in_both_languages(
         "MNT": str(mnt),
         "OUT": str(out),
         "PW": "correct-horse-9",
+        # `init` encrypts the store: the commands open it with the manager's password.
+        "PISHKHAN_USER": "modir",
+        "PISHKHAN_PASSWORD": "correct-horse-9",
         "REQ": str(request_file),
         "PYTHONPATH": str(ROOT),
     }

@@ -9,7 +9,6 @@ packaging broke.
 from __future__ import annotations
 
 import re
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -86,10 +85,15 @@ def test_frozen_program_migrates_and_logs_in_its_data_folder(
     frozen_bundle: Path, tmp_path: Path
 ) -> None:
     """``init`` (the one command that creates a store) builds the database from the bundled
-    migration files and logs there; ``doctor`` then finds nothing wrong."""
+    migration files, encrypts it with the bundled SQLCipher and logs there; ``doctor``
+    then opens it with the manager's password and finds nothing wrong."""
+    from desktop.db.driver import connect, is_plain
+    from desktop.keyslots_setup import data_key_for
+
     data = tmp_path / "data"
     before = tree_snapshot(frozen_bundle)
     env = {**program_env(tmp_path), "PISHKHAN_PASSWORD": "bundle-password"}
+    env["PISHKHAN_USER"] = "modir"
     init = ["init", "--office-code", "1001", "--office-name", "دفتر", "--counter", "1"]
     init += ["--manager", "modir", "--manager-name", "مدیر"]
     for command in (init, ["doctor"]):
@@ -97,9 +101,16 @@ def test_frozen_program_migrates_and_logs_in_its_data_folder(
             [_exe(frozen_bundle, "pishkhan-console"), *command, "--data-dir", data], env, tmp_path
         )
         assert proc.returncode == 0, f"{proc.stdout}\n{proc.stderr}"
-        assert unexpected_stderr(proc.stderr) == [], proc.stderr
-    with sqlite3.connect(data / DB_FILENAME) as conn:
+        # `init` tells the manager, on stderr, to write down the recovery key it printed.
+        said = [line for line in unexpected_stderr(proc.stderr) if "recovery_key" not in line]
+        assert said == [], proc.stderr
+    assert not is_plain(data / DB_FILENAME)
+    key = data_key_for(data, username="modir", password="bundle-password")
+    conn = connect(data / DB_FILENAME, key=key)
+    try:
         (revision,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    finally:
+        conn.close()
     assert revision == schema_head()
     log = (data / "logs" / "pishkhan.log").read_text(encoding="utf-8")
     assert f"to {schema_head()}" in log

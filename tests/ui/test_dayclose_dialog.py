@@ -21,6 +21,7 @@ from desktop.dayclose import day_summary
 from desktop.db.models import AuditEvent
 from desktop.intake import Intake
 from desktop.receipt import money
+from rules.bidi import is_isolated
 from rules.normalize import to_ascii_digits, to_persian_digits
 from tests.ui.conftest import MakeCtx, clerk_named, sample_for
 from tests.ui.test_receipt import MM, FakePrintDialog, says, visual_lines
@@ -148,6 +149,7 @@ def test_export_csv_through_the_file_dialog(
     monkeypatch.setattr(dayclose_dialog.QFileDialog, "getSaveFileName", save_name)
     dialog.csv_button.click()
     qtbot.waitUntil(lambda: str(target) in dialog.status.text(), timeout=10_000)
+    assert is_isolated(dialog.status.text(), str(target))  # a Latin path, a Persian name
     assert asked[0].endswith(f"pishkhan-day-{dialog.loaded_summary.jalali.replace('/', '-')}.csv")
     raw = target.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
@@ -157,6 +159,10 @@ def test_export_csv_through_the_file_dialog(
     assert len(rows) == 2 + len(expected.lines) + 2
     assert rows[-2][0] == "جمع کل" and rows[-2][-1] == str(expected.total.total)
     assert _audit(day_ctx, Action.DAY_EXPORTED)[0]["how"] == "csv"
+    # The store is encrypted at rest, the exported file is not: the clerk is told.
+    notice = dayclose_dialog.EXPORT_IS_PLAIN.text(day_ctx.lang)
+    assert notice in dialog.status.text() and dialog.csv_button.toolTip() == notice
+    assert "دادهٔ شخصی" in notice or "personal data" in notice
 
 
 def test_a_cancelled_file_dialog_writes_nothing(

@@ -48,6 +48,7 @@ from ui.enrol_dialog import EnrolDialog
 from ui.login import LoginAccess, LoginDialog
 from ui.mainwindow import MainWindow
 from ui.printing_preview import ReceiptPreview
+from ui.recovery_key import RecoveryKeyDialog
 from ui.settings_dialog import SettingsDialog
 from ui.setup_wizard import SetupWizard
 
@@ -94,6 +95,7 @@ OPENERS: dict[type, Opener] = {
     ReceiptPreview: _preview,
     SettingsDialog: lambda st: SettingsDialog(st.make_ctx(st.office, clerk=MANAGER_USER)),
     LoginDialog: lambda st: LoginDialog(LoginAccess.of(st.make_ctx(st.office))),
+    RecoveryKeyDialog: lambda st: RecoveryKeyDialog("0123456789" * 4 + "01234567", "fa"),
     MainWindow: _main_with_service,
     ClerksDialog: lambda st: ClerksDialog(st.make_ctx(st.office, clerk=MANAGER_USER)),
     PasswordDialog: _password,
