@@ -272,3 +272,27 @@ def test_scans_stay_in_the_order_added_whichever_shrinks_first(
         "job_evidence",
         "birth_certificate",
     ]
+
+
+def test_the_focused_control_of_the_area_is_clearly_marked(
+    qtbot: QtBot, form: RequestForm, tmp_path: Path, page_jpeg: bytes
+) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from tests.ui.test_keyboard_walk import differing_pixels
+
+    area = form.documents_area
+    area.add_file(_file(tmp_path, "card.jpg", page_jpeg), "national_card")
+    _settled(qtbot, area, 1)
+    faint = []
+    for widget in [area.document, *area.buttons.values()]:
+        form.card_ref.setFocus(Qt.FocusReason.TabFocusReason)
+        QApplication.processEvents()
+        plain = widget.grab().toImage()
+        widget.setFocus(Qt.FocusReason.TabFocusReason)
+        QApplication.processEvents()
+        assert widget.hasFocus()
+        focused = widget.grab().toImage()
+        if differing_pixels(plain, focused) < 3 * (widget.width() + widget.height()):
+            faint.append(widget.objectName())
+    assert not faint, f"focus hard to see on: {faint}"
