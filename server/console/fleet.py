@@ -45,7 +45,7 @@ class ProvinceSummary:
 
 @dataclass(frozen=True)
 class FleetView:
-    stuck: list[FleetOffice]  # the most stuck first, at most STUCK_SHOWN
+    stuck: list[FleetOffice]  # the most stuck first, at most STUCK_SHOWN; none for a province
     stuck_total: int
     provinces: list[ProvinceSummary]  # provinces with stuck offices first
     chosen: str | None  # the province asked for, if any ("_": none yet)
@@ -62,7 +62,9 @@ def fleet(engine: Engine, *, now: dt.datetime, province: str | None = None) -> F
         figures = fleet_figures(
             conn,
             limits,
-            stuck_shown=STUCK_SHOWN,
+            # A province's page lists its own offices, most stuck first, and not the
+            # country's most stuck beside them (hundreds of rows the page did not ask for).
+            stuck_shown=STUCK_SHOWN if province is None else 0,
             province=None if province in (None, NO_PROVINCE) else province,
             choose=province is not None,
         )

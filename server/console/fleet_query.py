@@ -203,10 +203,12 @@ def fleet_figures(
         )
     ]
     sqlite = is_sqlite(conn)
-    flagged = _per_office(limits, sqlite=sqlite, among="stuck")
-    stuck: Sequence[Any] = conn.execute(
-        select(flagged).where(flagged.c.stuck == 1).order_by(*_rank(flagged)).limit(stuck_shown)
-    ).all()
+    stuck: Sequence[Any] = []
+    if stuck_shown > 0:
+        flagged = _per_office(limits, sqlite=sqlite, among="stuck")
+        stuck = conn.execute(
+            select(flagged).where(flagged.c.stuck == 1).order_by(*_rank(flagged)).limit(stuck_shown)
+        ).all()
     chosen: Sequence[Any] = []
     if choose:
         area = _per_office(limits, sqlite=sqlite, among="area", province=province)

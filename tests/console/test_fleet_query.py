@@ -146,5 +146,6 @@ def test_the_database_ranks_and_sums_as_the_server_does(database_url: str) -> No
             assert [_figures(o.health) for o in chosen.offices] == [_figures(h) for h in mine]
             assert [o.stuck for o in chosen.offices] == [_stuck(h) for h in mine]
             assert {o.province for o in chosen.offices} <= {province}
+            assert chosen.stuck == [] and chosen.stuck_total == len(stuck)  # its own list only
     finally:
         engine.dispose()
