@@ -28,6 +28,7 @@ FleetOffice = RankedOffice
 
 NO_PROVINCE = "_"  # the fleet page's name for offices with no province yet
 STUCK_SHOWN = 200
+PROVINCE_PAGE = 100  # a province's offices a page (Tehran's ~1,500 would be one long page)
 
 
 @dataclass(frozen=True)
@@ -45,14 +46,23 @@ class ProvinceSummary:
 
 @dataclass(frozen=True)
 class FleetView:
-    stuck: list[FleetOffice]  # the most stuck first, at most STUCK_SHOWN
+    stuck: list[FleetOffice]  # the most stuck first, at most STUCK_SHOWN; none for a province
     stuck_total: int
     provinces: list[ProvinceSummary]  # provinces with stuck offices first
     chosen: str | None  # the province asked for, if any ("_": none yet)
-    offices: list[FleetOffice]  # that province's offices, most stuck first
+    offices: list[FleetOffice]  # a page of that province's offices, most stuck first
+    first: int = 0  # the rank (from 0) of the page's first office
+    more: bool = False  # the province has more offices after this page
 
 
-def fleet(engine: Engine, *, now: dt.datetime, province: str | None = None) -> FleetView:
+def fleet(
+    engine: Engine,
+    *,
+    now: dt.datetime,
+    province: str | None = None,
+    first: int = 0,
+    page_size: int = PROVINCE_PAGE,
+) -> FleetView:
     """The fleet page: stuck offices across the country, one line per province, and (when
     ``province`` is given) that province's offices. 16,000 offices make one page of lines
     per province, not 16,000 rows; the database does the counting and the ranking
@@ -62,16 +72,28 @@ def fleet(engine: Engine, *, now: dt.datetime, province: str | None = None) -> F
         figures = fleet_figures(
             conn,
             limits,
-            stuck_shown=STUCK_SHOWN,
+            # A province's page lists its own offices, most stuck first, and not the
+            # country's most stuck beside them (hundreds of rows the page did not ask for).
+            stuck_shown=STUCK_SHOWN if province is None else 0,
             province=None if province in (None, NO_PROVINCE) else province,
             choose=province is not None,
+            chosen_page=(first, page_size + 1),  # one more: is there a next page?
         )
     summaries = [
         ProvinceSummary(f.province, f.offices, f.stuck, f.queue_depth, f.attention)
         for f in figures.provinces
     ]
     summaries.sort(key=lambda p: (-p.stuck, -p.queue_depth, p.province or "\uffff"))
-    return FleetView(figures.stuck, figures.stuck_total, summaries, province, figures.chosen)
+    chosen = figures.chosen
+    return FleetView(
+        figures.stuck,
+        figures.stuck_total,
+        summaries,
+        province,
+        chosen[:page_size],
+        first=first,
+        more=len(chosen) > page_size,
+    )
 
 
 @dataclass(frozen=True)

@@ -178,10 +178,11 @@ def fleet_figures(
     stuck_shown: int,
     province: str | None = None,
     choose: bool = False,
+    chosen_page: tuple[int, int] = (0, 100_000),
 ) -> FleetFigures:
     """Everything the fleet page shows: each province's figures, the ``stuck_shown`` most
     stuck offices, and (``choose``) the offices of ``province`` (None: those with no
-    province yet), most stuck first.
+    province yet), most stuck first, ``chosen_page`` = (offset, count) of them.
 
     Three statements over the same per-office aggregate, each sending back only what is
     shown (31 sums; the stuck offices, ranked by a top-N sort; one province's offices).
@@ -203,14 +204,17 @@ def fleet_figures(
         )
     ]
     sqlite = is_sqlite(conn)
-    flagged = _per_office(limits, sqlite=sqlite, among="stuck")
-    stuck: Sequence[Any] = conn.execute(
-        select(flagged).where(flagged.c.stuck == 1).order_by(*_rank(flagged)).limit(stuck_shown)
-    ).all()
+    stuck: Sequence[Any] = []
+    if stuck_shown > 0:
+        flagged = _per_office(limits, sqlite=sqlite, among="stuck")
+        stuck = conn.execute(
+            select(flagged).where(flagged.c.stuck == 1).order_by(*_rank(flagged)).limit(stuck_shown)
+        ).all()
     chosen: Sequence[Any] = []
     if choose:
         area = _per_office(limits, sqlite=sqlite, among="area", province=province)
-        chosen = conn.execute(select(area).order_by(*_rank(area))).all()
+        skip, take = chosen_page  # (offset, count): a province's offices, a page at a time
+        chosen = conn.execute(select(area).order_by(*_rank(area)).offset(skip).limit(take)).all()
     extras = _versions(conn, [row.office_id for row in (*stuck, *chosen)])
     return FleetFigures(
         provinces,

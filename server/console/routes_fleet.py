@@ -13,7 +13,14 @@ from sqlalchemy import Select, select
 from rules.messages import Message
 from server import offices as office_store
 from server.console import audit
-from server.console.fleet import NO_PROVINCE, OfficePage, fleet, office_page, set_province
+from server.console.fleet import (
+    NO_PROVINCE,
+    PROVINCE_PAGE,
+    OfficePage,
+    fleet,
+    office_page,
+    set_province,
+)
 from server.console.provinces import PROVINCES, province_name
 from server.console.releases import FAILED_STATES, UPDATE_STATES, is_behind, published_version
 from server.console.web import (
@@ -46,7 +53,10 @@ def fleet_page(request: Request, session: CurrentSession) -> Response:
     province = clean(request.query_params.get("province", ""), 40) or None
     if province is not None and province != NO_PROVINCE and province not in PROVINCES:
         raise ConsoleError(422, Message("استان ناشناخته است.", "Unknown province."))
-    view = fleet(ctx.engine, now=ctx.clock(), province=province)
+    raw_first = request.query_params.get("first", "0")
+    if not (raw_first.isascii() and raw_first.isdigit() and len(raw_first) <= 6):
+        raise ConsoleError(422, Message("شمارهٔ صفحه نادرست است.", "Bad page number."))
+    view = fleet(ctx.engine, now=ctx.clock(), province=province, first=int(raw_first))
     loc = locale_of(request)
     names = {code: loc.msg(province_name(code)) for code in (*PROVINCES, None)}
     return render(
@@ -55,6 +65,7 @@ def fleet_page(request: Request, session: CurrentSession) -> Response:
         view=view,
         province_name=province_name,
         province_names=names,
+        page_size=PROVINCE_PAGE,
         **_updates(ctx),
     )
 

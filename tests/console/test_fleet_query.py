@@ -146,5 +146,18 @@ def test_the_database_ranks_and_sums_as_the_server_does(database_url: str) -> No
             assert [_figures(o.health) for o in chosen.offices] == [_figures(h) for h in mine]
             assert [o.stuck for o in chosen.offices] == [_stuck(h) for h in mine]
             assert {o.province for o in chosen.offices} <= {province}
+            assert chosen.stuck == [] and chosen.stuck_total == len(stuck)  # its own list only
+            # A page at a time: the pages make up the same list, in the same order.
+            paged, first = [], 0
+            while True:
+                part = fleet(
+                    engine, now=NOW, province=province or NO_PROVINCE, first=first, page_size=4
+                )
+                paged += part.offices
+                assert part.first == first and len(part.offices) <= 4
+                if not part.more:
+                    break
+                first += 4
+            assert [_figures(o.health) for o in paged] == [_figures(h) for h in mine]
     finally:
         engine.dispose()
