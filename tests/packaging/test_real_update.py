@@ -3,17 +3,16 @@
 Version N is the session's frozen bundle (``frozen_bundle``, build.spec); N+1 is build.spec
 run again on a snapshot of the last commit with the version raised and one real line
 changed. Both are published (``updates.repository``), served by the real server, and the
-PC on N downloads the patch through the fault proxy at 256 kbit/s with its first answer
-cut (asked again), verifies and stages it; the installed executable's
-launcher then runs N+1's own ``--self-check`` (the frozen smoke run), switches, and N+1
-runs on the data folder N made. Minutes of CPU (a second PyInstaller build, xz, bsdiff):
-a ``bundle`` test like the others that build.
+PC on N downloads the patch through the fault proxy at 256 kbit/s, the line going down at
+a third of it (the download resumes from the bytes it had), verifies and stages it; the
+installed executable's launcher then runs N+1's own ``--self-check`` (the frozen smoke
+run), switches, and N+1 runs on the data folder N made. Minutes of CPU (a second
+PyInstaller build, xz, bsdiff): a ``bundle`` test like the others that build.
 """
 
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -21,13 +20,13 @@ from pathlib import Path
 import pytest
 
 from desktop import __version__
-from desktop.db.engine import DB_FILENAME
 from tests.packaging.conftest import BUILD_TIMEOUT_S
 from tests.packaging.support import EXE_SUFFIX, ROOT, program_env, run
 from tests.support.faultproxy import FaultProxy, LinkConfig
 from tests.support.server import start_server
 from tests.updates.conftest import new_repository
 from updates.client import UpdateClient
+from updates.download import Progress
 from updates.pointer import STATE_DIR, SWITCHED, Pointer, stage
 
 CHANGED_FILE = "desktop/config.py"
@@ -100,13 +99,24 @@ def test_a_real_bundle_updates_to_the_next_real_build_and_runs_on_the_same_data(
         offer = client.check()
         assert offer is not None and offer.kind == "patch" and offer.version == new_version
         assert offer.size * 100 < offer.full.length
-        proxy.reset_stats()  # turns counted from here: the first is the patch's
-        proxy.set_config(proxy.config.replace(cut_response_turns=frozenset({1})))
-        path, progress = client.download(offer.target)
-        cut = proxy.stats().cuts
-    # The cut answer was asked again (from the bytes kept: none here, since the patch is
-    # under one 64 KiB piece; resuming mid-file is shown in tests/updates) and verified.
-    assert cut == 1 and progress.attempts == 2 and progress.done == offer.size
+        cut: list[int] = []
+
+        def cut_at_a_third(progress: Progress) -> None:
+            if not cut and progress.done >= progress.total // 3:
+                cut.append(progress.done)
+                proxy.set_config(proxy.config.replace(refuse_connections=True))
+
+        def line_back_after_a_refusal() -> bool:
+            if cut and proxy.config.refuse_connections and proxy.stats().refused >= 1:
+                proxy.set_config(proxy.config.replace(refuse_connections=False))
+            return True
+
+        path, progress = client.download(
+            offer.target, on_progress=cut_at_a_third, may_continue=line_back_after_a_refusal
+        )
+    # Resumed from the bytes it had when the line went, not from the start; then verified.
+    assert cut and progress.resumed_at and progress.resumed_at[0] >= cut[0] > 0
+    assert progress.done == offer.size
     stage(root, path, version=new_version, installed=root)
     assert Pointer.read(root).current is None  # nothing switches during work
 
@@ -116,9 +126,8 @@ def test_a_real_bundle_updates_to_the_next_real_build_and_runs_on_the_same_data(
     assert started.stdout.strip() == f"Pishkhan {new_version}"
     pointer = Pointer.read(root)
     assert (pointer.current, pointer.state) == (new_version, SWITCHED)
-    # N+1 on the data N made: it opens, checks it and finds the office N set up.
-    again = run([console, "doctor", "--data-dir", data], env, tmp_path)
+    # N+1 on the data N made: it opens the (encrypted) store with the manager N set up.
+    again = run([console, "doctor", "--user", "modir", "--data-dir", data], env, tmp_path)
     assert again.returncode == 0, again.stdout + again.stderr
-    with sqlite3.connect(data / DB_FILENAME) as conn:
-        assert conn.execute("SELECT code FROM offices").fetchall() == [("1001",)]
+    assert new_version in again.stdout
     assert (root / "versions" / new_version / f"pishkhan{EXE_SUFFIX}").is_file()
