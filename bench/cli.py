@@ -9,8 +9,8 @@ Each run is a fresh process, as a script calls it. In the same run, alternating 
   needs (SQLAlchemy's ORM: the store is SQLAlchemy's) and exits;
 - ``set-status`` (the back office's decision, ``python -m server set-status``) on a
   server database with that request; and its import floor, a process that imports what
-  it imports (``server.feed``, which pulls FastAPI in through ``server.errors``, and
-  ``server.app``, whose ``prepare_database`` every admin command calls) and exits.
+  it imports (``server.cli`` and ``server.prepare``, whose ``prepare_database`` every
+  admin command calls; neither FastAPI nor Alembic since issue 10's server work) and exits.
 
 ``python -X importtime`` of one run of each gives where the time goes (top packages).
 """
@@ -124,7 +124,7 @@ def run(opts: RunOptions) -> BenchResult:
     request_id = _push_one(server_dir, database_url)
     set_status = [py, "-m", "server", "set-status", request_id, "accepted"]
     set_status += ["--database-url", database_url]
-    server_floor = [py, "-c", "import server.feed, server.app"]
+    server_floor = [py, "-c", "import server.cli, server.prepare"]
 
     for args in (add, eager, floor, set_status, server_floor):  # warm-up: .pyc, file cache
         _timed(args)
@@ -148,7 +148,7 @@ def run(opts: RunOptions) -> BenchResult:
     res.add("add-request ÷ floor", ratio(m["add"], m["floor"]), "×", digits=2)
     res.add("set-status, one process (median)", m["set"] * 1000, "ms", digits=0)
     res.add(
-        "floor: importing server.feed and server.app alone (median)",
+        "floor: importing server.cli and server.prepare alone (median)",
         m["sfloor"] * 1000,
         "ms",
         digits=0,

@@ -14,6 +14,9 @@ server process, by PostgreSQL's processes and by the load generator. Baselines, 
 - the server's per-item checks (``server.items.prepare``: decode and bounds, canonical
   JSON, hash, the counter's form validation) timed in this process on the same items: the ceiling of
   requests per second of one core doing nothing else.
+
+Then the push path alone in this process, with and without what the console adds to it
+(``bench/push_path.py``).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from typing import Any
 
 import requests
 
+from bench import push_path
 from bench.common import (
     BenchResult,
     RunOptions,
@@ -193,9 +197,7 @@ def fire(url: str, devices: list[Device], *, pg_url: str | None, server_pid: int
                         with lock:
                             errors.append(f"{r.status_code} {r.text[:200]}")
                     else:
-                        answer = r.json()  # revision 2 (as the program sends): compact
-                        for status in _statuses(answer):
-                            counts[status] += 1
+                        counts.update(_statuses(r.json()))
                     break
         except Exception as exc:
             with lock:
@@ -441,6 +443,7 @@ def run(opts: RunOptions) -> BenchResult:
         for workers in sorted({1, CORES}):
             _one_backend(res, opts, backend, url, workers, factory, pcs, per_pc, batch)
     res.params["prepare ceiling"] = f"{prepare_rate:,.0f} /s"
+    push_path.measure(res, opts)  # the console's cost to a push, in this process
     if not opts.pg_url:
         res.notes.append(
             "PostgreSQL not measured: PISHKHAN_TEST_PG_URL is not set "

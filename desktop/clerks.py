@@ -215,7 +215,7 @@ class ClerkDirectory:
             if clerk.locked_until is not None and clerk.locked_until > now:
                 remaining = int((clerk.locked_until - now).total_seconds() // 60) + 1
                 raise AccountLocked(remaining)
-            if proven and clerk.username == name:
+            if proven:
                 if not _verify(self._hasher, clerk.password_hash, password):
                     clerk.password_hash = self._hasher.hash(password)
                 verified = True

@@ -290,6 +290,15 @@ def _check_store(store: Any, data_dir: Path, report: DoctorReport) -> None:
         devices = db.execute("SELECT count(*) FROM devices").fetchone()[0]
     finally:
         db.close()
+    if managers and not store.encrypted:
+        # A PC set up by an older program: citizens' data readable by whoever has the disk.
+        report.problem(
+            "not_encrypted",
+            "پایگاه داده هنوز رمزگذاری نشده است: مدیر دفتر یک بار در برنامه وارد شود تا "
+            "رمزگذاری شود (و کلید بازیابی را روی کاغذ نگه دارد).",
+            "The database is not encrypted yet: the office manager should log in to the "
+            "program once to encrypt it (and keep the recovery key on paper).",
+        )
     facts.update(
         office=device.office_code if device else None,
         counter=device.counter_no if device else None,

@@ -56,6 +56,7 @@ from desktop.syncstatus import read_status
 from desktop.updater import program_root, reported_state
 from rules.errors import Cancelled, UserFacingError
 from rules.messages import Message
+from sync import codings
 from sync.backoff import Backoff
 from sync.client import (
     DEFAULT_CONNECT_TIMEOUT,
@@ -182,6 +183,7 @@ def make_engine(
         device_id=device.id,
         app_version=__version__,
         allow_insecure_http=bool(settings.get("allow_insecure_http")),
+        codings_file=data_dir / codings.FILE_NAME,  # zstd from the first push (issue 11)
     )
     if read_timeout_base is not None:
         client.read_timeout_base = read_timeout_base
@@ -289,6 +291,7 @@ class Enrolment:
                 connect_timeout=self._connect_timeout,
                 read_timeout_base=self._read_timeout,
                 allow_insecure_http=self._allow_insecure_http,
+                codings_file=self._data_dir / codings.FILE_NAME,  # the answer's zstd offer
             )
         except ValueError as exc:
             raise UserFacingError(BAD_SERVER_ADDRESS, detail=str(exc)) from exc

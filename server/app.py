@@ -20,6 +20,7 @@ from server.console import mount_console
 from server.context import Clock, ServerContext, utc_now
 from server.db import make_engine
 from server.errors import install_error_handlers
+from server.limits import ThrottledBeforeBody
 from server.openapi import openapi_document
 from server.prepare import prepare_database
 from server.routes import admin_router, device_router
@@ -86,6 +87,8 @@ def create_app(settings: ServerSettings, *, clock: Clock = utc_now) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         body_idle_timeout=settings.body_idle_timeout,
     )
+    # Outside the body limits: a throttled address is refused before its body is read.
+    app.add_middleware(ThrottledBeforeBody, throttle=ctx.throttle)
     # Answers go back over the same 512 kbit/s link: a push's per-item results and a
     # page of the change feed are repetitive JSON that gzip shrinks several times over
     # (measured in tests/e2e: 356 KB of answers for 163 KB of gzip requests).

@@ -48,6 +48,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import requests
@@ -55,6 +56,7 @@ import urllib3.exceptions
 
 from rules import compression
 from sync.address import check_server_address
+from sync.codings import RememberedCodings
 from sync.errors import (
     BadRequest,
     InvalidResponse,
@@ -171,6 +173,7 @@ class SyncClient:
         allow_insecure_http: bool = False,
         zstd: bool = True,
         zstd_level: int = ZSTD_LEVEL,
+        codings_file: Path | None = None,
     ) -> None:
         # ValueError for no http(s) address; InsecureServerAddress for http:// elsewhere.
         check_server_address(base_url, allow_insecure_http=allow_insecure_http)
@@ -186,6 +189,15 @@ class SyncClient:
         # with Accept-Encoding: zstd); None until then, and after a 415: bodies go gzip.
         self._server_dict: int | None = None
         self._dicts = compression.known_dictionaries() if zstd else ()
+        # Remembered across runs (``codings_file``, in the data folder): the first push of
+        # a run goes zstd instead of waiting for an answer to advertise it (sync.codings).
+        self._remembered = (
+            RememberedCodings(codings_file, self.base_url)
+            if codings_file is not None and self._dicts
+            else None
+        )
+        if self._remembered is not None:
+            self._server_dict = self._remembered.load(self._dicts)
         self._token_provider = token_provider
         self._token_lock = threading.Lock()  # a keyring backend need not be thread-safe
         self._registry = ConnectionRegistry()
@@ -356,9 +368,16 @@ class SyncClient:
             return
         offered = response.headers.get(compression.DICTS_HEADER)
         if compression.accepts_zstd(response.headers.get("Accept-Encoding")):
-            self._server_dict = compression.common_dictionary(offered)
+            self._set_server_dict(compression.common_dictionary(offered))
         elif response.status_code < 500:
-            self._server_dict = None  # a server that does not (or no longer) says so
+            self._set_server_dict(None)  # a server that does not (or no longer) says so
+
+    def _set_server_dict(self, dict_id: int | None) -> None:
+        with self._sessions_lock:
+            changed = dict_id != self._server_dict
+            self._server_dict = dict_id
+        if changed and self._remembered is not None:
+            self._remembered.store(dict_id)
 
     def _call(
         self,
@@ -380,6 +399,7 @@ class SyncClient:
             # The server stopped taking zstd (an older one behind the same address): the
             # body was refused before anything was stored; send it once more, in gzip.
             log.info("server refused zstd (%s); sending gzip", exc.detail)
+            self._set_server_dict(None)  # and forget it: the next run starts in gzip too
             return self._exchange(method, path, encoded, params, auth, force_gzip, zstd=False)
 
     def _exchange(

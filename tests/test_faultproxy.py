@@ -412,3 +412,17 @@ def test_segment_overhead_is_charged_per_segment_and_for_the_acks(make_proxy, se
     assert stats.line_bytes >= payload + 150 * 52
     # Never more than one segment per piece over the minimum (pieces may end short).
     assert stats.line_bytes < payload + 3 * 150 * 52 + 52 * 64
+
+
+def test_segment_overhead_follows_segments_not_the_pacing_pieces(make_proxy, session) -> None:
+    """At 400 kbit/s the proxy paces in 1,000-byte pieces; TCP still sends 1,448-byte
+    segments: 20 of them (and 10 ACKs) carry the 28,960 bytes, not 29 pieces' worth."""
+    proxy = make_proxy(rate_bps=400_000, segment_overhead_bytes=52)
+    answer = session.get(proxy.url_for() + "/blob/28960", timeout=TIMEOUT)
+    assert answer.content == blob(28960)
+    stats = proxy.stats()
+    overhead = stats.line_bytes - stats.bytes_client_to_server - stats.bytes_server_to_client
+    assert overhead >= 30 * 52
+    # Per piece it was at least 29 × (52 + 52) = 3,016; per segment, with the request, the
+    # head and a segment lost at each chunk's end, it stays below 2,400.
+    assert overhead < 2_400, overhead

@@ -37,7 +37,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop.config import Settings
-from desktop.db.peek import StartHeader, start_header
+from desktop.db.peek import KEYS_FILENAME, StartHeader, start_header
 from rules.errors import UserFacingError
 from ui.context import AppContext, attach_sync
 from ui.errors import message_for, show_error
@@ -570,6 +570,7 @@ def _run_login_first(
                 header.counter_no,
                 before_login=hand_over,
                 recovery_key=opening.recovery_key,
+                may_encrypt=not (data_dir / KEYS_FILENAME).exists(),
             )
         )
         # Opened once the window is on the screen: the first paint must not wait for it.

@@ -53,6 +53,7 @@ from desktop.dayclose import (
     visible_clerk,
 )
 from desktop.receipt import jalali_date, local_time
+from rules.bidi import ltr
 from rules.errors import UserFacingError
 from rules.messages import Message
 from ui import theme
@@ -638,7 +639,7 @@ class DayCloseDialog(QDialog):
             self._file_failed(target, exc)
             return
         self._audit_export(summary, "pdf")
-        self.status.setText(self.tr("Saved: %1").replace("%1", str(target)))
+        self.status.setText(self.tr("Saved: %1").replace("%1", ltr(str(target))))
 
     def export(self) -> None:
         target = self._ask_path(self.tr("Export the summary as CSV"), "csv", "CSV (*.csv)")
@@ -653,7 +654,9 @@ class DayCloseDialog(QDialog):
             return target
 
         def written(path: Path) -> None:
-            saved = self.tr("Saved: %1").replace("%1", str(path))
+            # A path reads left to right in a Persian line too (its folders may be
+            # Persian: "C:\\Users\\علی\\روز.csv" reordered without the isolates).
+            saved = self.tr("Saved: %1").replace("%1", ltr(str(path)))
             self.status.setText(f"{saved}\n{EXPORT_IS_PLAIN.text(self._lang)}")
 
         def failed(exc: BaseException) -> None:
@@ -668,7 +671,7 @@ class DayCloseDialog(QDialog):
         self._failed(
             UserFacingError(
                 Message(
-                    fa=f"پرونده در «{target}» نوشته نشد: {exc.strerror or exc}",
+                    fa=f"پرونده در «{ltr(str(target))}» نوشته نشد: {exc.strerror or exc}",
                     en=f"The file could not be written to {target}: {exc.strerror or exc}",
                 )
             )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -523,7 +523,11 @@ class RequestDetailDialog(QDialog):
         tree = QTreeWidget(box)
         tree.setObjectName("detailHistory")
         tree.setRootIsDecorated(False)
-        tree.setUniformRowHeights(True)
+        # A long reason wraps in its column rather than ending in "…" with the rest in a
+        # tooltip, which the keyboard never reaches (the tree takes no focus): issue 14.
+        tree.setUniformRowHeights(False)
+        tree.setWordWrap(True)
+        tree.setTextElideMode(Qt.TextElideMode.ElideNone)
         tree.setAlternatingRowColors(True)
         tree.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         tree.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -549,7 +553,6 @@ class RequestDetailDialog(QDialog):
                 ]
             )
             item.setForeground(1, QColor(STATE_COLORS.get(change.state, theme.INK)))
-            item.setToolTip(3, item.text(3))  # a long reason is elided in its column
             # Vazirmatn's tall line needs the room (on the stretching column: no width effect).
             item.setSizeHint(3, QSize(0, line))
             tree.addTopLevelItem(item)
@@ -557,9 +560,7 @@ class RequestDetailDialog(QDialog):
         header.setStretchLastSection(True)
         for column in range(3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        rows = min(max(tree.topLevelItemCount(), 1), 8)  # longer histories scroll
-        height = header.sizeHint().height() + line * rows + 2 * tree.frameWidth() + 2
-        tree.setFixedHeight(height)
+        _HistoryFit(tree, line)
         self.history = tree
         layout.addWidget(tree)
         return box
@@ -580,3 +581,54 @@ class RequestDetailDialog(QDialog):
         request_id = self.request_id
         self.accept()
         self._on_correct(request_id)
+
+
+class _HistoryFit(QObject):
+    """Each history row as tall as its reason wrapped in the reason column's width (a
+    tree view sizes rows without wrapping), and the tree as tall as its rows, up to
+    eight (more scroll). Refitted whenever the width or the font can have changed: the
+    column's resizes, and the style's font arriving when the tree is first shown."""
+
+    def __init__(self, tree: QTreeWidget, line: int) -> None:
+        super().__init__(tree)
+        self._tree = tree
+        self._line = line
+        self._fitting = False
+        tree.header().sectionResized.connect(self.fit)
+        tree.installEventFilter(self)
+        self.fit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.Show, QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.fit()
+        return False
+
+    def fit(self, *_: object) -> None:
+        if self._fitting:
+            return
+        self._fitting = True
+        try:
+            self._fit()
+        finally:
+            self._fitting = False
+
+    def _fit(self) -> None:
+        tree, line = self._tree, self._line
+        width = tree.header().sectionSize(3) - 12  # less the item's text margins
+        metrics = tree.fontMetrics()
+        heights = []
+        for i in range(tree.topLevelItemCount()):
+            item = tree.topLevelItem(i)
+            if item is None:
+                continue
+            wrapped = metrics.boundingRect(
+                0, 0, max(width, 40), 100_000, Qt.TextFlag.TextWordWrap, item.text(3)
+            ).height()
+            height = max(line, wrapped + line - metrics.height())
+            if item.sizeHint(3).height() != height:
+                item.setSizeHint(3, QSize(0, height))
+            heights.append(height)
+        rows = sum(heights[:8]) or line
+        total = tree.header().sizeHint().height() + rows + 2 * tree.frameWidth() + 2
+        if tree.height() != total:
+            tree.setFixedHeight(total)

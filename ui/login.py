@@ -12,7 +12,7 @@ the meantime simply waits its turn on that thread.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLocale, Signal
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from rules.errors import UserFacingError
+from rules.messages import Message
 from ui.errors import show_error
 from ui.theme import (
     dialog_buttons,
@@ -45,6 +46,13 @@ if TYPE_CHECKING:
     from desktop.clerks import ClerkInfo
     from ui.context import AppContext
 
+
+ENCRYPTING = Message(
+    fa="در حال ورود… ورود مدیر دفتر در این نسخه یک بار پایگاه داده را رمزگذاری می‌کند؛ روی "
+    "پایگاه دادهٔ بزرگ چند دقیقه طول می‌کشد. برنامه را نبندید.",
+    en="Logging in… The office manager's first login on this version encrypts the database, "
+    "once; on a large one it takes a few minutes. Do not close the program.",
+)
 
 # The short names a clerk knows from the Windows language bar.
 _LAYOUT_NAMES = {"fa": "فا", "en": "EN", "ar": "عر"}
@@ -74,6 +82,9 @@ class LoginAccess:
     counter_no: int | None = None
     before_login: Callable[[], None] | None = None
     recovery_key: Callable[[], str | None] | None = None
+    # The store is still plain (a PC set up by an older program): a manager's login
+    # encrypts it, once, which can take minutes on a big store; the window says so.
+    may_encrypt: bool = False
 
     @classmethod
     def of(cls, ctx: AppContext) -> LoginAccess:
@@ -81,6 +92,8 @@ class LoginAccess:
         from desktop.keyslots_setup import ProtectingLogin  # the store is open: loaded
 
         device = ctx.device
+        from desktop.keyslots import is_encrypted
+
         login = ProtectingLogin(ctx.clerks, ctx.store, before_encrypt=ctx.queries.close)
         return cls(
             ctx.lang,
@@ -89,6 +102,7 @@ class LoginAccess:
             device.office_name if device is not None else None,
             device.counter_no if device is not None else None,
             recovery_key=login.take_recovery_key,
+            may_encrypt=not ctx.store.encrypted and not is_encrypted(ctx.store.path.parent),
         )
 
 
@@ -162,6 +176,11 @@ class LoginDialog(QDialog):
         self.error.setWordWrap(True)
         set_role(self.error, "error", restyle=False)
         self.error.hide()
+        self.notice = QLabel(ENCRYPTING.text(self._lang), self)  # while a login may encrypt
+        self.notice.setObjectName("loginNotice")
+        self.notice.setWordWrap(True)
+        set_role(self.notice, "help", restyle=False)
+        self.notice.hide()
         self.hint = QLabel(demo_hint, self)
         set_role(self.hint, "help", restyle=False)
         self.hint.setVisible(bool(demo_hint))
@@ -177,6 +196,7 @@ class LoginDialog(QDialog):
         layout.addLayout(top)
         layout.addLayout(form)
         layout.addWidget(self.error)
+        layout.addWidget(self.notice)
         layout.addWidget(self.hint)
         layout.addLayout(buttons)
         for edit in (self.username, self.password):
@@ -202,6 +222,8 @@ class LoginDialog(QDialog):
             (self.username if not username else self.password).setFocus()
             return
         self._set_busy(True)
+        self.error.hide()
+        self.notice.setVisible(self._access.may_encrypt)
         authenticate = self._access.authenticate
         self._access.worker.submit(
             lambda: authenticate(username, password), self._succeeded, self._failed
@@ -209,12 +231,15 @@ class LoginDialog(QDialog):
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
+        if not busy:
+            self.notice.hide()
         for widget in (self.username, self.password, self.login_button):
             widget.setEnabled(not busy)
 
     def _succeeded(self, clerk: ClerkInfo) -> None:
         self._set_busy(False)
         self.error.hide()
+        self._access = replace(self._access, may_encrypt=False)  # done, or not a manager's
         if self._access.before_login is not None:
             self._access.before_login()
         recovery = self._access.recovery_key() if self._access.recovery_key else None

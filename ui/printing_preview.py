@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.receipt import Receipt
+from rules.bidi import ltr
 from ui.printing_receipt import RECEIPT_LAYOUTS, page_for, receipt_images, render_receipt
 from ui.theme import layout_direction, set_role
 from ui.worker import Worker
@@ -92,7 +93,8 @@ class ReceiptPreview(QDialog):
         self.area.setWidgetResizable(True)
         self.area.setStyleSheet("#receiptPreviewSheet { background: #8a9399; }")
 
-        name = self.printer.printerName() or self.tr("the system's default printer")
+        # A printer's name is Latin: isolated in the Persian line (see settings_dialog).
+        name = ltr(self.printer.printerName()) or self.tr("the system's default printer")
         self.where = QLabel(
             self.tr("%1 on %2")
             .replace("%1", RECEIPT_LAYOUTS[layout].title.text(lang))

@@ -11,6 +11,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop.keyslots import format_recovery_key
+from rules.bidi import ltr
 from rules.messages import Message
 from ui.theme import set_role
 
@@ -34,8 +35,11 @@ class RecoveryKeyDialog(QDialog):
         notice = QLabel(NOTICE.text(lang), self)
         notice.setWordWrap(True)
         set_role(notice, "help", restyle=False)
-        latin = format_recovery_key(digits)
-        persian = format_recovery_key(digits, persian=True)
+        # Each line isolated left to right (rules.bidi): in a right-to-left window the
+        # Persian digits' groups were laid out last group first, unlike the Latin line
+        # below them, and the manager copies the key from this window onto paper.
+        latin = ltr(format_recovery_key(digits))
+        persian = ltr(format_recovery_key(digits, persian=True))
         self.key_label = QLabel(f"{persian}\n{latin}" if lang == "fa" else f"{latin}\n{persian}")
         self.key_label.setObjectName("recoveryKey")
         font = QFont(self.font())

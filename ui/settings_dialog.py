@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from desktop.changes import SETTINGS_CHANGED
 from desktop.config import Settings
+from rules.bidi import ltr
 from rules.errors import UserFacingError
 from rules.messages import Message
 from ui.context import AppContext
@@ -154,11 +155,13 @@ class SettingsDialog(QDialog):
         current = self.printer.currentData()
         self.printer.clear()
         self.printer.addItem(self.tr("The system's default printer"), "")
+        # Printer names are Latin ("HP LaserJet (Counter-2)"): isolated, or a Persian
+        # line reorders their brackets and numbers (issue 14, item 4's kind).
         for name in names:
-            self.printer.addItem(name, name)
+            self.printer.addItem(ltr(name), name)
         if current and current not in names:
             # Kept as it was set: a printer switched off still gets its receipts later.
-            self.printer.addItem(self.tr("%1 (not found now)").replace("%1", current), current)
+            self.printer.addItem(self.tr("%1 (not found now)").replace("%1", ltr(current)), current)
         index = self.printer.findData(current)
         self.printer.setCurrentIndex(max(index, 0))
         if names:

@@ -33,6 +33,7 @@ from desktop.office import (
 from rules.errors import UserFacingError
 from ui.context import AppContext
 from ui.errors import show_error
+from ui.form_fields import show_digits_as_typed
 from ui.theme import dialog_buttons, digits, heading_font, set_role
 
 
@@ -113,6 +114,9 @@ class SetupWizard(QDialog):
         # (issue 14, item 2), as in the account and login dialogs.
         for edit in (self.office_code, self.office_name, self.counter_no):
             edit.textEdited.connect(self.office_error.hide)
+        # Digits show in the language's set whichever keyboard typed them, as in the form.
+        for edit in (self.office_code, self.counter_no):
+            edit.textEdited.connect(lambda _t, e=edit: show_digits_as_typed(e, self._lang))
         for edit in (self.username, self.display_name, self.password, self.password_again):
             edit.textEdited.connect(self.manager_error.hide)
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+import urllib3
 
 PIECE_BYTES = 64 * 1024
 # Each 16 KiB at 256 kbit/s is half a second: 30 s without a byte is a dead line.
@@ -81,6 +82,7 @@ def fetch_resumable(
             requests.ConnectionError,
             requests.Timeout,
             requests.exceptions.ChunkedEncodingError,
+            urllib3.exceptions.HTTPError,  # read1 is urllib3's: its own cut, reset, timeout
         ):
             time.sleep(retry_wait_s * min(progress.attempts, 10))  # a short, growing pause
     os.replace(part, dest)
@@ -115,7 +117,10 @@ def _one_request(
             out.seek(have)
             out.truncate()
             written = have
-            for chunk in answer.iter_content(PIECE_BYTES):
+            # read1: what has arrived, up to a piece, without waiting for a whole piece;
+            # so a cut loses nothing that came before it (iter_content(n) would drop
+            # the bytes of a piece cut short) and a pause takes effect sooner.
+            while chunk := answer.raw.read1(PIECE_BYTES):
                 if written + len(chunk) > length:
                     out.close()
                     part.unlink()

@@ -1,5 +1,6 @@
 """The fleet as operators see it: every office with active PCs, most stuck first (the
-server's own ranking, ``monitoring.stuck_offices``), grouped by province; one office's PCs.
+server's own ranking, ``monitoring.stuck_offices``, computed by the database:
+``fleet_query``), grouped by province; one office's PCs.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from typing import Any
 from sqlalchemy import Engine, delete, insert, select
 
 from server.console import audit
+from server.console.fleet_query import RankedOffice, Thresholds, fleet_figures
 from server.console.models import device_heartbeats, office_provinces
 from server.db import read_now, write_tx
 from server.models import as_utc, devices, offices
-from server.monitoring import OfficeHealth, stuck_offices
 
 # An office needs someone's attention when a request has waited this long on a PC, a PC
 # set requests aside, or a PC has not been heard from for this long.
@@ -22,34 +23,12 @@ STUCK_WAIT = dt.timedelta(hours=1)
 SILENT = dt.timedelta(days=1)
 
 
-@dataclass(frozen=True)
-class FleetOffice:
-    health: OfficeHealth
-    province: str | None
-    stuck: bool
-
-
-def _stuck(health: OfficeHealth, wait_seconds: float, silent_before: dt.datetime) -> bool:
-    # Called for every office on every fleet page: the thresholds come in precomputed.
-    if (health.oldest_waiting_seconds or 0) >= wait_seconds:
-        return True
-    if health.attention > 0 or health.never_heard > 0:
-        return True
-    return health.last_heartbeat is not None and health.last_heartbeat < silent_before
-
-
-def provinces_by_office(engine: Engine) -> dict[str, str]:
-    with read_now(engine) as conn:
-        rows = conn.execute(
-            select(offices.c.code, office_provinces.c.province).join(
-                office_provinces, office_provinces.c.office_id == offices.c.id
-            )
-        ).all()
-    return {code: province for code, province in rows}
-
+# One office as the fleet page shows it: its figures, province and whether it is stuck.
+FleetOffice = RankedOffice
 
 NO_PROVINCE = "_"  # the fleet page's name for offices with no province yet
 STUCK_SHOWN = 200
+PROVINCE_PAGE = 100  # a province's offices a page (Tehran's ~1,500 would be one long page)
 
 
 @dataclass(frozen=True)
@@ -67,42 +46,54 @@ class ProvinceSummary:
 
 @dataclass(frozen=True)
 class FleetView:
-    stuck: list[FleetOffice]  # the most stuck first, at most STUCK_SHOWN
+    stuck: list[FleetOffice]  # the most stuck first, at most STUCK_SHOWN; none for a province
     stuck_total: int
     provinces: list[ProvinceSummary]  # provinces with stuck offices first
     chosen: str | None  # the province asked for, if any ("_": none yet)
-    offices: list[FleetOffice]  # that province's offices, most stuck first
+    offices: list[FleetOffice]  # a page of that province's offices, most stuck first
+    first: int = 0  # the rank (from 0) of the page's first office
+    more: bool = False  # the province has more offices after this page
 
 
-def fleet(engine: Engine, *, now: dt.datetime, province: str | None = None) -> FleetView:
+def fleet(
+    engine: Engine,
+    *,
+    now: dt.datetime,
+    province: str | None = None,
+    first: int = 0,
+    page_size: int = PROVINCE_PAGE,
+) -> FleetView:
     """The fleet page: stuck offices across the country, one line per province, and (when
     ``province`` is given) that province's offices. 16,000 offices make one page of lines
-    per province, not 16,000 rows."""
-    ranked = stuck_offices(engine, now=now, limit=100_000)
-    where = provinces_by_office(engine)
-    wait, silent_before = STUCK_WAIT.total_seconds(), now - SILENT
-    every = [
-        FleetOffice(h, where.get(h.office_code), _stuck(h, wait, silent_before)) for h in ranked
-    ]
-    groups: dict[str | None, list[FleetOffice]] = {}
-    for office in every:  # already in rank order: each group keeps it
-        groups.setdefault(office.province, []).append(office)
-    summaries = [
-        ProvinceSummary(
-            province=name,
-            offices=len(members),
-            stuck=sum(o.stuck for o in members),
-            queue_depth=sum(o.health.queue_depth for o in members),
-            attention=sum(o.health.attention for o in members),
+    per province, not 16,000 rows; the database does the counting and the ranking
+    (``fleet_query``), so only the offices shown come back."""
+    limits = Thresholds(now=now, wait=STUCK_WAIT, silent=SILENT)
+    with read_now(engine) as conn:
+        figures = fleet_figures(
+            conn,
+            limits,
+            # A province's page lists its own offices, most stuck first, and not the
+            # country's most stuck beside them (hundreds of rows the page did not ask for).
+            stuck_shown=STUCK_SHOWN if province is None else 0,
+            province=None if province in (None, NO_PROVINCE) else province,
+            choose=province is not None,
+            chosen_page=(first, page_size + 1),  # one more: is there a next page?
         )
-        for name, members in groups.items()
+    summaries = [
+        ProvinceSummary(f.province, f.offices, f.stuck, f.queue_depth, f.attention)
+        for f in figures.provinces
     ]
     summaries.sort(key=lambda p: (-p.stuck, -p.queue_depth, p.province or "\uffff"))
-    stuck = [o for o in every if o.stuck]
-    chosen_offices: list[FleetOffice] = []
-    if province is not None:
-        chosen_offices = groups.get(None if province == NO_PROVINCE else province, [])
-    return FleetView(stuck[:STUCK_SHOWN], len(stuck), summaries, province, chosen_offices)
+    chosen = figures.chosen
+    return FleetView(
+        figures.stuck,
+        figures.stuck_total,
+        summaries,
+        province,
+        chosen[:page_size],
+        first=first,
+        more=len(chosen) > page_size,
+    )
 
 
 @dataclass(frozen=True)

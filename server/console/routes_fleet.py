@@ -3,6 +3,8 @@ codes (text and QR), revocation with a confirmation, and an office's province.""
 
 from __future__ import annotations
 
+from typing import Any
+
 import segno
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -11,8 +13,16 @@ from sqlalchemy import Select, select
 from rules.messages import Message
 from server import offices as office_store
 from server.console import audit
-from server.console.fleet import NO_PROVINCE, OfficePage, fleet, office_page, set_province
+from server.console.fleet import (
+    NO_PROVINCE,
+    PROVINCE_PAGE,
+    OfficePage,
+    fleet,
+    office_page,
+    set_province,
+)
 from server.console.provinces import PROVINCES, province_name
+from server.console.releases import FAILED_STATES, UPDATE_STATES, is_behind, published_version
 from server.console.web import (
     NOT_FOUND,
     PREFIX,
@@ -20,12 +30,14 @@ from server.console.web import (
     CurrentSession,
     actor,
     clean,
+    locale_of,
     read_form,
     redirect,
     render,
     require,
     server_ctx,
 )
+from server.context import ServerContext
 from server.db import read_now
 from server.errors import ApiError
 from server.models import devices, offices
@@ -41,8 +53,31 @@ def fleet_page(request: Request, session: CurrentSession) -> Response:
     province = clean(request.query_params.get("province", ""), 40) or None
     if province is not None and province != NO_PROVINCE and province not in PROVINCES:
         raise ConsoleError(422, Message("استان ناشناخته است.", "Unknown province."))
-    view = fleet(ctx.engine, now=ctx.clock(), province=province)
-    return render(request, "fleet.html", view=view, province_name=province_name)
+    raw_first = request.query_params.get("first", "0")
+    if not (raw_first.isascii() and raw_first.isdigit() and len(raw_first) <= 6):
+        raise ConsoleError(422, Message("شمارهٔ صفحه نادرست است.", "Bad page number."))
+    view = fleet(ctx.engine, now=ctx.clock(), province=province, first=int(raw_first))
+    loc = locale_of(request)
+    names = {code: loc.msg(province_name(code)) for code in (*PROVINCES, None)}
+    return render(
+        request,
+        "fleet.html",
+        view=view,
+        province_name=province_name,
+        province_names=names,
+        page_size=PROVINCE_PAGE,
+        **_updates(ctx),
+    )
+
+
+def _updates(ctx: ServerContext) -> dict[str, Any]:
+    """What the pages need to show program versions against the published one."""
+    return {
+        "current": published_version(ctx.settings.updates_dir),
+        "is_behind": is_behind,
+        "update_states": UPDATE_STATES,
+        "failed_states": FAILED_STATES,
+    }
 
 
 def _office(request: Request, code: str) -> OfficePage:
@@ -64,6 +99,7 @@ def show_office(request: Request, session: CurrentSession, code: str) -> Respons
         province=province_name(page.province),
         enrolment=None,
         qr_svg="",
+        **_updates(server_ctx(request)),
     )
 
 
@@ -118,6 +154,7 @@ def enrolment_code(request: Request, session: CurrentSession, code: str) -> Resp
         enrolment=made,
         ttl_hours=ttl,
         qr_svg=svg,
+        **_updates(ctx),
     )
 
 

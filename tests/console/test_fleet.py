@@ -45,6 +45,11 @@ def test_stuck_offices_come_first_and_are_marked(console_server: RunningServer) 
     listed = listed.split('id="province-offices"', 1)[1].split("</table>", 1)[0]
     assert listed.index("دفتر گیرکرده") < listed.index("دفتر آرام")
     assert operator.get("/console/fleet", params={"province": "atlantis"}).status_code == 422
+    for bad in ("x", "-1", "9999999"):
+        answer = operator.get("/console/fleet", params={"province": "_", "first": bad})
+        assert answer.status_code == 422 and "شمارهٔ صفحه نادرست است" in answer.text
+    whole = operator.get("/console/fleet", params={"province": "_"}).text
+    assert 'id="offices"' in whole and 'id="next-offices"' not in whole  # one page
     office = operator.get(f"/console/offices/{stuck.code}").text
     assert "PC-1" in office and "۴۰" in office
     assert "لغو دسترسی" not in office  # operators watch; administrators revoke

@@ -1,21 +1,61 @@
 """A request's scans on its console page, over real HTTP against a real server: a counter
-pushes a request naming two scanned parts and uploads one of them (the resumable
-/v1/blobs protocol); the reviewer's page lists both, one received and one awaited, and
-serves the received one's bytes with their type; outside the reviewer's scope, for a
-part not yet received, or to a device token, there is nothing to see."""
+pushes a request naming two scanned parts (a catalogue version whose bill takes a scan of
+up to two pages) and uploads one of them (the resumable /v1/blobs protocol); the
+reviewer's page lists both, one received and one awaited, and serves the received one's
+bytes with their type; outside the reviewer's scope, for a part not yet received, or to a
+device token, there is nothing to see."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import io
+import json
 
 import requests
 from PIL import Image
 
+from rules.catalog import demo_catalog_path
+from server.catalogs import publish_catalog
 from server.console.models import Role
+from server.context import utc_now
+from server.db import make_engine
 from tests.console.conftest import ConsoleClient, logged_in, make_staff
 from tests.support.server import EnrolledDevice, RunningServer, sample_item
+
+SCANNED = {
+    "key": "bill_scan",
+    "label": {"fa": "تصویر قبض", "en": "Bill scan"},
+    "required": False,
+    "scan": "optional",
+    "scan_pages": 2,
+}
+
+
+def publish_scannable(server: RunningServer) -> int:
+    """A new catalogue version whose bill payment takes an optional scan of the bill."""
+    document = json.loads(demo_catalog_path().read_text(encoding="utf-8"))
+    for service in document["services"]:
+        if service["code"] == "bill_payment":
+            service["documents"] = [SCANNED]
+    engine = make_engine(server.database_url)
+    try:
+        return publish_catalog(engine, document, now=utc_now())
+    finally:
+        engine.dispose()
+
+
+def scanned_item(office: str, version: int, parts: list[bytes]) -> dict[str, object]:
+    scans = [
+        {
+            "document": "bill_scan",
+            "sha256": hashlib.sha256(d).hexdigest(),
+            "size": len(d),
+            "pages": 1,
+        }
+        for d in parts
+    ]
+    return sample_item(office, 1, catalog_version=version, documents=["bill_scan"], scans=scans)
 
 
 def _jpeg() -> bytes:
@@ -67,16 +107,7 @@ def test_the_received_scan_is_shown_and_the_awaited_one_is_named(
     admin = logged_in(console_server, make_staff(console_server, Role.ADMINISTRATOR))
     code, device = _office(console_server, admin, "kerman")
     page_one, page_two = _jpeg(), b"%PDF-1.4 not yet sent"
-    scans = [
-        {
-            "document": "bill_scan",
-            "sha256": hashlib.sha256(d).hexdigest(),
-            "size": len(d),
-            "pages": 1,
-        }
-        for d in (page_one, page_two)
-    ]
-    item = sample_item(code, 1, scans=scans)
+    item = scanned_item(code, publish_scannable(console_server), [page_one, page_two])
     pushed = console_server.push(device, [item])
     assert pushed.ok and pushed.json()["results"][0]["status"] == "accepted", pushed.text
     _upload(console_server, device, page_one)
@@ -87,6 +118,7 @@ def test_the_received_scan_is_shown_and_the_awaited_one_is_named(
     listed = page.text.split('id="scans"', 1)[1].split("</ol>", 1)[0]
     first, second = listed.split("</li>")[:2]
     assert f"/console/requests/{item['id']}/scans/1" in first and "<iframe" in first
+    assert "تصویر قبض" in first  # labelled from the request's catalogue version
     assert "/scans/2" not in second and "هنوز از باجه نرسیده است" in second
     assert "(۱ از ۲ رسیده)" in page.text
 

@@ -305,3 +305,26 @@ def test_scans_are_sealed_with_the_data_key(plain_office: tuple[Path, Store, Cle
         ScanStore.beside(store.path, keyslots.new_data_key()).read(second)
     with pytest.raises(ScanMissing):
         ScanStore.beside(store.path).read(second)  # sealed: no key, no scan
+
+
+def test_a_password_change_cut_between_slot_and_database_is_mended_at_login(
+    office: tuple[Path, Store, ClerkInfo, str],
+) -> None:
+    data_dir, store, manager, _ = office
+    key = store.data_key
+    assert key is not None
+    # change_password writes the slot first: killed before the database's hash.
+    keyslots.load(data_dir).with_clerk(key, manager.id, "modir", "newer-password").save(data_dir)
+    store.close()
+    unlocked = data_key_for(data_dir, username="modir", password="newer-password")
+    reopened = Store.open(data_dir, key=unlocked)
+    try:
+        directory = ClerkDirectory(reopened)
+        with pytest.raises(LoginFailed):  # the database alone still has the old hash
+            directory.authenticate("modir", "newer-password")
+        assert directory.authenticate("modir", "newer-password", proven=True).id == manager.id
+        assert directory.authenticate("modir", "newer-password").id == manager.id  # mended
+        with pytest.raises(LoginFailed):
+            directory.authenticate("modir", PASSWORD)
+    finally:
+        reopened.close()

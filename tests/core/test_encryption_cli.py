@@ -114,3 +114,20 @@ def test_doctor_names_a_damaged_or_missing_key_file(office: tuple[Path, str]) ->
     (fine,) = batch(case(data, "doctor", "--lang", "en"))
     assert fine.code == 0, fine
     assert TRACEBACK not in locked.stderr + damaged.stderr + missing.stderr + fine.stderr
+
+
+def test_doctor_names_a_plain_store_that_is_set_up(tmp_path: Path) -> None:
+    from desktop.catalog_store import CatalogStore
+    from desktop.clerks import ClerkDirectory
+    from desktop.db.engine import Store
+    from desktop.office import initialise
+
+    data = tmp_path / "older"
+    store = Store.open(data)  # as an older program left it: set up, plain
+    initialise(store, office_code="1001", office_name="دفتر", counter_no=1)
+    CatalogStore(store).ensure_seeded()
+    ClerkDirectory(store).create_manager("modir", "مدیر", "correct-horse")
+    store.close()
+    (run,) = batch(case(data, "doctor", "--json"))
+    assert run.code == 1
+    assert [p["code"] for p in json.loads(run.stdout)["problems"]] == ["not_encrypted"]

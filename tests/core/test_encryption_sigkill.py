@@ -49,34 +49,60 @@ def _count(store: Store) -> int:
         return int(s.connection().exec_driver_sql("SELECT count(*) FROM requests").scalar_one())
 
 
+def _prepare(template: Path, data_dir: Path) -> Path:
+    copy_database(template, data_dir)
+    (data_dir / "backups").mkdir()
+    shutil.copyfile(template, data_dir / "backups" / "pishkhan-0003-old.sqlite3")
+    return data_dir
+
+
+def _start(data_dir: Path) -> subprocess.Popen[bytes]:
+    """The encryptor on ``data_dir``, once it is ready (imports done, the manager in)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.encryptor", str(data_dir), PASSWORD],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == b"ready"
+    return proc
+
+
+def _close(proc: subprocess.Popen[bytes]) -> None:
+    for stream in (proc.stdin, proc.stdout):
+        if stream is not None:
+            stream.close()
+
+
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="SIGKILL is POSIX")
 def test_sigkill_while_encrypting_never_loses_a_request(tmp_path: Path) -> None:
     template = template_database(REQUESTS, key="encryption-sigkill", prepare=_office)
     rng = random.Random(int(os.environ.get("ENC_SEED", "20261203")))
+    # One run to the end first: how long the encryption takes on this machine now, so
+    # that the kills fall inside it however loaded the machine is.
+    calibration = _prepare(template, tmp_path / "calibration")
+    proc = _start(calibration)
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(b"go\n")
+    proc.stdin.flush()
+    took = float(proc.stdout.readline().split()[1])
+    proc.wait()
+    _close(proc)
     outcomes: Counter[str] = Counter()
     for round_no in range(KILLS):
-        data_dir = tmp_path / f"round{round_no}"
-        copy_database(template, data_dir)
-        (data_dir / "backups").mkdir()
-        shutil.copyfile(template, data_dir / "backups" / "pishkhan-0003-old.sqlite3")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.support.encryptor", str(data_dir), PASSWORD],
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
+        data_dir = _prepare(template, tmp_path / f"round{round_no}")
+        proc = _start(data_dir)
         assert proc.stdin is not None and proc.stdout is not None
-        assert proc.stdout.readline().strip() == b"ready"
         proc.stdin.write(b"go\n")
         proc.stdin.flush()
-        time.sleep(rng.uniform(0.0, 0.35))  # the encryption takes ~0.25 s here
+        time.sleep(rng.uniform(0.0, took * 1.1))
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         finished = proc.stdout.read().startswith(b"done")
-        proc.stdout.close()
-        proc.stdin.close()
+        _close(proc)
 
         # The next start, as the program makes it.
         key = data_key_for(data_dir, username="modir", password=PASSWORD)

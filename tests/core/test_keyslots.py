@@ -146,3 +146,9 @@ def test_seal_and_unseal(data_key: bytes) -> None:
         keyslots.unseal(data_key, sealed[:-1] + bytes([sealed[-1] ^ 1]), name="scan-1.jpg")
     with pytest.raises(ValueError):
         keyslots.unseal(data_key, plain)
+
+
+def test_the_start_knows_the_key_files_name() -> None:
+    from desktop.db import peek
+
+    assert peek.KEYS_FILENAME == keyslots.KEYS_FILENAME  # peek must not import keyslots

@@ -1,4 +1,4 @@
-"""Bounded inflation (server.body.inflate_limited, in pieces of server.limits): the output
+"""Bounded inflation (server.body.inflate_limited, in 64 KiB output pieces): the output
 is exact across many pieces and members, and the cap holds to the byte; the inflated cap
 holds a full batch of the largest items the demo catalogue allows."""
 
@@ -17,8 +17,8 @@ from rules.catalog import (
     demo_catalog_path,
     load_catalog_file,
 )
+from rules.compression import OUTPUT_PIECE as INFLATE_OUTPUT_PIECE
 from server.body import InflatedTooLarge, InflateError, inflate_limited
-from server.limits import INFLATE_OUTPUT_PIECE
 from sync.protocol import (
     INT32_MAX,
     MAX_INFLATED_BYTES,

@@ -104,3 +104,20 @@ def test_pages_by_bytes_prefetched_are_applied_in_order_and_none_is_lost(
     assert result.ok and result.status_applied == 24 - first  # none twice, none skipped
     assert len(pulled) >= 3 and [e.more for e in pulled][-1] is False
     assert counter.states() == {"completed": 24}
+
+
+def test_a_refused_heartbeat_does_not_fail_the_pull(
+    counter: Counter, server: RunningServer
+) -> None:
+    """The server refuses the heartbeat riding on the changes call (422 naming
+    ``heartbeat.update_state``): the page is asked again without it and the round goes on."""
+    counter.enrol(server)
+    counter.save(2)
+    client = CountingClient(counter.engine()._client)
+    engine = _engine(counter, client, update_state=lambda: "NOT A WORD")
+    result = engine.run_round()
+    assert result.ok and result.accepted == 2 and result.error is None
+    # With the heartbeat, again without it; then the heartbeat's own call (refused too,
+    # which the round only logs).
+    assert client.calls == ["changes+heartbeat", "changes", "heartbeat"]
+    assert not [e for e in counter.events if isinstance(e, HeartbeatSent)]

@@ -76,10 +76,13 @@ def test_after_the_faults_stop_the_batch_is_full_again_after_one_answer(
     assert result.ok and result.pushed == 100
     answered = [e for e in counter.events if isinstance(e, BatchAnswered)]
     assert answered[0].next_batch_size == 20  # one answer, and the batch is full again
-    # The batches already on the wire or taken ahead (two in flight, one ready) go at the
-    # old size; every one taken after that answer is full (but the queue's last).
-    assert [e.size for e in answered[:3]] == [2, 2, 2]
-    assert {e.size for e in answered[3:-1]} == {20}
+    # The batches already on the wire or taken ahead (at most two in flight and one ready,
+    # however many the pipeline had taken when the first answer came) go at the old size;
+    # every one taken after that answer is full (but the queue's last).
+    sizes_sent = [e.size for e in answered]
+    old = next(i for i, size in enumerate(sizes_sent) if size != 2)
+    assert 1 <= old <= 3, sizes_sent
+    assert set(sizes_sent[old:-1]) == {20}, sizes_sent
     assert counter.states() == {"accepted": 140}
 
 

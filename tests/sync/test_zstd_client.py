@@ -6,6 +6,8 @@ back zstd; everything is accepted exactly once. Against a scripted HTTP server (
 sockets), what exactly goes on the wire: no zstd to a server that never advertised it, a
 415 for a zstd body is sent again once in gzip, and an answer whose bytes stop (or
 trickle) after its head fails within the stall bound instead of the 30 s read timeout.
+What the server advertised is remembered in the data folder (``codings_file``): from the
+enrolment answer on, a restarted client's first push goes zstd; a 415 makes it forget.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import http.server
 import json
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +27,15 @@ import pytest
 
 from rules import compression
 from sync.client import InvalidResponse, NetworkError, SyncClient
-from sync.protocol import MAX_INFLATED_BYTES, PushBody, RequestItem, convert, encode
+from sync.codings import FILE_NAME, RememberedCodings
+from sync.protocol import (
+    MAX_INFLATED_BYTES,
+    EnrolRequest,
+    PushBody,
+    RequestItem,
+    convert,
+    encode,
+)
 from tests.support.server import RunningServer, sample_item
 
 DEVICE = "0b7f6f1e-9a7e-4c36-9b7a-3f2d2f1c0a11"
@@ -58,6 +69,49 @@ def test_pushes_go_zstd_once_the_server_said_it_knows_the_dictionary(
         assert len(page.changes) >= 1
     finally:
         client.close()
+
+
+def test_the_enrolment_answer_is_remembered_and_a_restarted_client_pushes_zstd_first(
+    server: RunningServer, tmp_path: Path
+) -> None:
+    office = server.add_office().code
+    device_id = str(uuid.uuid4())
+    remembered = tmp_path / FILE_NAME
+    enrolling = SyncClient(
+        server.base_url, lambda: None, allow_insecure_http=True, codings_file=remembered
+    )
+    try:
+        answer = enrolling.enrol(
+            EnrolRequest(
+                code=server.enrolment_code(office),
+                device_id=device_id,
+                office_code=office,
+                counter_no=1,
+            )
+        )
+    finally:
+        enrolling.close()
+    assert json.loads(remembered.read_text())["zstd_dict"] == DICT
+    # The program starts again: before any answer, the client already knows.
+    client = SyncClient(
+        server.base_url,
+        lambda: answer.device_token,
+        device_id=device_id,
+        allow_insecure_http=True,
+        codings_file=remembered,
+    )
+    try:
+        assert client.server_dictionary == DICT
+        first = client.push([_item(office, seq) for seq in range(1, 31)])
+        assert {r.status for r in first.results} == {"accepted"}
+        assert client.server_dictionary == DICT
+    finally:
+        client.close()
+    # Another server behind the same data folder learns afresh.
+    other = SyncClient(
+        "http://127.0.0.1:9", lambda: None, allow_insecure_http=True, codings_file=remembered
+    )
+    assert other.server_dictionary is None
 
 
 # --------------------------------------------------------------------------- scripted server
@@ -202,6 +256,62 @@ def test_zstd_after_the_advertisement_and_gzip_again_after_a_415(
     plain.push(_items(2))
     assert _codings(script)[-2:] == ["gzip", "gzip"]
     assert "zstd" not in script.received[-1][0]["Accept-Encoding"]
+
+
+def test_a_restarted_client_sends_its_first_push_in_zstd_and_forgets_it_on_a_415(
+    scripted: tuple[Script, str], tmp_path: Path
+) -> None:
+    script, url = scripted
+    remembered = tmp_path / FILE_NAME
+    _client(url, codings_file=remembered).push(_items(3))  # learnt from the answer
+    assert _codings(script) == ["gzip"]
+    restarted = _client(url, codings_file=remembered)
+    restarted.push(_items(3))
+    assert _codings(script) == ["gzip", "zstd"]  # the first push of this run
+    assert script.received[1][0][compression.DICT_HEADER] == str(DICT)
+    script.refuse_zstd, script.advertise = True, False  # an older server took the address
+    answer = _client(url, codings_file=remembered).push(_items(4))
+    assert len(answer.results) == 4  # refused in zstd, sent once more in gzip, answered
+    assert _codings(script)[2:] == ["zstd", "gzip"]
+    assert json.loads(remembered.read_text())["zstd_dict"] is None
+    _client(url, codings_file=remembered).push(_items(2))
+    assert _codings(script)[-1] == "gzip"  # the next run starts in gzip
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "not json",
+        "[1]",
+        '{"format": 1, "server": "%s", "zstd_dict": 999}',  # a dictionary not shipped
+        '{"format": 1, "server": "%s", "zstd_dict": true}',
+        '{"format": 2, "server": "%s", "zstd_dict": 1}',  # a later format
+    ],
+)
+def test_a_damaged_or_foreign_record_is_ignored(
+    scripted: tuple[Script, str], tmp_path: Path, content: str
+) -> None:
+    script, url = scripted
+    script.advertise = False
+    remembered = tmp_path / FILE_NAME
+    remembered.write_text(content.replace("%s", url))
+    client = _client(url, codings_file=remembered)
+    assert client.server_dictionary is None
+    client.push(_items(2))
+    assert _codings(script) == ["gzip"]
+
+
+def test_an_unwritable_record_costs_only_the_memory(
+    scripted: tuple[Script, str], tmp_path: Path
+) -> None:
+    script, url = scripted
+    remembered = tmp_path / "no such folder" / FILE_NAME
+    client = _client(url, codings_file=remembered)
+    client.push(_items(2))
+    client.push(_items(2))
+    assert _codings(script) == ["gzip", "zstd"]  # learnt in memory all the same
+    assert not remembered.exists()
+    assert RememberedCodings(remembered, url).load((DICT,)) is None
 
 
 def test_a_stalled_answer_fails_within_the_stall_bound(scripted: tuple[Script, str]) -> None:

@@ -21,6 +21,7 @@ from desktop.dayclose import day_summary
 from desktop.db.models import AuditEvent
 from desktop.intake import Intake
 from desktop.receipt import money
+from rules.bidi import is_isolated
 from rules.normalize import to_ascii_digits, to_persian_digits
 from tests.ui.conftest import MakeCtx, clerk_named, sample_for
 from tests.ui.test_receipt import MM, FakePrintDialog, says, visual_lines
@@ -148,6 +149,7 @@ def test_export_csv_through_the_file_dialog(
     monkeypatch.setattr(dayclose_dialog.QFileDialog, "getSaveFileName", save_name)
     dialog.csv_button.click()
     qtbot.waitUntil(lambda: str(target) in dialog.status.text(), timeout=10_000)
+    assert is_isolated(dialog.status.text(), str(target))  # a Latin path, a Persian name
     assert asked[0].endswith(f"pishkhan-day-{dialog.loaded_summary.jalali.replace('/', '-')}.csv")
     raw = target.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")

@@ -244,3 +244,23 @@ def test_a_suggestion_left_as_it_is_is_what_is_stored(qtbot: QtBot, ui_ctx: AppC
     assert detail is not None and detail.answers["birth_place"] == "تهران"
     # The next citizen's form starts empty: no town left from the last one.
     assert form.answer_cells["birth_place"].editor.value() == ""
+
+
+def test_errors_go_when_a_short_date_or_a_suggestion_makes_the_field_right(
+    qtbot: QtBot, ui_ctx: AppContext
+) -> None:
+    form = make_form(qtbot, ui_ctx)
+    fill_form(form, sample_for(ui_ctx, "criminal_record"))
+    date = form.answer_cells["birth_date"]
+    place = form.answer_cells["birth_place"]
+    date.editor.set_value("1370")
+    place.editor.clear()
+    save_and_wait(qtbot, form)
+    assert {"answers.birth_date", "answers.birth_place"} <= set(form.error_keys())
+    date.editor.clear()
+    date.editor.focus_widget.setFocus()
+    type_keys(date.editor.focus_widget, "700512")
+    assert "answers.birth_date" not in form.error_keys()
+    type_code(form, "0012345679")  # the suggestion fills the place: its error goes too
+    assert place.editor.value() == "تهران"
+    assert "answers.birth_place" not in form.error_keys()
