@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from server.db import is_sqlite
 from server.models import push_receipts
 
 #: How long a receipt is kept (the PC asks within seconds; a few days covers a PC that
@@ -38,17 +41,9 @@ def store(conn: Connection, device_id: str, key: str, answer: bytes, *, now: dt.
             push_receipts.c.created_at < now - dt.timedelta(days=KEEP_DAYS),
         )
     )
-    known = conn.execute(
-        select(push_receipts.c.key).where(
-            push_receipts.c.device_id == device_id, push_receipts.c.key == key
-        )
-    ).first()
-    if known is None:
-        conn.execute(
-            insert(push_receipts).values(
-                device_id=device_id, key=key, answer=answer, created_at=now
-            )
-        )
+    values = {"device_id": device_id, "key": key, "answer": answer, "created_at": now}
+    statement = (sqlite_insert if is_sqlite(conn) else pg_insert)(push_receipts).values(values)
+    conn.execute(statement.on_conflict_do_nothing())
 
 
 def fetch(engine: Engine, device_id: str, key: str) -> bytes | None:

@@ -149,10 +149,12 @@ class PushRun:
     def may_resend(self, sent: Sent) -> bool:
         """A broken push that the server did not store goes again in this round when the
         line answered since the break (its receipt call; from a server without receipts,
-        another push after the last break) and the round's resends are not spent; else the
-        round fails and backs off, as before."""
+        another push after the last break) and the round's resends are not spent; else (and
+        after a timeout) the round fails and backs off, as before."""
         if self.error is not None or self.resends >= MAX_RESENDS_PER_ROUND:
             return False
+        if sent.broken is not None and sent.broken.timeout:
+            return False  # a line that stopped moving: back off rather than wait again
         return sent.line_answered if sent.receipt_asked else self.answered_since_break
 
     def fail(self, error: SyncError) -> None:

@@ -14,12 +14,12 @@ The guarantees (DESIGN.md, "Promises" 2 and 4) and how a round keeps them:
   tracking code, so a resend never makes a second request. Every round reclaims (not
   only the first after a start): at a round's start nothing of ours can be in flight, and
   an item stuck "sending" after an unexpected error (a full disk) is not left behind.
-- A push that gets no answer (a reset, a cut or lost answer, a timeout) does not end the
-  round by itself (issue 11): its lane asks the server for the push's receipt (the push
-  named itself with a batch key; the server kept its answer in the same transaction as
-  the items), and a receipt is stored as that push's answer, the items not sent again.
-  With no receipt (the server never had the whole push) the items go again at once, in
-  this round, when the line answered since the break, at most
+- A push that gets no answer (a reset, a cut or lost answer; a timeout still ends the
+  round) does not end the round by itself (issue 11): its lane asks the server for the
+  push's receipt (the push named itself with a batch key; the server kept its answer in
+  the same transaction as the items), and a receipt is stored as that push's answer, the
+  items not sent again. With no receipt (the server never had the whole push) the items
+  go again at once, in this round, when the line answered since the break, at most
   ``sync.batches.MAX_RESENDS_PER_ROUND`` times a round.
 - Network trouble past that (the receipt's call unanswered too, breaks repeating), 5xx
   and 429 stop the round: whatever is still "sending" goes back to "queued", nothing is
@@ -428,13 +428,15 @@ class SyncEngine:
         A push that breaks (no answer) may still have been stored: the server then kept its
         answer as a receipt under ``key``, and one small GET brings it back instead of the
         whole batch being sent again (issue 11). Asked at once, on this lane, unless the
-        server said it keeps none or the sync is stopping."""
+        server said it keeps none, the push timed out or the sync is stopping."""
         t0 = time.monotonic()
         try:
             response = self._client.push(items, key=key)
         except NetworkError as exc:
             seconds = time.monotonic() - t0
-            if self._stop.is_set() or self._client.keeps_receipts is False:
+            # A timeout is a line that stopped moving: a receipt's call would most likely
+            # wait out a timeout of its own. The round ends and backs off, as before.
+            if exc.timeout or self._stop.is_set() or self._client.keeps_receipts is False:
                 return Sent(None, seconds, broken=exc)
             try:
                 receipt = self._client.receipt(key, items)
@@ -483,8 +485,8 @@ class SyncEngine:
                 run.fail(exc)
             else:
                 self._split(part, run, "bad_request", exc.item_indexes())
-        except NetworkError as exc:  # raised by the lane only when a receipt was refused
-            self._broken(part, Sent(None, 0.0, broken=exc), run, tally)
+        except NetworkError as exc:  # from the lane when the receipt was refused: back off
+            self._broken(part, Sent(None, 0.0, broken=exc, receipt_asked=True), run, tally)
         except SyncError as exc:
             run.fail(exc)
         else:

@@ -9,11 +9,14 @@ The proxy counts requests, so "not sent again" is what went on the wire.
 
 from __future__ import annotations
 
+import socket
+import threading
 from collections.abc import Iterator
 
 import pytest
 
 from sync.batches import MAX_RESENDS_PER_ROUND
+from sync.client import NetworkError, SyncClient
 from sync.engine import BatchPolicy, BatchSending, PushBroken, RoundFailed
 from tests.support.faultproxy import FaultProxy, LinkConfig
 from tests.support.server import RunningServer
@@ -110,3 +113,26 @@ def test_repeated_breaks_end_the_round_and_keep_everything(
     assert again.ok and (again.accepted, again.duplicate) == (30, 0)
     assert counter.states() == {"accepted": 30}
     assert _stored_once(server, [s.id for s in saved])
+
+
+def test_an_answer_cut_inside_its_head_is_a_network_error() -> None:
+    """A cut before the head's end leaves an answer the HTTP parser takes as complete, with
+    no length and an empty body: a break (the push's receipt is asked), not a bad answer."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+
+        def answer_cut() -> None:
+            conn, _ = listener.accept()
+            with conn:
+                conn.recv(65_536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/js")
+
+        thread = threading.Thread(target=answer_cut)
+        thread.start()
+        client = SyncClient(f"http://127.0.0.1:{port}", lambda: "token", device_id=None)
+        try:
+            with pytest.raises(NetworkError, match="without a length"):
+                client.changes(None)
+        finally:
+            client.close()
+            thread.join()
