@@ -5,13 +5,16 @@ while (settings ``lockout_attempts`` / ``lockout_minutes``); every login,
 failure, lock and change is an audit event.
 
 On an encrypted store each active clerk also has a key slot (``desktop.keyslots``): a new
-account or a new password writes that clerk's slot, disabling an account removes it, and
-a clerk from before the encryption gets one at their first login into the open store.
+account or a new password writes that clerk's slot, disabling an account removes it. The
+clerks from before the encryption get a password-hash slot when it is turned on
+(``with_hash_slots``), as does an account enabled again; the clerk's next login rewraps
+it into an ordinary slot with the program's current costs (``_ensure_slot``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from dataclasses import dataclass
 
@@ -29,6 +32,8 @@ from desktop.errors import PermissionDeniedError
 from rules.errors import UserFacingError
 from rules.messages import CONTROL_CHARACTERS, Message
 from rules.normalize import has_control_characters, normalize_letters, to_ascii_digits
+
+log = logging.getLogger("pishkhan.store")
 
 MIN_PASSWORD_LENGTH = 8
 MANAGER = "manager"
@@ -166,8 +171,22 @@ class ClerkDirectory:
                 target=clerk_id,
             )
             info = _info(clerk)
+            password_hash = clerk.password_hash
         if not active:
             self._drop_slot(clerk_id)
+        elif self._store.data_key is not None:
+            # Enabled again: their own password opens the store, as before the disabling.
+            folder = self._store.path.parent
+            slots = keyslots.load(folder)
+            if slots.clerk_slot(info.username) is None:
+                try:
+                    slots = slots.with_clerk_from_hash(
+                        self._store.data_key, info.id, info.username, password_hash
+                    )
+                except keyslots.UnusableHash as exc:
+                    log.info("clerk %d enabled without a key slot: %s", info.id, exc)
+                else:
+                    slots.save(folder)
         return info
 
     def change_password(self, by: ClerkInfo, clerk_id: int, new_password: str) -> None:
@@ -273,10 +292,31 @@ class ClerkDirectory:
             slots.without_clerk(clerk_id).save(folder)
 
     def _ensure_slot(self, clerk: ClerkInfo, password: str) -> None:
-        """A clerk from before the encryption, logging in to the open store: their slot."""
+        """A login into the open store: a slot for a clerk without one, and an ordinary
+        slot (current costs) for one with a password-hash slot or older costs."""
         slots = keyslots.load(self._store.path.parent)
-        if clerk.id not in slots.clerk_ids():
+        if slots.needs_rewrap(clerk.username):
             self._write_slot(clerk, password)
+
+    def with_hash_slots(
+        self, slots: keyslots.KeySlots, data_key: bytes, *, but: int
+    ) -> keyslots.KeySlots:
+        """``slots`` with a password-hash slot for every active clerk but ``but`` (the
+        manager whose password is at hand): encryption turned on over an older store.
+        Disabled accounts get none; a hash that cannot make one (not argon2id, under the
+        cost floor) is logged and that clerk is left to a login or a manager's reset."""
+        with self._store.read() as s:
+            accounts = [
+                (c.id, c.username, c.password_hash)
+                for c in s.scalars(select(Clerk).where(Clerk.active.is_(True)).order_by(Clerk.id))
+                if c.id != but
+            ]
+        for clerk_id, username, password_hash in accounts:
+            try:
+                slots = slots.with_clerk_from_hash(data_key, clerk_id, username, password_hash)
+            except keyslots.UnusableHash as exc:
+                log.info("clerk %d gets no key slot from their hash: %s", clerk_id, exc)
+        return slots
 
     def create_manager_in(
         self, s: Session, username: str, display_name: str, password: str

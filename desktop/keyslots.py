@@ -13,6 +13,14 @@ not unlock. The file is replaced atomically (temp, fsync, rename, fsync of the f
 a power cut leaves the old file or the new one. A file that cannot be read is never
 rewritten here: the caller is told (``KeySlotsDamaged``) and nothing is overwritten.
 
+A clerk from before the encryption gets a *password-hash slot* when it is turned on
+(``with_clerk_from_hash``): the data key wrapped under HKDF of the argon2id digest that
+their password makes with the salt and costs of the hash the database keeps. The slot
+holds only that salt and those costs, never the digest (which stays inside the encrypted
+database), so the clerk's own password opens it without the manager knowing it; their
+first login rewraps it into an ordinary slot (``needs_rewrap``). docs/SECURITY.md says
+why such a slot is exactly as hard to open as guessing the password against the hash.
+
 ``seal`` / ``unseal`` encrypt other files (scans) with the data key, a nonce per file.
 
 This module is imported at start (``read_header``): json and the standard library at
@@ -41,6 +49,9 @@ RECOVERY_GROUPS = 8
 RECOVERY_GROUP_DIGITS = 6
 CLERK = "clerk"
 RECOVERY = "recovery"
+FROM_PASSWORD = "argon2id"  # key-encryption key = argon2id(password, the slot's salt)
+FROM_HASH = "password-hash"  # = HKDF(argon2id digest of the clerk's stored hash)
+_HKDF_INFO = b"pishkhan-slot-kek/password-hash"
 _SEAL_MAGIC = b"PKS1"  # a sealed file's first bytes: format 1
 _NONCE_BYTES = 12
 
@@ -112,6 +123,10 @@ class NoSlot(UserFacingError):
         )
 
 
+class UnusableHash(ValueError):
+    """A stored password hash that cannot (or must not) make a password-hash slot."""
+
+
 @dataclass(frozen=True)
 class Header:
     """What the login window shows before the store is open: nothing about citizens."""
@@ -132,9 +147,16 @@ class Slot:
     parallelism: int
     nonce: bytes
     wrapped: bytes
+    derivation: str = FROM_PASSWORD
+    hash_len: int = 32  # the digest's length (a password-hash slot: its hash's)
 
     def aad(self) -> bytes:
-        return f"pishkhan-slot/{FORMAT}/{self.kind}/{self.clerk_id}/{self.username}".encode()
+        base = f"pishkhan-slot/{FORMAT}/{self.kind}/{self.clerk_id}/{self.username}"
+        return (base if self.derivation == FROM_PASSWORD else f"{base}/{self.derivation}").encode()
+
+    @property
+    def from_hash(self) -> bool:
+        return self.derivation == FROM_HASH
 
 
 @dataclass(frozen=True)
@@ -155,6 +177,14 @@ class KeySlots:
 
     def has_recovery(self) -> bool:
         return any(s.kind == RECOVERY for s in self.slots)
+
+    def needs_rewrap(self, username: str) -> bool:
+        """Whether the clerk's slot should be made again at their login: missing, a
+        password-hash slot (from before the encryption), or older argon2id costs."""
+        slot = self.clerk_slot(username)
+        if slot is None or slot.from_hash:
+            return True
+        return (slot.time_cost, slot.memory_kib, slot.parallelism) != _costs()
 
     def unlock(self, username: str, password: str) -> bytes:
         """The data key from a clerk's password (``username`` already normalised)."""
@@ -181,6 +211,45 @@ class KeySlots:
         """A slot for the clerk (replacing theirs if any): a new account, a new password."""
         kept = tuple(s for s in self.slots if not (s.kind == CLERK and s.clerk_id == clerk_id))
         return replace(self, slots=(*kept, _wrap(data_key, CLERK, clerk_id, username, password)))
+
+    def with_clerk_from_hash(
+        self, data_key: bytes, clerk_id: int, username: str, password_hash: str
+    ) -> KeySlots:
+        """A password-hash slot for a clerk whose password is not at hand (an account from
+        before the encryption, an account enabled again): their ``password_hash`` (the
+        database's argon2id PHC string) unwraps it with their own password.
+
+        ``UnusableHash`` for a hash that is not argon2id or costs less than the floor
+        (``hash_floor``): such a clerk gets a slot at their next login into the open store
+        or from a manager's reset instead.
+        """
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        phc = parse_phc(password_hash)
+        floor_time, floor_memory = hash_floor()
+        if phc.time_cost < floor_time or phc.memory_kib < floor_memory:
+            raise UnusableHash(
+                f"costs t={phc.time_cost}, m={phc.memory_kib} below the floor "
+                f"t={floor_time}, m={floor_memory}"
+            )
+        nonce = secrets.token_bytes(_NONCE_BYTES)
+        slot = Slot(
+            CLERK,
+            clerk_id,
+            username,
+            phc.salt,
+            phc.time_cost,
+            phc.memory_kib,
+            phc.parallelism,
+            nonce,
+            b"",
+            derivation=FROM_HASH,
+            hash_len=len(phc.digest),
+        )
+        kek = _kek_from_digest(phc.digest, slot)
+        slot = replace(slot, wrapped=AESGCM(kek).encrypt(nonce, data_key, slot.aad()))
+        kept = tuple(s for s in self.slots if not (s.kind == CLERK and s.clerk_id == clerk_id))
+        return replace(self, slots=(*kept, slot))
 
     def without_clerk(self, clerk_id: int) -> KeySlots:
         kept = tuple(s for s in self.slots if not (s.kind == CLERK and s.clerk_id == clerk_id))
@@ -218,7 +287,9 @@ class KeySlots:
                         "time_cost": s.time_cost,
                         "memory_kib": s.memory_kib,
                         "parallelism": s.parallelism,
+                        **({"hash_len": s.hash_len} if s.from_hash else {}),
                     },
+                    **({"kek": s.derivation} if s.from_hash else {}),
                     "nonce": _b64(s.nonce),
                     "wrapped": _b64(s.wrapped),
                 }
@@ -332,7 +403,9 @@ def unseal(data_key: bytes, sealed: bytes, *, name: str = "") -> bytes:
 # -- files ------------------------------------------------------------------------------
 def write_atomically(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` so a power cut leaves the old file or the new one (0600)."""
-    tmp = path.with_name(path.name + ".tmp")
+    # A name of this process's: the program and a command line writing at once do not
+    # write into one temp file (the last rename wins, whole).
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
     try:
         os.write(fd, data)
@@ -355,11 +428,72 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+# -- password-hash slots ------------------------------------------------------------------
+@dataclass(frozen=True)
+class PasswordHash:
+    """The parts of an argon2id PHC string (``$argon2id$v=19$m=…,t=…,p=…$salt$digest``)."""
+
+    salt: bytes
+    time_cost: int
+    memory_kib: int
+    parallelism: int
+    digest: bytes
+
+
+def parse_phc(password_hash: str) -> PasswordHash:
+    """``UnusableHash`` for anything but a version-19 argon2id PHC string."""
+    from argon2 import Type, extract_parameters
+    from argon2.exceptions import InvalidHashError
+
+    try:
+        params = extract_parameters(password_hash)
+        salt_b64, digest_b64 = password_hash.split("$")[4:6]
+        salt, digest = _unb64_phc(salt_b64), _unb64_phc(digest_b64)
+    except (InvalidHashError, ValueError) as exc:
+        raise UnusableHash(f"not a PHC string: {type(exc).__name__}") from exc
+    if params.type is not Type.ID or params.version != 19:
+        raise UnusableHash(f"{params.type.name} v{params.version}, not argon2id v19")
+    if not (8 <= len(salt) <= 64 and 16 <= len(digest) <= 64):
+        raise UnusableHash("salt or digest length out of range")
+    return PasswordHash(salt, params.time_cost, params.memory_cost, params.parallelism, digest)
+
+
+def hash_floor() -> tuple[int, int]:
+    """The least argon2id (passes, KiB) a stored hash may cost to make a slot of.
+
+    Production: OWASP's lowest argon2id setting (2 passes over 19 MiB), below which a
+    hash from an older program would make a slot cheaper to guess than the ordinary
+    ones. Under ``PISHKHAN_CHEAP_HASHES=1`` (tests only) the floor is the cheap hashes'
+    own costs, so the tests' hashes pass it and one below it is still refused.
+    """
+    if os.environ.get("PISHKHAN_CHEAP_HASHES") == "1":
+        cheap_time, cheap_memory, _ = _cheap_costs()
+        return cheap_time, cheap_memory
+    return 2, 19 * 1024
+
+
+def _kek_from_digest(digest: bytes, slot: Slot) -> bytes:
+    """HKDF-SHA256 of the digest, bound to the slot's owner: not the digest itself, so
+    the key-encryption key (which exists only in memory) is not the stored verifier."""
+    from cryptography.hazmat.primitives.hashes import SHA256
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    return HKDF(SHA256(), 32, salt=None, info=_HKDF_INFO + b"/" + slot.aad()).derive(digest)
+
+
+def _unb64_phc(text: str) -> bytes:
+    return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+
+
 # -- wrapping ---------------------------------------------------------------------------
+def _cheap_costs() -> tuple[int, int, int]:
+    return 1, 64, 1  # the same as desktop.clerks.password_hasher()'s cheap hashes
+
+
 def _costs() -> tuple[int, int, int]:
     """argon2id's (time, memory KiB, lanes): argon2-cffi's defaults, cheap in tests."""
     if os.environ.get("PISHKHAN_CHEAP_HASHES") == "1":
-        return 1, 64, 1  # tests only (FACTS.md: the real ones cost ~0.1 s)
+        return _cheap_costs()  # tests only (FACTS.md: the real ones cost ~0.1 s)
     return 3, 65536, 4
 
 
@@ -371,7 +505,9 @@ def _cost_salt() -> bytes:
     return secrets.token_bytes(16)
 
 
-def _derive(secret: str, salt: bytes, time_cost: int, memory_kib: int, lanes: int) -> bytes:
+def _derive(
+    secret: str, salt: bytes, time_cost: int, memory_kib: int, lanes: int, hash_len: int = 32
+) -> bytes:
     from argon2.low_level import Type, hash_secret_raw
 
     return hash_secret_raw(
@@ -380,8 +516,9 @@ def _derive(secret: str, salt: bytes, time_cost: int, memory_kib: int, lanes: in
         time_cost=time_cost,
         memory_cost=memory_kib,
         parallelism=lanes,
-        hash_len=32,
+        hash_len=hash_len,
         type=Type.ID,
+        version=19,
     )
 
 
@@ -402,7 +539,12 @@ def _unwrap(slot: Slot, secret: str) -> bytes | None:
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-    kek = _derive(secret, slot.salt, slot.time_cost, slot.memory_kib, slot.parallelism)
+    derived = _derive(
+        secret, slot.salt, slot.time_cost, slot.memory_kib, slot.parallelism, slot.hash_len
+    )
+    # A password-hash slot: the derived bytes are the stored hash's digest (same salt,
+    # costs and length as the account's hash), stretched once more through HKDF.
+    kek = _kek_from_digest(derived, slot) if slot.from_hash else derived
     try:
         key = AESGCM(kek).decrypt(slot.nonce, slot.wrapped, slot.aad())
     except InvalidTag:
@@ -415,6 +557,11 @@ def _slot_of(raw: dict[str, Any]) -> Slot:
     kind = str(raw["kind"])
     if kind not in (CLERK, RECOVERY):
         raise ValueError(f"slot kind {kind!r}")
+    derivation = str(raw.get("kek", FROM_PASSWORD))
+    if derivation not in (FROM_PASSWORD, FROM_HASH) or (derivation == FROM_HASH) != (
+        kind == CLERK and "hash_len" in kdf
+    ):
+        raise ValueError(f"slot key derivation {derivation!r}")
     clerk_id = raw.get("clerk_id")
     username = raw.get("username")
     slot = Slot(
@@ -427,6 +574,8 @@ def _slot_of(raw: dict[str, Any]) -> Slot:
         parallelism=int(kdf["parallelism"]),
         nonce=_unb64(raw["nonce"]),
         wrapped=_unb64(raw["wrapped"]),
+        derivation=derivation,
+        hash_len=int(kdf.get("hash_len", 32)),
     )
     # A damaged (or tampered) file must not make a login run for minutes or take the RAM.
     if not (
@@ -435,6 +584,7 @@ def _slot_of(raw: dict[str, Any]) -> Slot:
         and 1 <= slot.parallelism <= 16
         and len(slot.salt) >= 8
         and len(slot.nonce) == _NONCE_BYTES
+        and 16 <= slot.hash_len <= 64
     ):
         raise ValueError("slot parameters out of range")
     return slot
