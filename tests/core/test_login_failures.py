@@ -1,0 +1,137 @@
+"""Failed logins on an encrypted store before it is open lock the account (issue 13).
+
+A wrong password fails at the key slot, before the database (which counts failures on a
+plain store) is open: ``data_key_for`` counts them in ``pishkhan.logins`` beside the key
+file, per user name that has a slot, with the office's lockout settings, and a success
+resets the count. Real store, real key file, a clock handed in; the command line too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from desktop import keyslots
+from desktop.clerks import AccountLocked, ClerkDirectory, LoginFailed
+from desktop.config import Settings
+from desktop.db.engine import Store
+from desktop.keyslots import WrongSecret
+from desktop.keyslots_setup import data_key_for, encrypt_store
+from desktop.login_failures import FAILURES_FILENAME, FailedLogins
+from tests.core.conftest import PASSWORD
+from tests.core.test_cli import ENV, INIT, TRACEBACK, batch, case, pishkhan
+
+SARA = "battery-staple"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 3, 21, 8, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture
+def office(store: Store, data_dir: Path) -> Path:
+    clerks = ClerkDirectory(store)
+    manager = clerks.create_manager("modir", "مدیر دفتر", PASSWORD)
+    clerks.add_clerk(manager, "sara", "سارا", SARA)
+    encrypt_store(store, manager, PASSWORD)
+    store.close()
+    Settings(data_dir).set("lockout_attempts", 3)
+    Settings(data_dir).set("lockout_minutes", 10)
+    return data_dir
+
+
+def _try(data_dir: Path, clock: Clock, password: str, username: str = "sara") -> bytes | None:
+    return data_key_for(data_dir, username=username, password=password, clock=clock)
+
+
+def test_wrong_passwords_lock_the_account_and_the_lock_ends(office: Path) -> None:
+    clock = Clock()
+    for _ in range(2):
+        with pytest.raises(WrongSecret) as wrong:
+            _try(office, clock, "not-the-password")
+        assert wrong.value.message.fa == LoginFailed().message.fa
+    with pytest.raises(AccountLocked) as locking:
+        _try(office, clock, "not-the-password")  # the third: locked now
+    assert locking.value.message.en == AccountLocked(10).message.en
+    assert locking.value.message.fa == AccountLocked(10).message.fa
+    clock.now += dt.timedelta(minutes=3)
+    with pytest.raises(AccountLocked) as still:
+        _try(office, clock, SARA)  # the right password, but locked
+    assert still.value.message.en == AccountLocked(8).message.en
+    assert _try(office, clock, PASSWORD, "modir")  # another clerk is not locked
+    clock.now += dt.timedelta(minutes=8)
+    assert _try(office, clock, SARA) is not None
+    assert FailedLogins.of(office, clock=clock).failures("sara") == 0
+    assert "sara" not in json.loads((office / FAILURES_FILENAME).read_bytes())["clerks"]
+
+
+def test_a_success_resets_the_count(office: Path) -> None:
+    clock = Clock()
+    for _ in range(2):
+        with pytest.raises(WrongSecret):
+            _try(office, clock, "not-the-password")
+    assert FailedLogins.of(office).failures("sara") == 2
+    assert _try(office, clock, SARA) is not None
+    for _ in range(2):  # two more: not three in a row
+        with pytest.raises(WrongSecret):
+            _try(office, clock, "not-the-password")
+    assert _try(office, clock, SARA) is not None
+
+
+def test_only_names_with_a_slot_are_written(office: Path) -> None:
+    clock = Clock()
+    for name in ("ghost", "battery-staple", "sara"):  # a password typed as the name, too
+        with pytest.raises(WrongSecret):
+            _try(office, clock, "not-the-password", name)
+    path = office / FAILURES_FILENAME
+    raw = path.read_bytes()
+    assert json.loads(raw)["clerks"] == {"sara": {"failures": 1, "locked_until": None}}
+    assert b"ghost" not in raw and b"battery-staple" not in raw and b"not-the" not in raw
+    slot_names = {s.username for s in keyslots.load(office).slots if s.username}
+    assert set(json.loads(raw)["clerks"]) <= slot_names
+    if os.name == "posix":
+        assert path.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [b"", b"{not json", b'{"format": 1, "clerks": []}', b"[" * 100_000, b'{"format": 7}'],
+)
+def test_a_damaged_failures_file_counts_as_none(office: Path, damage: bytes) -> None:
+    path = office / FAILURES_FILENAME
+    path.write_bytes(damage)
+    clock = Clock()
+    with pytest.raises(WrongSecret):
+        _try(office, clock, "not-the-password")
+    assert json.loads(path.read_bytes())["clerks"]["sara"]["failures"] == 1
+    path.write_bytes(damage)
+    assert _try(office, clock, SARA) is not None
+
+
+def test_a_lock_from_a_clock_set_back_does_not_hold(office: Path) -> None:
+    clock = Clock()
+    for _ in range(3):
+        with pytest.raises((WrongSecret, AccountLocked)):
+            _try(office, clock, "not-the-password")
+    clock.now -= dt.timedelta(days=30)  # the PC's clock put back a month
+    assert _try(office, clock, SARA) is not None
+
+
+def test_the_command_line_counts_and_locks_too(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert pishkhan(data, *INIT).returncode == 0
+    wrong = {**ENV, "PISHKHAN_PASSWORD": "not-the-password"}
+    runs = batch(*[case(data, "list", "--lang", "en", env=wrong) for _ in range(5)])
+    runs += batch(case(data, "list", "--lang", "en"))  # the right password: locked still
+    assert [r.code for r in runs] == [1] * 6
+    assert all("Wrong user name or password" in r.stderr for r in runs[:4])
+    assert all("locked for 5 more minute" in r.stderr for r in runs[4:]), runs[4:]
+    assert all(TRACEBACK not in r.stderr for r in runs)
