@@ -54,6 +54,8 @@ FROM_HASH = "password-hash"  # = HKDF(argon2id digest of the clerk's stored hash
 _HKDF_INFO = b"pishkhan-slot-kek/password-hash"
 _SEAL_MAGIC = b"PKS1"  # a sealed file's first bytes: format 1
 _NONCE_BYTES = 12
+_WRAPPED_BYTES = DATA_KEY_BYTES + 16  # the data key and AES-GCM's tag
+MAX_KEYS_FILE_BYTES = 4 << 20
 
 
 class KeySlotsDamaged(UserFacingError):
@@ -311,7 +313,8 @@ class KeySlots:
                 else Header(str(h["office_name"]), int(h["counter_no"]), str(h["schema"]))
             )
             slots = tuple(_slot_of(s) for s in body["slots"])
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+            # RecursionError: json's answer to a file of "[[[[…" (damage or tampering).
             raise KeySlotsDamaged(f"{type(exc).__name__}: {exc}") from exc
         extra = {k: v for k, v in body.items() if k not in ("format", "header", "slots")}
         return cls(slots, header, extra)
@@ -334,11 +337,14 @@ def load(data_dir: Path) -> KeySlots:
     """The key slots of ``data_dir``; ``KeySlotsDamaged`` for a file that cannot be read."""
     path = keys_path(data_dir)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_KEYS_FILE_BYTES + 1)
     except FileNotFoundError as exc:
         raise KeySlotsDamaged(f"missing: {path}") from exc
     except OSError as exc:
         raise KeySlotsDamaged(f"{type(exc).__name__}: {exc}") from exc
+    if len(raw) > MAX_KEYS_FILE_BYTES:  # ~500 bytes a slot: no office has this many clerks
+        raise KeySlotsDamaged(f"larger than {MAX_KEYS_FILE_BYTES} bytes")
     return KeySlots.from_json(raw)
 
 
@@ -408,11 +414,17 @@ def write_atomically(path: Path, data: bytes) -> Path:
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
     try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+        try:
+            view = memoryview(data)
+            while view:  # os.write may write less than asked
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk: no half-written copy left about
+        raise
     fsync_dir(path.parent)
     return path
 
@@ -585,6 +597,9 @@ def _slot_of(raw: dict[str, Any]) -> Slot:
         and len(slot.salt) >= 8
         and len(slot.nonce) == _NONCE_BYTES
         and 16 <= slot.hash_len <= 64
+        # Any other length is damage, not a wrong password: said as such, never counted
+        # as a failed login.
+        and len(slot.wrapped) == _WRAPPED_BYTES
     ):
         raise ValueError("slot parameters out of range")
     return slot

@@ -18,6 +18,7 @@ older costs) rewraps it at once into an ordinary slot.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,6 +28,8 @@ from desktop.clock import Clock, utc_now
 from desktop.db.engine import Store
 from desktop.db.peek import read_header_fields
 from desktop.db.raw import driver_connection
+
+log = logging.getLogger("pishkhan.store")
 
 
 def encrypt_store(store: Store, clerk: ClerkInfo, password: str) -> str:
@@ -102,7 +105,11 @@ def data_key_for(
     slot = slots.clerk_slot(name)
     if slot is not None and slot.clerk_id is not None and slots.needs_rewrap(name):
         # Its first login since the encryption (or since new costs): an ordinary slot.
-        slots.with_clerk(key, slot.clerk_id, name, typed).save(data_dir)
+        # Not written (a full disk): the old slot still opens, the next login tries again.
+        try:
+            slots.with_clerk(key, slot.clerk_id, name, typed).save(data_dir)
+        except OSError as exc:
+            log.warning("key slot not rewrapped: %s", exc.strerror or type(exc).__name__)
     return key
 
 

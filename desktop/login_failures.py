@@ -13,7 +13,8 @@ and the same message (``AccountLocked``); a success resets the entry.
 This guards the login window and the command line against guessing at the keyboard. It
 does nothing against a copied disk (whoever has the files can delete this one; only the
 password's argon2id cost counts there: docs/SECURITY.md). A damaged file counts as no
-failures (logged), and is replaced at the next failure.
+failures (logged), and is replaced at the next failure; one that cannot be written (a
+full disk) leaves the login as it would be without the count (logged).
 """
 
 from __future__ import annotations
@@ -128,7 +129,11 @@ class FailedLogins:
                 for name, e in sorted(entries.items())
             },
         }
-        write_atomically(self.path, json.dumps(body, ensure_ascii=False, indent=1).encode())
+        try:
+            write_atomically(self.path, json.dumps(body, ensure_ascii=False, indent=1).encode())
+        except OSError as exc:
+            # A full or read-only disk must not turn a login into an error: uncounted.
+            log.warning("failed logins not recorded: %s", exc.strerror or type(exc).__name__)
 
 
 def _entry_of(value: dict[str, Any]) -> _Entry:

@@ -11,6 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -26,6 +29,7 @@ from tests.core.conftest import PASSWORD
 from tests.core.test_cli import ENV, INIT, TRACEBACK, batch, case, pishkhan
 
 SARA = "battery-staple"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Clock:
@@ -135,3 +139,63 @@ def test_the_command_line_counts_and_locks_too(tmp_path: Path) -> None:
     assert all("Wrong user name or password" in r.stderr for r in runs[:4])
     assert all("locked for 5 more minute" in r.stderr for r in runs[4:]), runs[4:]
     assert all(TRACEBACK not in r.stderr for r in runs)
+
+
+_FULL_DISK = textwrap.dedent(
+    """
+    set -u
+    mount -t tmpfs -o size=2m tmpfs "$MNT" || exit 99
+    "$PY" -m desktop --data-dir "$MNT/d" init --office-code 1001 --office-name Office \\
+        --counter 1 --manager modir --manager-name Modir --password-env PW >/dev/null || exit 98
+    dd if=/dev/zero of="$MNT/filler" bs=4k 2>/dev/null
+    [ "$(df --output=avail "$MNT" | tail -1 | tr -d ' ')" = 0 ] || exit 97
+    PISHKHAN_PASSWORD=not-the-password "$PY" -m desktop --data-dir "$MNT/d" --lang en list \\
+        >"$OUT/wrong.out" 2>"$OUT/wrong.err"
+    echo $? >"$OUT/wrong.rc"
+    [ -e "$MNT/d/pishkhan.logins" ] && echo yes >"$OUT/counted"
+    exit 0
+    """
+)
+
+
+def test_a_wrong_password_on_a_full_disk_is_still_a_wrong_password(tmp_path: Path) -> None:
+    """The count cannot be written (0 bytes free, a real tmpfs in a private mount
+    namespace, as in test_full_disk.py): the login says what it would say without it."""
+    mnt, out = tmp_path / "mnt", tmp_path / "out"
+    mnt.mkdir()
+    out.mkdir()
+    unshare = ["unshare", "--mount", "--propagation", "private"]
+    if os.geteuid() != 0:
+        unshare.insert(1, "--map-root-user")
+    env = {
+        **os.environ,
+        "PY": sys.executable,
+        "MNT": str(mnt),
+        "OUT": str(out),
+        "PW": "correct-horse-9",
+        "PISHKHAN_USER": "modir",
+        "PISHKHAN_CHEAP_HASHES": "1",
+        "PYTHONPATH": str(ROOT),
+    }
+    res = subprocess.run(
+        [*unshare, "bash", "-c", _FULL_DISK], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert res.returncode == 0, (res.returncode, res.stderr)
+    said = (out / "wrong.out").read_text() + (out / "wrong.err").read_text()
+    assert int((out / "wrong.rc").read_text()) == 1, said
+    assert "Wrong user name or password" in said and "Traceback" not in said, said
+    assert not (out / "counted").exists()  # nothing could be written, nothing half-written
+
+
+def test_a_damaged_slot_is_said_as_damage_and_not_counted(office: Path) -> None:
+    path = office / keyslots.KEYS_FILENAME
+    body = json.loads(path.read_bytes())
+    (sara,) = [s for s in body["slots"] if s.get("username") == "sara"]
+    sara["wrapped"] = sara["wrapped"][:8]
+    damaged = json.dumps(body).encode()
+    path.write_bytes(damaged)
+    for _ in range(4):
+        with pytest.raises(keyslots.KeySlotsDamaged):
+            _try(office, Clock(), SARA)
+    assert not (office / FAILURES_FILENAME).exists()
+    assert path.read_bytes() == damaged
