@@ -17,6 +17,7 @@ import datetime as dt
 import logging
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -34,6 +35,9 @@ from rules.messages import CONTROL_CHARACTERS, Message
 from rules.normalize import has_control_characters, normalize_letters, to_ascii_digits
 
 log = logging.getLogger("pishkhan.store")
+
+if TYPE_CHECKING:
+    from desktop.login_failures import FailedLogins
 
 MIN_PASSWORD_LENGTH = 8
 MANAGER = "manager"
@@ -210,9 +214,13 @@ class ClerkDirectory:
             clerk.password_hash = self._hasher.hash(new_password)
             clerk.failed_attempts = 0
             clerk.locked_until = None
+            username = clerk.username
             audit.record(
                 s, Action.PASSWORD_CHANGED, at=self._clock(), clerk_id=by.id, target=clerk_id
             )
+        before_open = self._failures_before_open()
+        if before_open is not None:
+            before_open.succeeded(username)  # a new password: the old one's failures go
 
     def authenticate(self, username: str, password: str, *, proven: bool = False) -> ClerkInfo:
         """Check a login. Failures are counted and audited; too many lock the account.
@@ -224,6 +232,9 @@ class ClerkDirectory:
         now = self._clock()
         name = normalize_username(username)
         password = password_text(password)
+        before_open = self._failures_before_open()
+        if before_open is not None:
+            before_open.check(name)  # locked by wrong passwords typed before it was open
         with self._store.write() as s:
             clerk = s.scalar(select(Clerk).where(Clerk.username == name))
             if clerk is None or not clerk.active:
@@ -271,11 +282,27 @@ class ClerkDirectory:
             raise AccountLocked(int(self._lockout.total_seconds() // 60))
         if locked is False:
             raise LoginFailed()
+        if before_open is not None:
+            before_open.succeeded(name)
         if self._store.encrypted and not proven:
             self._ensure_slot(info, password)
         return info
 
     # -- key slots (an encrypted store only) ---------------------------------------------
+    def _failures_before_open(self) -> FailedLogins | None:
+        """The encrypted store's count of failed logins kept beside the key file (the
+        window's first login counts there, before the store is open): one lockout."""
+        if not self._store.encrypted:
+            return None
+        from desktop.login_failures import FailedLogins
+
+        return FailedLogins(
+            self._store.path.parent,
+            attempts=self._lockout_attempts,
+            minutes=int(self._lockout.total_seconds() // 60),
+            clock=self._clock,
+        )
+
     def _write_slot(self, clerk: ClerkInfo, password: str) -> None:
         key = self._store.data_key
         if key is None:

@@ -199,3 +199,31 @@ def test_a_damaged_slot_is_said_as_damage_and_not_counted(office: Path) -> None:
             _try(office, Clock(), SARA)
     assert not (office / FAILURES_FILENAME).exists()
     assert path.read_bytes() == damaged
+
+
+def _lock_sara(office: Path, clock: Clock) -> None:
+    for _ in range(2):
+        with pytest.raises(WrongSecret):
+            _try(office, clock, "not-the-password")
+    with pytest.raises(AccountLocked):
+        _try(office, clock, "not-the-password")
+
+
+def test_the_lock_holds_in_the_open_program_too_and_a_reset_lifts_it(office: Path) -> None:
+    clock = Clock()
+    _lock_sara(office, clock)
+    store = Store.open(office, key=_try(office, clock, PASSWORD, "modir"))
+    try:
+        clerks = ClerkDirectory(store, clock=clock, lockout_attempts=3, lockout_minutes=10)
+        manager = clerks.authenticate("modir", PASSWORD, proven=True)
+        with pytest.raises(AccountLocked):  # the manager logged out; sara tries at the window
+            clerks.authenticate("sara", SARA)
+        clock.now += dt.timedelta(minutes=11)
+        assert clerks.authenticate("sara", SARA).username == "sara"
+        assert FailedLogins(office).failures("sara") == 0
+        _lock_sara(office, clock)
+        sara = next(c for c in clerks.list() if c.username == "sara")
+        clerks.change_password(manager, sara.id, "a-new-password")  # the manager's reset
+    finally:
+        store.close()
+    assert _try(office, clock, "a-new-password") is not None  # not locked any more
