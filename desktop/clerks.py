@@ -233,8 +233,10 @@ class ClerkDirectory:
         name = normalize_username(username)
         password = password_text(password)
         before_open = self._failures_before_open()
+        unaudited = (0, 0)
         if before_open is not None:
             before_open.check(name)  # locked by wrong passwords typed before it was open
+            unaudited = before_open.unaudited(name)
         with self._store.write() as s:
             clerk = s.scalar(select(Clerk).where(Clerk.username == name))
             if clerk is None or not clerk.active:
@@ -273,6 +275,26 @@ class ClerkDirectory:
                 clerk.failed_attempts = 0
                 clerk.locked_until = None
                 clerk.last_login_at = now
+                failed_before, locked_before = unaudited
+                if failed_before:
+                    # Typed at the window before the store was open (desktop.login_failures).
+                    audit.record(
+                        s,
+                        Action.LOGIN_FAILED,
+                        at=now,
+                        clerk_id=clerk.id,
+                        reason="password_before_open",
+                        attempts=failed_before,
+                    )
+                if locked_before:
+                    audit.record(
+                        s,
+                        Action.ACCOUNT_LOCKED,
+                        at=now,
+                        clerk_id=clerk.id,
+                        reason="password_before_open",
+                        times=locked_before,
+                    )
                 if self._hasher.check_needs_rehash(clerk.password_hash):
                     clerk.password_hash = self._hasher.hash(password)
                 audit.record(s, Action.LOGIN, at=now, clerk_id=clerk.id)
@@ -283,7 +305,7 @@ class ClerkDirectory:
         if locked is False:
             raise LoginFailed()
         if before_open is not None:
-            before_open.succeeded(name)
+            before_open.succeeded(name, audited=True)
         if self._store.encrypted and not proven:
             self._ensure_slot(info, password)
         return info

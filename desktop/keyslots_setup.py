@@ -107,7 +107,7 @@ def data_key_for(
         # Its first login since the encryption (or since new costs): an ordinary slot.
         # Not written (a full disk): the old slot still opens, the next login tries again.
         try:
-            slots.with_clerk(key, slot.clerk_id, name, typed).save(data_dir)
+            keyslots.load(data_dir).with_clerk(key, slot.clerk_id, name, typed).save(data_dir)
         except OSError as exc:
             log.warning("key slot not rewrapped: %s", exc.strerror or type(exc).__name__)
     return key

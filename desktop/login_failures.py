@@ -6,9 +6,11 @@ that holds that count is open, so the count is kept beside the key file instead:
 ``pishkhan.logins`` (JSON, written atomically, 0600), one entry per user name *that has
 a key slot*: the key file names those clerks in clear already, so nothing is written
 here that is not there (a name nobody has, which may be a password typed in the wrong
-field, is never written). Entries: failures since the last success, and the end of a
-lock. The same settings as the plain store (``lockout_attempts``, ``lockout_minutes``)
-and the same message (``AccountLocked``); a success resets the entry.
+field, is never written). Entries: failures since the last success, the end of a lock,
+and how many failures and locks the database's audit has not been told of yet (the next
+login into the open store records them: ``ClerkDirectory.authenticate``); counts only,
+no times but the lock's end. The same settings as the plain store (``lockout_attempts``,
+``lockout_minutes``) and the same message (``AccountLocked``); a success resets the count.
 
 This guards the login window and the command line against guessing at the keyboard. It
 does nothing against a copied disk (whoever has the files can delete this one; only the
@@ -34,12 +36,19 @@ log = logging.getLogger("pishkhan.store")
 
 FAILURES_FILENAME = "pishkhan.logins"
 FORMAT = 1
+_MAX_COUNT = 1_000_000  # a count, bounded: a file cannot grow with a guessing script
 
 
 @dataclass(frozen=True)
 class _Entry:
     failures: int = 0
     locked_until: dt.datetime | None = None
+    unaudited_failures: int = 0
+    unaudited_locks: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return self == _Entry()
 
 
 class FailedLogins:
@@ -82,19 +91,39 @@ class FailedLogins:
         entries = self._read()
         entry = entries.get(username, _Entry())
         failures = entry.failures + 1
+        unaudited = min(entry.unaudited_failures + 1, _MAX_COUNT)
         if failures >= self._attempts:
-            entries[username] = _Entry(0, self._clock() + self._lockout)
+            locks = min(entry.unaudited_locks + 1, _MAX_COUNT)
+            entries[username] = _Entry(0, self._clock() + self._lockout, unaudited, locks)
             self._write(entries)
             log.warning("a clerk's account locked after %d failed logins", failures)
             raise AccountLocked(int(self._lockout.total_seconds() // 60))
-        entries[username] = _Entry(failures, None)
+        entries[username] = _Entry(failures, None, unaudited, entry.unaudited_locks)
         self._write(entries)
 
-    def succeeded(self, username: str) -> None:
+    def succeeded(self, username: str, *, audited: bool = False) -> None:
+        """A right password: the count and any lock end. ``audited``: the database's
+        audit has just recorded the unaudited failures (``unaudited``) too."""
         entries = self._read()
-        if username in entries:
+        entry = entries.get(username)
+        if entry is None:
+            return
+        kept = _Entry() if audited else _Entry(0, None, *self.unaudited_of(entry))
+        if kept.empty:
             del entries[username]
+        else:
+            entries[username] = kept
+        if kept != entry:
             self._write(entries)
+
+    def unaudited(self, username: str) -> tuple[int, int]:
+        """(failures, locks) counted here that the database's audit has not recorded."""
+        entry = self._read().get(username)
+        return (0, 0) if entry is None else self.unaudited_of(entry)
+
+    @staticmethod
+    def unaudited_of(entry: _Entry) -> tuple[int, int]:
+        return entry.unaudited_failures, entry.unaudited_locks
 
     def failures(self, username: str) -> int:
         entry = self._read().get(username)
@@ -125,6 +154,8 @@ class FailedLogins:
                 name: {
                     "failures": e.failures,
                     "locked_until": None if e.locked_until is None else e.locked_until.isoformat(),
+                    "unaudited_failures": e.unaudited_failures,
+                    "unaudited_locks": e.unaudited_locks,
                 }
                 for name, e in sorted(entries.items())
             },
@@ -142,4 +173,9 @@ def _entry_of(value: dict[str, Any]) -> _Entry:
     locked_until = None if until is None else dt.datetime.fromisoformat(str(until))
     if locked_until is not None and locked_until.tzinfo is None:
         locked_until = locked_until.replace(tzinfo=dt.UTC)
-    return _Entry(max(0, failures), locked_until)
+    return _Entry(
+        max(0, failures),
+        locked_until,
+        max(0, int(value.get("unaudited_failures", 0))),
+        max(0, int(value.get("unaudited_locks", 0))),
+    )

@@ -74,7 +74,13 @@ def test_wrong_passwords_lock_the_account_and_the_lock_ends(office: Path) -> Non
     clock.now += dt.timedelta(minutes=8)
     assert _try(office, clock, SARA) is not None
     assert FailedLogins.of(office, clock=clock).failures("sara") == 0
-    assert "sara" not in json.loads((office / FAILURES_FILENAME).read_bytes())["clerks"]
+    # Kept for the audit only: counts, the next login into the open store records them.
+    assert json.loads((office / FAILURES_FILENAME).read_bytes())["clerks"]["sara"] == {
+        "failures": 0,
+        "locked_until": None,
+        "unaudited_failures": 3,
+        "unaudited_locks": 1,
+    }
 
 
 def test_a_success_resets_the_count(office: Path) -> None:
@@ -97,7 +103,8 @@ def test_only_names_with_a_slot_are_written(office: Path) -> None:
             _try(office, clock, "not-the-password", name)
     path = office / FAILURES_FILENAME
     raw = path.read_bytes()
-    assert json.loads(raw)["clerks"] == {"sara": {"failures": 1, "locked_until": None}}
+    assert list(json.loads(raw)["clerks"]) == ["sara"]
+    assert json.loads(raw)["clerks"]["sara"]["failures"] == 1
     assert b"ghost" not in raw and b"battery-staple" not in raw and b"not-the" not in raw
     slot_names = {s.username for s in keyslots.load(office).slots if s.username}
     assert set(json.loads(raw)["clerks"]) <= slot_names
@@ -227,3 +234,38 @@ def test_the_lock_holds_in_the_open_program_too_and_a_reset_lifts_it(office: Pat
     finally:
         store.close()
     assert _try(office, clock, "a-new-password") is not None  # not locked any more
+
+
+def test_failures_before_the_open_reach_the_audit_at_the_next_login(office: Path) -> None:
+    from sqlalchemy import select
+
+    from desktop.audit import Action
+    from desktop.db.models import AuditEvent
+
+    clock = Clock()
+    _lock_sara(office, clock)
+    clock.now += dt.timedelta(minutes=11)
+    with pytest.raises(WrongSecret):
+        _try(office, clock, "not-the-password")
+    store = Store.open(office, key=_try(office, clock, SARA))
+    try:
+        clerks = ClerkDirectory(store, clock=clock, lockout_attempts=3, lockout_minutes=10)
+        sara = clerks.authenticate("sara", SARA, proven=True)
+        with store.read() as s:
+            events = s.scalars(select(AuditEvent).where(AuditEvent.clerk_id == sara.id)).all()
+        said = [(e.action, json.loads(e.detail or "{}")) for e in events]
+        assert (
+            Action.LOGIN_FAILED.value,
+            {"reason": "password_before_open", "attempts": 4},
+        ) in said
+        assert (Action.ACCOUNT_LOCKED.value, {"reason": "password_before_open", "times": 1}) in said
+        assert not (office / FAILURES_FILENAME).read_bytes().count(b'"sara"')  # told: gone
+        clerks.authenticate("sara", SARA)
+        with store.read() as s:
+            again = s.scalars(select(AuditEvent).where(AuditEvent.clerk_id == sara.id)).all()
+        assert (
+            sum(json.loads(e.detail or "{}").get("reason") == "password_before_open" for e in again)
+            == 2
+        )  # recorded once
+    finally:
+        store.close()
