@@ -27,6 +27,7 @@ from desktop.db.engine import Store
 from desktop.db.models import Clerk
 from desktop.keyslots import UnusableHash, WrongSecret
 from desktop.keyslots_setup import ProtectingLogin, data_key_for
+from desktop.logs import close_logging, setup_logging
 from desktop.office import initialise
 from tests.core.test_cli import ENV, batch, case
 from tests.core.test_encryption import leaks, save_requests, secrets_of
@@ -146,6 +147,22 @@ def test_the_key_file_holds_no_digest_and_the_folder_nothing_personal(
 ) -> None:
     data_dir = old_office.data_dir
     assert leaks(data_dir, old_office.needles) != []  # the plain store: the scan sees them
+    setup_logging(data_dir)  # the log file is searched too
+    try:
+        _migrate_and_fail(old_office)
+    finally:
+        close_logging()
+    assert (data_dir / "logs" / "pishkhan.log").stat().st_size > 0
+    everything = set(old_office.needles)
+    for username, phc in old_office.hashes.items():
+        everything |= _hash_parts(phc) | {PASSWORDS[username].encode()}
+    everything |= {b"wrong-password", b"ghost"}
+    assert leaks(data_dir, everything) == []
+    assert (data_dir / "pishkhan.logins").is_file()  # reza's failure, counted in a file
+
+
+def _migrate_and_fail(old_office: OldOffice) -> None:
+    data_dir = old_office.data_dir
     _first_managers_login(data_dir)
     raw = (data_dir / keyslots.KEYS_FILENAME).read_bytes()
     for username, phc in old_office.hashes.items():
@@ -171,12 +188,6 @@ def test_the_key_file_holds_no_digest_and_the_folder_nothing_personal(
     with pytest.raises(WrongSecret):
         data_key_for(data_dir, username="ali", password=PASSWORDS["ali"])
     _log_in(data_dir, "sara", PASSWORDS["sara"])
-    everything = set(old_office.needles)
-    for username, phc in old_office.hashes.items():
-        everything |= _hash_parts(phc) | {PASSWORDS[username].encode()}
-    everything |= {b"wrong-password", b"ghost"}
-    assert leaks(data_dir, everything) == []
-    assert (data_dir / "pishkhan.logins").is_file()  # reza's failure, counted in a file
 
 
 def test_the_command_line_opens_it_with_a_clerks_password_from_before(
