@@ -30,6 +30,7 @@ from desktop.clock import Clock, utc_now
 from desktop.db.engine import Store
 from desktop.db.models import Clerk
 from desktop.errors import PermissionDeniedError
+from desktop.keyslots_hash import CHEAP_COSTS
 from rules.errors import UserFacingError
 from rules.messages import CONTROL_CHARACTERS, Message
 from rules.normalize import has_control_characters, normalize_letters, to_ascii_digits
@@ -47,7 +48,8 @@ CLERK = "clerk"
 def password_hasher() -> PasswordHasher:
     if os.environ.get("PISHKHAN_CHEAP_HASHES") == "1":
         # Tests only: production parameters cost ~0.1 s a hash (FACTS.md).
-        return PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+        time_cost, memory_kib, lanes = CHEAP_COSTS  # the key slots' cheap costs too
+        return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=lanes)
     return PasswordHasher()
 
 

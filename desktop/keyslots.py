@@ -38,6 +38,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from desktop.keyslots_hash import CHEAP_COSTS, kek_from_digest
+from desktop.keyslots_hash import UnusableHash as UnusableHash
+from desktop.keyslots_hash import hash_floor as hash_floor
+from desktop.keyslots_hash import parse_phc as parse_phc
 from rules.errors import UserFacingError
 from rules.messages import Message
 from rules.normalize import to_ascii_digits
@@ -51,7 +55,6 @@ CLERK = "clerk"
 RECOVERY = "recovery"
 FROM_PASSWORD = "argon2id"  # key-encryption key = argon2id(password, the slot's salt)
 FROM_HASH = "password-hash"  # = HKDF(argon2id digest of the clerk's stored hash)
-_HKDF_INFO = b"pishkhan-slot-kek/password-hash"
 _SEAL_MAGIC = b"PKS1"  # a sealed file's first bytes: format 1
 _NONCE_BYTES = 12
 _WRAPPED_BYTES = DATA_KEY_BYTES + 16  # the data key and AES-GCM's tag
@@ -123,10 +126,6 @@ class NoSlot(UserFacingError):
                 "manager must set your password again.",
             )
         )
-
-
-class UnusableHash(ValueError):
-    """A stored password hash that cannot (or must not) make a password-hash slot."""
 
 
 @dataclass(frozen=True)
@@ -248,7 +247,7 @@ class KeySlots:
             derivation=FROM_HASH,
             hash_len=len(phc.digest),
         )
-        kek = _kek_from_digest(phc.digest, slot)
+        kek = kek_from_digest(phc.digest, slot.aad())
         slot = replace(slot, wrapped=AESGCM(kek).encrypt(nonce, data_key, slot.aad()))
         kept = tuple(s for s in self.slots if not (s.kind == CLERK and s.clerk_id == clerk_id))
         return replace(self, slots=(*kept, slot))
@@ -440,72 +439,11 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-# -- password-hash slots ------------------------------------------------------------------
-@dataclass(frozen=True)
-class PasswordHash:
-    """The parts of an argon2id PHC string (``$argon2id$v=19$m=…,t=…,p=…$salt$digest``)."""
-
-    salt: bytes
-    time_cost: int
-    memory_kib: int
-    parallelism: int
-    digest: bytes
-
-
-def parse_phc(password_hash: str) -> PasswordHash:
-    """``UnusableHash`` for anything but a version-19 argon2id PHC string."""
-    from argon2 import Type, extract_parameters
-    from argon2.exceptions import InvalidHashError
-
-    try:
-        params = extract_parameters(password_hash)
-        salt_b64, digest_b64 = password_hash.split("$")[4:6]
-        salt, digest = _unb64_phc(salt_b64), _unb64_phc(digest_b64)
-    except (InvalidHashError, ValueError) as exc:
-        raise UnusableHash(f"not a PHC string: {type(exc).__name__}") from exc
-    if params.type is not Type.ID or params.version != 19:
-        raise UnusableHash(f"{params.type.name} v{params.version}, not argon2id v19")
-    if not (8 <= len(salt) <= 64 and 16 <= len(digest) <= 64):
-        raise UnusableHash("salt or digest length out of range")
-    return PasswordHash(salt, params.time_cost, params.memory_cost, params.parallelism, digest)
-
-
-def hash_floor() -> tuple[int, int]:
-    """The least argon2id (passes, KiB) a stored hash may cost to make a slot of.
-
-    Production: OWASP's lowest argon2id setting (2 passes over 19 MiB), below which a
-    hash from an older program would make a slot cheaper to guess than the ordinary
-    ones. Under ``PISHKHAN_CHEAP_HASHES=1`` (tests only) the floor is the cheap hashes'
-    own costs, so the tests' hashes pass it and one below it is still refused.
-    """
-    if os.environ.get("PISHKHAN_CHEAP_HASHES") == "1":
-        cheap_time, cheap_memory, _ = _cheap_costs()
-        return cheap_time, cheap_memory
-    return 2, 19 * 1024
-
-
-def _kek_from_digest(digest: bytes, slot: Slot) -> bytes:
-    """HKDF-SHA256 of the digest, bound to the slot's owner: not the digest itself, so
-    the key-encryption key (which exists only in memory) is not the stored verifier."""
-    from cryptography.hazmat.primitives.hashes import SHA256
-    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-    return HKDF(SHA256(), 32, salt=None, info=_HKDF_INFO + b"/" + slot.aad()).derive(digest)
-
-
-def _unb64_phc(text: str) -> bytes:
-    return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
-
-
 # -- wrapping ---------------------------------------------------------------------------
-def _cheap_costs() -> tuple[int, int, int]:
-    return 1, 64, 1  # the same as desktop.clerks.password_hasher()'s cheap hashes
-
-
 def _costs() -> tuple[int, int, int]:
     """argon2id's (time, memory KiB, lanes): argon2-cffi's defaults, cheap in tests."""
     if os.environ.get("PISHKHAN_CHEAP_HASHES") == "1":
-        return _cheap_costs()  # tests only (FACTS.md: the real ones cost ~0.1 s)
+        return CHEAP_COSTS  # tests only (FACTS.md: the real ones cost ~0.1 s)
     return 3, 65536, 4
 
 
@@ -556,7 +494,7 @@ def _unwrap(slot: Slot, secret: str) -> bytes | None:
     )
     # A password-hash slot: the derived bytes are the stored hash's digest (same salt,
     # costs and length as the account's hash), stretched once more through HKDF.
-    kek = _kek_from_digest(derived, slot) if slot.from_hash else derived
+    kek = kek_from_digest(derived, slot.aad()) if slot.from_hash else derived
     try:
         key = AESGCM(kek).decrypt(slot.nonce, slot.wrapped, slot.aad())
     except InvalidTag:

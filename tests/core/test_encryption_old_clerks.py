@@ -25,7 +25,8 @@ from desktop.catalog_store import CatalogStore
 from desktop.clerks import ClerkDirectory, ClerkInfo, LoginFailed, password_hasher
 from desktop.db.engine import Store
 from desktop.db.models import Clerk
-from desktop.keyslots import UnusableHash, WrongSecret
+from desktop.keyslots import WrongSecret
+from desktop.keyslots_hash import UnusableHash
 from desktop.keyslots_setup import ProtectingLogin, data_key_for
 from desktop.logs import close_logging, setup_logging
 from desktop.office import initialise
