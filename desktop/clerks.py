@@ -182,17 +182,18 @@ class ClerkDirectory:
             self._drop_slot(clerk_id)
         elif self._store.data_key is not None:
             # Enabled again: their own password opens the store, as before the disabling.
-            folder = self._store.path.parent
-            slots = keyslots.load(folder)
-            if slots.clerk_slot(info.username) is None:
+            key = self._store.data_key
+
+            def with_theirs(slots: keyslots.KeySlots) -> keyslots.KeySlots:
+                if slots.clerk_slot(info.username) is not None:
+                    return slots
                 try:
-                    slots = slots.with_clerk_from_hash(
-                        self._store.data_key, info.id, info.username, password_hash
-                    )
+                    return slots.with_clerk_from_hash(key, info.id, info.username, password_hash)
                 except keyslots.UnusableHash as exc:
                     log.info("clerk %d enabled without a key slot: %s", info.id, exc)
-                else:
-                    slots.save(folder)
+                    return slots
+
+            keyslots.update(self._store.path.parent, with_theirs)
         return info
 
     def change_password(self, by: ClerkInfo, clerk_id: int, new_password: str) -> None:
@@ -331,23 +332,33 @@ class ClerkDirectory:
         key = self._store.data_key
         if key is None:
             return
-        folder = self._store.path.parent
-        keyslots.load(folder).with_clerk(key, clerk.id, clerk.username, password).save(folder)
+        keyslots.update(
+            self._store.path.parent,
+            lambda slots: slots.with_clerk(key, clerk.id, clerk.username, password),
+        )
 
     def _drop_slot(self, clerk_id: int) -> None:
         if self._store.data_key is None:
             return
-        folder = self._store.path.parent
-        slots = keyslots.load(folder)
-        if clerk_id in slots.clerk_ids():
-            slots.without_clerk(clerk_id).save(folder)
+        keyslots.update(
+            self._store.path.parent,
+            lambda slots: slots.without_clerk(clerk_id) if clerk_id in slots.clerk_ids() else slots,
+        )
 
     def _ensure_slot(self, clerk: ClerkInfo, password: str) -> None:
         """A login into the open store: a slot for a clerk without one, and an ordinary
         slot (current costs) for one with a password-hash slot or older costs."""
-        slots = keyslots.load(self._store.path.parent)
-        if slots.needs_rewrap(clerk.username):
-            self._write_slot(clerk, password)
+        key = self._store.data_key
+        if key is None:
+            return
+        keyslots.update(
+            self._store.path.parent,
+            lambda slots: (
+                slots.with_clerk(key, clerk.id, clerk.username, password)
+                if slots.needs_rewrap(clerk.username)
+                else slots
+            ),
+        )
 
     def with_hash_slots(
         self, slots: keyslots.KeySlots, data_key: bytes, *, but: int

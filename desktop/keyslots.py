@@ -33,11 +33,14 @@ import base64
 import json
 import os
 import secrets
-import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from desktop.keyfiles import fsync_dir as fsync_dir
+from desktop.keyfiles import locked
+from desktop.keyfiles import write_atomically as write_atomically
 from desktop.keyslots_hash import CHEAP_COSTS, kek_from_digest
 from desktop.keyslots_hash import UnusableHash as UnusableHash
 from desktop.keyslots_hash import hash_floor as hash_floor
@@ -347,6 +350,18 @@ def load(data_dir: Path) -> KeySlots:
     return KeySlots.from_json(raw)
 
 
+def update(data_dir: Path, change: Callable[[KeySlots], KeySlots]) -> KeySlots:
+    """Load, ``change`` and save the key file under an OS lock (``pishkhan.keys.lock``), so
+    two processes (the program, a command line) changing slots at once lose neither
+    change: a disabled clerk's slot never comes back from another's stale copy."""
+    with locked(keys_path(data_dir).with_name(KEYS_FILENAME + ".lock")):
+        slots = load(data_dir)
+        changed = change(slots)
+        if changed is not slots:
+            changed.save(data_dir)
+        return changed
+
+
 def read_header(data_dir: Path) -> Header | None:
     """The plain header, or None for no file, no header or a file that cannot be read."""
     try:
@@ -403,40 +418,6 @@ def unseal(data_key: bytes, sealed: bytes, *, name: str = "") -> bytes:
         )
     except InvalidTag as exc:
         raise ValueError("sealed file damaged or sealed with another key") from exc
-
-
-# -- files ------------------------------------------------------------------------------
-def write_atomically(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` so a power cut leaves the old file or the new one (0600)."""
-    # A name of this process's: the program and a command line writing at once do not
-    # write into one temp file (the last rename wins, whole).
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    try:
-        try:
-            view = memoryview(data)
-            while view:  # os.write may write less than asked
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)  # a full disk: no half-written copy left about
-        raise
-    fsync_dir(path.parent)
-    return path
-
-
-def fsync_dir(folder: Path) -> None:
-    """Make a rename in ``folder`` durable (POSIX; Windows' rename is durable by itself)."""
-    if sys.platform == "win32":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # -- wrapping ---------------------------------------------------------------------------

@@ -63,9 +63,15 @@ def new_recovery_key(store: Store) -> str:
     if key is None:
         raise ValueError("the store is not encrypted")
     data_dir = store.path.parent
-    slots, recovery = keyslots.load(data_dir).with_recovery(key)
-    slots.save(data_dir)
-    return recovery
+    made: list[str] = []
+
+    def with_new_recovery(slots: keyslots.KeySlots) -> keyslots.KeySlots:
+        slots, recovery = slots.with_recovery(key)
+        made.append(recovery)
+        return slots
+
+    keyslots.update(data_dir, with_new_recovery)
+    return made[-1]
 
 
 def data_key_for(
@@ -107,7 +113,15 @@ def data_key_for(
         # Its first login since the encryption (or since new costs): an ordinary slot.
         # Not written (a full disk): the old slot still opens, the next login tries again.
         try:
-            keyslots.load(data_dir).with_clerk(key, slot.clerk_id, name, typed).save(data_dir)
+            clerk_id = slot.clerk_id
+            keyslots.update(
+                data_dir,
+                lambda now: (
+                    now.with_clerk(key, clerk_id, name, typed)
+                    if now.needs_rewrap(name) and now.clerk_slot(name) is not None
+                    else now
+                ),
+            )
         except OSError as exc:
             log.warning("key slot not rewrapped: %s", exc.strerror or type(exc).__name__)
     return key

@@ -185,3 +185,36 @@ def test_a_password_hash_slot_round_trips_and_keeps_no_digest(
         keyslots.load(tmp_path).unlock("sara", "battery-staple")
     rewrapped = loaded.with_clerk(data_key, 2, "sara", "battery-staple")
     assert not rewrapped.needs_rewrap("sara") and len(rewrapped.slots) == 1
+
+
+_ADD_SLOTS = """
+import sys
+from pathlib import Path
+from desktop import keyslots
+folder, first, key = Path(sys.argv[1]), int(sys.argv[2]), bytes.fromhex(sys.argv[3])
+for clerk_id in range(first, first + 40):
+    keyslots.update(
+        folder, lambda s: s.with_clerk(key, clerk_id, f"clerk{clerk_id}", "password-1")
+    )
+"""
+
+
+def test_two_processes_changing_slots_at_once_lose_nothing(tmp_path: Path, data_key: bytes) -> None:
+    import subprocess
+    import sys
+
+    KeySlots().with_clerk(data_key, 1, "modir", "correct-horse").save(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _ADD_SLOTS, str(tmp_path), str(first), data_key.hex()], env=env
+        )
+        for first in (100, 200)
+    ]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0]
+    slots = keyslots.load(tmp_path)
+    assert slots.clerk_ids() == {1, *range(100, 140), *range(200, 240)}
+    assert slots.unlock("clerk239", "password-1") == data_key
+    lock = tmp_path / (keyslots.KEYS_FILENAME + ".lock")
+    assert lock.read_bytes() == b""
+    assert sorted(p.name for p in tmp_path.iterdir()) == [keyslots.KEYS_FILENAME, lock.name]
