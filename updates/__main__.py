@@ -5,6 +5,7 @@
     python -m updates publish --repo R --offline-keys F --online-keys N --bundle dist/pishkhan
                               [--version 1.2.3]
     python -m updates refresh --repo R --online-keys N      (on a timer: the timestamp lasts a day)
+    python -m updates check-root R/metadata/1.root.json     (what a release build ships)
 
 The repository folder R is what the central server serves (``serve --updates-dir R``) or
 any static mirror; the offline folder F is plugged in only to publish.
@@ -16,6 +17,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from updates.release_root import RootRefused, check_release_root
 from updates.repository import PublishError, Repository, generate_keys
 
 
@@ -25,6 +27,8 @@ def _parser() -> argparse.ArgumentParser:
     keys = sub.add_parser("keys", help="new keys for the four TUF roles")
     keys.add_argument("--offline-keys", type=Path, required=True)
     keys.add_argument("--online-keys", type=Path, required=True)
+    check = sub.add_parser("check-root", help="is this file a root a release may ship?")
+    check.add_argument("root", type=Path, help="the repository's metadata/<N>.root.json")
     for name in ("init", "publish", "refresh"):
         p = sub.add_parser(name)
         p.add_argument("--repo", type=Path, required=True, help="the folder that is served")
@@ -57,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
             generate_keys(args.offline_keys, args.online_keys)
             print(f"keys written; keep {args.offline_keys} offline")
             return 0
+        if args.command == "check-root":
+            checked = check_release_root(args.root)
+            print(f"{args.root}: {checked.summary()}")
+            return 0
         offline = getattr(args, "offline_keys", None)
         repo = Repository(args.repo, offline, args.online_keys)
         if args.command == "init":
@@ -69,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"published {version}: " + ", ".join(f"{k} {v} B" for k, v in sizes.items()))
         else:
             repo.refresh()
+    except RootRefused as exc:
+        print(f"python -m updates check-root: {exc.message.en}\n{exc.message.fa}", file=sys.stderr)
+        return 2
     except (PublishError, OSError, ValueError) as exc:
         print(f"python -m updates {args.command}: {exc}", file=sys.stderr)
         return 2
