@@ -5,6 +5,7 @@
     python -m updates publish --repo R --offline-keys F --online-keys N --bundle dist/pishkhan
                               [--version 1.2.3]
     python -m updates refresh --repo R --online-keys N      (on a timer: the timestamp lasts a day)
+    python -m updates rotate  --repo R --offline-keys F --online-keys N --role timestamp
     python -m updates check-root R/metadata/1.root.json     (what a release build ships)
 
 The repository folder R is what the central server serves (``serve --updates-dir R``) or
@@ -29,12 +30,16 @@ def _parser() -> argparse.ArgumentParser:
     keys.add_argument("--online-keys", type=Path, required=True)
     check = sub.add_parser("check-root", help="is this file a root a release may ship?")
     check.add_argument("root", type=Path, help="the repository's metadata/<N>.root.json")
-    for name in ("init", "publish", "refresh"):
+    for name in ("init", "publish", "refresh", "rotate"):
         p = sub.add_parser(name)
         p.add_argument("--repo", type=Path, required=True, help="the folder that is served")
         p.add_argument("--online-keys", type=Path, required=True)
         if name != "refresh":
             p.add_argument("--offline-keys", type=Path, required=True)
+        if name == "rotate":
+            p.add_argument(
+                "--role", required=True, choices=("root", "targets", "snapshot", "timestamp")
+            )
         if name == "publish":
             p.add_argument("--bundle", type=Path, required=True, help="the PyInstaller folder")
             p.add_argument("--version", help="default: read from the bundle's --version")
@@ -75,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
             version = args.version or _bundle_version(args.bundle)
             sizes = repo.publish(args.bundle, version)
             print(f"published {version}: " + ", ".join(f"{k} {v} B" for k, v in sizes.items()))
+        elif args.command == "rotate":
+            keyid = repo.rotate(args.role)
+            print(f"the {args.role} role now has key {keyid}; its old key is retired")
         else:
             repo.refresh()
     except RootRefused as exc:
