@@ -142,6 +142,9 @@ def prune(root: Path) -> list[str]:
     by the launcher: ~130 MB a folder must not delay the clerk's start."""
     pointer = Pointer.read(root)
     keep = {v for v in (pointer.current, pointer.previous, pointer.pending) if v}
+    hold = Hold.read(root)
+    if hold is not None and hold.version != pointer.pending:
+        Hold.clear(root)  # the postponed version was switched to (or failed): done with
     removed = []
     versions = root / VERSIONS_DIR
     for folder in sorted(versions.iterdir()) if versions.is_dir() else []:
