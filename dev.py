@@ -85,18 +85,87 @@ def cmd_test(py: Path, extra: list[str]) -> int:
     return run(py, "-m", "pytest", *_worker_args(extra), *extra, env=env)
 
 
+UPDATE_ROOT_ENV = "PISHKHAN_UPDATE_ROOT"
+NO_ROOT_REFUSAL = """\
+dev.py build: a release build ships the update repository's signed root, or the installed
+program can never update itself. Give it:
+    python3 dev.py build --update-root R/metadata/1.root.json   (or PISHKHAN_UPDATE_ROOT=...)
+or say that this is a developer's build, whose updater stays off:
+    python3 dev.py build --no-updates
+(docs/PACKAGING.md, "Releasing")"""
+
+
+def release_options(
+    py: Path, extra: list[str], environ: dict[str, str]
+) -> tuple[dict[str, str], list[str]] | int:
+    """The build's environment and PyInstaller's arguments, or an exit code (refused).
+
+    ``--update-root PATH`` (else ``PISHKHAN_UPDATE_ROOT``) is checked to be a signed,
+    unexpired TUF root (``python -m updates check-root``, python-tuf's own parser) and
+    handed to build.spec; ``--no-updates`` builds without one, on purpose. Neither: refused.
+    """
+    root: str | None = None
+    no_updates = False
+    rest: list[str] = []
+    args = iter(extra)
+    for arg in args:
+        if arg == "--no-updates":
+            no_updates = True
+        elif arg == "--update-root":
+            root = next(args, None)
+            if root is None:
+                print("dev.py build: --update-root needs a file", file=sys.stderr)
+                return 2
+        elif arg.startswith("--update-root="):
+            root = arg.split("=", 1)[1]
+        else:
+            rest.append(arg)
+    env = dict(environ)
+    from_env = env.pop(UPDATE_ROOT_ENV, "") or None
+    if no_updates and root is not None:
+        print("dev.py build: --update-root and --no-updates contradict", file=sys.stderr)
+        return 2
+    if no_updates:
+        if from_env:
+            print(f"dev.py build: --no-updates: {UPDATE_ROOT_ENV}={from_env} is not used")
+        print("dev.py build: a developer's build (--no-updates): its updater stays off")
+        return env, rest
+    root = root or from_env
+    if root is None:
+        print(NO_ROOT_REFUSAL, file=sys.stderr)
+        return 2
+    path = Path(root).resolve()
+    rc = subprocess.call([str(py), "-m", "updates", "check-root", str(path)], cwd=ROOT, env=env)
+    if rc != 0:
+        print(
+            "dev.py build: refused: the update root is not one to ship (see above)", file=sys.stderr
+        )
+        return rc
+    env[UPDATE_ROOT_ENV] = str(path)
+    return env, rest
+
+
 def cmd_build(py: Path, extra: list[str]) -> int:
     """The release pipeline after the tests: bundle, smoke run of the bundle, installer.
 
+    ``--update-root PATH`` or ``--no-updates`` first (``release_options``). Then
     ``dist/pishkhan`` (PyInstaller, build.spec), then the frozen program must start,
     show its login window and exit 0 with no unexpected stderr (installer/smoke.py),
     then, on Windows, ``dist/pishkhan-<version>-setup.exe`` (NSIS). A Linux bundle
-    is never packed into a Windows installer. Extra arguments go to PyInstaller.
+    is never packed into a Windows installer. Other arguments go to PyInstaller.
     """
-    rc = run(py, "-m", "PyInstaller", "--noconfirm", "--clean", "build.spec", *extra)
+    options = release_options(py, extra, dict(os.environ))
+    if isinstance(options, int):
+        return options
+    env, extra = options
+    rc = run(py, "-m", "PyInstaller", "--noconfirm", "--clean", "build.spec", *extra, env=env)
     if rc != 0:
         return rc
-    env = dict(os.environ)
+    shipped = ROOT / "dist" / "pishkhan" / "_internal" / "update-root.json"
+    wanted = env.get(UPDATE_ROOT_ENV)
+    if wanted and (not shipped.is_file() or shipped.read_bytes() != Path(wanted).read_bytes()):
+        print(f"dev.py: {shipped} is not the checked root {wanted}", file=sys.stderr)
+        return 1
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     rc = run(py, "installer/smoke.py", str(ROOT / "dist" / "pishkhan"), env=env)
     if rc != 0:
@@ -105,7 +174,7 @@ def cmd_build(py: Path, extra: list[str]) -> int:
     if os.name != "nt":
         print("dev.py: the installer is built on Windows only (see docs/PACKAGING.md)")
         return 0
-    return run(py, "installer/build_installer.py")
+    return run(py, "installer/build_installer.py", env=env)
 
 
 def cmd_bench(py: Path, extra: list[str]) -> int:
@@ -126,6 +195,7 @@ def main(argv: list[str]) -> int:
     if not argv or (argv[0] not in COMMANDS and argv[0] != "setup"):
         print(__doc__)
         print("usage: python3 dev.py {setup|run|test|build|bench} [args...]")
+        print("       python3 dev.py build (--update-root R/metadata/1.root.json | --no-updates)")
         return 2
     py = ensure_venv()
     if argv[0] == "setup":

@@ -13,6 +13,10 @@ does after each sync round that left nothing waiting, and then takes one step:
 - the complete, verified file is staged into a folder of its own (``updates.pointer``):
   the switch happens at the next start, by the launcher.
 
+``runner.policy`` (``updates.policy_state``) keeps the centre's minimum version (saved,
+so known at start) and a manager's postponement (a day at most, never past the centre's
+date; the launcher honours it); ``postpone``/``postponed`` ask it about the staged version.
+
 What it is doing is written to ``update-state/status.json`` and read by
 ``reported_state`` for the heartbeat, together with the pointer file (the launcher writes
 ``switched`` or ``rolled_back`` there at start): whichever of the two was written last
@@ -23,6 +27,7 @@ No Qt here (the window listens through ``on_change``, called on the runner's thr
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
@@ -59,6 +64,7 @@ from updates.pointer import (
     running_version_folder,
     stage,
 )
+from updates.policy_state import PolicyState
 
 log = logging.getLogger("pishkhan.updates")
 
@@ -167,7 +173,9 @@ class UpdateRunner:
         self._monotonic = monotonic
         self._checked_at: float | None = None
         self._offer: Offer | None = None
-        self._status = UpdateStatus(state=Pointer.read(root).state)
+        pointer = Pointer.read(root)
+        self._status = UpdateStatus(state=pointer.state, version=pointer.pending)
+        self.policy = PolicyState(root, installed_version, on_new_unmet=self.check_soon)
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -190,6 +198,18 @@ class UpdateRunner:
         self._checked_at = None
         self._wake.set()
 
+    def postpone(self, now: dt.datetime) -> bool:
+        """A manager's "later" for the staged version (False: nothing staged, or the
+        centre's date has passed: no postponing then)."""
+        return self.policy.postpone(self._staged(), now)
+
+    def postponed(self, now: dt.datetime) -> bool:
+        return self.policy.postponed(self._staged(), now)
+
+    def _staged(self) -> str | None:
+        status = self._status
+        return status.version if status.state == READY else None
+
     def start(self) -> None:
         if self._thread is not None:
             return
@@ -204,6 +224,7 @@ class UpdateRunner:
         leaves (a part file, at worst a piece short) is resumed and hash-checked later."""
         self._stopping.set()
         self._wake.set()
+        self.policy.close()
         if self._thread is not None:
             self._thread.join(timeout_s)
             if self._thread.is_alive():

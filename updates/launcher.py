@@ -13,12 +13,13 @@ Standard library only: this runs before the program has imported anything of its
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from updates.pointer import ROLLED_BACK, SWITCHED, Pointer, version_folder
+from updates.pointer import ROLLED_BACK, SWITCHED, Hold, Pointer, version_folder
 
 SELF_CHECK_ARG = "--self-check"
 SELF_CHECK_TIMEOUT_S = 120.0
@@ -44,10 +45,15 @@ def self_check(program: Path, env: dict[str, str] | None = None) -> bool:
     return proc.returncode == 0
 
 
-def choose(root: Path, exe_name: str, env: dict[str, str] | None = None) -> Path:
-    """The folder whose program runs now; switches to, or rolls back from, a pending one."""
+def choose(
+    root: Path, exe_name: str, env: dict[str, str] | None = None, *, now: dt.datetime | None = None
+) -> Path:
+    """The folder whose program runs now; switches to, or rolls back from, a pending one
+    (unless a manager's postponement holds it, see ``Hold``)."""
     pointer = Pointer.read(root)
-    if pointer.pending is not None:
+    hold = Hold.read(root)
+    held = hold is not None and hold.holds(pointer.pending, now or dt.datetime.now(dt.UTC))
+    if pointer.pending is not None and not held:
         candidate = version_folder(root, pointer.pending)
         if self_check(executable_in(candidate, exe_name), env):
             pointer.previous, pointer.current = pointer.current, pointer.pending

@@ -5,6 +5,7 @@ Layout inside the installed program folder (``%LOCALAPPDATA%\\Programs\\Pishkhan
     pishkhan(.exe), _internal/     the version the installer put there (the base)
     versions/<version>/            each update, unpacked and verified, in a folder of its own
     versions/pointer.json          which version starts, which waits for its first start
+    versions/hold.json             a manager's postponement of that first start (``Hold``)
     update-state/                  TUF metadata and downloads (resumable parts)
 
 The pointer is replaced atomically (write, fsync, rename): a power cut leaves the old
@@ -13,6 +14,7 @@ pointer or the new one, never half of one. Nothing here touches the user's data 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -24,6 +26,7 @@ from updates import archive
 
 VERSIONS_DIR = "versions"
 POINTER_NAME = "pointer.json"
+HOLD_NAME = "hold.json"
 STATE_DIR = "update-state"
 
 # Update states reported by the heartbeat.
@@ -76,6 +79,48 @@ class Pointer:
                 os.close(dfd)
 
 
+@dataclass(frozen=True)
+class Hold:
+    """A manager postponed the switch to ``version`` until ``until`` (an aware time).
+
+    Written by the running program (``desktop.updater``), which clips ``until`` to the
+    centre's minimum date, and read by the launcher: while it holds, a start keeps the
+    current version and the staged one waits. A separate file from the pointer, so that
+    the program's thread staging a version and the GUI's postponement never rewrite each
+    other's pointer. Unreadable, for another version, or past: it does not hold."""
+
+    version: str
+    until: dt.datetime
+
+    @classmethod
+    def read(cls, root: Path) -> Hold | None:
+        try:
+            data = json.loads((root / VERSIONS_DIR / HOLD_NAME).read_text(encoding="utf-8"))
+            until = dt.datetime.fromisoformat(str(data["until"]))
+            if until.tzinfo is None:
+                return None
+            return cls(version=str(data["version"]), until=until)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def holds(self, version: str | None, now: dt.datetime) -> bool:
+        return version == self.version and now < self.until
+
+    def write(self, root: Path) -> None:
+        folder = root / VERSIONS_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".hold.")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump({"version": self.version, "until": self.until.isoformat()}, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, folder / HOLD_NAME)
+
+    @staticmethod
+    def clear(root: Path) -> None:
+        (root / VERSIONS_DIR / HOLD_NAME).unlink(missing_ok=True)
+
+
 def version_folder(root: Path, version: str | None) -> Path:
     return root if version is None else root / VERSIONS_DIR / version
 
@@ -97,6 +142,9 @@ def prune(root: Path) -> list[str]:
     by the launcher: ~130 MB a folder must not delay the clerk's start."""
     pointer = Pointer.read(root)
     keep = {v for v in (pointer.current, pointer.previous, pointer.pending) if v}
+    hold = Hold.read(root)
+    if hold is not None and hold.version != pointer.pending:
+        Hold.clear(root)  # the postponed version was switched to (or failed): done with
     removed = []
     versions = root / VERSIONS_DIR
     for folder in sorted(versions.iterdir()) if versions.is_dir() else []:

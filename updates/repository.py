@@ -257,6 +257,56 @@ class Repository:
         self._snapshot_and_timestamp(targets.version, now=now)
         return sizes
 
+    def rotate(self, role: str, *, now: dt.datetime | None = None) -> str:
+        """A new key for ``role`` (a stolen or leaving online key, a scheduled change):
+        the next root version names it in place of the old one, signed with the root key
+        (both root keys when the root's own key changes, so that PCs trusting the old root
+        accept the new one), and the role's metadata is signed again with the new key.
+        PCs pick the new root up at their next check; what the old key signs from then on
+        is refused. The old key file is kept as ``<role>.pem.retired-<time>`` (delete it
+        once no one needs it). Returns the new key's id."""
+        now = now or _now()
+        if role not in OFFLINE_ROLES + ONLINE_ROLES:
+            raise PublishError(
+                f"no role {role!r}: one of {', '.join(OFFLINE_ROLES + ONLINE_ROLES)}"
+            )
+        folder = self.online_dir if role in ONLINE_ROLES else self.offline_dir
+        root_signer = self._offline("root")
+        assert folder is not None  # the offline folder was needed for the root key above
+        root_md = self._latest("root")
+        root: Root = root_md.signed
+        new = CryptoSigner.generate_ed25519()
+        for keyid in list(root.roles[role].keyids):
+            root.revoke_key(keyid, role)
+        root.add_key(new.public_key, role)
+        root.version += 1
+        root.expires = now + EXPIRY["root"]
+        root_md.signatures.clear()
+        root_md.sign(root_signer, append=True)
+        if role == "root":
+            root_md.sign(new, append=True)
+        # The new key is on disk before the root that names it is published.
+        path = folder / f"{role}.pem"
+        incoming = folder / f"{role}.pem.new"
+        fd = os.open(incoming, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(new.private_bytes)
+        _write_atomic(
+            self.metadata_dir / f"{root.version}.root.json",
+            root_md.to_bytes(JSONSerializer(compact=False)),
+        )
+        os.replace(path, folder / f"{role}.pem.retired-{now:%Y%m%dT%H%M%SZ}")
+        os.replace(incoming, path)
+        targets_version = None
+        if role == "targets":
+            targets_md = self._latest("targets")
+            targets_md.signed.version += 1
+            targets_md.signed.expires = now + EXPIRY["targets"]
+            self._write(targets_md, self._offline("targets"))
+            targets_version = targets_md.signed.version
+        self._snapshot_and_timestamp(targets_version, now=now)
+        return str(new.public_key.keyid)
+
     def trusted_root(self) -> bytes:
         """The root metadata a new installation ships with (its anchor of trust)."""
         return (self.metadata_dir / "1.root.json").read_bytes()

@@ -5,6 +5,7 @@ launcher's switch, and the runner's first step."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from desktop.updater import UpdateRunner
 from tests.updates.conftest import Published, make_bundle
 from updates import archive
 from updates.launcher import choose
-from updates.pointer import SWITCHED, Pointer, prune, stage
+from updates.pointer import SWITCHED, Hold, Pointer, prune, stage
 
 
 def _switch_to(root: Path, tmp: Path, version: str) -> None:
@@ -65,3 +66,16 @@ def test_a_pending_version_and_a_rolled_back_one(tmp_path: Path) -> None:
         "pointer.json",
     ]
     assert prune(tmp_path / "never-updated") == []
+
+
+def test_a_postponement_goes_once_its_version_is_no_longer_waiting(tmp_path: Path) -> None:
+    root = tmp_path / "Pishkhan"
+    (root / "versions" / "1.3.0").mkdir(parents=True)
+    Pointer(current="1.1.0", pending="1.3.0").write(root)
+    until = dt.datetime(2026, 12, 20, tzinfo=dt.UTC)
+    Hold("1.3.0", until).write(root)
+    prune(root)
+    assert Hold.read(root) == Hold("1.3.0", until)  # still waiting: the hold stays
+    Pointer(current="1.3.0", previous="1.1.0").write(root)  # the launcher switched
+    prune(root)
+    assert Hold.read(root) is None and not (root / "versions" / "hold.json").exists()
