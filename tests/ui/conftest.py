@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QCoreApplication, QLocale
 from PySide6.QtWidgets import QApplication
 
 from desktop.clerks import ClerkDirectory, ClerkInfo
@@ -39,9 +40,9 @@ from rules.normalize import to_ascii_digits, to_persian_digits
 from ui.app import build_context
 from ui.context import AppContext
 from ui.form_fields import ChoiceEditor, DateEditor, FieldEditor, LineEditor
-from ui.i18n import apply_language
+from ui.i18n import LAYOUT_DIRECTION_KEY, apply_language
 from ui.request_form import RequestForm
-from ui.theme import apply_theme
+from ui.theme import apply_theme, layout_direction, locale_for, style_sheet
 from ui.worker import Worker
 
 MANAGER_USER = DEMO_MANAGER
@@ -59,11 +60,29 @@ def themed_app(qapp: QApplication) -> QApplication:
     return qapp
 
 
+def _is_persian(app: QApplication) -> bool:
+    """The state ``apply_language(app, "fa")`` leaves: its translators (the layout key
+    translates to RTL, and the direction followed), its locale and its style sheet."""
+    return (
+        QCoreApplication.translate("QGuiApplication", LAYOUT_DIRECTION_KEY) == "RTL"
+        and app.layoutDirection() == layout_direction("fa")
+        and QLocale().name() == locale_for("fa").name()
+        and app.styleSheet() == style_sheet("fa")
+    )
+
+
+def _reset_to_persian(app: QApplication) -> None:
+    # Only when a test changed it: setting the style sheet again re-polishes every widget
+    # still alive, which late in a run cost 7-10 s a test (at load 8) for nothing.
+    if not _is_persian(app):
+        apply_language(app, "fa")
+
+
 @pytest.fixture(autouse=True)
 def persian_ui(themed_app: QApplication) -> Iterator[None]:
-    apply_language(themed_app, "fa")
+    _reset_to_persian(themed_app)
     yield
-    apply_language(themed_app, "fa")
+    _reset_to_persian(themed_app)
 
 
 @pytest.fixture
