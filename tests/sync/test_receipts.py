@@ -54,11 +54,14 @@ def test_a_lost_answer_is_recovered_by_its_receipt_without_sending_the_items_aga
     proxy.reset_stats()
     script = {"drop_after_turns" if fault == "dropped" else "cut_response_turns": frozenset({1})}
     proxy.set_config(proxy.config.replace(**script))
-    result = counter.engine(policy=BatchPolicy(size=50)).run_round()
+    engine = counter.engine(policy=BatchPolicy(size=50))
+    assert engine._client.keeps_receipts is None  # no push answered yet: asks all the same
+    result = engine.run_round()
     assert result.ok, result
     assert (result.accepted, result.duplicate, result.waiting) == (30, 0, 0)
     assert _broken(counter) == [("receipt", 30)]
     assert _sent(counter) == [30]  # one push of the items, never a second
+    assert engine._client.keeps_receipts is None  # still: the push itself was never answered
     stats = proxy.stats()
     assert (stats.drops_after_request, stats.cuts) == ((1, 0) if fault == "dropped" else (0, 1))
     # On the wire: the push, the receipt's GET, the feed page (heartbeat on it): no resend.
@@ -75,7 +78,9 @@ def test_a_push_cut_mid_upload_is_sent_again_in_the_same_round(
     proxy.reset_stats()
     proxy.set_config(proxy.config.replace(cut_request_numbers=frozenset({1})))
     policy = BatchPolicy(size=50)
-    result = counter.engine(policy=policy).run_round()
+    engine = counter.engine(policy=policy)
+    result = engine.run_round()
+    assert engine._client.keeps_receipts is True  # the resent push's answer said so
     # The server never had the whole push: no receipt (404), so the items went again at
     # once, and the round went on to its end instead of failing and backing off.
     assert result.ok, result
