@@ -70,6 +70,24 @@ def test_a_lost_answer_is_recovered_by_its_receipt_without_sending_the_items_aga
     assert _stored_once(server, [s.id for s in saved])
 
 
+def test_a_receipt_call_that_breaks_too_is_asked_once_more(
+    counter: Counter, server: RunningServer, proxy: FaultProxy
+) -> None:
+    counter.enrol(server, url=proxy.url_for())
+    saved = counter.save(30)
+    proxy.reset_stats()
+    # The push's answer lost, then the first receipt call's answer lost as well.
+    proxy.set_config(proxy.config.replace(drop_after_turns=frozenset({1, 2})))
+    result = counter.engine(policy=BatchPolicy(size=50)).run_round()
+    assert result.ok, result
+    assert (result.accepted, result.duplicate, result.waiting) == (30, 0, 0)
+    assert _broken(counter) == [("receipt", 30)]
+    assert _sent(counter) == [30]
+    stats = proxy.stats()
+    assert (stats.drops_after_request, stats.requests) == (2, 4)  # push, 2 receipts, feed
+    assert _stored_once(server, [s.id for s in saved])
+
+
 def test_a_push_cut_mid_upload_is_sent_again_in_the_same_round(
     counter: Counter, server: RunningServer, proxy: FaultProxy
 ) -> None:
