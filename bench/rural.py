@@ -468,6 +468,12 @@ def run(opts: RunOptions) -> BenchResult:
             "×",
             at_most(1.0, "≤ 1.0× (issue 11)"),
         )
+        res.add(
+            "with faults: whole sync ÷ the clean one (same run)",
+            ratio(bad["total_s"], ok["total_s"]),
+            "×",
+            note="what the faults cost, less the machine's load of the moment",
+        )
     else:
         res.add(
             f"with faults: accepted when stopped after {bad['total_s'] / 60:.0f} min",

@@ -54,7 +54,8 @@ def test_a_lost_answer_is_recovered_by_its_receipt_without_sending_the_items_aga
     proxy.reset_stats()
     script = {"drop_after_turns" if fault == "dropped" else "cut_response_turns": frozenset({1})}
     proxy.set_config(proxy.config.replace(**script))
-    engine = counter.engine(policy=BatchPolicy(size=50))
+    policy = BatchPolicy(size=50, broken_in_row=1)  # a break just before, with no answer
+    engine = counter.engine(policy=policy)
     assert engine._client.keeps_receipts is None  # no push answered yet: asks all the same
     result = engine.run_round()
     assert result.ok, result
@@ -62,6 +63,8 @@ def test_a_lost_answer_is_recovered_by_its_receipt_without_sending_the_items_aga
     assert _broken(counter) == [("receipt", 30)]
     assert _sent(counter) == [30]  # one push of the items, never a second
     assert engine._client.keeps_receipts is None  # still: the push itself was never answered
+    # The whole push got through, only its answer was lost: not a second break in a row.
+    assert policy.size == 50
     stats = proxy.stats()
     assert (stats.drops_after_request, stats.cuts) == ((1, 0) if fault == "dropped" else (0, 1))
     # On the wire: the push, the receipt's GET, the feed page (heartbeat on it): no resend.
