@@ -350,11 +350,16 @@ def load(data_dir: Path) -> KeySlots:
     return KeySlots.from_json(raw)
 
 
+def lock_path(data_dir: Path) -> Path:
+    """The lock file of read-modify-writes beside the store (``update``, failed logins)."""
+    return data_dir / (KEYS_FILENAME + ".lock")
+
+
 def update(data_dir: Path, change: Callable[[KeySlots], KeySlots]) -> KeySlots:
     """Load, ``change`` and save the key file under an OS lock (``pishkhan.keys.lock``), so
     two processes (the program, a command line) changing slots at once lose neither
     change: a disabled clerk's slot never comes back from another's stale copy."""
-    with locked(keys_path(data_dir).with_name(KEYS_FILENAME + ".lock")):
+    with locked(lock_path(data_dir)):
         slots = load(data_dir)
         changed = change(slots)
         if changed is not slots:
