@@ -5,15 +5,19 @@ while (settings ``lockout_attempts`` / ``lockout_minutes``); every login,
 failure, lock and change is an audit event.
 
 On an encrypted store each active clerk also has a key slot (``desktop.keyslots``): a new
-account or a new password writes that clerk's slot, disabling an account removes it, and
-a clerk from before the encryption gets one at their first login into the open store.
+account or a new password writes that clerk's slot, disabling an account removes it. The
+clerks from before the encryption get a password-hash slot when it is turned on
+(``with_hash_slots``), as does an account enabled again; the clerk's next login rewraps
+it into an ordinary slot with the program's current costs (``_ensure_slot``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -26,9 +30,15 @@ from desktop.clock import Clock, utc_now
 from desktop.db.engine import Store
 from desktop.db.models import Clerk
 from desktop.errors import PermissionDeniedError
+from desktop.keyslots_hash import CHEAP_COSTS
 from rules.errors import UserFacingError
 from rules.messages import CONTROL_CHARACTERS, Message
 from rules.normalize import has_control_characters, normalize_letters, to_ascii_digits
+
+log = logging.getLogger("pishkhan.store")
+
+if TYPE_CHECKING:
+    from desktop.login_failures import FailedLogins
 
 MIN_PASSWORD_LENGTH = 8
 MANAGER = "manager"
@@ -38,7 +48,8 @@ CLERK = "clerk"
 def password_hasher() -> PasswordHasher:
     if os.environ.get("PISHKHAN_CHEAP_HASHES") == "1":
         # Tests only: production parameters cost ~0.1 s a hash (FACTS.md).
-        return PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+        time_cost, memory_kib, lanes = CHEAP_COSTS  # the key slots' cheap costs too
+        return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=lanes)
     return PasswordHasher()
 
 
@@ -166,8 +177,23 @@ class ClerkDirectory:
                 target=clerk_id,
             )
             info = _info(clerk)
+            password_hash = clerk.password_hash
         if not active:
             self._drop_slot(clerk_id)
+        elif self._store.data_key is not None:
+            # Enabled again: their own password opens the store, as before the disabling.
+            key = self._store.data_key
+
+            def with_theirs(slots: keyslots.KeySlots) -> keyslots.KeySlots:
+                if slots.clerk_slot(info.username) is not None:
+                    return slots
+                try:
+                    return slots.with_clerk_from_hash(key, info.id, info.username, password_hash)
+                except keyslots.UnusableHash as exc:
+                    log.info("clerk %d enabled without a key slot: %s", info.id, exc)
+                    return slots
+
+            keyslots.update(self._store.path.parent, with_theirs)
         return info
 
     def change_password(self, by: ClerkInfo, clerk_id: int, new_password: str) -> None:
@@ -191,9 +217,13 @@ class ClerkDirectory:
             clerk.password_hash = self._hasher.hash(new_password)
             clerk.failed_attempts = 0
             clerk.locked_until = None
+            username = clerk.username
             audit.record(
                 s, Action.PASSWORD_CHANGED, at=self._clock(), clerk_id=by.id, target=clerk_id
             )
+        before_open = self._failures_before_open()
+        if before_open is not None:
+            before_open.succeeded(username)  # a new password: the old one's failures go
 
     def authenticate(self, username: str, password: str, *, proven: bool = False) -> ClerkInfo:
         """Check a login. Failures are counted and audited; too many lock the account.
@@ -205,6 +235,11 @@ class ClerkDirectory:
         now = self._clock()
         name = normalize_username(username)
         password = password_text(password)
+        before_open = self._failures_before_open()
+        unaudited = (0, 0)
+        if before_open is not None:
+            before_open.check(name)  # locked by wrong passwords typed before it was open
+            unaudited = before_open.unaudited(name)
         with self._store.write() as s:
             clerk = s.scalar(select(Clerk).where(Clerk.username == name))
             if clerk is None or not clerk.active:
@@ -243,6 +278,26 @@ class ClerkDirectory:
                 clerk.failed_attempts = 0
                 clerk.locked_until = None
                 clerk.last_login_at = now
+                failed_before, locked_before = unaudited
+                if failed_before:
+                    # Typed at the window before the store was open (desktop.login_failures).
+                    audit.record(
+                        s,
+                        Action.LOGIN_FAILED,
+                        at=now,
+                        clerk_id=clerk.id,
+                        reason="password_before_open",
+                        attempts=failed_before,
+                    )
+                if locked_before:
+                    audit.record(
+                        s,
+                        Action.ACCOUNT_LOCKED,
+                        at=now,
+                        clerk_id=clerk.id,
+                        reason="password_before_open",
+                        times=locked_before,
+                    )
                 if self._hasher.check_needs_rehash(clerk.password_hash):
                     clerk.password_hash = self._hasher.hash(password)
                 audit.record(s, Action.LOGIN, at=now, clerk_id=clerk.id)
@@ -252,31 +307,78 @@ class ClerkDirectory:
             raise AccountLocked(int(self._lockout.total_seconds() // 60))
         if locked is False:
             raise LoginFailed()
+        if before_open is not None:
+            before_open.succeeded(name, audited=True)
         if self._store.encrypted and not proven:
             self._ensure_slot(info, password)
         return info
 
     # -- key slots (an encrypted store only) ---------------------------------------------
+    def _failures_before_open(self) -> FailedLogins | None:
+        """The encrypted store's count of failed logins kept beside the key file (the
+        window's first login counts there, before the store is open): one lockout."""
+        if not self._store.encrypted:
+            return None
+        from desktop.login_failures import FailedLogins
+
+        return FailedLogins(
+            self._store.path.parent,
+            attempts=self._lockout_attempts,
+            minutes=int(self._lockout.total_seconds() // 60),
+            clock=self._clock,
+        )
+
     def _write_slot(self, clerk: ClerkInfo, password: str) -> None:
         key = self._store.data_key
         if key is None:
             return
-        folder = self._store.path.parent
-        keyslots.load(folder).with_clerk(key, clerk.id, clerk.username, password).save(folder)
+        keyslots.update(
+            self._store.path.parent,
+            lambda slots: slots.with_clerk(key, clerk.id, clerk.username, password),
+        )
 
     def _drop_slot(self, clerk_id: int) -> None:
         if self._store.data_key is None:
             return
-        folder = self._store.path.parent
-        slots = keyslots.load(folder)
-        if clerk_id in slots.clerk_ids():
-            slots.without_clerk(clerk_id).save(folder)
+        keyslots.update(
+            self._store.path.parent,
+            lambda slots: slots.without_clerk(clerk_id) if clerk_id in slots.clerk_ids() else slots,
+        )
 
     def _ensure_slot(self, clerk: ClerkInfo, password: str) -> None:
-        """A clerk from before the encryption, logging in to the open store: their slot."""
-        slots = keyslots.load(self._store.path.parent)
-        if clerk.id not in slots.clerk_ids():
-            self._write_slot(clerk, password)
+        """A login into the open store: a slot for a clerk without one, and an ordinary
+        slot (current costs) for one with a password-hash slot or older costs."""
+        key = self._store.data_key
+        if key is None:
+            return
+        keyslots.update(
+            self._store.path.parent,
+            lambda slots: (
+                slots.with_clerk(key, clerk.id, clerk.username, password)
+                if slots.needs_rewrap(clerk.username)
+                else slots
+            ),
+        )
+
+    def with_hash_slots(
+        self, slots: keyslots.KeySlots, data_key: bytes, *, but: int
+    ) -> keyslots.KeySlots:
+        """``slots`` with a password-hash slot for every active clerk but ``but`` (the
+        manager whose password is at hand): encryption turned on over an older store.
+        Disabled accounts get none; a hash that cannot make one (not argon2id, under the
+        cost floor) is logged and that clerk is left to a login or a manager's reset."""
+        with self._store.read() as s:
+            accounts = [
+                (c.id, c.username, c.password_hash)
+                for c in s.scalars(select(Clerk).where(Clerk.active.is_(True)).order_by(Clerk.id))
+                if c.id != but
+            ]
+        for clerk_id, username, password_hash in accounts:
+            try:
+                slots = slots.with_clerk_from_hash(data_key, clerk_id, username, password_hash)
+            except keyslots.UnusableHash as exc:
+                log.info("clerk %d gets no key slot from their hash: %s", clerk_id, exc)
+        return slots
 
     def create_manager_in(
         self, s: Session, username: str, display_name: str, password: str

@@ -13,6 +13,14 @@ not unlock. The file is replaced atomically (temp, fsync, rename, fsync of the f
 a power cut leaves the old file or the new one. A file that cannot be read is never
 rewritten here: the caller is told (``KeySlotsDamaged``) and nothing is overwritten.
 
+A clerk from before the encryption gets a *password-hash slot* when it is turned on
+(``with_clerk_from_hash``): the data key wrapped under HKDF of the argon2id digest that
+their password makes with the salt and costs of the hash the database keeps. The slot
+holds only that salt and those costs, never the digest (which stays inside the encrypted
+database), so the clerk's own password opens it without the manager knowing it; their
+first login rewraps it into an ordinary slot (``needs_rewrap``). docs/SECURITY.md says
+why such a slot is exactly as hard to open as guessing the password against the hash.
+
 ``seal`` / ``unseal`` encrypt other files (scans) with the data key, a nonce per file.
 
 This module is imported at start (``read_header``): json and the standard library at
@@ -25,11 +33,18 @@ import base64
 import json
 import os
 import secrets
-import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from desktop.keyfiles import fsync_dir as fsync_dir
+from desktop.keyfiles import locked
+from desktop.keyfiles import write_atomically as write_atomically
+from desktop.keyslots_hash import CHEAP_COSTS, kek_from_digest
+from desktop.keyslots_hash import UnusableHash as UnusableHash
+from desktop.keyslots_hash import hash_floor as hash_floor
+from desktop.keyslots_hash import parse_phc as parse_phc
 from rules.errors import UserFacingError
 from rules.messages import Message
 from rules.normalize import to_ascii_digits
@@ -41,8 +56,12 @@ RECOVERY_GROUPS = 8
 RECOVERY_GROUP_DIGITS = 6
 CLERK = "clerk"
 RECOVERY = "recovery"
+FROM_PASSWORD = "argon2id"  # key-encryption key = argon2id(password, the slot's salt)
+FROM_HASH = "password-hash"  # = HKDF(argon2id digest of the clerk's stored hash)
 _SEAL_MAGIC = b"PKS1"  # a sealed file's first bytes: format 1
 _NONCE_BYTES = 12
+_WRAPPED_BYTES = DATA_KEY_BYTES + 16  # the data key and AES-GCM's tag
+MAX_KEYS_FILE_BYTES = 4 << 20
 
 
 class KeySlotsDamaged(UserFacingError):
@@ -132,9 +151,16 @@ class Slot:
     parallelism: int
     nonce: bytes
     wrapped: bytes
+    derivation: str = FROM_PASSWORD
+    hash_len: int = 32  # the digest's length (a password-hash slot: its hash's)
 
     def aad(self) -> bytes:
-        return f"pishkhan-slot/{FORMAT}/{self.kind}/{self.clerk_id}/{self.username}".encode()
+        base = f"pishkhan-slot/{FORMAT}/{self.kind}/{self.clerk_id}/{self.username}"
+        return (base if self.derivation == FROM_PASSWORD else f"{base}/{self.derivation}").encode()
+
+    @property
+    def from_hash(self) -> bool:
+        return self.derivation == FROM_HASH
 
 
 @dataclass(frozen=True)
@@ -155,6 +181,14 @@ class KeySlots:
 
     def has_recovery(self) -> bool:
         return any(s.kind == RECOVERY for s in self.slots)
+
+    def needs_rewrap(self, username: str) -> bool:
+        """Whether the clerk's slot should be made again at their login: missing, a
+        password-hash slot (from before the encryption), or older argon2id costs."""
+        slot = self.clerk_slot(username)
+        if slot is None or slot.from_hash:
+            return True
+        return (slot.time_cost, slot.memory_kib, slot.parallelism) != _costs()
 
     def unlock(self, username: str, password: str) -> bytes:
         """The data key from a clerk's password (``username`` already normalised)."""
@@ -181,6 +215,45 @@ class KeySlots:
         """A slot for the clerk (replacing theirs if any): a new account, a new password."""
         kept = tuple(s for s in self.slots if not (s.kind == CLERK and s.clerk_id == clerk_id))
         return replace(self, slots=(*kept, _wrap(data_key, CLERK, clerk_id, username, password)))
+
+    def with_clerk_from_hash(
+        self, data_key: bytes, clerk_id: int, username: str, password_hash: str
+    ) -> KeySlots:
+        """A password-hash slot for a clerk whose password is not at hand (an account from
+        before the encryption, an account enabled again): their ``password_hash`` (the
+        database's argon2id PHC string) unwraps it with their own password.
+
+        ``UnusableHash`` for a hash that is not argon2id or costs less than the floor
+        (``hash_floor``): such a clerk gets a slot at their next login into the open store
+        or from a manager's reset instead.
+        """
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        phc = parse_phc(password_hash)
+        floor_time, floor_memory = hash_floor()
+        if phc.time_cost < floor_time or phc.memory_kib < floor_memory:
+            raise UnusableHash(
+                f"costs t={phc.time_cost}, m={phc.memory_kib} below the floor "
+                f"t={floor_time}, m={floor_memory}"
+            )
+        nonce = secrets.token_bytes(_NONCE_BYTES)
+        slot = Slot(
+            CLERK,
+            clerk_id,
+            username,
+            phc.salt,
+            phc.time_cost,
+            phc.memory_kib,
+            phc.parallelism,
+            nonce,
+            b"",
+            derivation=FROM_HASH,
+            hash_len=len(phc.digest),
+        )
+        kek = kek_from_digest(phc.digest, slot.aad())
+        slot = replace(slot, wrapped=AESGCM(kek).encrypt(nonce, data_key, slot.aad()))
+        kept = tuple(s for s in self.slots if not (s.kind == CLERK and s.clerk_id == clerk_id))
+        return replace(self, slots=(*kept, slot))
 
     def without_clerk(self, clerk_id: int) -> KeySlots:
         kept = tuple(s for s in self.slots if not (s.kind == CLERK and s.clerk_id == clerk_id))
@@ -218,7 +291,9 @@ class KeySlots:
                         "time_cost": s.time_cost,
                         "memory_kib": s.memory_kib,
                         "parallelism": s.parallelism,
+                        **({"hash_len": s.hash_len} if s.from_hash else {}),
                     },
+                    **({"kek": s.derivation} if s.from_hash else {}),
                     "nonce": _b64(s.nonce),
                     "wrapped": _b64(s.wrapped),
                 }
@@ -240,7 +315,8 @@ class KeySlots:
                 else Header(str(h["office_name"]), int(h["counter_no"]), str(h["schema"]))
             )
             slots = tuple(_slot_of(s) for s in body["slots"])
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+            # RecursionError: json's answer to a file of "[[[[…" (damage or tampering).
             raise KeySlotsDamaged(f"{type(exc).__name__}: {exc}") from exc
         extra = {k: v for k, v in body.items() if k not in ("format", "header", "slots")}
         return cls(slots, header, extra)
@@ -263,12 +339,27 @@ def load(data_dir: Path) -> KeySlots:
     """The key slots of ``data_dir``; ``KeySlotsDamaged`` for a file that cannot be read."""
     path = keys_path(data_dir)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_KEYS_FILE_BYTES + 1)
     except FileNotFoundError as exc:
         raise KeySlotsDamaged(f"missing: {path}") from exc
     except OSError as exc:
         raise KeySlotsDamaged(f"{type(exc).__name__}: {exc}") from exc
+    if len(raw) > MAX_KEYS_FILE_BYTES:  # ~500 bytes a slot: no office has this many clerks
+        raise KeySlotsDamaged(f"larger than {MAX_KEYS_FILE_BYTES} bytes")
     return KeySlots.from_json(raw)
+
+
+def update(data_dir: Path, change: Callable[[KeySlots], KeySlots]) -> KeySlots:
+    """Load, ``change`` and save the key file under an OS lock (``pishkhan.keys.lock``), so
+    two processes (the program, a command line) changing slots at once lose neither
+    change: a disabled clerk's slot never comes back from another's stale copy."""
+    with locked(keys_path(data_dir).with_name(KEYS_FILENAME + ".lock")):
+        slots = load(data_dir)
+        changed = change(slots)
+        if changed is not slots:
+            changed.save(data_dir)
+        return changed
 
 
 def read_header(data_dir: Path) -> Header | None:
@@ -329,37 +420,11 @@ def unseal(data_key: bytes, sealed: bytes, *, name: str = "") -> bytes:
         raise ValueError("sealed file damaged or sealed with another key") from exc
 
 
-# -- files ------------------------------------------------------------------------------
-def write_atomically(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` so a power cut leaves the old file or the new one (0600)."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
-    return path
-
-
-def fsync_dir(folder: Path) -> None:
-    """Make a rename in ``folder`` durable (POSIX; Windows' rename is durable by itself)."""
-    if sys.platform == "win32":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 # -- wrapping ---------------------------------------------------------------------------
 def _costs() -> tuple[int, int, int]:
     """argon2id's (time, memory KiB, lanes): argon2-cffi's defaults, cheap in tests."""
     if os.environ.get("PISHKHAN_CHEAP_HASHES") == "1":
-        return 1, 64, 1  # tests only (FACTS.md: the real ones cost ~0.1 s)
+        return CHEAP_COSTS  # tests only (FACTS.md: the real ones cost ~0.1 s)
     return 3, 65536, 4
 
 
@@ -371,7 +436,9 @@ def _cost_salt() -> bytes:
     return secrets.token_bytes(16)
 
 
-def _derive(secret: str, salt: bytes, time_cost: int, memory_kib: int, lanes: int) -> bytes:
+def _derive(
+    secret: str, salt: bytes, time_cost: int, memory_kib: int, lanes: int, hash_len: int = 32
+) -> bytes:
     from argon2.low_level import Type, hash_secret_raw
 
     return hash_secret_raw(
@@ -380,8 +447,9 @@ def _derive(secret: str, salt: bytes, time_cost: int, memory_kib: int, lanes: in
         time_cost=time_cost,
         memory_cost=memory_kib,
         parallelism=lanes,
-        hash_len=32,
+        hash_len=hash_len,
         type=Type.ID,
+        version=19,
     )
 
 
@@ -402,7 +470,12 @@ def _unwrap(slot: Slot, secret: str) -> bytes | None:
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-    kek = _derive(secret, slot.salt, slot.time_cost, slot.memory_kib, slot.parallelism)
+    derived = _derive(
+        secret, slot.salt, slot.time_cost, slot.memory_kib, slot.parallelism, slot.hash_len
+    )
+    # A password-hash slot: the derived bytes are the stored hash's digest (same salt,
+    # costs and length as the account's hash), stretched once more through HKDF.
+    kek = kek_from_digest(derived, slot.aad()) if slot.from_hash else derived
     try:
         key = AESGCM(kek).decrypt(slot.nonce, slot.wrapped, slot.aad())
     except InvalidTag:
@@ -415,6 +488,11 @@ def _slot_of(raw: dict[str, Any]) -> Slot:
     kind = str(raw["kind"])
     if kind not in (CLERK, RECOVERY):
         raise ValueError(f"slot kind {kind!r}")
+    derivation = str(raw.get("kek", FROM_PASSWORD))
+    if derivation not in (FROM_PASSWORD, FROM_HASH) or (derivation == FROM_HASH) != (
+        kind == CLERK and "hash_len" in kdf
+    ):
+        raise ValueError(f"slot key derivation {derivation!r}")
     clerk_id = raw.get("clerk_id")
     username = raw.get("username")
     slot = Slot(
@@ -427,6 +505,8 @@ def _slot_of(raw: dict[str, Any]) -> Slot:
         parallelism=int(kdf["parallelism"]),
         nonce=_unb64(raw["nonce"]),
         wrapped=_unb64(raw["wrapped"]),
+        derivation=derivation,
+        hash_len=int(kdf.get("hash_len", 32)),
     )
     # A damaged (or tampered) file must not make a login run for minutes or take the RAM.
     if not (
@@ -435,6 +515,10 @@ def _slot_of(raw: dict[str, Any]) -> Slot:
         and 1 <= slot.parallelism <= 16
         and len(slot.salt) >= 8
         and len(slot.nonce) == _NONCE_BYTES
+        and 16 <= slot.hash_len <= 64
+        # Any other length is damage, not a wrong password: said as such, never counted
+        # as a failed login.
+        and len(slot.wrapped) == _WRAPPED_BYTES
     ):
         raise ValueError("slot parameters out of range")
     return slot

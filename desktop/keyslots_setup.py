@@ -2,26 +2,34 @@
 
 ``encrypt_store`` is run once per PC: right after set-up (the wizard, ``init``) or, on a PC
 set up by an older program, at the first login of a manager. It makes the data key, writes
-the key file (the manager's slot, the recovery slot, the plain header) *before* the
-database is encrypted, then encrypts the database and its backups: killed in between, the
-next start finds the key file beside a plain database and finishes (``Store.open``).
+the key file (the manager's slot, a password-hash slot for every other active clerk, the
+recovery slot, the plain header) *before* the database is encrypted, then encrypts the
+database and its backups: killed in between, the next start finds the key file beside a
+plain database and finishes (``Store.open``).
 
 ``data_key_for`` is how everything that opens the store gets the key: the login window
 and the command line from a clerk's password, or the recovery key when every password is
 lost. Nothing runs without one of them: the sync inside the program runs in a logged-in
-session, a scripted ``sync`` is given a password (docs/SECURITY.md).
+session, a scripted ``sync`` is given a password (docs/SECURITY.md). Wrong passwords are
+counted there per user name and lock the account as on a plain store
+(``desktop.login_failures``); a password that opened a password-hash slot (or one of
+older costs) rewraps it at once into an ordinary slot.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
 from desktop import keyslots
 from desktop.clerks import ClerkDirectory, ClerkInfo, normalize_username, password_text
+from desktop.clock import Clock, utc_now
 from desktop.db.engine import Store
 from desktop.db.peek import read_header_fields
 from desktop.db.raw import driver_connection
+
+log = logging.getLogger("pishkhan.store")
 
 
 def encrypt_store(store: Store, clerk: ClerkInfo, password: str) -> str:
@@ -34,6 +42,8 @@ def encrypt_store(store: Store, clerk: ClerkInfo, password: str) -> str:
     data_dir = store.path.parent
     key = keyslots.new_data_key()
     slots = keyslots.KeySlots().with_clerk(key, clerk.id, clerk.username, password_text(password))
+    # The other clerks' own passwords open it too, from the hashes the database keeps.
+    slots = ClerkDirectory(store).with_hash_slots(slots, key, but=clerk.id)
     slots, recovery = slots.with_recovery(key)
     with store.read() as s:
         header = read_header_fields(driver_connection(s))
@@ -53,9 +63,15 @@ def new_recovery_key(store: Store) -> str:
     if key is None:
         raise ValueError("the store is not encrypted")
     data_dir = store.path.parent
-    slots, recovery = keyslots.load(data_dir).with_recovery(key)
-    slots.save(data_dir)
-    return recovery
+    made: list[str] = []
+
+    def with_new_recovery(slots: keyslots.KeySlots) -> keyslots.KeySlots:
+        slots, recovery = slots.with_recovery(key)
+        made.append(recovery)
+        return slots
+
+    keyslots.update(data_dir, with_new_recovery)
+    return made[-1]
 
 
 def data_key_for(
@@ -64,11 +80,13 @@ def data_key_for(
     username: str | None = None,
     password: str | None = None,
     recovery_key: str | None = None,
+    clock: Clock = utc_now,
 ) -> bytes | None:
     """The data key of ``data_dir``'s store, or None for a plain store (no key file).
 
     ``WrongSecret`` for a password or recovery key that opens no slot, ``KeySlotsDamaged``
-    for a key file that cannot be read (nothing is changed either way).
+    for a key file that cannot be read (nothing is changed either way), ``AccountLocked``
+    for a clerk locked by failed logins (counted here: the database is not open yet).
     """
     if not keyslots.is_encrypted(data_dir):
         return None
@@ -77,7 +95,36 @@ def data_key_for(
         return slots.unlock_recovery(recovery_key)
     if username is None or password is None:
         raise keyslots.StoreLocked()
-    return slots.unlock(normalize_username(username), password_text(password))
+    name, typed = normalize_username(username), password_text(password)
+    if slots.clerk_slot(name) is None:
+        return slots.unlock(name, typed)  # WrongSecret, with the work of a real try
+    from desktop.login_failures import FailedLogins
+
+    failures = FailedLogins.of(data_dir, clock=clock)
+    failures.check(name)
+    try:
+        key = slots.unlock(name, typed)
+    except keyslots.WrongSecret:
+        failures.failed(name)  # AccountLocked if this one locks it
+        raise
+    failures.succeeded(name)
+    slot = slots.clerk_slot(name)
+    if slot is not None and slot.clerk_id is not None and slots.needs_rewrap(name):
+        # Its first login since the encryption (or since new costs): an ordinary slot.
+        # Not written (a full disk): the old slot still opens, the next login tries again.
+        try:
+            clerk_id = slot.clerk_id
+            keyslots.update(
+                data_dir,
+                lambda now: (
+                    now.with_clerk(key, clerk_id, name, typed)
+                    if now.needs_rewrap(name) and now.clerk_slot(name) is not None
+                    else now
+                ),
+            )
+        except OSError as exc:
+            log.warning("key slot not rewrapped: %s", exc.strerror or type(exc).__name__)
+    return key
 
 
 class ProtectingLogin:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -179,6 +180,21 @@ class Change(Base):
     device_id: Mapped[str | None] = mapped_column(String(36))
 
 
+class PushReceipt(Base):
+    """What the server answered a push that named a batch key (issue 11): the compact
+    answer as sent, stored in the push's own transaction, so a PC whose answer was lost or
+    cut asks for it (``GET /v1/push/receipts/{key}``) instead of sending the batch again.
+    Keyed by device: a receipt is only ever served to the device that pushed it. Old ones
+    are pruned (``server.receipts``): the PC asks within seconds of the break."""
+
+    __tablename__ = "push_receipts"
+
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(36), primary_key=True)
+    answer: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
 class CatalogVersion(Base):
     __tablename__ = "catalog_versions"
 
@@ -196,3 +212,4 @@ requests = cast(Table, Request.__table__)
 changes = cast(Table, Change.__table__)
 catalog_versions = cast(Table, CatalogVersion.__table__)
 server_meta = cast(Table, ServerMeta.__table__)
+push_receipts = cast(Table, PushReceipt.__table__)

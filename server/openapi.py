@@ -173,7 +173,26 @@ def openapi_document(version: str, *, max_items: int) -> dict[str, Any]:
                 (*_BODY, *_DEVICE, 403),
                 body="PushBody",
                 security="deviceToken",
+                parameters=[
+                    {
+                        "name": "Pishkhan-Push-Key",
+                        "in": "header",
+                        "required": False,
+                        "description": "Revision 2: the batch key its receipt is kept under",
+                        "schema": {"type": "string", "pattern": UUID_PATTERN},
+                    }
+                ],
                 links={"changes": {"operationId": "changes"}},
+            )
+        },
+        "/v1/push/receipts/{key}": {
+            "get": _operation(
+                "push_receipt",
+                "This PC's push answer kept under its batch key (revision 2); 404: resend",
+                "CompactPushResponse",
+                (*_DEVICE, 404, 422),
+                security="deviceToken",
+                parameters=[_uuid_in_path("key")],
             )
         },
         "/v1/changes": {

@@ -43,6 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
+from server import receipts
 from server.blobs_links import link_scans
 from server.catalogs import CatalogCache
 from server.console.search import add_requests as add_search_keys
@@ -409,11 +410,14 @@ def push(
     now: dt.datetime,
     retry_after: int,
     revision: int = 1,
+    receipt_key: str | None = None,
 ) -> bytes:
     """Answer every item of one push; store the acceptable ones in one transaction.
 
     Returns the encoded ``PushResponse``: it is made before the commit, so once anything
-    is stored nothing is left that could fail to answer it."""
+    is stored nothing is left that could fail to answer it. With ``receipt_key`` (the PC's
+    batch key) the same bytes are stored as its receipt in that transaction
+    (``server.receipts``): a receipt exists exactly when the batch's outcome is stored."""
     prepared = [decode_item(raw, device) for raw in raw_items]
     versions = {p.item.catalog_version for p in prepared if p.item is not None}
     catalogs = cache.get_many(engine, versions)
@@ -428,6 +432,8 @@ def push(
                 plan = _plan(conn, device, prepared, now=now)
                 codes, gaps = _apply(conn, device, plan, now=now)
                 answer, counts = _encoded_answer(plan, codes, gaps, retry_after, revision)
+                if receipt_key is not None:
+                    receipts.store(conn, device.id, receipt_key, answer, now=now)
                 _append_accepted(conn, device, plan, codes)
             break
         except IntegrityError as exc:

@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import text
 
-from server import feed, monitoring, offices
+from server import feed, monitoring, offices, receipts
 from server.admin_types import (
     CatalogDocument,
     EnrolmentCodeAnswer,
@@ -33,7 +33,7 @@ from server.admin_types import (
 from server.body import decode_body, read_message, read_raw
 from server.catalogs import publish_catalog
 from server.context import ServerContext
-from server.errors import ApiError, invalid, unauthorized
+from server.errors import ApiError, invalid, not_found, unauthorized
 from server.items import PushEnvelope, split_items
 from server.offices import AuthDevice
 from server.push import push
@@ -44,6 +44,8 @@ from sync.protocol import (
     MAX_PAGE_BYTES,
     MIN_PAGE_BYTES,
     PROTOCOL_VERSION,
+    PUSH_KEY_HEADER,
+    RECEIPTS_HEADER,
     ChangesPage2,
     EnrolRequest,
     ErrorCode,
@@ -161,6 +163,9 @@ def push_batch(request: Request, ctx: Ctx, device: CurrentDevice) -> Response:
             f"در هر ارسال حداکثر {limit} درخواست پذیرفته می‌شود.",
             f"At most {limit} items per push; split the batch.",
         )
+    key = request.headers.get(PUSH_KEY_HEADER)
+    if key is not None:
+        _uuid(PUSH_KEY_HEADER, key)
     answer = push(
         ctx.engine,
         ctx.catalogs,
@@ -169,8 +174,24 @@ def push_batch(request: Request, ctx: Ctx, device: CurrentDevice) -> Response:
         now=ctx.clock(),
         retry_after=ctx.settings.retry_after_seconds,
         revision=body.revision,
+        receipt_key=key,
     )
-    return Response(answer, media_type="application/json")
+    # Tells a PC of revision 2 that it may ask for a receipt after a lost answer.
+    return Response(answer, media_type="application/json", headers={RECEIPTS_HEADER: "1"})
+
+
+@device_router.api_route("/push/receipts/{key}", methods=["GET", "HEAD"])
+def push_receipt(ctx: Ctx, device: CurrentDevice, key: str) -> Response:
+    """The answer of this device's push named ``key`` (revision 2, issue 11): asked after a
+    push whose answer was lost or cut. 404 when no such push of this device was stored
+    (then the PC sends the batch again); another device's receipt is never served."""
+    answer = receipts.fetch(ctx.engine, device.id, _uuid("key", key))
+    if answer is None:
+        raise not_found(
+            "رسیدی با این کلید برای این رایانه نیست؛ دسته را دوباره بفرستید.",
+            "No receipt with this key for this PC; send the batch again.",
+        )
+    return Response(answer, media_type="application/json", headers={RECEIPTS_HEADER: "1"})
 
 
 @device_router.api_route("/changes", methods=["GET", "HEAD"])

@@ -13,8 +13,12 @@ import collections
 from concurrent import futures
 from dataclasses import dataclass, field
 
-from sync.client import BadRequest, SyncError
+from sync.client import BadRequest, NetworkError, SyncError
 from sync.protocol import MAX_ITEMS_PER_PUSH, PushResponse, RequestItem
+
+#: Pushes of one round whose answer was lost and that the server had not stored (no
+#: receipt), sent again in the same round before a further break ends it (issue 11).
+MAX_RESENDS_PER_ROUND = 4
 
 # --------------------------------------------------------------------------- batch size
 
@@ -94,14 +98,32 @@ class Batch:
     suspects: list[tuple[RequestItem, BadRequest]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Sent:
+    """What a lane brings back from one push: its answer, or how it broke.
+
+    ``broken`` is the network error of a push that got no answer; ``response`` is then the
+    answer its receipt gave (the server had stored it), or None when the server had none
+    (not stored: send the items again). ``receipt_asked``: the lane asked for it (a server
+    that keeps receipts); ``line_answered``: that call was answered (the line works again,
+    whatever broke the push)."""
+
+    response: PushResponse | None
+    seconds: float
+    broken: NetworkError | None = None
+    receipt_asked: bool = False
+    line_answered: bool = False
+
+
 @dataclass(eq=False)
 class Push:
-    """One push: a batch, or a piece of one being split."""
+    """One push: a batch, or a piece of one being split (or sent again after a break)."""
 
     items: list[RequestItem]
     batch: Batch
     number: int = 0  # the round's running push number (events pair on it)
-    future: futures.Future[tuple[PushResponse, float]] | None = None
+    key: str = ""  # the batch key it was sent with (a receipt is asked for by it)
+    future: futures.Future[Sent] | None = None
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -121,6 +143,19 @@ class PushRun:
     drained: bool = False  # the queue had nothing more
     retry_after_seen: bool = False
     number: int = 0
+    resends: int = 0  # broken pushes, not stored, sent again in this round
+    answered_since_break: bool = False  # an answer came after the last break (or at all)
+
+    def may_resend(self, sent: Sent) -> bool:
+        """A broken push that the server did not store goes again in this round when the
+        line answered since the break (its receipt call; from a server without receipts,
+        another push after the last break) and the round's resends are not spent; else (and
+        after a timeout) the round fails and backs off, as before."""
+        if self.error is not None or self.resends >= MAX_RESENDS_PER_ROUND:
+            return False
+        if sent.broken is not None and sent.broken.timeout:
+            return False  # a line that stopped moving: back off rather than wait again
+        return sent.line_answered if sent.receipt_asked else self.answered_since_break
 
     def fail(self, error: SyncError) -> None:
         if self.error is None:

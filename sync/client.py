@@ -32,7 +32,12 @@ calls still on their way share the line, so their bytes count too. Once an answe
 is in, it is read here piece by piece while its bytes keep moving: each socket read waits
 at most ``stall_seconds`` and the whole body must arrive within ``stall_seconds`` plus its
 length at the worst rate, so a stalled or trickling answer fails in seconds, not after a
-read timeout sized for the wait before the head.
+read timeout sized for the wait before the head. An answer that says neither its length
+nor chunked and ends with the connection was cut inside its head: a network error.
+
+Push receipts (revision 2, issue 11): each push may carry a batch key
+(``Pishkhan-Push-Key``); after a push that got no answer, :meth:`SyncClient.receipt` asks
+the server for that push's stored answer (None: not stored, send the items again).
 
 The error classes live in ``sync.errors`` and the connection plumbing (abortable,
 registered connections, the stall timeout once a head is in) in ``sync.transport``; both
@@ -76,9 +81,12 @@ from sync.protocol import (
     PATH_HEALTH,
     PATH_HEARTBEAT,
     PATH_PUSH,
+    PATH_RECEIPTS,
     PROTOCOL_HEADER,
     PROTOCOL_REVISION,
     PROTOCOL_VERSION,
+    PUSH_KEY_HEADER,
+    RECEIPTS_HEADER,
     RETRY_AFTER_HEADER,
     ChangesPage2,
     EnrolRequest,
@@ -203,6 +211,9 @@ class SyncClient:
         self._registry = ConnectionRegistry()
         self._aborted = threading.Event()
         self._body_bytes_in_flight = 0  # bodies of calls not yet answered (a shared line)
+        # Whether the server keeps push receipts (its push answers say so): None until a
+        # push was answered; a break before that still asks (a 404 costs one round trip).
+        self._receipts: bool | None = None
         # A session given by the caller serves every call (the caller's choice); else each
         # concurrent call gets a session of its own, kept for reuse in ``_idle``.
         self._shared_session = session
@@ -282,13 +293,42 @@ class SyncClient:
         data = self._call("POST", PATH_ENROL, body=request, auth=False)
         return self._parse(EnrolResponse, data)
 
-    def push(self, items: Sequence[RequestItem], *, device_id: str | None = None) -> PushResponse:
-        """Send ``items`` (``content_hash`` included, never altered here)."""
+    def push(
+        self,
+        items: Sequence[RequestItem],
+        *,
+        device_id: str | None = None,
+        key: str | None = None,
+    ) -> PushResponse:
+        """Send ``items`` (``content_hash`` included, never altered here). ``key`` (a UUID,
+        new per push) names the push, so that after a lost answer :meth:`receipt` can ask
+        for it instead of sending the items again."""
         device = device_id or self.device_id
         if not device:
             raise ValueError("push needs the device id")
         body = PushBody(device_id=device, items=list(items), revision=PROTOCOL_REVISION)
-        data = self._call("POST", PATH_PUSH, body=body, force_gzip=True)
+        headers = {PUSH_KEY_HEADER: key} if key is not None else None
+        data = self._call("POST", PATH_PUSH, body=body, force_gzip=True, headers=headers)
+        return self._push_response(data, items)
+
+    @property
+    def keeps_receipts(self) -> bool | None:
+        """Whether the server's push answers said it keeps receipts (None: no answer yet)."""
+        return self._receipts
+
+    def receipt(self, key: str, items: Sequence[RequestItem]) -> PushResponse | None:
+        """The answer of the push named ``key`` (of ``items``), from the server's receipt;
+        None when it has none (the push was not stored, or the server keeps no receipts):
+        then the items must be sent again. Network trouble raises as for any call."""
+        try:
+            data = self._call("GET", PATH_RECEIPTS + key)
+        except BadRequest as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return self._push_response(data, items)
+
+    def _push_response(self, data: bytes, items: Sequence[RequestItem]) -> PushResponse:
         answer = self._parse(PushAnswer, data)  # compact, or full from an older server
         try:
             response = answer.response([item.id for item in items])
@@ -388,11 +428,12 @@ class SyncClient:
         params: Mapping[str, str] | None = None,
         auth: bool = True,
         force_gzip: bool = False,
+        headers: Mapping[str, str] | None = None,
     ) -> bytes:
         encoded = self._encode(body) if body is not None else None
         sent_zstd = encoded is not None and self._server_dict is not None
         try:
-            return self._exchange(method, path, encoded, params, auth, force_gzip)
+            return self._exchange(method, path, encoded, params, auth, force_gzip, headers)
         except BadRequest as exc:
             if exc.status != 415 or not sent_zstd:
                 raise
@@ -400,7 +441,9 @@ class SyncClient:
             # body was refused before anything was stored; send it once more, in gzip.
             log.info("server refused zstd (%s); sending gzip", exc.detail)
             self._set_server_dict(None)  # and forget it: the next run starts in gzip too
-            return self._exchange(method, path, encoded, params, auth, force_gzip, zstd=False)
+            return self._exchange(
+                method, path, encoded, params, auth, force_gzip, headers, zstd=False
+            )
 
     def _exchange(
         self,
@@ -410,12 +453,13 @@ class SyncClient:
         params: Mapping[str, str] | None,
         auth: bool,
         force: bool,
+        extra_headers: Mapping[str, str] | None = None,
         *,
         zstd: bool = True,
     ) -> bytes:
         if self._aborted.is_set():
             raise NetworkError("the sync was stopped")
-        headers: dict[str, str] = {}
+        headers: dict[str, str] = dict(extra_headers or {})
         if auth:
             with self._token_lock:
                 token = self._token_provider()
@@ -465,6 +509,8 @@ class SyncClient:
         if self._aborted.is_set():
             raise NetworkError("the sync was stopped")
         self._learn_codings(response)
+        if path == PATH_PUSH and response.status_code == 200:
+            self._receipts = RECEIPTS_HEADER in response.headers
         log.debug(
             "%s %s -> %d (%d bytes up, %d down, %.2fs)",
             method,
@@ -517,6 +563,13 @@ class SyncClient:
         if declared is not None and got < declared:
             response.close()
             raise NetworkError(f"answer cut short: {got} of {declared} bytes")
+        chunked = "chunked" in response.headers.get("Transfer-Encoding", "").lower()
+        if declared is None and not chunked and response.status_code not in (204, 304):
+            # The server always says how long an answer is (Content-Length, or chunked): one
+            # that says neither and ends with the connection was cut inside its head (the
+            # HTTP parser takes an early end of the connection as the end of the headers).
+            response.close()
+            raise NetworkError(f"answer without a length, cut after {got} bytes")
         raw.release_conn()  # read to its end: the keep-alive connection serves the next call
         return b"".join(pieces)
 

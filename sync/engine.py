@@ -14,9 +14,17 @@ The guarantees (DESIGN.md, "Promises" 2 and 4) and how a round keeps them:
   tracking code, so a resend never makes a second request. Every round reclaims (not
   only the first after a start): at a round's start nothing of ours can be in flight, and
   an item stuck "sending" after an unexpected error (a full disk) is not left behind.
-- Network trouble, 5xx and 429 stop the round: whatever is still "sending" goes back to
-  "queued", nothing is dropped, and the next round waits out a jittered backoff
-  (``sync.backoff``), or the server's Retry-After.
+- A push that gets no answer (a reset, a cut or lost answer; a timeout still ends the
+  round) does not end the round by itself (issue 11): its lane asks the server for the
+  push's receipt (the push named itself with a batch key; the server kept its answer in
+  the same transaction as the items), and a receipt is stored as that push's answer, the
+  items not sent again. With no receipt (the server never had the whole push) the items
+  go again at once, in this round, when the line answered since the break, at most
+  ``sync.batches.MAX_RESENDS_PER_ROUND`` times a round.
+- Network trouble past that (the receipt's call unanswered too, breaks repeating), 5xx
+  and 429 stop the round: whatever is still "sending" goes back to "queued", nothing is
+  dropped, and the next round waits out a jittered backoff (``sync.backoff``), or the
+  server's Retry-After.
 - A per-item ``rejected``/``conflict`` sets that one request aside (needs attention, with
   the server's reason) and the rest goes on. A whole-batch 400/422 is bisected until
   the poison item(s) are alone; a lone item refused by 400/422 is set aside when the
@@ -39,7 +47,8 @@ Two pushes in flight (docs/ARCHITECTURE.md, "Sync: two pushes in flight"): each 
 runs on a lane thread of a small pool made for the round; the store, the batch policy,
 the decisions and the events stay on the thread that called ``run_round``. While the
 calls travel, that thread takes the next batch; when an answer comes it first puts the
-ready batch on the wire, then stores the answer. The first failure stops new pushes; the
+ready batch on the wire, then stores the answer. The first failure (a break that is not
+made good, see above) stops new pushes; the
 other push in flight is waited for and its answer stored, then whatever was handed out
 and not settled goes back to "queued" (``requeue``) and the round fails as above.
 """
@@ -51,13 +60,14 @@ import datetime as dt
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sync.backoff import Backoff
-from sync.batches import Batch, BatchPolicy, Push, PushRun
+from sync.batches import Batch, BatchPolicy, Push, PushRun, Sent
 from sync.client import (
     BadRequest,
     InvalidResponse,
@@ -76,6 +86,7 @@ from sync.events import (
     EventSink,
     HeartbeatSent,
     ItemsSetAside,
+    PushBroken,
     RoundFailed,
     RoundResult,
     RoundStarted,
@@ -341,7 +352,7 @@ class SyncEngine:
                     if not run.in_flight:
                         break
                     part = self._next_answered(run)
-                    if part.future is not None and part.future.exception() is None:
+                    if _answered(part):
                         self._fill(run, lanes)  # the next push goes out before we store this
                     self._settle_part(part, run, tally)
                 if run.error is None and self._stop.is_set() and (run.ready or run.pending):
@@ -381,6 +392,7 @@ class SyncEngine:
                 return
             run.number += 1
             part.number = run.number
+            part.key = str(uuid.uuid4())  # new per send: a resend is a push of its own
             self._emit(
                 BatchSending(
                     size=len(part.items),
@@ -389,7 +401,7 @@ class SyncEngine:
                     in_flight=len(run.in_flight) + 1,
                 )
             )
-            part.future = lanes.submit(self._timed_push, part.items)
+            part.future = lanes.submit(self._timed_push, part.items, part.key)
             run.in_flight.append(part)
 
     def _prepare(self, run: PushRun) -> None:
@@ -410,11 +422,31 @@ class SyncEngine:
         run.outstanding.update(part.ids)
         return part
 
-    def _timed_push(self, items: list[RequestItem]) -> tuple[PushResponse, float]:
-        """On a lane's thread: the HTTP call only (the store stays on the engine's thread)."""
+    def _timed_push(self, items: list[RequestItem], key: str) -> Sent:
+        """On a lane's thread: the HTTP calls only (the store stays on the engine's thread).
+
+        A push that breaks (no answer) may still have been stored: the server then kept its
+        answer as a receipt under ``key``, and one small GET brings it back instead of the
+        whole batch being sent again (issue 11). Asked at once, on this lane, unless the
+        server said it keeps none, the push timed out or the sync is stopping."""
         t0 = time.monotonic()
-        response = self._client.push(items)
-        return response, time.monotonic() - t0
+        try:
+            response = self._client.push(items, key=key)
+        except NetworkError as exc:
+            seconds = time.monotonic() - t0
+            # A timeout is a line that stopped moving: a receipt's call would most likely
+            # wait out a timeout of its own. The round ends and backs off, as before.
+            if exc.timeout or self._stop.is_set() or self._client.keeps_receipts is False:
+                return Sent(None, seconds, broken=exc)
+            try:
+                receipt = self._client.receipt(key, items)
+            except NetworkError:
+                return Sent(None, seconds, broken=exc, receipt_asked=True)
+            except SyncError as refused:  # busy, unauthorised, a bad receipt: as before
+                log.info("receipt of push %s not had (%s)", key, refused.code)
+                raise exc from refused
+            return Sent(receipt, seconds, broken=exc, receipt_asked=True, line_answered=True)
+        return Sent(response, time.monotonic() - t0)
 
     @staticmethod
     def _next_answered(run: PushRun) -> Push:
@@ -432,7 +464,7 @@ class SyncEngine:
         batch = part.batch
         batch.open_parts -= 1
         try:
-            response, seconds = part.future.result()
+            sent = part.future.result()
         except PayloadTooLarge:
             self._policy.too_large(len(part.items))
             if len(part.items) == 1:
@@ -453,19 +485,17 @@ class SyncEngine:
                 run.fail(exc)
             else:
                 self._split(part, run, "bad_request", exc.item_indexes())
-        except NetworkError as exc:
-            # A timeout, a reset or a cut: on a link that breaks long transfers a smaller
-            # batch is likelier to get through (measured in tests/e2e: 20% resets per
-            # chunk, 500-item batches took 71 rounds and 1.07 MB, 100-item batches 47
-            # rounds and 367 KB). Fast answers grow it again. The other push in flight
-            # most likely broke with the same link: halve once, not twice (and not for a quit).
-            if run.error is None and not self._stop.is_set():
-                self._policy.broken(len(part.items), timeout=exc.timeout)
-            run.fail(exc)
+        except NetworkError as exc:  # from the lane when the receipt was refused: back off
+            self._broken(part, Sent(None, 0.0, broken=exc, receipt_asked=True), run, tally)
         except SyncError as exc:
             run.fail(exc)
         else:
-            self._apply_answer(part, response, seconds, run, tally)
+            if sent.broken is not None:
+                self._broken(part, sent, run, tally)
+            else:
+                assert sent.response is not None
+                run.answered_since_break = True
+                self._apply_answer(part, sent.response, sent.seconds, run, tally)
         if batch.open_parts == 0 and batch.suspects:
             suspects, batch.suspects = batch.suspects, []
             if not tally.server_took_items:
@@ -477,11 +507,65 @@ class SyncEngine:
                     self._set_aside(item, _item_reasons(refusal, 0), tally)
                     run.outstanding.discard(item.id)
 
+    def _broken(self, part: Push, sent: Sent, run: PushRun, tally: _Tally) -> None:
+        """A push that got no answer: its receipt's answer, or its items again in this
+        round, or (repeated breaks, a line that does not answer) the round fails."""
+        exc = sent.broken
+        assert exc is not None
+        stopping = self._stop.is_set()
+        # A timeout, a reset or a cut: on a link that breaks long transfers a smaller
+        # batch is likelier to get through (measured in tests/e2e: 20% resets per
+        # chunk, 500-item batches took 71 rounds and 1.07 MB, 100-item batches 47
+        # rounds and 367 KB). Fast answers grow it again. The other push in flight
+        # most likely broke with the same link: halve once, not twice (and not for a quit).
+        if run.error is None and not stopping:
+            self._policy.broken(len(part.items), timeout=exc.timeout)
+        if sent.response is not None:  # stored: the receipt is its answer
+            self._emit_broken(part, sent, "receipt")
+            run.answered_since_break = True
+            self._apply_answer(part, sent.response, None, run, tally)
+            return
+        resend = not stopping and run.may_resend(sent)
+        run.answered_since_break = False
+        if not resend:
+            self._emit_broken(part, sent, "round_failed")
+            run.fail(exc)
+            return
+        # Not stored, the line answers: the same items go again at once, first in line, in
+        # pieces of the (maybe halved) batch size; they stay handed out ("sending").
+        run.resends += 1
+        size = max(1, self._policy.size)
+        pieces = [part.items[i : i + size] for i in range(0, len(part.items), size)]
+        part.batch.open_parts += len(pieces)
+        run.pending.extendleft(Push(piece, part.batch) for piece in reversed(pieces))
+        self._emit_broken(part, sent, "resend")
+
+    def _emit_broken(self, part: Push, sent: Sent, outcome: str) -> None:
+        error = sent.broken.detail if sent.broken is not None else ""
+        log.info("push %d of %d items broke (%s): %s", part.number, len(part.items), error, outcome)
+        self._emit(
+            PushBroken(
+                size=len(part.items),
+                outcome=outcome,
+                seconds=round(sent.seconds, 3),
+                error=error,
+                batch=part.number,
+            )
+        )
+
     def _apply_answer(
-        self, part: Push, response: PushResponse, seconds: float, run: PushRun, tally: _Tally
+        self,
+        part: Push,
+        response: PushResponse,
+        seconds: float | None,
+        run: PushRun,
+        tally: _Tally,
     ) -> None:
+        """Store a push's answer (``seconds`` None: it came from the push's receipt, which
+        says nothing of how fast the line carries a batch)."""
         tally.contacted_at = self._clock()
-        if run.error is None:  # after a broken push, the other's answer does not undo the halving
+        # After a broken push, the other's answer does not undo the halving.
+        if run.error is None and seconds is not None:
             self._policy.answered(len(part.items), seconds)
         sent = set(part.ids)
         unanswered = sent - {r.id for r in response.results if r.id}
@@ -507,7 +591,7 @@ class SyncEngine:
                 duplicate=applied.duplicate,
                 set_aside=applied.set_aside,
                 retried=applied.retried,
-                seconds=round(seconds, 3),
+                seconds=round(seconds or 0.0, 3),
                 next_batch_size=self._policy.size,
                 batch=part.number,
             )
@@ -659,6 +743,12 @@ class SyncEngine:
             log.exception("sync event handler failed on %s", event.kind)
 
 
+def _answered(part: Push) -> bool:
+    """The push ended with its answer (not an error, not a break)."""
+    future = part.future
+    return future is not None and future.exception() is None and future.result().broken is None
+
+
 def _item_reasons(exc: BadRequest, index: int) -> dict[str, Message]:
     """The reasons ``exc`` gives for item ``index`` (paths without ``items.N.``), or its message."""
     prefix = f"items.{index}"
@@ -684,6 +774,7 @@ __all__ = [  # the records and events live in their own modules; importable from
     "HeartbeatSent",
     "ItemsSetAside",
     "LocalQueue",
+    "PushBroken",
     "ResultsApplied",
     "RoundFailed",
     "RoundResult",

@@ -70,6 +70,21 @@ class BatchSplit(SyncEvent):
 
 
 @dataclass(frozen=True)
+class PushBroken(SyncEvent):
+    """A push got no answer (a reset, a cut, a lost answer, a timeout), and what came of it
+    (issue 11): ``receipt``: the server had stored it and its receipt gave the answer (a
+    ``BatchAnswered`` of the same ``batch`` follows); ``resend``: not stored, its items go
+    again in this round; ``round_failed``: the round ends and backs off."""
+
+    kind: ClassVar[str] = "push_broken"
+    size: int
+    outcome: str  # "receipt" | "resend" | "round_failed"
+    seconds: float  # from the push's call to the break
+    error: str
+    batch: int = 0
+
+
+@dataclass(frozen=True)
 class ItemsSetAside(SyncEvent):
     kind: ClassVar[str] = "items_set_aside"
     ids: tuple[str, ...]

@@ -42,6 +42,12 @@ PROTOCOL_HEADER = "X-Pishkhan-Protocol"
 AUTHORIZATION_HEADER = "Authorization"
 CONTENT_ENCODING_HEADER = "Content-Encoding"
 RETRY_AFTER_HEADER = "Retry-After"
+#: Revision 2, push receipts (issue 11): the batch key a PC names a push with (a UUID of
+#: its own, new per push), and the header a server that stores receipts puts on its push
+#: answers. After a push whose answer was lost, ``GET PATH_RECEIPTS + key`` gives that
+#: push's answer back to the same device (404: not stored, send the batch again).
+PUSH_KEY_HEADER = "Pishkhan-Push-Key"
+RECEIPTS_HEADER = "Pishkhan-Receipts"
 
 # Paths (all under API_PREFIX).
 PATH_HEALTH = "/v1/health"
@@ -49,6 +55,7 @@ PATH_ENROL = "/v1/enrol"
 PATH_PUSH = "/v1/push"
 PATH_CHANGES = "/v1/changes"
 PATH_HEARTBEAT = "/v1/heartbeat"
+PATH_RECEIPTS = "/v1/push/receipts/"  # + the batch key
 
 # Limits: the server enforces them, the client keeps under them.
 MAX_ITEMS_PER_PUSH = 500

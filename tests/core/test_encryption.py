@@ -212,10 +212,12 @@ def test_a_clerk_from_before_the_encryption_gets_a_slot_at_login(
     clerks = ClerkDirectory(store)
     clerks.add_clerk(manager, "sara", "سارا", CLERK_PASSWORD)
     encrypt_store(store, manager, PASSWORD)
-    with pytest.raises(WrongSecret):  # no slot yet: the store stays shut to her
-        data_key_for(data_dir, username="sara", password=CLERK_PASSWORD)
-    # Logging in at the open program (the manager logged out) makes her slot.
+    slot = keyslots.load(data_dir).clerk_slot("sara")
+    assert slot is not None and slot.from_hash  # from her hash: no password was at hand
+    # Logging in at the open program (the manager logged out) makes her ordinary slot.
     clerks.authenticate("sara", CLERK_PASSWORD)
+    slot = keyslots.load(data_dir).clerk_slot("sara")
+    assert slot is not None and not slot.from_hash
     assert data_key_for(data_dir, username="sara", password=CLERK_PASSWORD) == store.data_key
 
 

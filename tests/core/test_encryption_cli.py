@@ -8,6 +8,7 @@ recovery key (--recovery-key, PISHKHAN_RECOVERY_KEY). Real program, real folders
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,49 @@ def test_doctor_names_a_plain_store_that_is_set_up(tmp_path: Path) -> None:
     (run,) = batch(case(data, "doctor", "--json"))
     assert run.code == 1
     assert [p["code"] for p in json.loads(run.stdout)["problems"]] == ["not_encrypted"]
+
+
+def test_a_damaged_key_file_is_a_sentence_for_every_way_in(office: tuple[Path, str]) -> None:
+    data, recovery = office
+    good = (data / "pishkhan.keys").read_bytes()
+    body = json.loads(good)
+    body["slots"][0]["wrapped"] = body["slots"][0]["wrapped"][:8]
+    damages = (good[:-30], b"[" * 100_000, json.dumps(body).encode(), bytes(range(256)))
+    folders = []
+    for i, damaged in enumerate(damages):  # a copy of the office per damage: one batch
+        folder = data.with_name(f"damaged-{i}")
+        shutil.copytree(data, folder)
+        (folder / "pishkhan.keys").write_bytes(damaged)
+        folders.append(folder)
+    by_recovery = {"PISHKHAN_RECOVERY_KEY": recovery}
+    reset = {"PISHKHAN_NEW_PASSWORD": "new-password"}
+    runs = batch(
+        *[
+            c
+            for folder in folders
+            for c in (
+                case(folder, "list", "--lang", "en"),
+                case(folder, "list", "--lang", "fa"),
+                case(folder, "list", "--lang", "en", "--recovery-key", env=by_recovery),
+                case(folder, "set-password", "modir", "--lang", "en", env=reset),
+            )
+        ],
+        case(
+            data, "list", "--lang", "en", "--recovery-key", env={"PISHKHAN_RECOVERY_KEY": "1" * 48}
+        ),
+        case(
+            data, "list", "--lang", "fa", "--recovery-key", env={"PISHKHAN_RECOVERY_KEY": "۱۲۳-ab"}
+        ),
+    )
+    damaged_runs, wrong_keys = runs[:-2], runs[-2:]
+    for run in damaged_runs:
+        assert run.code == 1, run
+        assert "pishkhan.keys" in run.stderr, run
+    assert all("damaged" in r.stderr for i, r in enumerate(damaged_runs) if i % 4 != 1)
+    assert all("خراب" in r.stderr for i, r in enumerate(damaged_runs) if i % 4 == 1)
+    for folder, damaged in zip(folders, damages, strict=True):
+        assert (folder / "pishkhan.keys").read_bytes() == damaged  # nothing rewritten
+    assert [r.code for r in wrong_keys] == [1, 1]
+    assert "Wrong recovery key" in wrong_keys[0].stderr
+    assert "کلید بازیابی درست نیست" in wrong_keys[1].stderr
+    assert all(TRACEBACK not in r.stderr and "Unexpected" not in r.stderr for r in runs)

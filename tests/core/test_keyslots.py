@@ -94,6 +94,12 @@ def test_recovery_key_in_either_digit_set_with_any_grouping(data_key: bytes) -> 
         b'"argon2id": {"salt": "AAAAAAAAAAAAAAAAAAAAAA==", "time_cost": 1, '
         b'"memory_kib": 99999999999, "parallelism": 1}, "nonce": "AAAAAAAAAAAAAAAA", '
         b'"wrapped": "AA=="}]}',
+        b"[" * 100_000,  # json's RecursionError
+        b'{"format": 1, "slots": [{"kind": "clerk", "clerk_id": 1, "username": "a", '
+        b'"argon2id": {"salt": "AAAAAAAAAAAAAAAAAAAAAA==", "time_cost": 1, '
+        b'"memory_kib": 64, "parallelism": 1}, "nonce": "AAAAAAAAAAAAAAAA", '
+        b'"wrapped": "AAAA"}]}',  # a wrapped key cut short: damage, not a wrong password
+        b'{"format": 1, "slots": [], "pad": "' + b"x" * (4 << 20) + b'"}',
     ],
 )
 def test_a_damaged_key_file_is_told_and_left_as_it_is(tmp_path: Path, damage: bytes) -> None:
@@ -124,6 +130,7 @@ def test_a_failed_write_leaves_the_old_file(
     with pytest.raises(OSError):
         KeySlots().with_clerk(data_key, 2, "sara", "battery-staple").save(tmp_path)
     assert (tmp_path / keyslots.KEYS_FILENAME).read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [keyslots.KEYS_FILENAME]  # no temp
 
 
 def test_the_header_round_trips(tmp_path: Path, data_key: bytes) -> None:
@@ -152,3 +159,62 @@ def test_the_start_knows_the_key_files_name() -> None:
     from desktop.db import peek
 
     assert peek.KEYS_FILENAME == keyslots.KEYS_FILENAME  # peek must not import keyslots
+
+
+def test_a_password_hash_slot_round_trips_and_keeps_no_digest(
+    tmp_path: Path, data_key: bytes
+) -> None:
+    from desktop.clerks import password_hasher
+
+    phc = password_hasher().hash("battery-staple")
+    slots = KeySlots().with_clerk_from_hash(data_key, 2, "sara", phc)
+    raw = slots.save(tmp_path).read_bytes()
+    assert phc.split("$")[-1].encode() not in raw and keyslots.parse_phc(phc).digest not in raw
+    loaded = keyslots.load(tmp_path)
+    slot = loaded.clerk_slot("sara")
+    assert slot is not None and slot.from_hash and loaded.needs_rewrap("sara")
+    assert loaded.unlock("sara", "battery-staple") == data_key
+    assert loaded.unlock("sara", "battery-staple".replace("1", "۱")) == data_key
+    with pytest.raises(WrongSecret):
+        loaded.unlock("sara", "battery-stapl3")
+    # Claimed as an ordinary slot (its "kek" taken out), it opens nothing: bound in its AAD.
+    body = json.loads(raw)
+    del body["slots"][0]["kek"], body["slots"][0]["argon2id"]["hash_len"]
+    (tmp_path / keyslots.KEYS_FILENAME).write_text(json.dumps(body))
+    with pytest.raises(WrongSecret):
+        keyslots.load(tmp_path).unlock("sara", "battery-staple")
+    rewrapped = loaded.with_clerk(data_key, 2, "sara", "battery-staple")
+    assert not rewrapped.needs_rewrap("sara") and len(rewrapped.slots) == 1
+
+
+_ADD_SLOTS = """
+import sys
+from pathlib import Path
+from desktop import keyslots
+folder, first, key = Path(sys.argv[1]), int(sys.argv[2]), bytes.fromhex(sys.argv[3])
+for clerk_id in range(first, first + 40):
+    keyslots.update(
+        folder, lambda s: s.with_clerk(key, clerk_id, f"clerk{clerk_id}", "password-1")
+    )
+"""
+
+
+def test_two_processes_changing_slots_at_once_lose_nothing(tmp_path: Path, data_key: bytes) -> None:
+    import subprocess
+    import sys
+
+    KeySlots().with_clerk(data_key, 1, "modir", "correct-horse").save(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _ADD_SLOTS, str(tmp_path), str(first), data_key.hex()], env=env
+        )
+        for first in (100, 200)
+    ]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0]
+    slots = keyslots.load(tmp_path)
+    assert slots.clerk_ids() == {1, *range(100, 140), *range(200, 240)}
+    assert slots.unlock("clerk239", "password-1") == data_key
+    lock = tmp_path / (keyslots.KEYS_FILENAME + ".lock")
+    assert lock.read_bytes() == b""
+    assert sorted(p.name for p in tmp_path.iterdir()) == [keyslots.KEYS_FILENAME, lock.name]

@@ -83,6 +83,10 @@ class LinkConfig:
         the whole proxy since it started or its stats were reset) whose answer is
         dropped, or cut after its first bytes, whatever the dice say: a test that
         needs a lost answer gets one on every run, not on most runs.
+    cut_request_numbers: requests (counted from 1 by their first bytes, over the whole
+        proxy since it started or its stats were reset) whose upload is cut after half
+        of its first chunk: the server gets part of the request, never all of it (a
+        break mid-upload, scripted).
     seed: seeds the proxy's random.Random (re-seeded when it changes).
     """
 
@@ -99,6 +103,7 @@ class LinkConfig:
     blackhole: bool = False
     drop_after_turns: frozenset[int] = frozenset()
     cut_response_turns: frozenset[int] = frozenset()
+    cut_request_numbers: frozenset[int] = frozenset()
     seed: int | None = None
 
     def __post_init__(self) -> None:
@@ -136,6 +141,7 @@ class LinkStats:
     cuts: int = 0
     drops_after_request: int = 0
     turns: int = 0  # request/response turns: a response's first bytes after a request
+    requests: int = 0  # requests begun: a request's first bytes (after a response, or new)
     stalls: int = 0
     refused: int = 0
     blackholed: int = 0
@@ -199,6 +205,7 @@ class _Connection:
         self.server_reader, self.server_writer = server
         # True once client bytes reached the server and no server bytes came since.
         self.awaiting_response = False
+        self.requesting = False  # client bytes read since the last response began
         self.ended: asyncio.Future[_End] = asyncio.get_running_loop().create_future()
 
     def finish(self, how: _End) -> None:
@@ -498,6 +505,13 @@ class FaultProxy:
         config, rng = self._config, self._rng
         response = direction is _Direction.SERVER_TO_CLIENT
         scripted_cut = False
+        if response:
+            conn.requesting = False
+        elif not conn.requesting:
+            conn.requesting = True
+            if self._count("requests") in config.cut_request_numbers:
+                self._count("cuts")
+                return chunk[: len(chunk) // 2], True
         if response and conn.awaiting_response:
             conn.awaiting_response = False
             turn = self._count("turns")

@@ -146,7 +146,11 @@ class RefusingClient(SyncClient):
         self.pushes = 0
 
     def push(
-        self, items: Sequence[Mapping[str, Any]], *, device_id: str | None = None
+        self,
+        items: Sequence[Mapping[str, Any]],
+        *,
+        device_id: str | None = None,
+        key: str | None = None,
     ) -> PushResponse:
         self.pushes += 1
         if self.refuse_all or any(item.id in self.poison for item in items):
@@ -157,7 +161,7 @@ class RefusingClient(SyncClient):
                 message_fa="درخواست نامعتبر است.",
                 message_en="Bad request.",
             )
-        return super().push(items, device_id=device_id)
+        return super().push(items, device_id=device_id, key=key)
 
 
 def _refusing_engine(counter: Counter, **kwargs: Any) -> tuple[Any, RefusingClient]:
@@ -226,12 +230,16 @@ class BreakingClient(SyncClient):
         self.pushes = 0
 
     def push(
-        self, items: Sequence[Mapping[str, Any]], *, device_id: str | None = None
+        self,
+        items: Sequence[Mapping[str, Any]],
+        *,
+        device_id: str | None = None,
+        key: str | None = None,
     ) -> PushResponse:
         self.pushes += 1
         if self.pushes > 1:
             raise NetworkError("the link went down mid-round")
-        return super().push(items, device_id=device_id)
+        return super().push(items, device_id=device_id, key=key)
 
 
 def test_a_round_that_got_answers_restarts_the_backoff(

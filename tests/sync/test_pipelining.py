@@ -16,7 +16,14 @@ from typing import Any
 import pytest
 
 from sync.client import NetworkError, SyncClient
-from sync.engine import BatchAnswered, BatchPolicy, BatchSending, SyncEngine, SyncEvent
+from sync.engine import (
+    BatchAnswered,
+    BatchPolicy,
+    BatchSending,
+    PushBroken,
+    SyncEngine,
+    SyncEvent,
+)
 from sync.protocol import PushResponse
 from tests.support.faultproxy import FaultProxy, LinkConfig
 from tests.support.server import RunningServer
@@ -27,28 +34,44 @@ class RecordingClient(SyncClient):
     """The real client; notes each push call's (start, end) and can lose the n-th answer
     after the server stored the push (what a link dropping the answer does)."""
 
-    def __init__(self, *args: Any, lose_answer_of: set[int] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        lose_answer_of: set[int] | None = None,
+        no_receipts: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.lose_answer_of = lose_answer_of or set()
+        self.no_receipts = no_receipts
         self.calls: list[tuple[float, float]] = []
         self._lock = threading.Lock()
         self._count = 0
 
     def push(
-        self, items: Sequence[Mapping[str, Any]], *, device_id: str | None = None
+        self,
+        items: Sequence[Mapping[str, Any]],
+        *,
+        device_id: str | None = None,
+        key: str | None = None,
     ) -> PushResponse:
         with self._lock:
             self._count += 1
             n = self._count
         start = time.monotonic()
         try:
-            response = super().push(items, device_id=device_id)
+            response = super().push(items, device_id=device_id, key=key)
         finally:
             with self._lock:
                 self.calls.append((start, time.monotonic()))
         if n in self.lose_answer_of:
             raise NetworkError("the answer was lost on the way back")
         return response
+
+    @property
+    def keeps_receipts(self) -> bool | None:
+        # As a server of before receipts answers: its push answers do not say it keeps any.
+        return False if self.no_receipts else super().keeps_receipts
 
 
 def _recording_engine(
@@ -111,24 +134,44 @@ def test_a_second_push_travels_while_the_first_is_answered(
     assert counter.outbox() == {"done": 120}
 
 
-def test_one_lost_answer_beside_an_answered_push_is_resent_as_duplicate(
+def test_one_lost_answer_beside_an_answered_push_is_recovered_by_its_receipt(
     counter: Counter, server: RunningServer
 ) -> None:
     counter.enrol(server)
     saved = counter.save(60)
     policy = BatchPolicy(size=20, ceiling=20)
-    engine, _client = _recording_engine(counter, policy, lose_answer_of={2})
-    lost = engine.run_round()
-    assert lost.error is not None and lost.error.code == "network"
-    # The other push in flight was answered and kept; the lost one went back to the queue.
-    assert 20 <= lost.accepted <= 40
-    assert counter.outbox() == {"done": lost.accepted, "queued": 60 - lost.accepted}
+    engine, client = _recording_engine(counter, policy, lose_answer_of={2})
+    result = engine.run_round()
+    # The server had stored the push whose answer was lost: its receipt answered it, the
+    # round went on, and nothing was sent twice (no "duplicate" answers).
+    assert result.ok, result
+    assert (result.accepted, result.duplicate, result.waiting) == (60, 0, 0)
+    broken = [e for e in counter.events if isinstance(e, PushBroken)]
+    assert [(e.outcome, e.size) for e in broken] == [("receipt", 20)]
+    assert len(client.calls) == 3  # three pushes of 20, none resent
     assert policy.size == 20  # one broken transfer is not blamed on the size (issue 11)
-    assert _stored_once(server, [s.id for s in saved[:40]])  # the server has the lost one
+    assert counter.states() == {"accepted": 60}
+    assert _stored_once(server, [s.id for s in saved])
 
-    again = counter.engine().run_round()
-    assert again.ok and again.accepted == 60 - lost.accepted
-    assert again.duplicate >= 20  # the lost answer's batch, stored before, now "duplicate"
+
+def test_a_lost_answer_from_a_server_without_receipts_is_resent_in_the_same_round(
+    counter: Counter, server: RunningServer
+) -> None:
+    """A server before receipts (its push answers do not say it keeps them): the items of
+    the lost answer go again at once, in this round, answered "duplicate" (the line
+    answered the push before it; one push at a time, so that it is answered first)."""
+    counter.enrol(server)
+    saved = counter.save(60)
+    policy = BatchPolicy(size=20, ceiling=20)
+    engine, client = _recording_engine(counter, policy, lose_answer_of={2}, no_receipts=True)
+    engine._depth = 1
+    result = engine.run_round()
+    assert result.ok, result
+    assert (result.accepted, result.waiting) == (60, 0)
+    assert result.duplicate == 20  # the lost answer's batch, stored before, now "duplicate"
+    broken = [e for e in counter.events if isinstance(e, PushBroken)]
+    assert [(e.outcome, e.size) for e in broken] == [("resend", 20)]
+    assert len(client.calls) == 4
     assert counter.states() == {"accepted": 60}
     assert _stored_once(server, [s.id for s in saved])
 
