@@ -62,6 +62,17 @@ def cmd_run(py: Path, extra: list[str]) -> int:
     return run(py, "-m", "desktop.devrun", *extra)
 
 
+def _worker_args(extra: list[str]) -> list[str]:
+    """pytest-xdist's options: one worker a core (``PISHKHAN_TEST_WORKERS`` to change it,
+    0 for one process), each test file a unit of work and the bundle's tests one unit, the
+    longest first (tests/conftest.py, docs/TESTING.md). Nothing when the caller chose."""
+    chose = any(a == "-n" or a.startswith(("-n", "--numprocesses", "--dist")) for a in extra)
+    workers = os.environ.get("PISHKHAN_TEST_WORKERS", "auto")
+    if chose or "no:xdist" in extra or workers == "0":
+        return []
+    return ["-n", workers, "--dist", "loadfile", "--no-loadscope-reorder"]
+
+
 def cmd_test(py: Path, extra: list[str]) -> int:
     env = dict(os.environ)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -71,7 +82,7 @@ def cmd_test(py: Path, extra: list[str]) -> int:
     if rc != 0:
         print("dev.py: import contracts broken (see above)", file=sys.stderr)
         return rc
-    return run(py, "-m", "pytest", *extra, env=env)
+    return run(py, "-m", "pytest", *_worker_args(extra), *extra, env=env)
 
 
 UPDATE_ROOT_ENV = "PISHKHAN_UPDATE_ROOT"
