@@ -40,7 +40,9 @@ def _env() -> dict[str, str]:
 
 
 def start_once(kind: str, data_dir: Path | None = None) -> dict[str, float]:
-    """Seconds from spawn to each mark of the probe (``shown`` is the figure)."""
+    """Seconds from spawn to each mark of the probe (``shown`` is the figure); beside them
+    ``cpu:<mark>`` (CPU seconds used by then), ``preempted:<mark>`` (involuntary context
+    switches) and ``faults:<mark>`` (major page faults), see bench/startup_probe.py."""
     args = [sys.executable, "-m", PROBE, kind] + ([str(data_dir)] if data_dir else [])
     t0 = time.perf_counter()
     proc = subprocess.run(args, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300)
@@ -52,6 +54,7 @@ def start_once(kind: str, data_dir: Path | None = None) -> dict[str, float]:
     window = marks.pop("window")
     core_before_window = marks.pop("core_before_window", False)
     marks.pop("encrypted", None)  # a fact, not a moment
+    usage: dict[str, list[float]] = marks.pop("usage", {})
     wanted = "LoginDialog" if kind == "app" else "QDialog"
     if window != wanted:
         raise RuntimeError(
@@ -59,6 +62,10 @@ def start_once(kind: str, data_dir: Path | None = None) -> dict[str, float]:
         )
     times = {k: v - t0 for k, v in marks.items()}
     times["core_before_window"] = 1.0 if core_before_window else 0.0
+    for name, (cpu, preempted, faults) in usage.items():
+        times[f"cpu:{name}"] = cpu
+        times[f"preempted:{name}"] = preempted
+        times[f"faults:{name}"] = faults
     return times
 
 
