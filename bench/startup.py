@@ -41,8 +41,10 @@ def _env() -> dict[str, str]:
 
 def start_once(kind: str, data_dir: Path | None = None) -> dict[str, float]:
     """Seconds from spawn to each mark of the probe (``shown`` is the figure); beside them
-    ``cpu:<mark>`` (CPU seconds used by then), ``preempted:<mark>`` (involuntary context
-    switches) and ``faults:<mark>`` (major page faults), see bench/startup_probe.py."""
+    ``cpu:<mark>`` (CPU seconds used by then), ``preempted:<mark>`` and ``blocked:<mark>``
+    (involuntary and voluntary context switches), ``faults:<mark>`` (major page faults)
+    and ``waited:<mark>`` (seconds the main thread waited for a CPU), see
+    bench/startup_probe.py."""
     args = [sys.executable, "-m", PROBE, kind] + ([str(data_dir)] if data_dir else [])
     t0 = time.perf_counter()
     proc = subprocess.run(args, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300)
@@ -53,7 +55,8 @@ def start_once(kind: str, data_dir: Path | None = None) -> dict[str, float]:
     marks = json.loads(proc.stdout.strip().splitlines()[-1])
     window = marks.pop("window")
     core_before_window = marks.pop("core_before_window", False)
-    marks.pop("encrypted", None)  # a fact, not a moment
+    marks.pop("encrypted", None)  # facts, not moments
+    marks.pop("qt_namespace_before_window", None)
     usage: dict[str, list[float]] = marks.pop("usage", {})
     wanted = "LoginDialog" if kind == "app" else "QDialog"
     if window != wanted:
@@ -62,9 +65,11 @@ def start_once(kind: str, data_dir: Path | None = None) -> dict[str, float]:
         )
     times = {k: v - t0 for k, v in marks.items()}
     times["core_before_window"] = 1.0 if core_before_window else 0.0
-    for name, (cpu, preempted, faults) in usage.items():
+    for name, (cpu, preempted, blocked, faults, waited) in usage.items():
+        times[f"waited:{name}"] = waited
         times[f"cpu:{name}"] = cpu
         times[f"preempted:{name}"] = preempted
+        times[f"blocked:{name}"] = blocked
         times[f"faults:{name}"] = faults
     return times
 
