@@ -8,8 +8,9 @@ copy of the cached million-request store, offscreen. The figure is the login win
 shown (the loop turn after its first paint); "ready" (the store open, a login can be
 checked) is reported beside it. The baseline, in the same run and alternating with it,
 is a bare PySide6 dialog with the same widgets a login window has. Each side is also
-given less the time its main thread waited for a CPU (the shared machine's load). Medians of several runs; the first run of each is a warm-up (file cache,
-``.pyc``) and not counted.
+given less the time its main thread waited for a CPU (the shared machine's load).
+Medians of several runs; the first run of each is a warm-up (file cache, ``.pyc``) and
+not counted.
 """
 
 from __future__ import annotations
