@@ -6,7 +6,9 @@ that is set up and on this program's schema (``desktop.db.peek.start_header``,
 plain sqlite3), the login window is shown at once and the store is opened, and
 the core's services built, on the worker thread while the clerk types —
 importing SQLAlchemy and opening the store is most of a start, and a clerk
-needs a few seconds to type a password anyway. A login typed before the store
+needs a few seconds to type a password anyway. The worker starts on the loop
+turn after the window's first paint (``after_first_paint``): its imports hold
+the GIL, which the paint would otherwise share. A login typed before the store
 is open waits its turn on that same thread. Every other start (the first one,
 a migration, a newer program's schema, smoke and screenshot runs) opens the
 store first: a newer schema or a full disk is told to the clerk and the
