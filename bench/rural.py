@@ -468,6 +468,12 @@ def run(opts: RunOptions) -> BenchResult:
             "×",
             at_most(1.0, "≤ 1.0× (issue 11)"),
         )
+        res.add(
+            "with faults: whole sync ÷ the clean one (same run)",
+            ratio(bad["total_s"], ok["total_s"]),
+            "×",
+            note="what the faults cost, less the machine's load of the moment",
+        )
     else:
         res.add(
             f"with faults: accepted when stopped after {bad['total_s'] / 60:.0f} min",
@@ -724,7 +730,8 @@ def _fault_breakdown(ok: dict[str, Any], bad: dict[str, Any], link: Link) -> dic
         f"that ended a round; {bad['duplicates']} duplicate answers (items the server had "
         f"already stored, sent again); the rest, {rest:.1f} s, is line time lost inside broken "
         f"pushes ({lost['broken_push_s']:.1f} s of calls until their break, shared with the "
-        f"push beside them), the receipts' round trips and a smaller batch after breaks in a row"
+        f"push beside them), the receipts' round trips, a smaller batch after breaks in a row, "
+        f"and the two runs' own noise (each has the machine's load of its moment)"
     )
     return {"note": note, "limit": limit}
 

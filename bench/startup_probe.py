@@ -7,13 +7,24 @@ line: ``time.perf_counter()`` at moments of the start (CLOCK_MONOTONIC on Linux,
 same clock as the parent's, so the parent subtracts its own spawn time) and leaves at
 once with ``os._exit`` (closing down is not part of starting).
 
-"Shown" is the first event-loop turn after the first top-level window's show event (an
-application event filter sees it, whatever the window's class; the class is reported so
-the parent can check it was the login window): its layout and first paint into the
-(offscreen) backing store have run by then. The program shows its login window while
-the store is still being opened on the worker thread; "ready" is when that is done (the
-shell has its context: a login can be checked), and ``core_before_window`` says whether
-SQLAlchemy had been imported when the window was shown.
+"Shown" is the first event-loop turn after the first top-level window's first paint
+(an application event filter sees its show and paint events, whatever the window's
+class; the class is reported so the parent can check it was the login window): the
+backing store has been flushed by then, the window is on the screen. ("show_event" and
+"painted" are marked too: the paint comes a loop turn or more after the show, and
+whatever the program starts in between competes with it.) The program shows its login
+window while the store is still being opened on the worker thread; "ready" is when that
+is done: the shell has its context (a plain store), or the modules the login needs are
+loaded (an encrypted store, opened by the login itself: ``StoreOpening.open`` returned).
+``core_before_window`` says whether SQLAlchemy had been imported when the window was
+shown, ``qt_namespace_before_window`` whether PySide6's ``Qt`` namespace had been built.
+
+Beside each moment, ``usage`` holds what the process had used by then: CPU seconds (all
+threads), involuntary context switches (the CPU taken away by other processes),
+voluntary ones (a thread blocked: on the disk, a lock), major page faults (pages read
+from the disk) and the time the main thread waited for a CPU while ready to run: on a
+busy machine a phase that is slower on one side but used the same CPU there was
+waiting, not working.
 """
 
 from __future__ import annotations
@@ -23,21 +34,49 @@ import importlib.util
 import json
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
 MARKS: dict[str, float] = {}
+USAGE: dict[str, tuple[float, int, int, int, float]] = {}
+_LOCK = threading.Lock()  # "ready" may be marked on the worker thread
+
+
+def _usage() -> tuple[float, int, int, int, float]:
+    """CPU seconds, involuntary and voluntary context switches, major page faults, and
+    the seconds the main thread was ready to run but waited for a CPU (Linux's
+    schedstat: the machine's load, not the program's work)."""
+    cpu = time.process_time()
+    try:
+        import resource
+    except ImportError:  # not on Windows: the CPU time alone
+        return cpu, 0, 0, 0, 0.0
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    try:  # the thread group's leader: the main (GUI) thread
+        with open("/proc/self/schedstat", encoding="ascii") as f:
+            waited = int(f.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        waited = 0.0
+    return cpu, used.ru_nivcsw, used.ru_nvcsw, used.ru_majflt, waited
 
 
 def mark(name: str) -> None:
-    MARKS.setdefault(name, time.perf_counter())
+    with _LOCK:
+        if name not in MARKS:
+            MARKS[name] = time.perf_counter()
+            USAGE[name] = _usage()
 
 
-def _done() -> None:
-    mark("shown")
-    sys.stdout.write(json.dumps({**MARKS, "window": WINDOW[0], **FACTS}) + "\n")
+def _done_when_both() -> None:
+    """End once the window is shown and the program is ready, whichever comes last."""
+    with _LOCK:
+        if "shown" not in MARKS or "ready" not in MARKS:
+            return
+        line = {**MARKS, "window": WINDOW[0], **FACTS, "usage": USAGE}
+    sys.stdout.write(json.dumps(line) + "\n")
     sys.stdout.flush()
     os._exit(0)
 
@@ -46,23 +85,15 @@ WINDOW = [""]
 FACTS: dict[str, object] = {}
 
 
-def _after_show() -> None:
-    """Mark "shown"; for the program, wait until the store is open ("ready"), then end."""
+def _after_paint() -> None:
+    """Mark "shown"; for the program, wait until it is ready (see the docstring), then end."""
     mark("shown")
     shells = _shells()
-    if FACTS.get("encrypted"):  # an encrypted store opens at the login: nothing to wait for
-        _done()
-        return
     if not shells or shells[0].ctx is not None:  # the bare window, or store opened first
         mark("ready")
-        _done()
-        return
-
-    def ready(_ctx: object) -> None:
-        mark("ready")
-        _done()
-
-    shells[0].contextReady.connect(ready)
+    elif not FACTS.get("encrypted"):
+        shells[0].contextReady.connect(lambda _ctx: (mark("ready"), _done_when_both()))
+    _done_when_both()
 
 
 def _shells() -> list:  # type: ignore[type-arg]
@@ -80,18 +111,29 @@ def _watch(app: object) -> None:
     """On the first top-level window shown: note its class, end on the next loop turn."""
     from PySide6.QtCore import QEvent, QObject, QTimer
 
+    shown: list[QObject] = []
+
     class FirstWindow(QObject):
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            kind = event.type()
             if (
-                event.type() == QEvent.Type.Show
-                and not WINDOW[0]
+                kind == QEvent.Type.Show
+                and not shown
                 and watched.isWidgetType()
-                and watched.isWindow()
-            ):  # type: ignore[attr-defined]
+                and watched.isWindow()  # type: ignore[attr-defined]
+            ):
+                shown.append(watched)
                 WINDOW[0] = type(watched).__name__
                 FACTS["core_before_window"] = "sqlalchemy" in sys.modules
+                # PySide6 builds the Qt namespace's enums (~30 ms) when the name is first
+                # reached; the start reaches it only after its window is shown.
+                FACTS["qt_namespace_before_window"] = "Qt" in vars(sys.modules["PySide6.QtCore"])
                 mark("show_event")
-                QTimer.singleShot(0, _after_show)
+            elif kind == QEvent.Type.Paint and shown and watched is shown[0]:
+                if "painted" not in MARKS:
+                    mark("painted")
+                    # The next loop turn: the paint's backing-store flush has run.
+                    QTimer.singleShot(0, _after_paint)
             return False
 
     watcher = FirstWindow(app)  # type: ignore[arg-type]
@@ -132,6 +174,17 @@ def app(data_dir: str) -> None:
 
     def watch_application(module: ModuleType) -> None:
         mark("ui_imported")
+        opening = module.StoreOpening
+        open_store = opening.open
+
+        def open_and_mark(self: object) -> object:
+            core = open_store(self)
+            if core is None:  # an encrypted store: the login can unlock it now
+                mark("ready")
+                _done_when_both()
+            return core
+
+        opening.open = open_and_mark
         create_application = module.create_application
 
         def watched_application() -> object:

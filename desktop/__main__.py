@@ -79,7 +79,7 @@ def run_gui(args: argparse.Namespace) -> int:
     # loads PySide6: once it is loaded, every new import also pays for PySide6's
     # "__feature__" check, which reads and tokenises the module's source.
     import desktop.db.peek
-    import desktop.errors  # noqa: F401
+    import desktop.errors
     import rules.messages  # noqa: F401
     from desktop.config import resolve_data_dir
     from desktop.logs import close_logging, setup_logging
@@ -110,6 +110,10 @@ def run_gui(args: argparse.Namespace) -> int:
 
                 demo_data_dir(data_dir)
         setup_logging(data_dir)
+        if (data_dir / desktop.db.peek.KEYS_FILENAME).exists():
+            # An encrypted store: the login window's header is the key file's, read by
+            # desktop.keyslots (json, secrets, hmac): imported here for the same reason.
+            import desktop.keyslots
         app = importlib.import_module("ui.app")
         try:
             code: int = app.run_gui(

@@ -143,9 +143,11 @@ def store_key(args: argparse.Namespace, data_dir: Path) -> bytes | None:
         raise InputError(
             Message(
                 fa=f"«{user}» نمی‌تواند پایگاه دادهٔ رمزگذاری‌شده را باز کند (کاربر این "
-                "رایانه نیست، غیرفعال است، یا از زمان رمزگذاری وارد نشده است).",
+                "رایانه نیست، غیرفعال است، یا هنوز کلید ندارد: مدیر دفتر گذرواژه‌اش را از نو "
+                "بگذارد).",
                 en=f"'{user}' cannot open the encrypted database (not a user of this PC, "
-                "disabled, or not logged in since it was encrypted).",
+                "disabled, or without a key yet: the office manager must set their password "
+                "again).",
             )
         )
     password = secret_input("PISHKHAN_PASSWORD", "Password / گذرواژه: ", NO_SECRET_PASSWORD)

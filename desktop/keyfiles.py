@@ -51,9 +51,19 @@ def fsync_dir(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def locked(lock_file: Path) -> Iterator[None]:
-    """An exclusive OS lock on ``lock_file`` (made empty, 0600, if missing), waited for."""
-    fd = os.open(lock_file, os.O_CREAT | os.O_RDWR, 0o600)
+def locked(lock_file: Path, *, or_none: bool = False) -> Iterator[None]:
+    """An exclusive OS lock on ``lock_file`` (made empty, 0600, if missing), waited for.
+
+    ``or_none``: a lock file that cannot be made (a read-only or full folder) runs the
+    block unlocked instead of failing it.
+    """
+    try:
+        fd = os.open(lock_file, os.O_CREAT | os.O_RDWR, 0o600)
+    except OSError:
+        if not or_none:
+            raise
+        yield
+        return
     try:
         if sys.platform == "win32":
             import msvcrt

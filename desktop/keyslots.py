@@ -252,6 +252,10 @@ class KeySlots:
         )
         kek = kek_from_digest(phc.digest, slot.aad())
         slot = replace(slot, wrapped=AESGCM(kek).encrypt(nonce, data_key, slot.aad()))
+        if not _in_range(slot):  # e.g. 32 lanes or 2 GiB: the file must stay readable
+            raise UnusableHash(
+                f"costs t={phc.time_cost}, m={phc.memory_kib}, p={phc.parallelism} out of range"
+            )
         kept = tuple(s for s in self.slots if not (s.kind == CLERK and s.clerk_id == clerk_id))
         return replace(self, slots=(*kept, slot))
 
@@ -350,11 +354,16 @@ def load(data_dir: Path) -> KeySlots:
     return KeySlots.from_json(raw)
 
 
+def lock_path(data_dir: Path) -> Path:
+    """The lock file of read-modify-writes beside the store (``update``, failed logins)."""
+    return data_dir / (KEYS_FILENAME + ".lock")
+
+
 def update(data_dir: Path, change: Callable[[KeySlots], KeySlots]) -> KeySlots:
     """Load, ``change`` and save the key file under an OS lock (``pishkhan.keys.lock``), so
     two processes (the program, a command line) changing slots at once lose neither
     change: a disabled clerk's slot never comes back from another's stale copy."""
-    with locked(keys_path(data_dir).with_name(KEYS_FILENAME + ".lock")):
+    with locked(lock_path(data_dir)):
         slots = load(data_dir)
         changed = change(slots)
         if changed is not slots:
@@ -508,20 +517,26 @@ def _slot_of(raw: dict[str, Any]) -> Slot:
         derivation=derivation,
         hash_len=int(kdf.get("hash_len", 32)),
     )
+    if not _in_range(slot):
+        raise ValueError("slot parameters out of range")
+    return slot
+
+
+def _in_range(slot: Slot) -> bool:
+    """What a slot read back must be; a slot made (``with_clerk_from_hash``) is held to it
+    too, or one odd hash would make the whole file unreadable."""
     # A damaged (or tampered) file must not make a login run for minutes or take the RAM.
-    if not (
+    return (
         1 <= slot.time_cost <= 20
         and 8 * slot.parallelism <= slot.memory_kib <= 1 << 20
         and 1 <= slot.parallelism <= 16
-        and len(slot.salt) >= 8
+        and 8 <= len(slot.salt) <= 64
         and len(slot.nonce) == _NONCE_BYTES
         and 16 <= slot.hash_len <= 64
         # Any other length is damage, not a wrong password: said as such, never counted
         # as a failed login.
         and len(slot.wrapped) == _WRAPPED_BYTES
-    ):
-        raise ValueError("slot parameters out of range")
-    return slot
+    )
 
 
 def _b64(raw: bytes) -> str:

@@ -21,6 +21,7 @@ full disk) leaves the login as it would be without the count (logged).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -30,7 +31,8 @@ from typing import Any
 
 from desktop.clerks import AccountLocked
 from desktop.clock import Clock, utc_now
-from desktop.keyslots import write_atomically
+from desktop.keyfiles import locked, write_atomically
+from desktop.keyslots import lock_path
 
 log = logging.getLogger("pishkhan.store")
 
@@ -88,6 +90,10 @@ class FailedLogins:
 
     def failed(self, username: str) -> None:
         """Count a wrong password; ``AccountLocked`` if this one locks the account."""
+        with self._locked():
+            self._failed(username)
+
+    def _failed(self, username: str) -> None:
         entries = self._read()
         entry = entries.get(username, _Entry())
         failures = entry.failures + 1
@@ -104,6 +110,10 @@ class FailedLogins:
     def succeeded(self, username: str, *, audited: bool = False) -> None:
         """A right password: the count and any lock end. ``audited``: the database's
         audit has just recorded the unaudited failures (``unaudited``) too."""
+        with self._locked():
+            self._succeeded(username, audited=audited)
+
+    def _succeeded(self, username: str, *, audited: bool) -> None:
         entries = self._read()
         entry = entries.get(username)
         if entry is None:
@@ -130,6 +140,11 @@ class FailedLogins:
         return 0 if entry is None else entry.failures
 
     # -- the file ---------------------------------------------------------------------------
+    def _locked(self) -> contextlib.AbstractContextManager[None]:
+        """The key file's lock: the window and a command line counting at once lose no
+        failure (a lock file that cannot be made, a full disk: counted unlocked)."""
+        return locked(lock_path(self.path.parent), or_none=True)
+
     def _read(self) -> dict[str, _Entry]:
         try:
             raw = self.path.read_bytes()

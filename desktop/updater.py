@@ -6,6 +6,7 @@ does after each sync round that left nothing waiting, and then takes one step:
 
 - a version already staged (the pointer's ``pending``): nothing to do, ``ready``;
 - otherwise, at most every ``check_every_s``, a TUF-verified check (``updates.client``);
+  every half hour at most once the centre's date has passed with its minimum unmet;
 - an offer is downloaded in resumable pieces while ``gate.may_continue()``: no request or
   document waits to be sent and the clerk is not saving or printing (``with
   runner.gate.busy():`` around those). A pause keeps the part; the next idle round goes on
@@ -74,6 +75,9 @@ STATUS_NAME = "status.json"
 #: The update repository's signed root, shipped beside the installed executable.
 TRUSTED_ROOT_NAME = "update-root.json"
 CHECK_EVERY_S = 6 * 3600.0
+#: Past the centre's date, still below its minimum: look for the release more often (a
+#: minimum set before its release was published); metadata only, a few KB a check.
+REQUIRED_CHECK_EVERY_S = 1800.0
 #: ``may_continue`` is asked between 64 KiB pieces; the store is read at most this often.
 WAITING_CACHE_S = 1.0
 
@@ -154,6 +158,7 @@ class UpdateRunner:
         check_every_s: float = CHECK_EVERY_S,
         session: requests.Session | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        clock: Clock = utc_now,
     ) -> None:
         self.root = root
         self.installed_version = installed_version
@@ -171,6 +176,7 @@ class UpdateRunner:
         self._on_change = on_change
         self._check_every_s = check_every_s
         self._monotonic = monotonic
+        self._clock = clock
         self._checked_at: float | None = None
         self._offer: Offer | None = None
         pointer = Pointer.read(root)
@@ -291,9 +297,12 @@ class UpdateRunner:
         return self._download(self._offer)
 
     def _check_due(self) -> bool:
-        return (
-            self._checked_at is None or self._monotonic() - self._checked_at >= self._check_every_s
-        )
+        return self._checked_at is None or self._monotonic() - self._checked_at >= self._interval()
+
+    def _interval(self) -> float:
+        if self.policy.required(self._clock()):
+            return min(self._check_every_s, REQUIRED_CHECK_EVERY_S)
+        return self._check_every_s
 
     def _download(self, offer: Offer) -> UpdateStatus:
         def progress(p: object) -> None:

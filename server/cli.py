@@ -11,6 +11,7 @@ import functools
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import sys
@@ -25,7 +26,7 @@ from server.context import utc_now
 from server.db import make_engine
 from server.errors import ApiError
 from server.settings import ServerSettings
-from sync.protocol import RemoteState, encode
+from sync.protocol import TIME_PATTERN, RemoteState, encode
 
 log = logging.getLogger("pishkhan.server")
 
@@ -35,6 +36,26 @@ Run the Pishkhan central server, or administer its database directly.
 Every command takes --database-url and --data-dir (default: a SQLite file in the data
 folder; environment: PISHKHAN_SERVER_DATABASE_URL, PISHKHAN_SERVER_DATA_DIR). The admin
 commands work on the database without the HTTP API, and migrate it first."""
+
+
+def _release_version(text: str) -> str:
+    """``--minimum-version``: what every PC can compare with its own (``1.4.0``).
+
+    Checked here: the heartbeat's answer carries it to every PC, and one a PC cannot read
+    would stop the sync of the whole fleet."""
+    parts = text.strip().split(".")
+    if len(text) > 40 or not all(p.isascii() and p.isdigit() for p in parts):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a release version like 1.4.0")
+    return text.strip()
+
+
+def _zoned_time(text: str) -> str:
+    """``--minimum-version-after``: an ISO time with its zone, as the protocol carries it."""
+    if not re.match(TIME_PATTERN, text.strip()):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a time with its zone, like 2027-01-15T00:00:00+03:30"
+        )
+    return text.strip()
 
 
 def _settings(args: argparse.Namespace) -> ServerSettings:
@@ -112,6 +133,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings = dataclasses.replace(settings, worker_threads=max(1, args.threads))
     if args.auth_failures_burst is not None:
         settings = dataclasses.replace(settings, auth_failures_burst=args.auth_failures_burst)
+    if getattr(args, "minimum_version_after", None) and not getattr(args, "minimum_version", None):
+        raise SystemExit("pishkhan-server: --minimum-version-after needs --minimum-version")
     if getattr(args, "minimum_version", None):
         settings = dataclasses.replace(
             settings,
@@ -372,8 +395,16 @@ def build_parser(*, console_arguments: bool = True) -> argparse.ArgumentParser:
         help=f"largest gzip body once inflated (default {defaults.max_inflated_bytes})",
     )
     p.add_argument("--updates-dir", help="serve this update repository under /updates/")
-    p.add_argument("--minimum-version", help="lowest program version accepted (heartbeat answer)")
-    p.add_argument("--minimum-version-after", help="ISO time from which the minimum holds")
+    p.add_argument(
+        "--minimum-version",
+        type=_release_version,
+        help="lowest program version accepted, dotted numbers like 1.4.0 (heartbeat answer)",
+    )
+    p.add_argument(
+        "--minimum-version-after",
+        type=_zoned_time,
+        help="time with its zone from which the minimum holds, like 2027-01-15T00:00:00+03:30",
+    )
 
     add("init-db", cmd_init_db, "create or migrate the database; publish the demo catalogue")
 

@@ -6,7 +6,9 @@ that is set up and on this program's schema (``desktop.db.peek.start_header``,
 plain sqlite3), the login window is shown at once and the store is opened, and
 the core's services built, on the worker thread while the clerk types —
 importing SQLAlchemy and opening the store is most of a start, and a clerk
-needs a few seconds to type a password anyway. A login typed before the store
+needs a few seconds to type a password anyway. The worker starts on the loop
+turn after the window's first paint (``after_first_paint``): its imports hold
+the GIL, which the paint would otherwise share. A login typed before the store
 is open waits its turn on that same thread. Every other start (the first one,
 a migration, a newer program's schema, smoke and screenshot runs) opens the
 store first: a newer schema or a full disk is told to the clerk and the
@@ -32,7 +34,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -62,6 +64,11 @@ log = logging.getLogger("pishkhan.ui")
 
 SCREENSHOT_SIZE = (1280, 800)
 SCREENSHOT_TIMEOUT_S = 15.0
+
+# The worker starts opening the store once the login window has been painted: until then
+# its imports would take the GIL from the first paint. A window that is not painted by
+# this time (started minimised) does not hold the store back any longer.
+FIRST_PAINT_WAIT_MS = 1_000
 
 # Qt-free modules the main window and sync need after the login, imported on the worker
 # while the clerk types (imported later on the GUI thread they would freeze it).
@@ -161,6 +168,41 @@ def build_context(
     return context_of(
         open_core(data_dir, settings, store), data_dir, settings, worker or Worker(), lang=lang
     )
+
+
+class _FirstPaint(QObject):
+    """Calls ``then`` once: on the loop turn after ``window``'s first paint, or at latest."""
+
+    def __init__(self, window: QWidget, then: Callable[[], None], at_latest_ms: int) -> None:
+        super().__init__(window)  # it goes with the window
+        self._window = window
+        self._then: Callable[[], None] | None = then
+        window.installEventFilter(self)
+        self._at_latest = QTimer(self)
+        self._at_latest.setSingleShot(True)
+        self._at_latest.timeout.connect(self._fire)
+        self._at_latest.start(at_latest_ms)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._window and event.type() == QEvent.Type.Paint:
+            self._window.removeEventFilter(self)
+            # The next turn: the paint's flush to the screen has run by then.
+            QTimer.singleShot(0, self._fire)
+        return False
+
+    def _fire(self) -> None:
+        then, self._then = self._then, None
+        self._at_latest.stop()
+        if then is not None:
+            then()
+
+
+def after_first_paint(
+    window: QWidget, then: Callable[[], None], *, at_latest_ms: int = FIRST_PAINT_WAIT_MS
+) -> None:
+    """Run ``then`` on the GUI thread once ``window`` is on the screen (its first paint
+    flushed), or after ``at_latest_ms`` if it has not been painted by then."""
+    _FirstPaint(window, then, at_latest_ms)
 
 
 class StoreOpening:
@@ -573,8 +615,11 @@ def _run_login_first(
                 may_encrypt=not (data_dir / KEYS_FILENAME).exists(),
             )
         )
-        # Opened once the window is on the screen: the first paint must not wait for it.
-        QTimer.singleShot(0, lambda: worker.submit(opening.open, opened, not_opened))
+        # Opened once the window is on the screen: the worker's imports hold the GIL for
+        # most of a second, and the first paint must not share it with them.
+        login = shell.login
+        assert login is not None
+        after_first_paint(login, lambda: worker.submit(opening.open, opened, not_opened))
         return app.exec()
     finally:
         sys.excepthook = previous_hook

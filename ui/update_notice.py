@@ -44,6 +44,7 @@ from desktop.updater import restart_command
 from rules.messages import Message
 from sync.events import HeartbeatSent
 from ui.context import AppContext
+from ui.theme import set_flag, set_role
 from updates.pointer import READY
 from updates.policy import READY_TO_RESTART, CentreMinimum, minimum_notice
 
@@ -87,6 +88,7 @@ class UpdateNotice(QFrame):
         # only an auto-default button takes Enter).
         self.restart_button.setDefault(True)
         self.restart_button.setAutoDefault(True)
+        set_flag(self.restart_button, "primary", True, restyle=False)
         self.close_button = QPushButton(AT_CLOSE.text(lang))
         self.postpone_button = QPushButton(POSTPONE.text(lang))
         self.postpone_button.setVisible(is_manager)
@@ -101,6 +103,7 @@ class UpdateNotice(QFrame):
 
     def show_ready(self) -> None:
         self.required = False
+        set_role(self.label, "")
         self.label.setText(READY_TO_RESTART.text(self._lang))
         self.restart_button.setVisible(True)
         self.close_button.setText(AT_CLOSE.text(self._lang))
@@ -112,6 +115,7 @@ class UpdateNotice(QFrame):
         """The centre's minimum has passed its date: no postponing, no closing the strip.
         ``ready``: a new version is staged, so a restart installs it."""
         self.required = True
+        set_role(self.label, "summary")  # the sheet's red box: an error summary's look
         self.label.setText(message.text(self._lang))
         self.restart_button.setVisible(ready)
         self.postpone_button.setVisible(False)
@@ -123,6 +127,7 @@ class UpdateNotice(QFrame):
     def show_reminder(self, message: Message) -> None:
         """Before the centre's date: said once, and the clerk may put it away."""
         self.required = False
+        set_role(self.label, "note")
         self.label.setText(message.text(self._lang))
         self.restart_button.setVisible(False)
         self.postpone_button.setVisible(False)

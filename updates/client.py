@@ -19,18 +19,24 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import requests
-from tuf.api import exceptions as tuf_errors
-from tuf.api.metadata import Metadata, TargetFile
-from tuf.ngclient import Updater
-from tuf.ngclient.urllib3_fetcher import Urllib3Fetcher
 
 from rules.errors import UserFacingError
 from rules.messages import Message
 from updates.download import Progress, TooLong, fetch_resumable
-from updates.repository import RELEASES_TARGET
 from updates.versions import is_newer
+
+if TYPE_CHECKING:
+    from tuf.api.metadata import TargetFile
+    from tuf.ngclient import Updater
+    from tuf.ngclient.urllib3_fetcher import Urllib3Fetcher
+
+# python-tuf (and through it securesystemslib's every signer, cryptography's primitives)
+# is imported by the methods that verify, not with this module: the program imports the
+# updater with the store, on the worker, while the login window is being painted, and
+# an update check runs hours later on the updater's own thread, if at all.
 
 log = logging.getLogger("pishkhan.updates")
 
@@ -86,16 +92,19 @@ class Offer:
         return self.target.length
 
 
-class _RememberingFetcher(Urllib3Fetcher):
-    """Keeps the raw bytes of the last timestamp fetched: only to word a refusal."""
+def _remembering_fetcher(remember: Callable[[bytes], None]) -> Urllib3Fetcher:
+    """A fetcher that hands the raw bytes of each timestamp fetched to ``remember``: only to
+    word a refusal. (A class made at the first check: its base is python-tuf's.)"""
+    from tuf.ngclient.urllib3_fetcher import Urllib3Fetcher
 
-    last_timestamp: bytes | None = None
+    class RememberingFetcher(Urllib3Fetcher):
+        def download_bytes(self, url: str, max_length: int) -> bytes:
+            data = super().download_bytes(url, max_length)
+            if url.endswith("/timestamp.json"):
+                remember(data)
+            return data
 
-    def download_bytes(self, url: str, max_length: int) -> bytes:
-        data = super().download_bytes(url, max_length)
-        if url.endswith("/timestamp.json"):
-            self.last_timestamp = data
-        return data
+    return RememberingFetcher()
 
 
 class UpdateClient:
@@ -119,10 +128,18 @@ class UpdateClient:
         self._trusted_root = trusted_root
         self.installed_version = installed_version
         self._session = session or requests.Session()
-        self._fetcher = _RememberingFetcher()
+        self._fetcher: Urllib3Fetcher | None = None  # made at the first check
+        self._last_timestamp: bytes | None = None
         self._updater: Updater | None = None
 
+    def _remember_timestamp(self, data: bytes) -> None:
+        self._last_timestamp = data
+
     def _new_updater(self) -> Updater:
+        from tuf.ngclient import Updater
+
+        if self._fetcher is None:
+            self._fetcher = _remembering_fetcher(self._remember_timestamp)
         # The first root is the one shipped with the program; later ones are cached by
         # ngclient in metadata_dir once verified (root rotation).
         cached = self.metadata_dir / "root.json"
@@ -137,14 +154,18 @@ class UpdateClient:
         )
 
     def _trusted_timestamp_version(self) -> int | None:
+        from tuf.api.metadata import Metadata
+
         path = self.metadata_dir / "timestamp.json"
         if not path.exists():
             return None
         return int(Metadata.from_bytes(path.read_bytes()).signed.version)
 
     def _refresh(self) -> Updater:
+        from tuf.api import exceptions as tuf_errors
+
         seen = self._trusted_timestamp_version()
-        self._fetcher.last_timestamp = None
+        self._last_timestamp = None
         updater = self._new_updater()
         try:
             updater.refresh()
@@ -164,9 +185,9 @@ class UpdateClient:
     def _version_refusal(self, seen: int | None) -> tuple[Message, str]:
         """Rollback if the offered timestamp is older than the trusted one; mixed otherwise."""
         offered = None
-        if self._fetcher.last_timestamp is not None:
+        if self._last_timestamp is not None:
             try:
-                offered = int(json.loads(self._fetcher.last_timestamp)["signed"]["version"])
+                offered = int(json.loads(self._last_timestamp)["signed"]["version"])
             except (ValueError, KeyError, TypeError):
                 offered = None
         if seen is not None and offered is not None and offered < seen:
@@ -175,6 +196,10 @@ class UpdateClient:
 
     def check(self) -> Offer | None:
         """The newer release to download, or None when the installed one is the latest."""
+        from tuf.api import exceptions as tuf_errors
+
+        from updates.repository import RELEASES_TARGET
+
         updater = self._refresh()
         info = updater.get_targetinfo(RELEASES_TARGET)
         if info is None:
@@ -212,6 +237,8 @@ class UpdateClient:
         max_attempts: int = 20,
     ) -> tuple[Path, Progress]:
         """The verified file of ``target`` (Paused/Interrupted leave a part to resume)."""
+        from tuf.api import exceptions as tuf_errors
+
         dest = self.downloads_dir / f"{target.hashes['sha256']}.{target.path}"
         progress = Progress(total=target.length, done=target.length)
         if not dest.exists():

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from desktop.db.driver import PLAIN_MAGIC, connect, dbapi, is_plain
 from desktop.keyslots import fsync_dir
+from desktop.private import private_file
 
 log = logging.getLogger("pishkhan.store")
 
@@ -34,6 +35,9 @@ def encrypt_plain(path: Path, key: bytes, *, busy_timeout_ms: int = 10_000) -> N
     partial = path.with_name(path.name + PARTIAL_SUFFIX)
     for leftover in (partial, Path(f"{partial}-journal")):
         leftover.unlink(missing_ok=True)  # a copy a power cut interrupted: start again
+    # Made empty, the user's alone, before SQLite writes into it (it would make it 0644
+    # under the usual umask, and the rename below keeps the copy's mode).
+    private_file(partial)
     conn = dbapi.connect(str(path), isolation_level=None)  # no key: the plain file
     try:
         conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")

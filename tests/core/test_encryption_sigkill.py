@@ -4,9 +4,11 @@ Each round copies a plain store of 3,000 requests (with a plain pre-migration ba
 starts tests/support/encryptor.py on it (the first login of a manager on the new version)
 and kills it with SIGKILL at a random moment of the encryption: writing the key file,
 the encrypted copy, the rename, the backups. Then the next start opens the folder the way
-the program does — with the manager's password if a key file is there, else plain — and
-every request is there, the integrity check passes, and once the encrypted one opened no
-plain database, no plain backup and no half copy is left.
+the program does — with a password if a key file is there (the manager's, or every other
+round the clerk's from before the encryption: her password-hash slot finishes the job as
+well), else plain — and every request is there, the integrity check passes, both
+passwords open it, and once the encrypted one opened no plain database, no plain backup
+and no half copy is left.
 """
 
 from __future__ import annotations
@@ -36,12 +38,15 @@ ROOT = Path(__file__).resolve().parents[2]
 KILLS = 24
 REQUESTS = 3_000
 PASSWORD = "correct-horse"
+CLERK_PASSWORD = "battery-staple"
 
 
 def _office(store: Store) -> None:
     initialise(store, office_code="1001", office_name="دفتر", counter_no=1)
     CatalogStore(store).ensure_seeded()
-    ClerkDirectory(store).create_manager("modir", "مدیر", PASSWORD)
+    clerks = ClerkDirectory(store)
+    manager = clerks.create_manager("modir", "مدیر", PASSWORD)
+    clerks.add_clerk(manager, "sara", "سارا", CLERK_PASSWORD)  # from before the encryption
 
 
 def _count(store: Store) -> int:
@@ -79,7 +84,7 @@ def _close(proc: subprocess.Popen[bytes]) -> None:
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="SIGKILL is POSIX")
 def test_sigkill_while_encrypting_never_loses_a_request(tmp_path: Path) -> None:
-    template = template_database(REQUESTS, key="encryption-sigkill", prepare=_office)
+    template = template_database(REQUESTS, key="encryption-sigkill-clerk", prepare=_office)
     rng = random.Random(int(os.environ.get("ENC_SEED", "20261203")))
     # One run to the end first: how long the encryption takes on this machine now, so
     # that the kills fall inside it however loaded the machine is.
@@ -105,7 +110,8 @@ def test_sigkill_while_encrypting_never_loses_a_request(tmp_path: Path) -> None:
         _close(proc)
 
         # The next start, as the program makes it.
-        key = data_key_for(data_dir, username="modir", password=PASSWORD)
+        who, password = ("sara", CLERK_PASSWORD) if round_no % 2 else ("modir", PASSWORD)
+        key = data_key_for(data_dir, username=who, password=password)
         outcomes[f"{'key file' if key else 'plain'}, {'done' if finished else 'cut'}"] += 1
         store = Store.open(data_dir, key=key)
         try:
@@ -118,6 +124,8 @@ def test_sigkill_while_encrypting_never_loses_a_request(tmp_path: Path) -> None:
             assert not is_plain(data_dir / "backups" / "pishkhan-0003-old.sqlite3")
             assert not (data_dir / f"{DB_FILENAME}.encrypting").exists()
             assert keyslots.load(data_dir).has_recovery()
+            for username, typed in (("modir", PASSWORD), ("sara", CLERK_PASSWORD)):
+                assert data_key_for(data_dir, username=username, password=typed) == key
         else:
             assert is_plain(data_dir / DB_FILENAME)
         shutil.rmtree(data_dir)

@@ -59,3 +59,31 @@ def test_an_older_programs_open_folder_is_narrowed_on_opening(
         assert _mode(data) == 0o700 and _mode(data / DB_FILENAME) == 0o600
     finally:
         store.close()
+
+
+def test_every_file_is_private_right_after_encryption(tmp_path: Path, open_umask: None) -> None:
+    """The encrypted copy is made beside the plain file and renamed over it: it must be
+    the user's alone from its first byte, not only after the next opening narrows it."""
+    from desktop.clerks import ClerkDirectory
+    from desktop.keyslots_setup import encrypt_store
+
+    data = tmp_path / "data"
+    store = Store.open(data)
+    try:
+        manager = ClerkDirectory(store).create_manager("manager", "Manager", "a long passphrase 1")
+        encrypt_store(store, manager, "a long passphrase 1")
+        assert store.encrypted
+        with store.write():
+            pass
+        modes = {
+            str(p.relative_to(data)): _mode(p)
+            for p in data.rglob("*")
+            if not p.name.endswith(".lock")
+        }
+        files = {name: mode for name, mode in modes.items() if (data / name).is_file()}
+        folders = {name: mode for name, mode in modes.items() if (data / name).is_dir()}
+        assert DB_FILENAME in files
+        assert files == dict.fromkeys(files, 0o600)
+        assert folders == dict.fromkeys(folders, 0o700)
+    finally:
+        store.close()

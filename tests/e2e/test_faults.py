@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sync.engine import BatchSending
+from sync.engine import BatchSending, PushBroken
 from tests.e2e.conftest import REQUESTS
 from tests.support.e2e import (
     CentralServer,
@@ -88,8 +88,10 @@ def test_every_request_reaches_the_server_exactly_once(
     for counter_name in weather.must_happen:
         assert getattr(stats, counter_name) > 0, f"no {counter_name} happened: {stats}"
     if name == "drop_after_request":
-        # Stored by the server, never heard by the client, sent again: answered duplicate.
-        assert outcome.duplicate_answers > 0, outcome.line()
+        # Stored by the server, never heard by the client: its receipt answers it (issue
+        # 11), or, when the receipt's calls are lost too, it is sent again: "duplicate".
+        receipts = [e for e in events.of(PushBroken) if e.outcome == "receipt"]
+        assert receipts or outcome.duplicate_answers > 0, outcome.line()
     print(
         f"\n[e2e {name}] {time.monotonic() - t0:.1f}s rounds={run.rounds} "
         f"failed={run.failed_rounds} {outcome.line()} {events.summary()} {_faults(stats)}"
@@ -128,9 +130,12 @@ def test_two_pushes_in_flight_on_a_faulty_rural_line_store_each_request_once(
         stats = proxy.stats()
     outcome = check_exactly_once(counter, server, expected=REQUESTS)
     assert stats.drops_after_request > 0 and stats.resets + stats.cuts > 0, stats
-    assert outcome.duplicate_answers > 0, outcome.line()  # a lost answer's batch, resent
+    # A lost answer's batch is made good by its receipt (issue 11), or, when the receipt's
+    # call broke as well, by a resend answered "duplicate": never by storing it twice.
+    receipts = [e for e in events.of(PushBroken) if e.outcome == "receipt"]
+    assert receipts or outcome.duplicate_answers > 0, outcome.line()
     assert max(e.in_flight for e in events.of(BatchSending)) == 2
-    assert run.failed_rounds > 0
+    assert events.of(PushBroken)  # breaks there were, made good inside rounds or across
     print(
         f"\n[e2e pipelined faults] {time.monotonic() - t0:.1f}s rounds={run.rounds} "
         f"failed={run.failed_rounds} {outcome.line()} {events.summary()} {_faults(stats)}"

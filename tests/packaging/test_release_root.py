@@ -150,14 +150,15 @@ def test_the_cli_says_why_in_both_languages_without_a_traceback(tmp_path: Path) 
 
 
 def test_a_build_with_neither_a_root_nor_no_updates_is_refused(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     environ = {k: v for k, v in os.environ.items() if k != dev.UPDATE_ROOT_ENV}
     assert dev.release_options(PY, ["--log-level", "WARN"], environ) == 2
     assert "--no-updates" in capsys.readouterr().err
     # cmd_build stops there too: nothing is built (PyInstaller would take minutes).
-    os.environ.pop(dev.UPDATE_ROOT_ENV, None)
+    monkeypatch.delenv(dev.UPDATE_ROOT_ENV, raising=False)
     assert dev.cmd_build(PY, []) == 2
+    assert "a release build ships the update repository's signed root" in capsys.readouterr().err
 
 
 def test_no_updates_is_a_developers_build_without_a_root(

@@ -277,3 +277,27 @@ def test_a_new_pc_has_no_sync_status_yet(tmp_path: Path) -> None:
         assert (state.failures, state.last_contact_at, state.needs_reenrolment) == (0, None, False)
     finally:
         fresh.store.close()
+
+
+def test_a_server_without_receipts_is_recognised_and_its_404_means_resend(
+    scripted: tuple[Scripted, str],
+) -> None:
+    """A server of before receipts (issue 11) answers a push without ``Pishkhan-Receipts``
+    and a receipt's path with 404: the client then knows to send the items again."""
+    script, url = scripted
+    client = _client(url)
+    assert client.keeps_receipts is None  # nothing answered yet
+    item = _item(1)
+    script.body = {"results": [{"id": item.id, "status": "accepted", "tracking_code": "PK-1-1"}]}
+    client.push([item], key="6f1e0b7f-9a7e-4c36-9b7a-3f2d2f1c0a11")
+    assert client.keeps_receipts is False
+    path, headers, _ = script.received[-1]
+    assert path == "/v1/push"
+    assert headers["Pishkhan-Push-Key"] == "6f1e0b7f-9a7e-4c36-9b7a-3f2d2f1c0a11"
+    script.status, script.body = 404, _error(404, "not_found")
+    assert client.receipt("6f1e0b7f-9a7e-4c36-9b7a-3f2d2f1c0a11", [item]) is None
+    assert script.received[-1][0] == "/v1/push/receipts/6f1e0b7f-9a7e-4c36-9b7a-3f2d2f1c0a11"
+    script.status, script.body = 503, _error(503, "unavailable")
+    with pytest.raises(ServerBusy):  # anything but 404 is no answer about the receipt
+        client.receipt("6f1e0b7f-9a7e-4c36-9b7a-3f2d2f1c0a11", [item])
+    client.close()

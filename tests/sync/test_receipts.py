@@ -54,16 +54,40 @@ def test_a_lost_answer_is_recovered_by_its_receipt_without_sending_the_items_aga
     proxy.reset_stats()
     script = {"drop_after_turns" if fault == "dropped" else "cut_response_turns": frozenset({1})}
     proxy.set_config(proxy.config.replace(**script))
-    result = counter.engine(policy=BatchPolicy(size=50)).run_round()
+    policy = BatchPolicy(size=50, broken_in_row=1)  # a break just before, with no answer
+    engine = counter.engine(policy=policy)
+    assert engine._client.keeps_receipts is None  # no push answered yet: asks all the same
+    result = engine.run_round()
     assert result.ok, result
     assert (result.accepted, result.duplicate, result.waiting) == (30, 0, 0)
     assert _broken(counter) == [("receipt", 30)]
     assert _sent(counter) == [30]  # one push of the items, never a second
+    assert engine._client.keeps_receipts is None  # still: the push itself was never answered
+    # The whole push got through, only its answer was lost: not a second break in a row.
+    assert policy.size == 50
     stats = proxy.stats()
     assert (stats.drops_after_request, stats.cuts) == ((1, 0) if fault == "dropped" else (0, 1))
     # On the wire: the push, the receipt's GET, the feed page (heartbeat on it): no resend.
     assert stats.requests == 3
     assert counter.states() == {"accepted": 30}
+    assert _stored_once(server, [s.id for s in saved])
+
+
+def test_a_receipt_call_that_breaks_too_is_asked_once_more(
+    counter: Counter, server: RunningServer, proxy: FaultProxy
+) -> None:
+    counter.enrol(server, url=proxy.url_for())
+    saved = counter.save(30)
+    proxy.reset_stats()
+    # The push's answer lost, then the first receipt call's answer lost as well.
+    proxy.set_config(proxy.config.replace(drop_after_turns=frozenset({1, 2})))
+    result = counter.engine(policy=BatchPolicy(size=50)).run_round()
+    assert result.ok, result
+    assert (result.accepted, result.duplicate, result.waiting) == (30, 0, 0)
+    assert _broken(counter) == [("receipt", 30)]
+    assert _sent(counter) == [30]
+    stats = proxy.stats()
+    assert (stats.drops_after_request, stats.requests) == (2, 4)  # push, 2 receipts, feed
     assert _stored_once(server, [s.id for s in saved])
 
 
@@ -75,7 +99,9 @@ def test_a_push_cut_mid_upload_is_sent_again_in_the_same_round(
     proxy.reset_stats()
     proxy.set_config(proxy.config.replace(cut_request_numbers=frozenset({1})))
     policy = BatchPolicy(size=50)
-    result = counter.engine(policy=policy).run_round()
+    engine = counter.engine(policy=policy)
+    result = engine.run_round()
+    assert engine._client.keeps_receipts is True  # the resent push's answer said so
     # The server never had the whole push: no receipt (404), so the items went again at
     # once, and the round went on to its end instead of failing and backing off.
     assert result.ok, result

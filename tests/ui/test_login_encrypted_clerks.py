@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop import keyslots
 from desktop.clerks import AccountLocked, ClerkDirectory, LoginFailed
 from desktop.config import Settings
-from desktop.db.engine import Store
+from desktop.db.engine import DB_FILENAME, Store
 from desktop.keyslots_setup import ProtectingLogin
 from tests.ui.conftest import CLERK_USER, MANAGER_USER, PASSWORD
 from ui.app import StoreOpening
@@ -104,3 +105,21 @@ def test_a_damaged_key_file_is_a_sentence_under_the_fields(
     assert said == keyslots.KeySlotsDamaged("").message.fa
     assert keys.read_bytes() == damaged and opening.core is None
     worker.wait_idle()
+
+
+def test_a_key_file_damaged_before_the_start_is_said_and_kept(
+    office_store: Store, ui_data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ui.app import run_gui
+
+    _encrypted_by_the_manager(office_store)
+    keys = ui_data_dir / keyslots.KEYS_FILENAME
+    for damaged in (keys.read_bytes()[:-25], b"[" * 100_000):
+        keys.write_bytes(damaged)
+        db_before = (ui_data_dir / DB_FILENAME).read_bytes()
+        assert run_gui(ui_data_dir, smoke=True, lang="en") == 2
+        err = capsys.readouterr().err
+        assert keyslots.KeySlotsDamaged("").message.en in err, err
+        assert "Traceback" not in err
+        assert keys.read_bytes() == damaged
+        assert (ui_data_dir / DB_FILENAME).read_bytes() == db_before

@@ -21,7 +21,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
-from desktop.updater import UpdateRunner, work_waiting
+from desktop.updater import CHECK_EVERY_S, REQUIRED_CHECK_EVERY_S, UpdateRunner, work_waiting
 from sync.events import HeartbeatSent
 from sync.protocol import Heartbeat, HeartbeatResponse
 from tests.support.server import start_server
@@ -34,11 +34,11 @@ from tests.ui.conftest import store_templates as store_templates
 from tests.ui.conftest import themed_app as themed_app
 from tests.ui.conftest import ui_ctx as ui_ctx
 from tests.ui.conftest import ui_data_dir as ui_data_dir
-from tests.updates.conftest import Published
+from tests.updates.conftest import Published, make_bundle
 from ui.context import AppContext
 from ui.mainwindow import MainWindow
 from updates.launcher import choose
-from updates.pointer import HOLD_NAME, READY, Hold, Pointer
+from updates.pointer import HOLD_NAME, READY, UP_TO_DATE, Hold, Pointer
 from updates.policy import READY_TO_RESTART, CentreMinimum, minimum_notice
 from updates.policy_state import POSTPONE_FOR, PolicyState, read_minimum
 
@@ -204,6 +204,34 @@ def test_a_new_minimum_asks_for_one_check_not_one_per_heartbeat(tmp_path: Path) 
         assert policy.minimum == CentreMinimum("1.2.0", None)  # an unreadable one changes nothing
     finally:
         policy.close()
+
+
+def test_past_the_date_a_pc_below_the_minimum_looks_for_it_every_half_hour(
+    published: Published, tmp_path: Path
+) -> None:
+    root = tmp_path / "Programs" / "Pishkhan"
+    shutil.copytree(published.new, root, symlinks=True)  # 1.1.0: the latest published
+    ticks, now = [0.0], [BEFORE]
+    runner = UpdateRunner(
+        root=root,
+        installed_version="1.1.0",
+        base_url=published.base_url,
+        trusted_root=published.repo.trusted_root(),
+        waiting=lambda: 0,
+        check_every_s=CHECK_EVERY_S,
+        monotonic=lambda: ticks[0],
+        clock=lambda: now[0],
+    )
+    # The centre asks for 1.2.0 before publishing it: the check it prompts finds nothing.
+    runner.policy.centre_minimum(CentreMinimum("1.2.0", DATE.isoformat()), BEFORE)
+    assert runner.step().state == UP_TO_DATE
+    published.repo.publish(make_bundle(tmp_path / "b3", "1.2.0", changed=b"1.2.0" * 40), "1.2.0")
+    ticks[0] = REQUIRED_CHECK_EVERY_S + 1
+    assert runner.step().state == UP_TO_DATE  # before the date: every 6 hours, as always
+    now[0] = AFTER
+    status = runner.step()
+    assert (status.state, status.version) == (READY, "1.2.0")
+    runner.stop()
 
 
 # -- the strip -------------------------------------------------------------------------
