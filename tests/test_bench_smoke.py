@@ -13,10 +13,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ("intake", "startup", "queue", "sync", "ingest", "cli")
 
 
+@pytest.mark.timeout(1100)
 def test_every_benchmark_runs_quick_and_reports_figures(tmp_path: Path) -> None:
     results = tmp_path / "RESULTS.md"
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
@@ -36,7 +39,9 @@ def test_every_benchmark_runs_quick_and_reports_figures(tmp_path: Path) -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=480,
+        # A hang guard, not a goal: every quick benchmark in one process took 477 s at
+        # load 8 beside the other test worker (docs/TESTING.md).
+        timeout=1000,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     text = results.read_text(encoding="utf-8")
