@@ -36,6 +36,29 @@ SWITCHED = "switched"  # the last start switched to a new version that passed it
 ROLLED_BACK = "rolled_back"  # a new version failed its start check; the old one runs
 
 
+def write_json(folder: Path, name: str, data: object, *, sort_keys: bool = False) -> None:
+    """``folder/name`` replaced whole by ``data`` as JSON: after a power cut at any instant
+    the old file or the new one, never half of one (temp file, fsync, rename, and on POSIX
+    an fsync of the folder so the rename itself lasts)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{Path(name).stem}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, sort_keys=sort_keys)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, folder / name)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)  # a full disk: no temp file left about
+        raise
+    if hasattr(os, "O_DIRECTORY"):
+        dfd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+
+
 @dataclass
 class Pointer:
     current: str | None = None  # None: the base (the installer's own) version
@@ -63,20 +86,7 @@ class Pointer:
             return cls(state=ROLLED_BACK)
 
     def write(self, root: Path) -> None:
-        folder = root / VERSIONS_DIR
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".pointer.")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(asdict(self), f, sort_keys=True)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, folder / POINTER_NAME)
-        if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable (POSIX)
-            dfd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
+        write_json(root / VERSIONS_DIR, POINTER_NAME, asdict(self), sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -107,14 +117,11 @@ class Hold:
         return version == self.version and now < self.until
 
     def write(self, root: Path) -> None:
-        folder = root / VERSIONS_DIR
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".hold.")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump({"version": self.version, "until": self.until.isoformat()}, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, folder / HOLD_NAME)
+        write_json(
+            root / VERSIONS_DIR,
+            HOLD_NAME,
+            {"version": self.version, "until": self.until.isoformat()},
+        )
 
     @staticmethod
     def clear(root: Path) -> None:

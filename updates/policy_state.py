@@ -17,13 +17,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from updates.pointer import STATE_DIR, Hold
+from updates.pointer import STATE_DIR, Hold, write_json
 from updates.policy import CentreMinimum, minimum_date
 
 log = logging.getLogger("pishkhan.updates")
@@ -45,14 +43,7 @@ def read_minimum(root: Path) -> CentreMinimum | None:
 
 
 def _write_minimum(root: Path, minimum: CentreMinimum) -> None:
-    folder = root / STATE_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".minimum.")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump({"version": minimum.version, "after": minimum.after}, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, folder / MINIMUM_NAME)
+    write_json(root / STATE_DIR, MINIMUM_NAME, {"version": minimum.version, "after": minimum.after})
 
 
 class PolicyState:
