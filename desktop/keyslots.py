@@ -38,9 +38,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from desktop.keyfiles import fsync_dir as fsync_dir
-from desktop.keyfiles import locked
-from desktop.keyfiles import write_atomically as write_atomically
+from desktop.keyfiles import locked, write_atomically
 from desktop.keyslots_hash import CHEAP_COSTS, kek_from_digest
 from desktop.keyslots_hash import UnusableHash as UnusableHash
 from desktop.keyslots_hash import hash_floor as hash_floor

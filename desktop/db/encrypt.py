@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 
 from desktop.db.driver import PLAIN_MAGIC, connect, dbapi, is_plain
-from desktop.keyslots import fsync_dir
+from desktop.keyfiles import fsync_dir
 from desktop.private import private_file
 
 log = logging.getLogger("pishkhan.store")

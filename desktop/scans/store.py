@@ -17,10 +17,10 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop.keyfiles import fsync_dir
 from desktop.keyslots import SEAL_OVERHEAD, is_sealed, seal, unseal
 from desktop.private import private_dir
 from rules.errors import UserFacingError
@@ -73,7 +73,7 @@ class ScanStore:
         if not shard.exists():
             private_dir(self.folder)
             shard.mkdir(mode=0o700, exist_ok=True)
-            _fsync_dir(self.folder)
+            fsync_dir(self.folder)
         temp = shard / f"{_TEMP_PREFIX}{secrets.token_hex(8)}"
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY, 0o600)
         try:
@@ -85,7 +85,7 @@ class ScanStore:
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
-        _fsync_dir(shard)
+        fsync_dir(shard)
 
     def has(self, sha256: str) -> bool:
         return self.path_of(sha256).is_file()
@@ -134,15 +134,3 @@ class ScanStore:
 
 
 _O_BINARY = getattr(os, "O_BINARY", 0)
-
-
-def _fsync_dir(path: Path) -> None:
-    # A rename is durable only once its folder is; Windows has no directory fsync (NTFS
-    # journals the rename itself), and opening a folder there fails.
-    if sys.platform == "win32":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
