@@ -82,6 +82,11 @@ class AccountLocked(UserFacingError):
             ).format(minutes=minutes)
         )
 
+    @classmethod
+    def until(cls, locked_until: dt.datetime, now: dt.datetime) -> AccountLocked:
+        """Locked until ``locked_until``: the minutes left, counting the one begun."""
+        return cls(int((locked_until - now).total_seconds() // 60) + 1)
+
 
 class AccountError(UserFacingError):
     pass
@@ -248,8 +253,7 @@ class ClerkDirectory:
                 audit.record(s, Action.LOGIN_FAILED, at=now, reason="unknown_or_disabled")
                 raise LoginFailed()
             if clerk.locked_until is not None and clerk.locked_until > now:
-                remaining = int((clerk.locked_until - now).total_seconds() // 60) + 1
-                raise AccountLocked(remaining)
+                raise AccountLocked.until(clerk.locked_until, now)
             if proven:
                 if not _verify(self._hasher, clerk.password_hash, password):
                     clerk.password_hash = self._hasher.hash(password)

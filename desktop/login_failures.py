@@ -84,8 +84,7 @@ class FailedLogins:
             return
         now = self._clock()
         if now < entry.locked_until <= now + self._lockout:
-            remaining = int((entry.locked_until - now).total_seconds() // 60) + 1
-            raise AccountLocked(remaining)
+            raise AccountLocked.until(entry.locked_until, now)
         # Over, or further ahead than a lock lasts (the PC's clock was put back): not locked.
 
     def failed(self, username: str) -> None:
