@@ -20,6 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from rules.versions import parse_version
 from server import feed, monitoring, offices
 from server.catalogs import publish_catalog
 from server.context import utc_now
@@ -43,8 +44,11 @@ def _release_version(text: str) -> str:
 
     Checked here: the heartbeat's answer carries it to every PC, and one a PC cannot read
     would stop the sync of the whole fleet."""
-    parts = text.strip().split(".")
-    if len(text) > 40 or not all(p.isascii() and p.isdigit() for p in parts):
+    try:
+        parse_version(text)  # the PCs' own parsing (rules.versions)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a release version like 1.4.0") from None
+    if len(text.strip()) > 40:  # the protocol's Text40
         raise argparse.ArgumentTypeError(f"{text!r} is not a release version like 1.4.0")
     return text.strip()
 

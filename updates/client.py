@@ -25,8 +25,8 @@ import requests
 
 from rules.errors import UserFacingError
 from rules.messages import Message
+from rules.versions import is_newer
 from updates.download import Progress, TooLong, fetch_resumable
-from updates.versions import is_newer
 
 if TYPE_CHECKING:
     from tuf.api.metadata import TargetFile

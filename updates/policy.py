@@ -20,7 +20,7 @@ from persiantools import digits
 
 from rules.messages import Message
 from rules.validation import format_jalali
-from updates.versions import is_newer
+from rules.versions import is_newer
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 

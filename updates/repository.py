@@ -41,8 +41,8 @@ from tuf.api.metadata import (
 )
 from tuf.api.serialization.json import JSONSerializer
 
+from rules.versions import parse_version
 from updates import archive
-from updates.versions import parse_version
 
 OFFLINE_ROLES = ("root", "targets")
 ONLINE_ROLES = ("snapshot", "timestamp")

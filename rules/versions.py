@@ -1,4 +1,7 @@
-"""Release versions ("1.2.3"): parsing and ordering, with nothing else to import."""
+"""Release versions ("1.2.3"): parsing and ordering, with nothing else to import.
+
+In rules: the PCs compare them (updates) and the server checks the centre's minimum
+with the same parsing (server.cli)."""
 
 from __future__ import annotations
 
