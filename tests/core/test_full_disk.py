@@ -9,10 +9,7 @@ takes the last byte, and every command is run as the clerk would run it.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -21,6 +18,7 @@ import pytest
 from desktop.db.engine import translate_db_error
 from desktop.errors import DatabaseBusyError, DiskFullError, DiskIOError
 from tests.core.test_cli import readme_request
+from tests.support.mountns import run_unshared
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,28 +49,16 @@ _SCRIPT = textwrap.dedent(
 def test_a_store_on_a_disk_with_no_free_byte_gives_the_reason_in_both_languages(
     tmp_path: Path,
 ) -> None:
-    mnt, out = tmp_path / "mnt", tmp_path / "out"
-    mnt.mkdir()
-    out.mkdir()
     request_file = tmp_path / "request.json"
     request_file.write_text(json.dumps(readme_request(), ensure_ascii=False), encoding="utf-8")
-    unshare = ["unshare", "--mount", "--propagation", "private"]
-    if os.geteuid() != 0:
-        unshare.insert(1, "--map-root-user")
-    env = {
-        **os.environ,
-        "PY": sys.executable,
-        "MNT": str(mnt),
-        "OUT": str(out),
-        "PW": "correct-horse-9",
+    res, mnt, out = run_unshared(
+        _SCRIPT,
+        tmp_path,
+        PW="correct-horse-9",
         # `init` encrypts the store: the commands open it with the manager's password.
-        "PISHKHAN_USER": "modir",
-        "PISHKHAN_PASSWORD": "correct-horse-9",
-        "REQ": str(request_file),
-        "PYTHONPATH": str(ROOT),
-    }
-    res = subprocess.run(
-        [*unshare, "bash", "-c", _SCRIPT], env=env, capture_output=True, text=True, timeout=120
+        PISHKHAN_USER="modir",
+        PISHKHAN_PASSWORD="correct-horse-9",
+        REQ=str(request_file),
     )
     assert res.returncode == 0, (res.returncode, res.stderr)
     assert not list(mnt.iterdir())  # the tmpfs lived in the namespace only

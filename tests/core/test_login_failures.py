@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from desktop.keyslots_setup import data_key_for, encrypt_store
 from desktop.login_failures import FAILURES_FILENAME, FailedLogins
 from tests.core.conftest import PASSWORD
 from tests.core.test_cli import ENV, INIT, TRACEBACK, batch, case, pishkhan
+from tests.support.mountns import run_unshared
 
 SARA = "battery-staple"
 ROOT = Path(__file__).resolve().parents[2]
@@ -168,24 +167,12 @@ _FULL_DISK = textwrap.dedent(
 def test_a_wrong_password_on_a_full_disk_is_still_a_wrong_password(tmp_path: Path) -> None:
     """The count cannot be written (0 bytes free, a real tmpfs in a private mount
     namespace, as in test_full_disk.py): the login says what it would say without it."""
-    mnt, out = tmp_path / "mnt", tmp_path / "out"
-    mnt.mkdir()
-    out.mkdir()
-    unshare = ["unshare", "--mount", "--propagation", "private"]
-    if os.geteuid() != 0:
-        unshare.insert(1, "--map-root-user")
-    env = {
-        **os.environ,
-        "PY": sys.executable,
-        "MNT": str(mnt),
-        "OUT": str(out),
-        "PW": "correct-horse-9",
-        "PISHKHAN_USER": "modir",
-        "PISHKHAN_CHEAP_HASHES": "1",
-        "PYTHONPATH": str(ROOT),
-    }
-    res = subprocess.run(
-        [*unshare, "bash", "-c", _FULL_DISK], env=env, capture_output=True, text=True, timeout=120
+    res, _, out = run_unshared(
+        _FULL_DISK,
+        tmp_path,
+        PW="correct-horse-9",
+        PISHKHAN_USER="modir",
+        PISHKHAN_CHEAP_HASHES="1",
     )
     assert res.returncode == 0, (res.returncode, res.stderr)
     said = (out / "wrong.out").read_text() + (out / "wrong.err").read_text()
