@@ -51,8 +51,32 @@ class HalvingPolicy(BatchPolicy):
         self.shrink(sent)
 
 
-def _drain(counter: Any, proxy: Any, *, old: bool, seed: int, limit_s: float) -> dict[str, Any]:
+def _drain(
+    counter: Any,
+    proxy: Any,
+    *,
+    old: bool,
+    seed: int,
+    limit_s: float,
+    fixed_wait: bool = False,
+    head_wait: float | None = None,
+) -> dict[str, Any]:
+    """Sync until nothing waits. ``old``: the batch and backoff rules before issue 11;
+    ``fixed_wait``: the wait for an answer's head fixed at its base (before it was learnt);
+    ``head_wait``: that base (None: production's 30 s)."""
     from desktop.synccli import make_engine
+    from sync.client import DEFAULT_HEAD_WAIT_FLOOR, DEFAULT_READ_TIMEOUT_BASE
+
+    # Production's waits unless told (a 30 s base, a learnt wait of at least 10 s); the
+    # quick run scales the floor with its shorter base.
+    base = head_wait if head_wait is not None else DEFAULT_READ_TIMEOUT_BASE
+    floor = (
+        base
+        if fixed_wait
+        else DEFAULT_HEAD_WAIT_FLOOR
+        if head_wait is None
+        else base * DEFAULT_HEAD_WAIT_FLOOR / DEFAULT_READ_TIMEOUT_BASE
+    )
     from sync.engine import BatchAnswered, RoundFailed
 
     sizes: list[int] = []
@@ -67,7 +91,13 @@ def _drain(counter: Any, proxy: Any, *, old: bool, seed: int, limit_s: float) ->
     backoff = Backoff(rng=random.Random(seed), outage_share=1e9 if old else 0.5)
     policy = HalvingPolicy(**START) if old else BatchPolicy(**START)
     engine = make_engine(
-        counter.store, counter.data_dir, on_event=on_event, backoff=backoff, batch_policy=policy
+        counter.store,
+        counter.data_dir,
+        on_event=on_event,
+        backoff=backoff,
+        batch_policy=policy,
+        read_timeout_base=base,
+        head_wait_floor=floor,
     )
     proxy.reset_stats()
     t0 = time.perf_counter()
@@ -92,7 +122,9 @@ def _drain(counter: Any, proxy: Any, *, old: bool, seed: int, limit_s: float) ->
         "single_item_share": sum(1 for s in sizes if s == 1) / max(1, len(sizes)),
         "failed_rounds": failed[0],
         "backoff_s": waited,
-        "faults": {k: getattr(stats, k) for k in ("resets", "cuts", "drops_after_request")},
+        "faults": {
+            k: getattr(stats, k) for k in ("resets", "cuts", "drops_after_request", "stalls")
+        },
     }
 
 
@@ -163,4 +195,56 @@ def run(opts: RunOptions) -> BenchResult:
             ratio(totals[True]["seconds"], totals[False]["seconds"]),
             "×",
         )
+    _stalled_answer(res, opts, template, clean)
     return res
+
+
+#: A push answer held this long before its head (the server answered; the line stopped).
+STALL_MS = 120_000
+#: --quick: the same paths at a tenth of the waits (a 3 s base, a 20 s stall).
+QUICK_HEAD_WAIT, QUICK_STALL_MS = 3.0, 20_000
+STALLED_TURN = 4  # a push in the middle of the backlog (two are in flight)
+
+
+def _stalled_answer(res: BenchResult, opts: RunOptions, template: Any, clean: Any) -> None:
+    """The same backlog with one push answer stalled before its head, on an otherwise
+    clean line: the wait for the head fixed at 30 s (as before) against the learnt one."""
+    seconds: dict[bool, float] = {}
+    base = QUICK_HEAD_WAIT if opts.quick else None
+    stall_ms = QUICK_STALL_MS if opts.quick else STALL_MS
+    for fixed in (True, False):
+        work = opts.work_dir / f"recovery-stall-{'fixed' if fixed else 'learnt'}"
+        with _scenario(work, template, clean) as (server, proxy, counter):
+            counter.enrol(server, proxy.url_for())
+            proxy.reset_stats()
+            proxy.set_config(
+                clean.replace(stall_response_turns=frozenset({STALLED_TURN}), stall_ms=stall_ms)
+            )
+            r = _drain(
+                counter,
+                proxy,
+                old=False,
+                seed=SEEDS[0],
+                limit_s=BOUND_S,
+                fixed_wait=fixed,
+                head_wait=base,
+            )
+        seconds[fixed] = r["seconds"]
+        label = (
+            f"wait for the head fixed at {base or 30:g} s"
+            if fixed
+            else "wait learnt from the answers"
+        )
+        res.notes.append(
+            f"stalled answer, {label}: {r['seconds']:.1f} s, {r['pushes']} pushes answered, "
+            f"{r['failed_rounds']} rounds failed, {r['backoff_s']:.1f} s of backoff, "
+            f"faults injected {r['faults']}"
+        )
+        res.add(
+            f"one answer stalled before its head: {label}: until nothing waits", r["seconds"], "s"
+        )
+    res.add(
+        "one answer stalled: seconds the learnt wait saves",
+        seconds[True] - seconds[False],
+        "s",
+    )

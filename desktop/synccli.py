@@ -166,8 +166,11 @@ def make_engine(
     backoff: Backoff | None = None,
     batch_policy: BatchPolicy | None = None,
     read_timeout_base: float | None = None,
+    head_wait_floor: float | None = None,
 ) -> SyncEngine:
-    """The sync engine for this data folder (CLI and UI alike); refuses if not enrolled."""
+    """The sync engine for this data folder (CLI and UI alike); refuses if not enrolled.
+    ``read_timeout_base``, ``head_wait_floor``: the client's waits for an answer's head
+    (sync.client; the defaults are production's)."""
     settings = settings or Settings(data_dir)
     device = this_device(store)
     if device is None:
@@ -187,6 +190,8 @@ def make_engine(
     )
     if read_timeout_base is not None:
         client.read_timeout_base = read_timeout_base
+    if head_wait_floor is not None:
+        client.answer_waits.floor = min(head_wait_floor, client.read_timeout_base)
     queue = StoreQueue(store, clock)
     return SyncEngine(
         queue,

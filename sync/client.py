@@ -28,12 +28,17 @@ file-like object, which urllib3 writes in 16 KiB pieces, so the fixed connect ti
 applies per piece, never to a whole large body. The read timeout grows with the payload:
 after the last byte leaves this PC the rest may still be crossing the slow line, and the
 server answers only once it has all of it (``base + bytes / worst_rate``). Bodies of other
-calls still on their way share the line, so their bytes count too. Once an answer's head
-is in, it is read here piece by piece while its bytes keep moving: each socket read waits
-at most ``stall_seconds`` and the whole body must arrive within ``stall_seconds`` plus its
-length at the worst rate, so a stalled or trickling answer fails in seconds, not after a
-read timeout sized for the wait before the head. An answer that says neither its length
-nor chunked and ends with the connection was cut inside its head: a network error.
+calls still on their way share the line, so their bytes count too. The ``base`` is learnt
+(``sync.transport.AnswerWaits``): 30 s until a first answer came, then what this server's
+heads have taken once a request was written (mean plus four deviations, at least 10 s),
+doubled after each wait that ran out, so an answer that stalls before its head costs about
+10 s instead of 30-36 s and a server that is merely slow soon gets the whole wait again.
+Once an answer's head is in, it is read here piece by piece while its bytes keep moving:
+each socket read waits at most ``stall_seconds`` and the whole body must arrive within
+``stall_seconds`` plus its length at the worst rate, so a stalled or trickling answer fails
+in seconds, not after a read timeout sized for the wait before the head. An answer that
+says neither its length nor chunked and ends with the connection was cut inside its head:
+a network error.
 
 Push receipts (revision 2, issue 11): each push may carry a batch key
 (``Pishkhan-Push-Key``); after a push that got no answer, :meth:`SyncClient.receipt` asks
@@ -110,7 +115,7 @@ from sync.protocol import (
     decode,
     encode,
 )
-from sync.transport import AbortableAdapter, ConnectionRegistry, parse_retry_after
+from sync.transport import AbortableAdapter, AnswerWaits, ConnectionRegistry, parse_retry_after
 
 log = logging.getLogger("pishkhan.sync")
 _HEX64 = re.compile(HEX64_PATTERN)
@@ -137,6 +142,10 @@ _T = TypeVar("_T")
 DEFAULT_CONNECT_TIMEOUT = 15.0
 #: Wait for the first byte of an answer on an empty request (server work + one round trip).
 DEFAULT_READ_TIMEOUT_BASE = 30.0
+#: The shortest wait for an answer's head once the request is written (plus the bytes still
+#: on the line), when earlier answers of this server came fast (sync.transport.AnswerWaits);
+#: until a first answer, and after waits that ran out, up to DEFAULT_READ_TIMEOUT_BASE.
+DEFAULT_HEAD_WAIT_FLOOR = 10.0
 #: The rate assumed when sizing read timeouts: a quarter of 512 kbit/s, shared with the office.
 DEFAULT_WORST_RATE_BYTES = 16_000
 #: Once an answer's headers are in, the longest wait for its next bytes; and a body must
@@ -185,6 +194,7 @@ class SyncClient:
         read_timeout_base: float = DEFAULT_READ_TIMEOUT_BASE,
         worst_rate_bytes: float = DEFAULT_WORST_RATE_BYTES,
         stall_seconds: float = DEFAULT_STALL_SECONDS,
+        head_wait_floor: float = DEFAULT_HEAD_WAIT_FLOOR,
         allow_insecure_http: bool = False,
         zstd: bool = True,
         zstd_level: int = ZSTD_LEVEL,
@@ -196,9 +206,11 @@ class SyncClient:
         self.device_id = device_id
         self.app_version = app_version
         self.connect_timeout = connect_timeout
-        self.read_timeout_base = read_timeout_base
         self.worst_rate_bytes = worst_rate_bytes
         self.stall_seconds = stall_seconds
+        # The wait for an answer's head, learnt from this server's answers (a stalled
+        # answer costs about the floor instead of the whole 30 s base).
+        self.answer_waits = AnswerWaits(floor=head_wait_floor, ceiling=read_timeout_base)
         self.zstd_level = zstd_level
         # The zstd dictionary the server said it knows (an answer's Pishkhan-Zstd-Dicts
         # with Accept-Encoding: zstd); None until then, and after a 415: bodies go gzip.
@@ -268,7 +280,7 @@ class SyncClient:
             if self._idle:
                 return self._idle.pop()  # the last one given back: its connection is warm
         session = requests.Session()
-        adapter = AbortableAdapter(self._registry, self.stall_seconds)
+        adapter = AbortableAdapter(self._registry, self.stall_seconds, self.answer_waits)
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         session.headers.update(self._headers)
@@ -288,8 +300,22 @@ class SyncClient:
         self._aborted.set()
         self._registry.shutdown_all()
 
+    @property
+    def read_timeout_base(self) -> float:
+        """The longest wait for an answer's head (before the bytes' time): the fixed wait
+        before a first answer, and the ceiling of the learnt one."""
+        return self.answer_waits.ceiling
+
+    @read_timeout_base.setter
+    def read_timeout_base(self, seconds: float) -> None:
+        self.answer_waits.ceiling = seconds
+        self.answer_waits.floor = min(self.answer_waits.floor, seconds)
+
     def read_timeout(self, payload_bytes: int) -> float:
-        return self.read_timeout_base + payload_bytes / self.worst_rate_bytes
+        """The wait for an answer's head: what this server's answers have taken
+        (``answer_waits``, at most ``read_timeout_base``), plus the time of the bytes that may
+        still be crossing the line at the worst rate."""
+        return self.answer_waits.bound() + payload_bytes / self.worst_rate_bytes
 
     # -- calls -----------------------------------------------------------------------
 

@@ -83,6 +83,9 @@ class LinkConfig:
         the whole proxy since it started or its stats were reset) whose answer is
         dropped, or cut after its first bytes, whatever the dice say: a test that
         needs a lost answer gets one on every run, not on most runs.
+    stall_response_turns: request/response turns whose answer is held stall_ms before its
+        first byte goes on (the server answered; the line, or a middlebox, stopped moving
+        that connection's bytes): a stall before the head, scripted.
     cut_request_numbers: requests (counted from 1 by their first bytes, over the whole
         proxy since it started or its stats were reset) whose upload is cut after half
         of its first chunk: the server gets part of the request, never all of it (a
@@ -103,6 +106,7 @@ class LinkConfig:
     blackhole: bool = False
     drop_after_turns: frozenset[int] = frozenset()
     cut_response_turns: frozenset[int] = frozenset()
+    stall_response_turns: frozenset[int] = frozenset()
     cut_request_numbers: frozenset[int] = frozenset()
     seed: int | None = None
 
@@ -521,6 +525,11 @@ class FaultProxy:
                 conn.finish(_End.RESET)
                 return None, False
             scripted_cut = turn in config.cut_response_turns
+            if turn in config.stall_response_turns:
+                self._count("stalls")
+                await asyncio.sleep(config.stall_ms / 1000)
+                if conn.ended.done():  # the client gave up meanwhile
+                    return None, False
         if config.reset_probability and rng.random() < config.reset_probability:
             self._count("resets")
             conn.finish(_End.RESET)

@@ -19,7 +19,7 @@ from sync.client import NetworkError, SyncClient
 from sync.engine import BatchAnswered, BatchPolicy
 from tests.support.faultproxy import FaultProxy, LinkConfig
 from tests.support.server import RunningServer
-from tests.sync.conftest import Counter
+from tests.sync.conftest import Counter, server_rows
 
 
 @pytest.fixture
@@ -147,3 +147,33 @@ def test_an_answer_trickling_through_the_proxy_is_cut_in_seconds(
         assert proxy.stats().bytes_server_to_client > 0  # the answer had begun: a trickle
     finally:
         client.close()
+
+
+def test_an_answer_stalled_before_its_head_costs_the_learnt_wait_not_the_fixed_one(
+    counter: Counter, server: RunningServer, proxy: FaultProxy
+) -> None:
+    """Production timeouts (30 s before a first answer): once this server's answers came in
+    a fraction of a second, an answer held before its head is given up on after the learnt
+    wait (at least 10 s, plus the bytes' time), not 30-36 s; the next round makes it good,
+    each request stored once (the stalled push was stored: its items come back duplicate)."""
+    counter.enrol(server, url=proxy.url_for())
+    counter.save(3)
+    engine = counter.engine(backoff=Backoff(base=0.01, cap=0.05, floor=0.0))
+    assert engine.run_round().ok  # answered: the wait is learnt
+    counter.save(5, start=3)
+    stalled = proxy.stats().turns + 1  # the round's first call: the push
+    proxy.set_config(LinkConfig(stall_response_turns=frozenset({stalled}), stall_ms=120_000))
+    started = time.monotonic()
+    result = engine.run_round()
+    waited = time.monotonic() - started
+    assert result.error is not None and result.error.code == "network"
+    assert proxy.stats().stalls == 1
+    assert waited < 25, waited  # the fixed wait alone was 30 s
+    proxy.set_config(LinkConfig())
+    assert engine.run_round().ok
+    assert counter.states() == {"accepted": 8}
+    ids = [row[0] for row in counter.rows("SELECT id FROM requests")]
+    marks = ",".join("?" * len(ids))
+    assert server_rows(server, f"SELECT count(*) FROM requests WHERE id IN ({marks})", *ids) == [
+        (8,)
+    ]

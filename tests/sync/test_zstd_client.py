@@ -124,6 +124,7 @@ class Script:
     stall_after: int | None = None  # bytes of the body sent before the answer stops
     trickle: bool = False
     answer_coding: str | None = None  # a Content-Encoding put on a junk answer
+    stall_head: bool = False  # read the request, then send nothing, not even a head
     received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
     released: threading.Event = field(default_factory=threading.Event)
 
@@ -139,6 +140,9 @@ def _handler(script: Script) -> type[http.server.BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             script.received.append((dict(self.headers), body))
+            if script.stall_head:
+                script.released.wait(60)
+                return
             zstd_body = self.headers.get("Content-Encoding") == "zstd"
             status, payload = 200, json.dumps(ANSWER).encode()
             if script.refuse_zstd and zstd_body:
@@ -325,6 +329,53 @@ def test_a_stalled_answer_fails_within_the_stall_bound(scripted: tuple[Script, s
     assert caught.value.timeout
     # The read timeout before the head is 30 s: the stall was seen in a fraction of it.
     assert waited < 10, waited
+
+
+def test_a_stalled_head_fails_within_what_this_servers_answers_took(
+    scripted: tuple[Script, str],
+) -> None:
+    """Before the head no byte moves by design (the server works): the wait is bounded by
+    what earlier answers took (AnswerWaits), not by the fixed base, here 120 s."""
+    script, url = scripted
+    client = _client(url, read_timeout_base=120.0, head_wait_floor=1.0, worst_rate_bytes=10**9)
+    assert client.read_timeout(0) == 120.0  # nothing learnt yet: the whole base
+    for _ in range(3):
+        client.health()
+    learnt = client.answer_waits.bound()
+    assert learnt < 5.0, learnt
+    script.stall_head = True
+    started = time.monotonic()
+    with pytest.raises(NetworkError) as caught:
+        client.health()
+    waited = time.monotonic() - started
+    assert caught.value.timeout
+    assert waited < 60, waited  # the learnt bound, not the 120 s base
+    assert client.answer_waits.bound() >= 2 * learnt  # the next wait is longer
+    script.stall_head = False
+    script.released.set()  # the stalled handler ends
+    client.health()
+    assert client.answer_waits.bound() < 5.0  # answered again: the learnt bound is back
+
+
+def test_answer_waits_follow_the_answers_and_back_off_after_a_wait_runs_out() -> None:
+    from sync.transport import AnswerWaits
+
+    waits = AnswerWaits(floor=2.0, ceiling=30.0)
+    assert waits.bound() == 30.0  # before any answer: the old fixed wait
+    for _ in range(20):
+        waits.observe(0.4)
+    assert waits.bound() == 2.0  # fast answers: the floor
+    for _ in range(20):
+        waits.observe(6.0)
+    assert 6.0 <= waits.bound() < 12.0  # slower ones: their mean and deviation
+    waits.ran_out()
+    doubled = waits.bound()
+    assert doubled >= 12.0
+    for _ in range(5):
+        waits.ran_out()
+    assert waits.bound() == 30.0  # never past the ceiling
+    waits.observe(6.0)
+    assert waits.bound() < doubled  # an answer ends the backoff
 
 
 def test_a_trickling_answer_is_cut(scripted: tuple[Script, str]) -> None:
