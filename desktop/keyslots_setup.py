@@ -7,6 +7,12 @@ recovery slot, the plain header) *before* the database is encrypted, then encryp
 database and its backups: killed in between, the next start finds the key file beside a
 plain database and finishes (``Store.open``).
 
+The recovery key is marked unseen in the key file until the manager has seen it and said
+so (``confirm_recovery_seen``: the window's button, or the command line having printed
+it). A power cut before that leaves the mark, and the next login of a manager makes a
+new key to show (``renew_unseen_recovery``; the unseen one stops working): an office is
+never left with a key nobody saw. A clerk's login leaves the mark for a manager.
+
 ``data_key_for`` is how everything that opens the store gets the key: the login window
 and the command line from a clerk's password, or the recovery key when every password is
 lost. Nothing runs without one of them: the sync inside the program runs in a logged-in
@@ -58,20 +64,61 @@ def encrypt_store(store: Store, clerk: ClerkInfo, password: str) -> str:
 
 
 def new_recovery_key(store: Store) -> str:
-    """A new recovery key for an encrypted store (the old one no longer opens it)."""
+    """A new recovery key for an encrypted store (the old one no longer opens it), marked
+    unseen until ``confirm_recovery_seen``."""
+    made = _new_recovery(store, only_if_unseen=False)
+    assert made is not None
+    return made
+
+
+def renew_unseen_recovery(store: Store, clerk: ClerkInfo) -> str | None:
+    """At a manager's login: a new recovery key to show if the current one was never seen
+    (a power cut before it was shown), else None. Clerks' logins: None, the mark kept.
+
+    Argon2id work: on a worker thread. A key file that cannot be written (a full disk)
+    keeps the old key and its mark (the next manager's login tries again); the login
+    goes on either way.
+    """
+    if not clerk.is_manager or store.data_key is None:
+        return None
+    try:
+        if not keyslots.load(store.path.parent).recovery_unseen:
+            return None  # the usual login: no argon2id, no write
+        made = _new_recovery(store, only_if_unseen=True)
+    except OSError as exc:
+        log.warning("recovery key not renewed: %s", exc.strerror or type(exc).__name__)
+        return None
+    if made is not None:
+        log.info("the recovery key was never shown: a new one made for the manager")
+    return made
+
+
+def confirm_recovery_seen(data_dir: Path, recovery_key: str) -> bool:
+    """The manager has seen ``recovery_key`` (and written it down): the unseen mark goes,
+    if it is still the store's recovery key. False if the mark stays (another key made
+    since, whose own showing clears it)."""
+    shown = keyslots.load(data_dir).recovery_opens(recovery_key)  # argon2id: outside the lock
+    if shown is None:
+        return False
+    after = keyslots.update(data_dir, lambda now: now.with_recovery_seen(shown))
+    return not after.recovery_unseen
+
+
+def _new_recovery(store: Store, *, only_if_unseen: bool) -> str | None:
     key = store.data_key
     if key is None:
         raise ValueError("the store is not encrypted")
-    data_dir = store.path.parent
     made: list[str] = []
 
     def with_new_recovery(slots: keyslots.KeySlots) -> keyslots.KeySlots:
+        if only_if_unseen and not slots.recovery_unseen:
+            return slots  # another login showed one meanwhile and it was confirmed
         slots, recovery = slots.with_recovery(key)
         made.append(recovery)
         return slots
 
-    keyslots.update(data_dir, with_new_recovery)
-    return made[-1]
+    keyslots.update(store.path.parent, with_new_recovery)
+    return made[-1] if made else None
 
 
 def data_key_for(
@@ -155,9 +202,15 @@ class ProtectingLogin:
         if clerk.is_manager and not self._store.encrypted and not keyslots.is_encrypted(folder):
             self._before_encrypt()
             self._recovery_key = encrypt_store(self._store, clerk, password)
+        else:  # a key never shown (a power cut at the first encryption): a new one now
+            self._recovery_key = renew_unseen_recovery(self._store, clerk)
         return clerk
 
     def take_recovery_key(self) -> str | None:
         """The recovery key made at the last login, the first time it is asked for."""
         key, self._recovery_key = self._recovery_key, None
         return key
+
+    def recovery_seen(self, recovery_key: str) -> bool:
+        """The manager confirmed the key shown (worker thread: argon2id)."""
+        return confirm_recovery_seen(self._store.path.parent, recovery_key)
