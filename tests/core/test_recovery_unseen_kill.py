@@ -57,9 +57,13 @@ def _prepare(template: Path, data_dir: Path) -> Path:
     return data_dir
 
 
-def _start(data_dir: Path, step: str) -> subprocess.Popen[str]:
+def start_child(
+    data_dir: Path, step: str, user: str = "modir", password: str = PASSWORD
+) -> subprocess.Popen[str]:
+    """The child on ``data_dir`` (tests/ui/test_recovery_unseen.py uses it too)."""
+    child = [sys.executable, "-m", "tests.core.test_recovery_unseen_kill"]
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.core.test_recovery_unseen_kill", str(data_dir), step],
+        [*child, str(data_dir), step, user, password],
         cwd=ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -69,14 +73,14 @@ def _start(data_dir: Path, step: str) -> subprocess.Popen[str]:
     )
 
 
-def _line(proc: subprocess.Popen[str], word: str) -> str:
+def read_line(proc: subprocess.Popen[str], word: str) -> str:
     assert proc.stdout is not None
     line = proc.stdout.readline().split()
     assert line and line[0] == word, (word, line, proc.poll())
     return line[1]
 
 
-def _finish(proc: subprocess.Popen[str]) -> int:
+def finish(proc: subprocess.Popen[str]) -> int:
     code = proc.wait(timeout=60)
     for stream in (proc.stdin, proc.stdout):
         if stream is not None:
@@ -131,39 +135,40 @@ def test_a_kill_before_the_key_is_seen_leaves_the_mark_and_the_next_manager_gets
 
     # The control, left to finish: how long the stretch takes, and no mark at its end.
     control = _prepare(template, tmp_path / "control")
-    proc = _start(control, "confirm")
-    saved = _line(proc, "saved")
+    proc = start_child(control, "confirm")
+    saved = read_line(proc, "saved")
     started = time.monotonic()
-    assert _line(proc, "shown") == saved
+    assert read_line(proc, "shown") == saved
     stretch = time.monotonic() - started
-    assert _line(proc, "confirmed") == saved and _finish(proc) == 0
+    assert read_line(proc, "confirmed") == saved and finish(proc) == 0
     assert not keyslots.load(control).recovery_unseen
 
     for step in STEPS:  # the child kills itself right after the step
         data_dir = _prepare(template, tmp_path / step)
-        proc = _start(data_dir, step)
-        unseen = _line(proc, "saved")
-        assert _finish(proc) == -signal.SIGKILL, step
+        proc = start_child(data_dir, step)
+        unseen = read_line(proc, "saved")
+        assert finish(proc) == -signal.SIGKILL, step
         _next_logins(data_dir, unseen)
 
     cut: list[str] = []
     rng = random.Random(int(os.environ.get("RECOVERY_SEED", "20261204")))
     for round_no in range(RANDOM_KILLS):
         data_dir = _prepare(template, tmp_path / f"random{round_no}")
-        proc = _start(data_dir, "wait")
-        unseen = _line(proc, "saved")
+        proc = start_child(data_dir, "wait")
+        unseen = read_line(proc, "saved")
         time.sleep(rng.uniform(0.0, stretch * 1.2))
         os.kill(proc.pid, signal.SIGKILL)
-        assert _finish(proc) == -signal.SIGKILL
+        assert finish(proc) == -signal.SIGKILL
         cut.append("plain" if is_plain(data_dir / DB_FILENAME) else "encrypted")
         _next_logins(data_dir, unseen)
     print(f"stretch {stretch:.3f} s; random kills found the database {cut}")
 
 
 # -- the child ------------------------------------------------------------------------------
-def _child(data_dir: Path, step: str) -> int:
-    """The first manager's login on the plain store in ``data_dir``; ``step``: where to die
-    (one of STEPS), "wait" (for a kill from outside, after showing) or "confirm"."""
+def _child(data_dir: Path, step: str, user: str, password: str) -> int:
+    """The first login of the manager ``user`` on the plain store in ``data_dir``; ``step``:
+    where to die (one of STEPS), "wait" (for a kill from outside, after showing) or
+    "confirm"."""
     os.environ.setdefault("PISHKHAN_CHEAP_HASHES", "1")
     from desktop.clerks import ClerkDirectory
     from desktop.db.engine import Store
@@ -209,7 +214,7 @@ def _child(data_dir: Path, step: str) -> int:
 
     store = Store.open(data_dir)
     login = ProtectingLogin(ClerkDirectory(store), store)
-    login("modir", PASSWORD)
+    login(user, password)
     recovery = login.take_recovery_key()
     assert recovery is not None
     print(f"shown {recovery}", flush=True)  # the window is up, the manager reading it
@@ -224,4 +229,4 @@ def _child(data_dir: Path, step: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(_child(Path(sys.argv[1]), sys.argv[2]))
+    sys.exit(_child(Path(sys.argv[1]), *sys.argv[2:5]))
