@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop.keyslots import format_recovery_key
@@ -59,7 +59,11 @@ class RecoveryKeyDialog(QDialog):
         font.setPointSizeF(font.pointSizeF() * 1.4)
         font.setBold(True)
         self.key_label.setFont(font)
-        self.key_label.setWordWrap(True)
+        # One line per digit set, never wrapped nor cut: 55 characters without a space do
+        # not wrap, and in a 520-pixel window the label cut off the last groups.
+        metrics = QFontMetrics(font)
+        widest = max(metrics.horizontalAdvance(line) for line in (latin, persian))
+        self.key_label.setMinimumWidth(widest + metrics.averageCharWidth())
         done = QPushButton(DONE.text(lang), self)
         done.setObjectName("recoveryKeyDone")
         done.clicked.connect(self.accept)
@@ -67,7 +71,8 @@ class RecoveryKeyDialog(QDialog):
         layout.addWidget(notice)
         layout.addWidget(self.key_label)
         layout.addWidget(done)
-        self.setMinimumWidth(520)
+        # Not less than the key's line: a minimum of our own overrides the layout's.
+        self.setMinimumWidth(max(520, layout.minimumSize().width()))
 
 
 def show_recovery_key(

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -136,6 +137,12 @@ def test_the_login_first_window_shows_it_and_closing_it_unconfirmed_keeps_the_ma
     qtbot.addWidget(window)
     renewed = window.key_label.text().split("\n")[1]
     assert renewed.replace("-", "") != cut_short
+    # Every group on the screen: the 55 characters of a line do not wrap, and a window
+    # narrower than them cut off the last groups (a 520-pixel minimum did).
+    metrics = QFontMetrics(window.key_label.font())
+    for line in window.key_label.text().split("\n"):
+        assert window.key_label.width() >= metrics.horizontalAdvance(line), line
+    assert window.width() <= 1366  # still on the smallest screen of the offices
     assert derived_on and not any(derived_on)  # unlock, renewal: all on the worker
     window.reject()  # Escape, or the window's close button: not "I have written it down"
     worker.wait_idle()
