@@ -5,7 +5,8 @@ tests/core/test_recovery_unseen_kill.py) is killed right after the key file is w
 The next start is login first on the encrypted store: a clerk's login goes on and shows
 nothing; the manager's shows a new recovery key in the same window as the first
 encryption's, and its button clears the key file's mark (on the worker); closing the
-window without it leaves the mark. No argon2id runs on the GUI thread.
+window without it leaves the mark. No argon2id runs on the GUI thread. The set-up
+wizard's key (a new PC) is marked seen by the same button.
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ from desktop.keyslots_setup import data_key_for
 from tests.core.test_recovery_unseen_kill import finish, read_line, start_child
 from tests.ui.conftest import CLERK_USER, MANAGER_USER, PASSWORD
 from ui.app import StoreOpening
+from ui.context import AppContext
 from ui.login import LoginAccess, LoginDialog
 from ui.recovery_key import NOTICE, RecoveryKeyDialog
+from ui.setup_wizard import SetupWizard
 from ui.worker import Worker
 
 
@@ -150,3 +153,31 @@ def test_the_login_first_window_shows_it_and_closing_it_unconfirmed_keeps_the_ma
     assert opening.core is not None
     assert data_key_for(ui_data_dir, recovery_key=renewed) == opening.core.store.data_key
     opening.core.close()
+
+
+def test_the_set_up_wizards_key_is_marked_seen_by_its_button_only(
+    qtbot: QtBot, fresh_ctx: AppContext, ui_data_dir: Path
+) -> None:
+    wizard = SetupWizard(fresh_ctx)
+    qtbot.addWidget(wizard)
+    for field, text in (
+        (wizard.office_code, "۱۲۳۴"),
+        (wizard.office_name, "دفتر پیشخوان ۱۲۳۴"),
+        (wizard.counter_no, "2"),
+        (wizard.username, "modir"),
+        (wizard.display_name, "مریم رحیمی"),
+        (wizard.password, "correct-horse"),
+        (wizard.password_again, "correct-horse"),
+    ):
+        field.setText(text)
+    with qtbot.waitSignal(wizard.completed, timeout=10_000):
+        wizard.submit()
+    window = wizard.recovery_window
+    assert isinstance(window, RecoveryKeyDialog) and window.isVisible()
+    qtbot.addWidget(window)
+    # The power cut now would leave the mark: the wizard's key is not seen until confirmed.
+    assert keyslots.load(ui_data_dir).recovery_unseen
+    button = window.findChild(QPushButton, "recoveryKeyDone")
+    assert button is not None
+    button.click()
+    qtbot.waitUntil(lambda: not keyslots.load(ui_data_dir).recovery_unseen, timeout=10_000)
