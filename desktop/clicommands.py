@@ -195,10 +195,12 @@ def cmd_set_password(args: argparse.Namespace) -> int:
 
 
 RENEWED_NOTICE = Message(
-    fa="کلید بازیابی این رایانه هیچ‌گاه نشان داده نشده بود (برق در میانهٔ رمزگذاری رفته "
-    "بود): کلید تازه‌ای ساخته شد و کلید پیشین دیگر کار نمی‌کند.",
-    en="This PC's recovery key had never been shown (the power was cut while it was being "
-    "encrypted): a new one was made, and the old one no longer works.",
+    fa="کلید بازیابی این رایانه هیچ‌گاه نشان داده و تأیید نشده بود (برق پیش از آن رفته "
+    "بود، یا پنجره‌اش بی‌تأیید بسته شد): کلید تازه‌ای ساخته شد و کلید پیشین دیگر کار "
+    "نمی‌کند.",
+    en="This PC's recovery key had never been shown and confirmed (the power was cut "
+    "before, or its window was closed unconfirmed): a new one was made, and the old one "
+    "no longer works.",
 )
 
 

@@ -11,7 +11,9 @@ The recovery key is marked unseen in the key file until the manager has seen it 
 so (``confirm_recovery_seen``: the window's button, or the command line having printed
 it). A power cut before that leaves the mark, and the next login of a manager makes a
 new key to show (``renew_unseen_recovery``; the unseen one stops working): an office is
-never left with a key nobody saw. A clerk's login leaves the mark for a manager.
+never left with a key nobody saw. A clerk's login leaves the mark for a manager. A key
+made over the same open store is not replaced: its window may still be up (the set-up
+wizard's stays open beside the login window), and the manager may log in first.
 
 ``data_key_for`` is how everything that opens the store gets the key: the login window
 and the command line from a clerk's password, or the recovery key when every password is
@@ -25,6 +27,7 @@ older costs) rewraps it at once into an ordinary slot.
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,6 +39,16 @@ from desktop.db.peek import read_header_fields
 from desktop.db.raw import driver_connection
 
 log = logging.getLogger("pishkhan.store")
+
+# The recovery slots (their salts) made over each open store, this run: their keys are
+# being shown, not lost to a power cut, so a login meanwhile does not replace them.
+_MADE_OVER: weakref.WeakKeyDictionary[Store, set[bytes]] = weakref.WeakKeyDictionary()
+
+
+def _made_over(store: Store, slots: keyslots.KeySlots) -> None:
+    slot = slots.recovery_slot()
+    if slot is not None:
+        _MADE_OVER.setdefault(store, set()).add(slot.salt)
 
 
 def encrypt_store(store: Store, clerk: ClerkInfo, password: str) -> str:
@@ -56,6 +69,7 @@ def encrypt_store(store: Store, clerk: ClerkInfo, password: str) -> str:
     if header is not None:
         slots = slots.with_header(header)
     slots.save(data_dir)
+    _made_over(store, slots)
     store.encrypt(data_dir, key)
     from desktop.scans.store import ScanStore
 
@@ -82,8 +96,9 @@ def renew_unseen_recovery(store: Store, clerk: ClerkInfo) -> str | None:
     if not clerk.is_manager or store.data_key is None:
         return None
     try:
-        if not keyslots.load(store.path.parent).recovery_unseen:
-            return None  # the usual login: no argon2id, no write
+        slots = keyslots.load(store.path.parent)
+        if not slots.recovery_unseen or _shown_here(store, slots):
+            return None  # the usual login (no argon2id, no write), or its window is up
         made = _new_recovery(store, only_if_unseen=True)
     except OSError as exc:
         log.warning("recovery key not renewed: %s", exc.strerror or type(exc).__name__)
@@ -91,6 +106,11 @@ def renew_unseen_recovery(store: Store, clerk: ClerkInfo) -> str | None:
     if made is not None:
         log.info("the recovery key was never shown: a new one made for the manager")
     return made
+
+
+def _shown_here(store: Store, slots: keyslots.KeySlots) -> bool:
+    slot = slots.recovery_slot()
+    return slot is not None and slot.salt in _MADE_OVER.get(store, set())
 
 
 def confirm_recovery_seen(data_dir: Path, recovery_key: str) -> bool:
@@ -111,14 +131,17 @@ def _new_recovery(store: Store, *, only_if_unseen: bool) -> str | None:
     made: list[str] = []
 
     def with_new_recovery(slots: keyslots.KeySlots) -> keyslots.KeySlots:
-        if only_if_unseen and not slots.recovery_unseen:
+        if only_if_unseen and (not slots.recovery_unseen or _shown_here(store, slots)):
             return slots  # another login showed one meanwhile and it was confirmed
         slots, recovery = slots.with_recovery(key)
         made.append(recovery)
         return slots
 
-    keyslots.update(store.path.parent, with_new_recovery)
-    return made[-1] if made else None
+    saved = keyslots.update(store.path.parent, with_new_recovery)
+    if not made:
+        return None
+    _made_over(store, saved)
+    return made[-1]
 
 
 def data_key_for(

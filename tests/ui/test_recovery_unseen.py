@@ -6,7 +6,8 @@ The next start is login first on the encrypted store: a clerk's login goes on an
 nothing; the manager's shows a new recovery key in the same window as the first
 encryption's, and its button clears the key file's mark (on the worker); closing the
 window without it leaves the mark. No argon2id runs on the GUI thread. The set-up
-wizard's key (a new PC) is marked seen by the same button.
+wizard's key (a new PC) is marked seen by the same button, and a manager's login while
+its window is still open does not replace it.
 """
 
 from __future__ import annotations
@@ -177,6 +178,17 @@ def test_the_set_up_wizards_key_is_marked_seen_by_its_button_only(
     qtbot.addWidget(window)
     # The power cut now would leave the mark: the wizard's key is not seen until confirmed.
     assert keyslots.load(ui_data_dir).recovery_unseen
+    shown = window.key_label.text().split("\n")[1]
+    # The manager logs in first, the key's window still open beside: it stays the key.
+    login = LoginDialog(LoginAccess.of(fresh_ctx))
+    qtbot.addWidget(login)
+    login.show()
+    with qtbot.waitSignal(login.loggedIn, timeout=10_000):
+        login.username.setText("modir")
+        login.password.setText("correct-horse")
+        login.try_login()
+    assert login.recovery_window is None
+    assert data_key_for(ui_data_dir, recovery_key=shown) == fresh_ctx.store.data_key
     button = window.findChild(QPushButton, "recoveryKeyDone")
     assert button is not None
     button.click()
