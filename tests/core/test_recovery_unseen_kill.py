@@ -190,16 +190,16 @@ def _child(data_dir: Path, step: str, user: str, password: str) -> int:
         made.append(digits)  # for the test only: the window has not shown it
         return slots, digits
 
-    def saving(self: KeySlots, folder: Path) -> Path:
-        path = save(self, folder)
+    def saving(self: KeySlots, data_dir: Path) -> Path:
+        path = save(self, data_dir)
         if made and not said and self.recovery_unseen:
             said.append(True)
             print(f"saved {made[-1]}", flush=True)  # the key file is on the disk
             die_after("key-file")
         return path
 
-    def encrypting(self: Store, folder: Path, key: bytes) -> None:
-        encrypt(self, folder, key)
+    def encrypting(self: Store, data_dir: Path, key: bytes) -> None:
+        encrypt(self, data_dir, key)
         die_after("encrypted")
 
     def sealing(self: ScanStore) -> int:

@@ -58,7 +58,7 @@ def derived_on() -> Iterator[list[bool]]:
         seen.append(threading.current_thread() is threading.main_thread())
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    keyslots._derive = derive  # type: ignore[assignment]
+    keyslots._derive = derive
     yield seen
     keyslots._derive = real
 
