@@ -3,6 +3,11 @@
 Declared in ``desktop.cli`` (which imports this module only when one of them runs).
 Bad input is an ``InputError`` or a ``ValidationFailed`` (exit 2, every reason printed);
 see ``desktop.cli`` for the rules every command follows.
+
+A recovery key is printed once (``init``, ``set-password``), and only once it has been
+written out is the key file's unseen mark cleared (``_show_recovery_key``): killed before,
+the manager's next login (the window, or ``set-password`` by a manager here) makes and
+shows a new one.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import logging
 import os
 import sys
 from collections.abc import Mapping
@@ -32,6 +38,8 @@ from desktop.office import SetupFailed, SetupForm, set_up, setup_problems
 from rules.catalog import ValidationFailed
 from rules.errors import UserFacingError
 from rules.messages import Message
+
+log = logging.getLogger("pishkhan.cli")
 
 # The option that carries each value of the set-up, to name it in a refusal.
 _INIT_OPTIONS = {
@@ -106,20 +114,17 @@ def cmd_init(args: argparse.Namespace) -> int:
         # Encrypted before any citizen's data arrives; the recovery key is printed once.
         recovery = encrypt_store(ctx.store, result.manager, form.password)
         device = result.device
-        print(
-            json.dumps(
-                {
-                    "device_id": device.id,
-                    "office_code": device.office_code,
-                    "counter_no": device.counter_no,
-                    "manager": result.manager.username,
-                    "data_dir": str(ctx.data_dir),
-                    "recovery_key": format_recovery_key(recovery),
-                },
-                ensure_ascii=False,
-            )
+        _show_recovery_key(
+            ctx,
+            recovery,
+            {
+                "device_id": device.id,
+                "office_code": device.office_code,
+                "counter_no": device.counter_no,
+                "manager": result.manager.username,
+                "data_dir": str(ctx.data_dir),
+            },
         )
-        print(ctx.say(RECOVERY_NOTICE), file=sys.stderr)
         return EXIT_OK
     finally:
         ctx.close()
@@ -134,10 +139,25 @@ RECOVERY_NOTICE = Message(
 )
 
 
+def _show_recovery_key(ctx: Context, recovery: str, fields: Mapping[str, object]) -> None:
+    """Print the recovery key (a JSON line on stdout, with ``fields``) and the notice, then
+    clear the key file's unseen mark: printing is the command line's showing it. A print
+    that fails (a closed pipe) leaves the mark for the next manager's login."""
+    from desktop.keyslots_setup import confirm_recovery_seen
+
+    line = {**fields, "recovery_key": format_recovery_key(recovery)}
+    print(json.dumps(line, ensure_ascii=False), flush=True)
+    print(ctx.say(RECOVERY_NOTICE), file=sys.stderr, flush=True)
+    try:
+        confirm_recovery_seen(ctx.data_dir, recovery)
+    except OSError as exc:  # a full disk: the key is out; the mark asks for a new one later
+        log.warning("recovery key's unseen mark not cleared: %s", exc.strerror or exc)
+
+
 def cmd_set_password(args: argparse.Namespace) -> int:
-    """A clerk's new password (their slot rewrapped), or a new recovery key."""
-    from desktop.keyslots import format_recovery_key as paper
-    from desktop.keyslots_setup import new_recovery_key
+    """A clerk's new password (their slot rewrapped), or a new recovery key; a manager's
+    run on a store whose recovery key was never shown makes and prints a new one too."""
+    from desktop.keyslots_setup import new_recovery_key, renew_unseen_recovery
 
     if not args.clerk and not args.new_recovery_key:
         raise InputError(
@@ -163,12 +183,25 @@ def cmd_set_password(args: argparse.Namespace) -> int:
                         en="This database is not encrypted yet.",
                     )
                 )
-            text = paper(new_recovery_key(ctx.store))
-            print(json.dumps({"recovery_key": text}, ensure_ascii=False))
-            print(ctx.say(RECOVERY_NOTICE), file=sys.stderr)
+            _show_recovery_key(ctx, new_recovery_key(ctx.store), {})
+        else:
+            renewed = renew_unseen_recovery(ctx.store, by)  # None unless a manager's, unseen
+            if renewed is not None:
+                print(ctx.say(RENEWED_NOTICE), file=sys.stderr)
+                _show_recovery_key(ctx, renewed, {})
         return EXIT_OK
     finally:
         ctx.close()
+
+
+RENEWED_NOTICE = Message(
+    fa="کلید بازیابی این رایانه هیچ‌گاه نشان داده و تأیید نشده بود (برق پیش از آن رفته "
+    "بود، یا پنجره‌اش بی‌تأیید بسته شد): کلید تازه‌ای ساخته شد و کلید پیشین دیگر کار "
+    "نمی‌کند.",
+    en="This PC's recovery key had never been shown and confirmed (the power was cut "
+    "before, or its window was closed unconfirmed): a new one was made, and the old one "
+    "no longer works.",
+)
 
 
 def _acting_manager(ctx: Context, args: argparse.Namespace, directory: ClerkDirectory) -> ClerkInfo:

@@ -15,6 +15,9 @@ do. What it looks for:
   interrupted enrolment), the server asking for re-enrolment;
 - the queue's invariants: every request has its outbox entry, the per-PC sequence has no
   gaps and the device counter follows it.
+- the encryption's key file: missing, damaged, an encryption left unfinished, no recovery
+  key, or a recovery key never shown to anyone (a power cut before it was: the manager's
+  next login shows a new one).
 
 ``cmd_doctor`` prints it as readable lines in ``--lang`` or as JSON (``--json``); exit 1
 if a problem was found.

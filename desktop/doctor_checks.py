@@ -226,6 +226,16 @@ def check_key_file(data_dir: Path, database: Path, report: DoctorReport) -> bool
             "رمزگذاری پایگاه داده نیمه‌کاره مانده است؛ با ورود بعدی یک کاربر تمام می‌شود.",
             "The database's encryption was interrupted; it is finished at a user's next login.",
         )
+    report.facts["recovery_unseen"] = slots.recovery_unseen
+    if slots.recovery_unseen:
+        # A power cut before the key was shown (or its window closed unconfirmed).
+        report.problem(
+            "recovery_unseen",
+            "کلید بازیابی هنوز به کسی نشان داده نشده است؛ ورود بعدی مدیر دفتر کلید تازه‌ای "
+            "نشان می‌دهد (کلید پیشین از کار می‌افتد). مدیر آن را روی کاغذ بنویسد.",
+            "The recovery key has not been shown yet; the manager's next login shows a new "
+            "one (the old one stops working). The manager should write it on paper.",
+        )
     if not slots.has_recovery():
         report.problem(
             "no_recovery_key",

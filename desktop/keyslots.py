@@ -21,6 +21,12 @@ database), so the clerk's own password opens it without the manager knowing it; 
 first login rewraps it into an ordinary slot (``needs_rewrap``). docs/SECURITY.md says
 why such a slot is exactly as hard to open as guessing the password against the hash.
 
+A recovery key not yet shown to anyone is marked in the file (``recovery_unseen``),
+written with its slot in the same atomic write (``with_recovery``) and cleared only once
+that same key was shown and the manager confirmed it (``with_recovery_seen``): a power
+cut in between leaves the mark, and the manager's next login makes a new key
+(``desktop.keyslots_setup.renew_unseen_recovery``).
+
 ``seal`` / ``unseal`` encrypt other files (scans) with the data key, a nonce per file.
 
 This module is imported at start (``read_header``): json and the standard library at
@@ -166,6 +172,8 @@ class KeySlots:
     slots: tuple[Slot, ...] = ()
     header: Header | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # The recovery slot's key has not been shown to anyone yet (see the module's doc).
+    recovery_unseen: bool = False
 
     # -- reading ------------------------------------------------------------------------
     def clerk_slot(self, username: str) -> Slot | None:
@@ -179,6 +187,20 @@ class KeySlots:
 
     def has_recovery(self) -> bool:
         return any(s.kind == RECOVERY for s in self.slots)
+
+    def recovery_slot(self) -> Slot | None:
+        for slot in self.slots:
+            if slot.kind == RECOVERY:
+                return slot
+        return None
+
+    def recovery_opens(self, recovery_key: str) -> Slot | None:
+        """The recovery slot ``recovery_key`` opens (argon2id: not on the GUI thread)."""
+        digits = parse_recovery_key(recovery_key)
+        for slot in self.slots:
+            if slot.kind == RECOVERY and _unwrap(slot, digits) is not None:
+                return slot
+        return None
 
     def needs_rewrap(self, username: str) -> bool:
         """Whether the clerk's slot should be made again at their login: missing, a
@@ -262,11 +284,19 @@ class KeySlots:
         return replace(self, slots=kept)
 
     def with_recovery(self, data_key: bytes) -> tuple[KeySlots, str]:
-        """A new recovery slot (replacing the old one) and its key, to be shown once."""
+        """A new recovery slot (replacing the old one) and its key, to be shown once: marked
+        unseen until ``with_recovery_seen`` (the mark goes into the same write as the slot)."""
         digits = "".join(secrets.choice("0123456789") for _ in range(_recovery_len()))
         kept = tuple(s for s in self.slots if s.kind != RECOVERY)
         slot = _wrap(data_key, RECOVERY, None, None, digits)
-        return replace(self, slots=(*kept, slot)), digits
+        return replace(self, slots=(*kept, slot), recovery_unseen=True), digits
+
+    def with_recovery_seen(self, shown: Slot) -> KeySlots:
+        """The unseen mark cleared, if ``shown`` (the slot of the key the manager saw) is
+        still the recovery slot: a key made since by another process keeps it set."""
+        if not self.recovery_unseen or self.recovery_slot() != shown:
+            return self
+        return replace(self, recovery_unseen=False)
 
     def with_header(self, header: Header) -> KeySlots:
         return replace(self, header=header)
@@ -276,6 +306,8 @@ class KeySlots:
         body: dict[str, Any] = {
             **self.extra,
             "format": FORMAT,
+            # Only when set: an older program's file reads as seen (nothing to show again).
+            **({"recovery_unseen": True} if self.recovery_unseen else {}),
             "header": None
             if self.header is None
             else {
@@ -317,11 +349,15 @@ class KeySlots:
                 else Header(str(h["office_name"]), int(h["counter_no"]), str(h["schema"]))
             )
             slots = tuple(_slot_of(s) for s in body["slots"])
+            unseen = body.get("recovery_unseen", False)
+            if not isinstance(unseen, bool):
+                raise ValueError(f"recovery_unseen {unseen!r}")
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             # RecursionError: json's answer to a file of "[[[[…" (damage or tampering).
             raise KeySlotsDamaged(f"{type(exc).__name__}: {exc}") from exc
-        extra = {k: v for k, v in body.items() if k not in ("format", "header", "slots")}
-        return cls(slots, header, extra)
+        known = ("format", "header", "slots", "recovery_unseen")
+        extra = {k: v for k, v in body.items() if k not in known}
+        return cls(slots, header, extra, unseen)
 
     def save(self, data_dir: Path) -> Path:
         """Replace ``data_dir/pishkhan.keys`` atomically (0600)."""

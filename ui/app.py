@@ -212,6 +212,9 @@ class StoreOpening:
     clerk typed meanwhile (``authenticate``), which therefore always finds it done.
     An encrypted store (``desktop.keyslots``) is opened by the login itself: its password
     unlocks the data key; ``open`` only loads the modules meanwhile and answers None.
+    A manager's login on a store whose recovery key was never shown (a power cut at its
+    first encryption) makes a new one here, for the window to show
+    (``desktop.keyslots_setup.renew_unseen_recovery``); ``recovery_seen`` clears the mark.
     """
 
     def __init__(self, data_dir: Path, settings: Settings) -> None:
@@ -221,6 +224,7 @@ class StoreOpening:
         self.error: BaseException | None = None
         self._login: Callable[[str, str], ClerkInfo] | None = None
         self._recovery_key: Callable[[], str | None] = lambda: None
+        self._renewed: str | None = None  # a new recovery key made by the opening login
 
     def open(self) -> CoreServices | None:
         from desktop.keyslots import is_encrypted
@@ -254,7 +258,12 @@ class StoreOpening:
             # The encrypted store: the password unlocks its key (argon2id, on this thread).
             key = data_key_for(self._data_dir, username=username, password=typed_password)
             core = self._open(key)
-            return core.clerks.authenticate(username, typed_password, proven=True)
+            clerk = core.clerks.authenticate(username, typed_password, proven=True)
+            from desktop.keyslots_setup import renew_unseen_recovery
+
+            self._renewed = renew_unseen_recovery(core.store, clerk)
+            self._recovery_key = self._take_renewed
+            return clerk
         if self.core is None:
             raise self.error or RuntimeError("the store was not opened before the login")
         if self._login is None:
@@ -266,8 +275,19 @@ class StoreOpening:
         return self._login(username, typed_password)
 
     def recovery_key(self) -> str | None:
-        """The recovery key if the login turned encryption on (GUI thread, once)."""
+        """The recovery key to show if the login turned encryption on, or made a new one
+        for one never shown (GUI thread, once)."""
         return self._recovery_key()
+
+    def recovery_seen(self, recovery_key: str) -> bool:
+        """The manager confirmed the key shown: the unseen mark goes (worker thread)."""
+        from desktop.keyslots_setup import confirm_recovery_seen
+
+        return confirm_recovery_seen(self._data_dir, recovery_key)
+
+    def _take_renewed(self) -> str | None:
+        key, self._renewed = self._renewed, None
+        return key
 
 
 def needs_setup(ctx: AppContext) -> bool:
@@ -612,6 +632,7 @@ def _run_login_first(
                 header.counter_no,
                 before_login=hand_over,
                 recovery_key=opening.recovery_key,
+                recovery_seen=opening.recovery_seen,
                 may_encrypt=not (data_dir / KEYS_FILENAME).exists(),
             )
         )

@@ -72,7 +72,9 @@ class LoginAccess:
 
     On the GUI thread, once a login succeeded: ``before_login()`` (the store opened by
     that login handed to the windows), then ``recovery_key()``: the key to show the
-    manager once if that login turned encryption on, else None.
+    manager once if that login turned encryption on (or made a new one for a key never
+    shown), else None; ``recovery_seen(key)`` runs on ``worker`` once the manager has
+    confirmed they wrote it down.
     """
 
     lang: str
@@ -82,6 +84,7 @@ class LoginAccess:
     counter_no: int | None = None
     before_login: Callable[[], None] | None = None
     recovery_key: Callable[[], str | None] | None = None
+    recovery_seen: Callable[[str], object] | None = None
     # The store is still plain (a PC set up by an older program): a manager's login
     # encrypts it, once, which can take minutes on a big store; the window says so.
     may_encrypt: bool = False
@@ -102,6 +105,7 @@ class LoginAccess:
             device.office_name if device is not None else None,
             device.counter_no if device is not None else None,
             recovery_key=login.take_recovery_key,
+            recovery_seen=login.recovery_seen,
             may_encrypt=not ctx.store.encrypted and not is_encrypted(ctx.store.path.parent),
         )
 
@@ -246,9 +250,17 @@ class LoginDialog(QDialog):
         if recovery is not None:
             from ui.recovery_key import show_recovery_key  # once per PC
 
-            self.recovery_window = show_recovery_key(recovery, self._lang)
+            self.recovery_window = show_recovery_key(
+                recovery, self._lang, on_confirmed=self._recovery_confirmed(recovery)
+            )
         self.loggedIn.emit(clerk)
         self.accept()
+
+    def _recovery_confirmed(self, recovery: str) -> Callable[[], None] | None:
+        from ui.recovery_key import confirm_on_worker
+
+        seen = self._access.recovery_seen
+        return None if seen is None else confirm_on_worker(self._access.worker, seen, recovery)
 
     def _failed(self, exc: BaseException) -> None:
         self._set_busy(False)

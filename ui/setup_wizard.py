@@ -200,9 +200,19 @@ class SetupWizard(QDialog):
     def _done(self, result: SetupResult) -> None:
         self._set_busy(False)
         if self._recovery is not None:
-            from ui.recovery_key import show_recovery_key
+            from desktop.keyslots_setup import confirm_recovery_seen
+            from ui.recovery_key import confirm_on_worker, show_recovery_key
 
-            self.recovery_window = show_recovery_key(self._recovery, self._lang)
+            data_dir = self._ctx.data_dir
+            self.recovery_window = show_recovery_key(
+                self._recovery,
+                self._lang,
+                on_confirmed=confirm_on_worker(
+                    self._ctx.worker,
+                    lambda shown: confirm_recovery_seen(data_dir, shown),
+                    self._recovery,
+                ),
+            )
             self._recovery = None
         self._ctx.device = result.device
         self.completed.emit(result.device, result.manager)
