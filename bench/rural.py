@@ -100,21 +100,27 @@ def counter_template(cache_dir: Path, n: int) -> Path:
     return folder
 
 
-def link_limit_bytes(store: Any) -> tuple[int, int, int]:
+def link_limit_bytes(store: Any, *, lean: bool = False) -> tuple[int, int, int]:
     """(JSON, gzip, zstd -19) bytes of every waiting request's protocol item as one stream.
 
     gzip at the level the client itself sends (sync.client's), so the limit is what the
     program's own encoding allows; zstd -19 beside it, the bar better compression sets.
+    ``lean``: the items as revision 3 sends them, without their content hashes (the bar
+    issue 11 set is of the items with them; this one is reported beside it).
     """
     import zstandard
 
     from sync.client import _GZIP_LEVEL
+    from sync.protocol import LeanPushBody
 
     with store.read() as s:
         items = [request_item(r) for r in s.scalars(select(Request).order_by(Request.seq))]
-    raw = json_bytes(items)
+    raw = json_bytes(LeanPushBody.of(ZERO_UUID, items).contents if lean else items)
     zstd = zstandard.ZstdCompressor(level=19).compress(raw)
     return len(raw), len(gzip.compress(raw, compresslevel=_GZIP_LEVEL)), len(zstd)
+
+
+ZERO_UUID = "00000000-0000-4000-8000-000000000000"
 
 
 # --------------------------------------------------------------------------- one scenario
@@ -354,6 +360,8 @@ def run(opts: RunOptions) -> BenchResult:
         raw_bytes, gz_bytes, zstd_bytes = link_limit_bytes(counter.store)
         limit_s = gz_bytes / link.bytes_per_s + link.rtt_ms / 1000
         zstd_limit_s = zstd_bytes / link.bytes_per_s + link.rtt_ms / 1000
+        _, lean_gz, lean_zstd = link_limit_bytes(counter.store, lean=True)
+        lean_limit_s = lean_gz / link.bytes_per_s + link.rtt_ms / 1000
         counter.enrol(server, proxy.url_for())
         ok = _sync(counter, proxy, seed=1, quick=opts.quick, limit_s=3 * 3600)
         if not ok["finished"]:
@@ -390,6 +398,13 @@ def run(opts: RunOptions) -> BenchResult:
         "s",
         digits=1,
         note=f"{zstd_bytes / 1024:,.0f} KiB: what better compression alone allows",
+    )
+    res.add(
+        "link limit of what revision 3 sends (the items without their hashes, gzip -9)",
+        lean_limit_s,
+        "s",
+        digits=1,
+        note=f"{lean_gz / 1024:,.0f} KiB; zstd -19 of it {lean_zstd / 1024:,.0f} KiB",
     )
     res.add("clean link: all accepted (push phase)", ok["push_s"], "s", digits=1)
     res.add(
@@ -428,6 +443,11 @@ def run(opts: RunOptions) -> BenchResult:
         at_most(0.9, "≤ 0.9× (issue 11)"),
     )
     res.add(
+        "clean link: whole sync ÷ the limit of what revision 3 sends",
+        ratio(ok["total_s"], lean_limit_s),
+        "×",
+    )
+    res.add(
         "clean link: share of the whole sync the line was in use",
         100 * line_busy,
         "%",
@@ -439,7 +459,7 @@ def run(opts: RunOptions) -> BenchResult:
         ok["c2s"] / n,
         "B",
         digits=0,
-        note="147 B before revision 2 (bench/RESULTS.md, 2026-12-03)",
+        note="147 B before revision 2, 112 B before revision 3 (bench/RESULTS.md)",
     )
     res.add(
         "clean link: bytes down per request",
@@ -467,6 +487,11 @@ def run(opts: RunOptions) -> BenchResult:
             ratio(bad["total_s"], limit_s),
             "×",
             at_most(1.0, "≤ 1.0× (issue 11)"),
+        )
+        res.add(
+            "with faults: whole sync ÷ the limit of what revision 3 sends",
+            ratio(bad["total_s"], lean_limit_s),
+            "×",
         )
         res.add(
             "with faults: whole sync ÷ the clean one (same run)",
@@ -743,7 +768,8 @@ def _explain(r: dict[str, Any], link: Link, gz_bytes: int, gzipped: bool) -> lis
         f"uplink: {r['c2s'] / 1024:,.0f} KiB sent = {r['c2s'] / rate:,.1f} s of line time "
         f"(the requests in one gzip -9 stream: {gz_bytes / 1024:,.0f} KiB = "
         f"{gz_bytes / rate:,.1f} s); each push is compressed on its own (zstd -15 with the "
-        f"shared dictionary), plus HTTP headers",
+        "shared dictionary) and carries its items without their hashes (revision 3), plus "
+        "HTTP headers",
         f"downlink: {r['s2c'] / 1024:,.0f} KiB received = {r['s2c'] / rate:,.1f} s of line "
         f"time; "
         + (

@@ -86,6 +86,7 @@ def create_app(settings: ServerSettings, *, clock: Clock = utc_now) -> FastAPI:
         BodyLimits,
         max_body_bytes=settings.max_body_bytes,
         body_idle_timeout=settings.body_idle_timeout,
+        revision=settings.protocol_revision,
     )
     # Outside the body limits: a throttled address is refused before its body is read.
     app.add_middleware(ThrottledBeforeBody, throttle=ctx.throttle)

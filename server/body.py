@@ -26,7 +26,15 @@ from typing import Any, TypeVar
 from rules import compression
 from rules.messages import Message as Reason
 from server.errors import R_REQUIRED, ApiError, bad_request, invalid, too_large
-from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, ErrorCode, ProtocolError, decode
+from sync.protocol import (
+    LEAN_REVISION,
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    REVISION_HEADER,
+    ErrorCode,
+    ProtocolError,
+    decode,
+)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -123,11 +131,22 @@ class BodyLimits:
     """ASGI middleware: protocol header on every answer; bounded raw request bodies."""
 
     def __init__(
-        self, app: ASGIApp, *, max_body_bytes: int, body_idle_timeout: float = 30.0
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        body_idle_timeout: float = 30.0,
+        revision: int = LEAN_REVISION,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.body_idle_timeout = body_idle_timeout
+        # The protocol, the codings and the newest revision taken, on every answer.
+        self._headers = (
+            _PROTOCOL_HEADER,
+            *_CODINGS_HEADERS,
+            (REVISION_HEADER.lower().encode("latin-1"), str(revision).encode()),
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -138,9 +157,7 @@ class BodyLimits:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {name.lower() for name, _ in headers}
-                if _PROTOCOL_HEADER[0] not in names:
-                    headers.append(_PROTOCOL_HEADER)
-                headers.extend(h for h in _CODINGS_HEADERS if h[0] not in names)
+                headers.extend(h for h in self._headers if h[0] not in names)
                 message["headers"] = headers
             await send(message)
 
@@ -150,7 +167,7 @@ class BodyLimits:
         try:
             scope[BODY_KEY] = await self._read_body(scope, receive)
         except ApiError as error:
-            await _send_error(send, error)
+            await _send_error(send_with_header, error)
             return
 
         delivered = False
@@ -282,8 +299,6 @@ async def _send_error(send: Send, error: ApiError) -> None:
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(payload)).encode()),
-        _PROTOCOL_HEADER,
-        *_CODINGS_HEADERS,
     ]
     headers += [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
     await send({"type": "http.response.start", "status": error.status, "headers": headers})

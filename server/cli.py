@@ -27,7 +27,7 @@ from server.context import utc_now
 from server.db import make_engine
 from server.errors import ApiError
 from server.settings import ServerSettings
-from sync.protocol import TIME_PATTERN, RemoteState, encode
+from sync.protocol import LEAN_REVISION, PROTOCOL_REVISION, TIME_PATTERN, RemoteState, encode
 
 log = logging.getLogger("pishkhan.server")
 
@@ -147,6 +147,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     if getattr(args, "updates_dir", None):
         settings = dataclasses.replace(settings, updates_dir=Path(args.updates_dir))
+    if getattr(args, "protocol_revision", None) is not None:
+        settings = dataclasses.replace(settings, protocol_revision=args.protocol_revision)
     for name in ("max_body_bytes", "max_inflated_bytes"):
         value = getattr(args, name)
         if value is not None:
@@ -397,6 +399,13 @@ def build_parser(*, console_arguments: bool = True) -> argparse.ArgumentParser:
         "--max-inflated-bytes",
         type=int,
         help=f"largest gzip body once inflated (default {defaults.max_inflated_bytes})",
+    )
+    p.add_argument(
+        "--protocol-revision",
+        type=int,
+        choices=[PROTOCOL_REVISION, LEAN_REVISION],
+        help=f"newest protocol revision taken and advertised (default {LEAN_REVISION}; "
+        f"{PROTOCOL_REVISION} while older nodes still serve the same address)",
     )
     p.add_argument("--updates-dir", help="serve this update repository under /updates/")
     p.add_argument(

@@ -10,6 +10,7 @@ one bad item is rejected with its field path while the others go on.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -18,13 +19,32 @@ import msgspec
 
 from rules.catalog import Catalog, CatalogError, ValidationFailed, validate_request
 from server.offices import AuthDevice
-from sync.protocol import Message, ProtocolError, RequestItem, Revision, Uuid, decode
+from sync.protocol import (
+    Hex64,
+    Message,
+    ProtocolError,
+    RequestContent,
+    RequestItem,
+    Revision,
+    Uuid,
+    batch_digest,
+    canonical_json,
+    decode,
+)
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 
 R_HASH = Message(
     "اثر انگشت محتوا با محتوای درخواست نمی‌خواند؛ درخواست در راه تغییر کرده است.",
     "The content hash does not match the content; the request changed on the way.",
+)
+R_DIGEST = Message(
+    "اثر انگشت دسته با درخواست‌های آن نمی‌خواند؛ دسته را با اثر انگشت هر درخواست دوباره بفرستید.",
+    "The batch's digest does not match its requests; send it again with each item's hash.",
+)
+R_NOT_LEAN = Message(
+    "در ارسال بدون اثر انگشت (revision 3) درخواست‌ها در contents می‌آیند، نه items.",
+    "A push of revision 3 carries its requests in contents, not items.",
 )
 R_OFFICE = Message(
     "این درخواست برای دفتر دیگری است؛ این رایانه فقط برای دفتر خودش می‌فرستد.",
@@ -47,8 +67,22 @@ class PushEnvelope(msgspec.Struct, frozen=True):
     ``sync.protocol.PushBody``)."""
 
     device_id: Uuid
-    items: msgspec.Raw
+    # Absent is an empty Raw (msgspec has no optional Raw): ``items`` is required up to
+    # revision 2, ``contents`` (the items without their hashes) in 3; the route says so.
+    items: msgspec.Raw = msgspec.Raw()
     revision: Revision = 1
+    contents: msgspec.Raw = msgspec.Raw()
+    digest: Hex64 | None = None  # revision 3: sync.protocol.batch_digest of their hashes
+
+
+class BatchRefused(ValueError):
+    """A push of revision 3 refused as a whole (422, nothing stored): its digest does not
+    match the hashes of what arrived, or an item could not be read (then no digest can be
+    checked). The PC sends the batch again in revision 2, each item answered on its own."""
+
+    def __init__(self, fields: dict[str, Message]) -> None:
+        super().__init__(", ".join(fields))
+        self.fields = fields
 
 
 # Cutting the items into raw texts costs per element, and msgspec holds the GIL while it
@@ -107,6 +141,33 @@ def decode_item(raw: msgspec.Raw, device: AuthDevice) -> PreparedItem:
         prepared.reasons = {"content_hash": R_HASH}
     elif item.office_code != device.office_code:
         prepared.reasons = {"office_code": R_OFFICE}
+    return prepared
+
+
+def decode_lean(raws: list[msgspec.Raw], digest: str, device: AuthDevice) -> list[PreparedItem]:
+    """The items of a revision-3 push, each hashed here from what arrived; BatchRefused
+    unless every one could be read and their hashes give the PC's ``digest``."""
+    prepared: list[PreparedItem] = []
+    unreadable: dict[str, Message] = {}
+    for index, raw in enumerate(raws):
+        try:
+            content = decode(raw, RequestContent)
+        except ProtocolError as exc:
+            field = "" if exc.field == "body" else f".{exc.field}"
+            unreadable[f"contents.{index}{field}"] = exc.reason
+            continue
+        body = canonical_json(content)
+        content_hash = hashlib.sha256(body).hexdigest()
+        fields = msgspec.structs.astuple(content)
+        item = RequestItem(*fields, content_hash=content_hash)
+        p = PreparedItem(id=item.id, item=item, content_hash=content_hash, payload=body.decode())
+        if item.office_code != device.office_code:
+            p.reasons = {"office_code": R_OFFICE}
+        prepared.append(p)
+    if unreadable:
+        raise BatchRefused({"digest": R_DIGEST, **unreadable})
+    if batch_digest([p.content_hash for p in prepared]) != digest:
+        raise BatchRefused({"digest": R_DIGEST})
     return prepared
 
 

@@ -40,6 +40,7 @@ from sync.protocol import (
     Health,
     Heartbeat,
     HeartbeatResponse,
+    LeanPushBody,
     PushBody,
     PushResponse,
     StatusChange,
@@ -50,6 +51,7 @@ _TYPES: list[Any] = [
     EnrolRequest,
     EnrolResponse,
     PushBody,
+    LeanPushBody,
     PushResponse,
     CompactPushResponse,
     ChangesPage,
@@ -142,6 +144,9 @@ def openapi_document(version: str, *, max_items: int) -> dict[str, Any]:
     """The whole document (OpenAPI 3.1), as /openapi.json serves it."""
     _, schemas = msgspec.json.schema_components(_TYPES, ref_template="#/components/schemas/{name}")
     schemas["PushBody"]["properties"]["items"]["maxItems"] = max_items
+    schemas["LeanPushBody"]["properties"]["contents"]["maxItems"] = max_items
+    # Revision 3 (a server that says Pishkhan-Revision: 3) takes the items without hashes.
+    schemas["PushRequest"] = {"anyOf": [_ref("PushBody"), _ref("LeanPushBody")]}
     device_links = {
         "push": {
             "operationId": "push",
@@ -171,7 +176,7 @@ def openapi_document(version: str, *, max_items: int) -> dict[str, Any]:
                 f"A batch of requests (at most {max_items}), each answered on its own",
                 "PushResponse",
                 (*_BODY, *_DEVICE, 403),
-                body="PushBody",
+                body="PushRequest",
                 security="deviceToken",
                 parameters=[
                     {

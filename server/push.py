@@ -50,7 +50,7 @@ from server.console.search import add_requests as add_search_keys
 from server.db import bulk_insert, is_sqlite, write_tx
 from server.errors import unauthorized
 from server.feed import append_status
-from server.items import PreparedItem, check_form, decode_item
+from server.items import PreparedItem, check_form, decode_item, decode_lean
 from server.models import device_seqs, devices, offices, requests
 from server.offices import AuthDevice
 from sync.protocol import (
@@ -411,14 +411,21 @@ def push(
     retry_after: int,
     revision: int = 1,
     receipt_key: str | None = None,
+    digest: str | None = None,
 ) -> bytes:
     """Answer every item of one push; store the acceptable ones in one transaction.
 
     Returns the encoded ``PushResponse``: it is made before the commit, so once anything
     is stored nothing is left that could fail to answer it. With ``receipt_key`` (the PC's
     batch key) the same bytes are stored as its receipt in that transaction
-    (``server.receipts``): a receipt exists exactly when the batch's outcome is stored."""
-    prepared = [decode_item(raw, device) for raw in raw_items]
+    (``server.receipts``): a receipt exists exactly when the batch's outcome is stored.
+
+    With ``digest`` (revision 3) the items came without their hashes: ``BatchRefused``,
+    before any transaction, unless their hashes computed here give it."""
+    if digest is not None:
+        prepared = decode_lean(list(raw_items), digest, device)
+    else:
+        prepared = [decode_item(raw, device) for raw in raw_items]
     versions = {p.item.catalog_version for p in prepared if p.item is not None}
     catalogs = cache.get_many(engine, versions)
     for p in prepared:

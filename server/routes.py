@@ -33,13 +33,14 @@ from server.admin_types import (
 from server.body import decode_body, read_message, read_raw
 from server.catalogs import publish_catalog
 from server.context import ServerContext
-from server.errors import ApiError, invalid, not_found, unauthorized
-from server.items import PushEnvelope, split_items
+from server.errors import R_REQUIRED, ApiError, invalid, not_found, unauthorized
+from server.items import R_NOT_LEAN, BatchRefused, PushEnvelope, split_items
 from server.offices import AuthDevice
 from server.push import push
 from server.throttle import Credential
 from sync.protocol import (
     DEFAULT_CHANGES_LIMIT,
+    LEAN_REVISION,
     MAX_CHANGES_LIMIT,
     MAX_PAGE_BYTES,
     MIN_PAGE_BYTES,
@@ -151,11 +152,12 @@ def push_batch(request: Request, ctx: Ctx, device: CurrentDevice) -> Response:
             "The device_id in the body is not the device of this token.",
             {"device_id": R_DEVICE},
         )
+    raw_items, digest = _push_items(body, lean=ctx.settings.protocol_revision >= LEAN_REVISION)
     limit = ctx.settings.max_items_per_push
     try:
-        items = split_items(body.items, limit)
+        items = split_items(raw_items, limit)
     except ProtocolError as exc:
-        raise invalid({"items": exc.reason}) from None
+        raise invalid({"contents" if digest else "items": exc.reason}) from None
     if items is None:
         raise ApiError(
             413,
@@ -166,18 +168,42 @@ def push_batch(request: Request, ctx: Ctx, device: CurrentDevice) -> Response:
     key = request.headers.get(PUSH_KEY_HEADER)
     if key is not None:
         _uuid(PUSH_KEY_HEADER, key)
-    answer = push(
-        ctx.engine,
-        ctx.catalogs,
-        device,
-        items,
-        now=ctx.clock(),
-        retry_after=ctx.settings.retry_after_seconds,
-        revision=body.revision,
-        receipt_key=key,
-    )
+    try:
+        answer = push(
+            ctx.engine,
+            ctx.catalogs,
+            device,
+            items,
+            now=ctx.clock(),
+            retry_after=ctx.settings.retry_after_seconds,
+            revision=body.revision,
+            receipt_key=key,
+            digest=digest,
+        )
+    except BatchRefused as exc:  # nothing stored: the PC sends the batch again, hashed
+        raise invalid(exc.fields) from None
     # Tells a PC of revision 2 that it may ask for a receipt after a lost answer.
     return Response(answer, media_type="application/json", headers={RECEIPTS_HEADER: "1"})
+
+
+def _push_items(body: PushEnvelope, *, lean: bool) -> tuple[msgspec.Raw, str | None]:
+    """The raw items of a push, and the digest they must give (revision 3; None before).
+    A server set to an older revision reads a revision-3 body as an older server does:
+    ``items`` is missing, so the whole push is a 422, never an item rejected for its hash."""
+    if not (lean and body.revision >= LEAN_REVISION):
+        if not body.items:
+            raise invalid({"items": R_REQUIRED})
+        return body.items, None
+    fields: dict[str, Message] = {}
+    if body.items:
+        fields["items"] = R_NOT_LEAN
+    if not body.contents:
+        fields["contents"] = R_REQUIRED
+    if body.digest is None:
+        fields["digest"] = R_REQUIRED
+    if fields or body.digest is None:
+        raise invalid(fields)
+    return body.contents, body.digest
 
 
 @device_router.api_route("/push/receipts/{key}", methods=["GET", "HEAD"])

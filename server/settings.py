@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from server.db import default_database_url
-from sync.protocol import MAX_BODY_BYTES, MAX_INFLATED_BYTES, MAX_ITEMS_PER_PUSH
+from sync.protocol import LEAN_REVISION, MAX_BODY_BYTES, MAX_INFLATED_BYTES, MAX_ITEMS_PER_PUSH
 
 ENV_DATABASE_URL = "PISHKHAN_SERVER_DATABASE_URL"
 ENV_DATA_DIR = "PISHKHAN_SERVER_DATA_DIR"
@@ -34,6 +34,10 @@ class ServerSettings:
     """Largest gzip body once inflated; past it 413."""
     max_items_per_push: int = MAX_ITEMS_PER_PUSH
     """Most items in one push; past it 413 ``too_many_items``."""
+    protocol_revision: int = LEAN_REVISION
+    """The newest revision of protocol 1 this server takes and says so (``Pishkhan-Revision``
+    on every answer). 2 during a rolling upgrade to a server of revision 3: until every node
+    runs it, no PC is told to send pushes without their hashes (docs/DEPLOYMENT.md)."""
     retry_after_seconds: int = 5
     """What a ``retry`` item answer tells the client to wait."""
     enrolment_code_ttl_hours: int = 72
@@ -58,6 +62,7 @@ class ServerSettings:
     address is answered 429; they come back at ``auth_failures_per_minute``."""
     auth_failures_per_minute: float = 10.0
     migrate_on_start: bool = True
+    """Bring the schema up to date (and publish the demo catalogue if none) in create_app."""
     minimum_version: str = ""
     """The lowest program version the centre accepts (issue 16), told in heartbeat answers;
     "" for none. From ``minimum_version_after`` on, an older PC says plainly it must update."""
@@ -66,7 +71,6 @@ class ServerSettings:
     updates_dir: Path | None = None
     """A folder made by ``python -m updates`` (TUF metadata and targets), served read-only
     under ``/updates/`` (issue 16); None serves nothing there."""
-    """Bring the schema up to date (and publish the demo catalogue if none) in create_app."""
 
     @property
     def resolved_database_url(self) -> str:

@@ -50,6 +50,7 @@ from __future__ import annotations
 import io
 import logging
 import math
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -76,6 +77,8 @@ from sync.protocol import (
     AUTHORIZATION_HEADER,
     CONTENT_ENCODING_HEADER,
     DEFAULT_CHANGES_LIMIT,
+    HEX64_PATTERN,
+    LEAN_REVISION,
     PATH_CHANGES,
     PATH_ENROL,
     PATH_HEALTH,
@@ -88,6 +91,7 @@ from sync.protocol import (
     PUSH_KEY_HEADER,
     RECEIPTS_HEADER,
     RETRY_AFTER_HEADER,
+    REVISION_HEADER,
     ChangesPage2,
     EnrolRequest,
     EnrolResponse,
@@ -95,11 +99,13 @@ from sync.protocol import (
     ErrorCode,
     Heartbeat,
     HeartbeatResponse,
+    LeanPushBody,
     Message,
     ProtocolError,
     PushAnswer,
     PushBody,
     PushResponse,
+    RequestContent,
     RequestItem,
     decode,
     encode,
@@ -107,6 +113,7 @@ from sync.protocol import (
 from sync.transport import AbortableAdapter, ConnectionRegistry, parse_retry_after
 
 log = logging.getLogger("pishkhan.sync")
+_HEX64 = re.compile(HEX64_PATTERN)
 
 __all__ = [  # the error classes live in sync.errors; callers import them from here too
     "BadRequest",
@@ -199,13 +206,14 @@ class SyncClient:
         self._dicts = compression.known_dictionaries() if zstd else ()
         # Remembered across runs (``codings_file``, in the data folder): the first push of
         # a run goes zstd instead of waiting for an answer to advertise it (sync.codings).
+        # The newest revision the server's answers said it takes: 3 lets pushes go without
+        # each item's hash (sync.protocol.LEAN_REVISION); remembered like the dictionary.
+        self._server_revision = PROTOCOL_REVISION
         self._remembered = (
-            RememberedCodings(codings_file, self.base_url)
-            if codings_file is not None and self._dicts
-            else None
+            RememberedCodings(codings_file, self.base_url) if codings_file is not None else None
         )
         if self._remembered is not None:
-            self._server_dict = self._remembered.load(self._dicts)
+            self._server_dict, self._server_revision = self._remembered.load(self._dicts)
         self._token_provider = token_provider
         self._token_lock = threading.Lock()  # a keyring backend need not be thread-safe
         self._registry = ConnectionRegistry()
@@ -306,10 +314,36 @@ class SyncClient:
         device = device_id or self.device_id
         if not device:
             raise ValueError("push needs the device id")
-        body = PushBody(device_id=device, items=list(items), revision=PROTOCOL_REVISION)
         headers = {PUSH_KEY_HEADER: key} if key is not None else None
+        lean = self._lean_body(device, items)
+        if lean is not None:
+            try:
+                data = self._call("POST", PATH_PUSH, body=lean, force_gzip=True, headers=headers)
+                return self._push_response(data, items)
+            except BadRequest as exc:
+                if exc.status != 422:
+                    raise
+                # Refused as a whole, nothing stored: a digest that does not match (an item
+                # changed on its way), an item the server cannot read, or a server that does
+                # not take revision 3 after all. Sent again with each item's hash, each item
+                # is answered on its own; the same key names it (nothing is stored under it).
+                log.info("push without hashes refused (%s); sending them with", exc.detail)
+        body = PushBody(device_id=device, items=list(items), revision=PROTOCOL_REVISION)
         data = self._call("POST", PATH_PUSH, body=body, force_gzip=True, headers=headers)
         return self._push_response(data, items)
+
+    @property
+    def server_revision(self) -> int:
+        """The newest protocol revision the server's answers said it takes."""
+        return self._server_revision
+
+    def _lean_body(self, device: str, items: Sequence[RequestItem]) -> LeanPushBody | None:
+        """The push in revision 3, if the server takes it and every stored hash is one."""
+        if self._server_revision < LEAN_REVISION or not items:
+            return None
+        if not all(_HEX64.fullmatch(item.content_hash) for item in items):
+            return None  # a damaged stored hash: revision 2 rejects that item, by name
+        return LeanPushBody.of(device, items)
 
     @property
     def keeps_receipts(self) -> bool | None:
@@ -381,8 +415,8 @@ class SyncClient:
 
     def _encode(self, body: Any) -> bytes:
         try:
-            if isinstance(body, PushBody):
-                for item in body.items:
+            if isinstance(body, PushBody | LeanPushBody):
+                for item in _items_of(body) or ():
                     _refuse_non_finite(item)
             return encode(body)
         except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
@@ -403,7 +437,11 @@ class SyncClient:
         return gzip_body(encoded), headers
 
     def _learn_codings(self, response: requests.Response) -> None:
-        """What the server accepts, from any of its answers (the newest shared dictionary)."""
+        """What the server accepts, from any of its answers (the newest shared dictionary),
+        and the revision it takes, from a 2xx or 422 answer (one a proxy in the way may
+        have made, say a 429 or a 408, tells nothing of the server)."""
+        if 200 <= response.status_code < 300 or response.status_code == 422:
+            self._set_server_revision(response.headers.get(REVISION_HEADER))
         if not self._dicts:
             return
         offered = response.headers.get(compression.DICTS_HEADER)
@@ -416,8 +454,21 @@ class SyncClient:
         with self._sessions_lock:
             changed = dict_id != self._server_dict
             self._server_dict = dict_id
-        if changed and self._remembered is not None:
-            self._remembered.store(dict_id)
+        if changed:
+            self._remember()
+
+    def _set_server_revision(self, header: str | None) -> None:
+        value = header.strip() if header else ""
+        revision = int(value) if value.isdigit() and len(value) <= 3 else PROTOCOL_REVISION
+        with self._sessions_lock:
+            changed = revision != self._server_revision
+            self._server_revision = revision
+        if changed:
+            self._remember()
+
+    def _remember(self) -> None:
+        if self._remembered is not None:
+            self._remembered.store(self._server_dict, self._server_revision)
 
     def _call(
         self,
@@ -591,7 +642,15 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _refuse_non_finite(item: RequestItem) -> None:
+def _items_of(body: Any) -> Sequence[RequestContent] | None:
+    if isinstance(body, PushBody):
+        return body.items
+    if isinstance(body, LeanPushBody):
+        return body.contents
+    return None
+
+
+def _refuse_non_finite(item: RequestContent) -> None:
     """JSON has no NaN or infinity (msgspec would write them as null, which the server
     would then hash differently): such a value, read back from a damaged store, makes the
     item unsendable, as ``json.dumps(allow_nan=False)`` did."""
@@ -604,7 +663,7 @@ def _refuse_non_finite(item: RequestItem) -> None:
 def _unencodable(body: Any, exc: BaseException) -> BadRequest:
     """A body that cannot even be written as JSON: name the first item at fault, if any."""
     fields: dict[str, Message] = {}
-    items = body.items if isinstance(body, PushBody) else None
+    items = _items_of(body)
     if isinstance(items, list):
         for index, item in enumerate(items):
             try:

@@ -35,6 +35,16 @@ PROTOCOL_VERSION = 1
 #: answers: compact push answers, a feed without the device's own acceptances, byte-sized
 #: pages, and the heartbeat riding on the changes call.
 PROTOCOL_REVISION = 2
+#: Revision 3 (issue 11): a push without each item's content hash. The server computes every
+#: hash from the content it received (it did before, to compare), and the batch carries one
+#: digest of the PC's stored hashes in push order (:func:`batch_digest`), so what is stored
+#: is still exactly what the counter hashed at the save, for 32 bytes a push instead of 32
+#: an item (a third of a zstd push). A PC sends it only to a server whose answers said
+#: ``Pishkhan-Revision: 3``; a digest that does not match, or an item that cannot be read,
+#: makes the whole push a 422 with nothing stored, and the PC sends that batch again in
+#: revision 2, where each item is answered on its own. An older server refuses the body as
+#: a whole too (its required ``items`` is missing), never item by item.
+LEAN_REVISION = 3
 API_PREFIX = "/v1"
 
 # Header names.
@@ -48,6 +58,8 @@ RETRY_AFTER_HEADER = "Retry-After"
 #: push's answer back to the same device (404: not stored, send the batch again).
 PUSH_KEY_HEADER = "Pishkhan-Push-Key"
 RECEIPTS_HEADER = "Pishkhan-Receipts"
+#: The newest revision a server takes, on every one of its answers (3: lean pushes).
+REVISION_HEADER = "Pishkhan-Revision"
 
 # Paths (all under API_PREFIX).
 PATH_HEALTH = "/v1/health"
@@ -375,6 +387,27 @@ class PushBody(Struct, frozen=True):
     device_id: Uuid
     items: Annotated[list[RequestItem], Meta(max_length=MAX_ITEMS_PER_PUSH)]
     revision: Revision = 1
+
+
+class LeanPushBody(Struct, frozen=True, forbid_unknown_fields=True):
+    """``POST /v1/push``, revision 3: the items without their content hashes, and the
+    batch's ``digest`` (:func:`batch_digest` of the hashes the PC stored at each save)."""
+
+    device_id: Uuid
+    contents: Annotated[list[RequestContent], Meta(max_length=MAX_ITEMS_PER_PUSH)]
+    digest: Hex64
+    revision: Annotated[int, Meta(ge=LEAN_REVISION, le=255)] = LEAN_REVISION
+
+    @classmethod
+    def of(cls, device_id: str, items: Sequence[RequestItem]) -> LeanPushBody:
+        fields = len(RequestContent.__struct_fields__)
+        contents = [RequestContent(*msgspec.structs.astuple(item)[:fields]) for item in items]
+        return cls(device_id, contents, batch_digest([item.content_hash for item in items]))
+
+
+def batch_digest(hashes: Sequence[str]) -> str:
+    """sha256 hex of the items' content hashes (32 bytes each, in push order), joined."""
+    return hashlib.sha256(b"".join(bytes.fromhex(h) for h in hashes)).hexdigest()
 
 
 class ItemResult(Struct, frozen=True):

@@ -311,7 +311,7 @@ def test_an_unwritable_record_costs_only_the_memory(
     client.push(_items(2))
     assert _codings(script) == ["gzip", "zstd"]  # learnt in memory all the same
     assert not remembered.exists()
-    assert RememberedCodings(remembered, url).load((DICT,)) is None
+    assert RememberedCodings(remembered, url).load((DICT,)) == (None, 1)
 
 
 def test_a_stalled_answer_fails_within_the_stall_bound(scripted: tuple[Script, str]) -> None:
