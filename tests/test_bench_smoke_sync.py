@@ -1,4 +1,4 @@
-"""Bench smoke, group "sync": sync, recovery and scans (a rural line) in --quick mode.
+"""Bench smoke, group "sync": sync and recovery (a rural line, faults) in --quick mode.
 
 One file a group so that pytest-xdist's ``--dist loadfile`` can run the groups on different
 workers; the checks are tests/test_bench_smoke.py's (``run_group``).

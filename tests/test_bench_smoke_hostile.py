@@ -1,4 +1,4 @@
-"""Bench smoke, group "console": the web console and the fuzzing benchmarks in --quick mode.
+"""Bench smoke, group "hostile": hostile requests and fuzzing of the server, --quick.
 
 One file a group so that pytest-xdist's ``--dist loadfile`` can run the groups on different
 workers; the checks are tests/test_bench_smoke.py's (``run_group``).
@@ -14,5 +14,5 @@ from tests.test_bench_smoke import run_group
 
 
 @pytest.mark.timeout(660)
-def test_the_console_and_fuzz_benchmarks_run_quick_and_report_figures(tmp_path: Path) -> None:
-    run_group("console", tmp_path)
+def test_the_hostile_and_fuzz_benchmarks_run_quick_and_report_figures(tmp_path: Path) -> None:
+    run_group("hostile", tmp_path)
