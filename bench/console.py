@@ -42,6 +42,9 @@ NAME = "console"
 TITLE = "Console inbox on a million requests (PostgreSQL)"
 OFFICES = 16_000  # as many as the country has
 FLEET_SAMPLES = 30
+# --quick: the Python ranking of 16,000 PCs and the fleet pages cost ~0.1-0.3 s a call; a
+# smoke run needs a few of each (the other figures already take their --quick samples).
+QUICK_FLEET_SAMPLES = 5
 PASSWORD = "bench console password"
 _FORM_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 CHEAP_ARGON2 = {
@@ -237,10 +240,11 @@ def run(opts: RunOptions) -> BenchResult:
     res = BenchResult(NAME, TITLE)
     rows = opts.size(1_000_000, 5_000)
     samples = opts.size(200, 20)
+    fleet_samples = opts.size(FLEET_SAMPLES, QUICK_FLEET_SAMPLES)
     res.params = {
         "requests": f"{rows:,}",
         "offices": OFFICES,
-        "samples per figure": f"{samples} ({min(samples, FLEET_SAMPLES)} for the fleet pages)",
+        "samples per figure": f"{samples} ({min(samples, fleet_samples)} for the fleet pages)",
     }
     with postgres_schema_url(opts.pg_url) as url, _env(CHEAP_ARGON2):
         engine = make_engine(url)
@@ -334,7 +338,7 @@ def run(opts: RunOptions) -> BenchResult:
                         True,
                     ),
                 ]
-                ranking = _series(FLEET_SAMPLES, lambda: _python_ranking(engine))
+                ranking = _series(fleet_samples, lambda: _python_ranking(engine))
                 ranking_p50 = percentile(ranking, 50)
                 res.add(
                     "baseline: the Python ranking of every PC (monitoring.stuck_offices) p50",
@@ -345,6 +349,8 @@ def run(opts: RunOptions) -> BenchResult:
                 for label, who, call, with_goal in measured:
                     # The fleet pages take seconds each on this shared machine: fewer of them.
                     count = samples if with_goal or "fleet" not in label else FLEET_SAMPLES
+                    if opts.quick and "fleet" in label:
+                        count = QUICK_FLEET_SAMPLES
                     count = max(5, min(count, samples))
                     values = _series(count, lambda who=who, call=call: call(who))
                     p99 = percentile(values, 99)

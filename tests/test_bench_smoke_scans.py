@@ -1,0 +1,18 @@
+"""Bench smoke, group "scans": scanned documents and the web console, in --quick mode.
+
+One file a group so that pytest-xdist's ``--dist loadfile`` can run the groups on different
+workers; the checks are tests/test_bench_smoke.py's (``run_group``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.test_bench_smoke import run_group
+
+
+@pytest.mark.timeout(660)
+def test_the_scans_and_console_benchmarks_run_quick_and_report_figures(tmp_path: Path) -> None:
+    run_group("scans", tmp_path)
