@@ -454,10 +454,11 @@ def push(
     if answer is None:  # lost the race twice: nothing of it was stored; the new ones retry
         answer, counts = _encoded_answer(plan, None, [], retry_after, revision)
     log.info(
-        "push device=%s office=%s items=%d %s",
+        "push device=%s office=%s items=%d revision=%d %s",
         device.id,
         device.office_code,
         len(prepared),
+        revision,
         " ".join(f"{k}={v}" for k, v in sorted(counts.items())),
     )
     return answer

@@ -69,7 +69,9 @@ CLERK = "modir"
 CLERK_PASSWORD = "correct-horse-battery"
 
 # A "push" log line of the server (server/push.py): per-status counts of one batch.
-_PUSH_LINE = re.compile(r"push device=(?P<device>\S+) office=\S+ items=(?P<items>\d+)(?P<rest>.*)")
+_PUSH_LINE = re.compile(
+    r"push device=(?P<device>\S+) office=\S+ items=(?P<items>\d+)(?: revision=\d+)?(?P<rest>.*)"
+)
 _COUNT = re.compile(r"(\w+)=(\d+)")
 
 
