@@ -225,7 +225,8 @@ class SyncClient:
             RememberedCodings(codings_file, self.base_url) if codings_file is not None else None
         )
         if self._remembered is not None:
-            self._server_dict, self._server_revision = self._remembered.load(self._dicts)
+            self._server_dict, revision = self._remembered.load(self._dicts)
+            self._server_revision = max(PROTOCOL_REVISION, revision)  # 2 asks nothing of it
         self._token_provider = token_provider
         self._token_lock = threading.Lock()  # a keyring backend need not be thread-safe
         self._registry = ConnectionRegistry()
