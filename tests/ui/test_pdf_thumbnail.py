@@ -21,7 +21,8 @@ from pytestqt.qtbot import QtBot
 
 from desktop.db.engine import Store
 from desktop.scans import pdfpages, refusals
-from desktop.scans.shrink import PDF
+from desktop.scans.budgets import BUDGETS, ScanKind
+from desktop.scans.shrink import JPEG, PDF, shrink_bytes
 from tests.scans.scan_catalog import publish_with_scans
 from tests.ui.conftest import CLERK_USER, MakeCtx, fill_form, sample_for
 from ui.context import AppContext
@@ -207,3 +208,30 @@ def test_a_password_pdf_is_refused_in_the_clerks_language_and_the_rest_stays(
     assert len(area.pending) == 1 and area.pending[0].name == "good.pdf"
     assert area.list.count() == 1
     assert form.draft().applicant == typed.applicant and form.draft().answers == typed.answers
+
+
+def test_every_pdfium_document_is_opened_under_the_one_lock(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PDFium is not thread-safe and the area shrinks on two threads: the thumbnail's
+    drawing and the shrinking (a PDF kept whole, a large one rendered) both hold `PDFIUM`
+    whenever a document is opened (the real class still opens it)."""
+    held: list[bool] = []
+    real = pdfpages.pdfium.PdfDocument
+
+    def opened(*args: object, **kwargs: object) -> object:
+        held.append(pdfpages.PDFIUM.locked())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pdfpages.pdfium, "PdfDocument", opened)
+    small = _scanned_pdf(2)
+    noisy = Image.effect_noise((1240, 1754), 80).convert("L")
+    out = io.BytesIO()
+    noisy.save(out, "PDF", resolution=150)
+    large = out.getvalue()
+    assert len(large) > BUDGETS[ScanKind.DOCUMENT].max_bytes  # so it is rendered, not kept
+    assert pdfpages.first_page(small, 96, 128).pages == 2
+    assert [p.media_type for p in shrink_bytes(small, ScanKind.DOCUMENT).parts] == [PDF]
+    assert [p.media_type for p in shrink_bytes(large, ScanKind.DOCUMENT).parts] == [JPEG]
+    assert held == [True, True, True]
+    assert not pdfpages.PDFIUM.locked()
