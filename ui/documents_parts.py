@@ -93,7 +93,8 @@ class Thumbnail:
 
 
 def pages_text(pages: int, lang: str) -> str:
-    """ "۳ صفحه" / "3 pages": the digits in the clerk's language (``Message.format``)."""
+    """The page count as the clerk reads it, "۳ صفحه" or "3 pages" (``Message.format``
+    writes Persian digits in the Persian text)."""
     return T["page" if pages == 1 else "pages"].format(pages=pages).text(lang)
 
 
@@ -188,7 +189,7 @@ def thumbnail_icon(thumb: Thumbnail | None, pages: str | None, size: QSize = THU
 
 def pixmap_of(part: ShrunkPart, size: QSize) -> QPixmap:
     image = QImage.fromData(part.data) if part.media_type == JPEG else QImage()
-    if image.isNull():  # a PDF kept whole: a plain sheet with its name
+    if image.isNull():  # the preview's PDF kept whole: a plain sheet (only thumbnails drawn)
         pixmap = QPixmap(size)
         pixmap.fill(Qt.GlobalColor.white)
         return pixmap
