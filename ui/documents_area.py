@@ -66,7 +66,7 @@ from ui.documents_parts import (
     shrink_turned,
     thumbnail_icon,
 )
-from ui.theme import set_role
+from ui.theme import isolate, set_role
 
 __all__ = ["NOT_CHOSEN", "STILL_BUSY", "DocumentsArea", "PendingScan", "shrink_turned"]
 
@@ -314,7 +314,7 @@ class DocumentsArea(QGroupBox):
             )
             self.clear_error()
             if not thumb.shown:  # kept (it was read whole), with a plain sheet and why
-                self._say(f"{name}: {T['no_page'].text(self._lang)}")
+                self._say_of(name, T["no_page"])
             self._refresh(select=place)
             self.changed.emit()
 
@@ -323,7 +323,7 @@ class DocumentsArea(QGroupBox):
             self._refresh()
             if not isinstance(exc, UserFacingError):
                 raise exc
-            self._say(f"{name}: {exc.message.text(self._lang)}")
+            self._say_of(name, exc.message)
 
         # The thumbnail is drawn on the job's thread too: the GUI thread decodes nothing.
         self._run_aside(lambda: prepared(job()), done, failed)
@@ -492,3 +492,8 @@ class DocumentsArea(QGroupBox):
 
     def _say(self, text: str) -> None:
         self.show_error(text)
+
+    def _say_of(self, name: str, message: Message) -> None:
+        """A message about one file: its name isolated left to right ("torn.pdf" first in a
+        Persian sentence made the whole line run left to right), led by the language's mark."""
+        self._say(isolate(f"{ltr(name)}: {message.text(self._lang)}", self._lang))

@@ -23,6 +23,7 @@ from desktop.db.engine import Store
 from desktop.scans import pdfpages, refusals
 from desktop.scans.budgets import BUDGETS, ScanKind
 from desktop.scans.shrink import JPEG, PDF, shrink_bytes
+from rules.bidi import ltr
 from tests.scans.scan_catalog import publish_with_scans
 from tests.ui.conftest import CLERK_USER, MakeCtx, fill_form, sample_for
 from ui.context import AppContext
@@ -178,7 +179,8 @@ def test_a_pdf_whose_first_page_is_damaged_keeps_a_plain_sheet_and_says_why(
     assert torn.thumb is not None and not torn.thumb.shown
     assert torn.thumb.image == plain_sheet(THUMB)
     assert area.error.isVisible()
-    assert area.error.text() == f"torn.pdf: {T['no_page'].fa}"
+    # The name isolated left to right, the line led by the Persian mark (rules.bidi).
+    assert area.error.text() == f"\u200f{ltr('torn.pdf')}: {T['no_page'].fa}"
     assert T["no_page"].en.startswith("The first page of this PDF cannot be shown")
     assert T["no_page"].fa in area.list.item(1).toolTip()
     # Nothing else lost: the good PDF still shows its page, both still go with the draft.
@@ -204,7 +206,7 @@ def test_a_password_pdf_is_refused_in_the_clerks_language_and_the_rest_stays(
     locked.write_bytes(_password_pdf())
     area.add_file(locked, "national_card")
     qtbot.waitUntil(lambda: not area.busy, timeout=20_000)
-    assert area.error.text() == f"locked.pdf: {refusals.PDF_PROTECTED.fa}"
+    assert area.error.text() == f"\u200f{ltr('locked.pdf')}: {refusals.PDF_PROTECTED.fa}"
     assert len(area.pending) == 1 and area.pending[0].name == "good.pdf"
     assert area.list.count() == 1
     assert form.draft().applicant == typed.applicant and form.draft().answers == typed.answers
