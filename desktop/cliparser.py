@@ -205,7 +205,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--until-empty",
         action="store_true",
-        help="with --loop: exit 0 after a clean round leaves nothing waiting",
+        help="with --loop: exit 0 after a clean round leaves no request and no scan waiting",
     )
     p.add_argument("--max-seconds", type=_seconds, help="with --loop: give up after this long")
     p.add_argument(

@@ -7,13 +7,17 @@ of them runs). Each handler takes the parsed arguments and returns the exit code
   this PC with a one-time code; keeps the server address in the settings and the device
   token in the OS credential store (or a 0600 file), marks the device enrolled. A failure
   is told with the window's words (``enrol_failure``); exit 2.
-- ``sync [--once]``: one round (push, pull, heartbeat). Exit 0 only if nothing is left
-  waiting and there was no error; 1 otherwise; 2 when the PC must be (re-)enrolled;
-  3 when another sync holds this data folder's sync lock.
+- ``sync [--once]``: one round (push, the scans' upload, pull, heartbeat). Exit 0 only if
+  nothing is left waiting (no request and no scan file) and there was no error; 1
+  otherwise; 2 when the PC must be (re-)enrolled; 3 when another sync holds this data
+  folder's sync lock.
 - ``sync --loop [--until-empty] [--max-seconds S] [--interval S] [--max-backoff S]
   [--read-timeout S]``:
   rounds until stopped (SIGTERM/SIGINT end it after the call in progress), waiting out
-  the backoff between failed rounds. ``--events`` prints every engine event as one JSON
+  the backoff between failed rounds. ``--until-empty`` exits 0 after a clean round that
+  left no request and no scan file waiting (``documents_waiting`` in the summary); only
+  scans left: another round after at most ``DOCUMENTS_AGAIN_SECONDS``. ``--max-seconds``
+  bounds it all (exit 1). ``--events`` prints every engine event as one JSON
   line on stdout (the fault-injection tests read them); the summary goes to stderr then.
 - ``status [--json]``: what waits, what needs attention, last contact, next try.
 
@@ -75,6 +79,8 @@ EXIT_OK = 0
 EXIT_WAITING = 1
 EXIT_ENROL = 2
 EXIT_BUSY = 3
+#: With --until-empty, the pause before another round when only scans are left.
+DOCUMENTS_AGAIN_SECONDS = 5.0
 
 NOT_SET_UP = Message(
     fa="این رایانه هنوز راه‌اندازی نشده است (فرمان init).",
@@ -543,18 +549,16 @@ def _loop(
                 if got:
                     result = engine.run_round()
                     _print_summary(ctx, result, out, as_json=args.json)
-            if (
-                got
-                and result is not None
-                and args.until_empty
-                and result.ok
-                and result.waiting == 0
-            ):
+            if got and result is not None and args.until_empty and _emptied(result):
                 return EXIT_OK
             if not got or result is None:
                 wait = 1.0  # another process is syncing this folder: look again shortly
             elif result.ok and result.waiting == 0:
-                wait = interval
+                # Scans left after a clean round: the upload met a break or a refusal of
+                # the line's (the round itself went through). A run meant to empty the
+                # queue tries again soon; a standing loop keeps its interval.
+                again = result.documents_waiting and args.until_empty
+                wait = min(interval, DOCUMENTS_AGAIN_SECONDS) if again else interval
             else:
                 # Failed: the backoff. Clean but items left (a "retry" answer, or saved
                 # meanwhile): when the server allows, at once otherwise.
@@ -648,10 +652,15 @@ def sync_status(
 # --------------------------------------------------------------------------- output
 
 
+def _emptied(result: RoundResult) -> bool:
+    """A clean round that left no request and no scan file waiting."""
+    return result.ok and result.waiting == 0 and result.documents_waiting == 0
+
+
 def _exit_code(result: RoundResult) -> int:
     if result.needs_reenrolment:
         return EXIT_ENROL
-    return EXIT_OK if result.ok and result.waiting == 0 else EXIT_WAITING
+    return EXIT_OK if _emptied(result) else EXIT_WAITING
 
 
 def _say(ctx: Context, fa: str, en: str) -> str:
@@ -672,11 +681,13 @@ def _print_summary(ctx: Context, result: RoundResult, out: IO[str], *, as_json: 
         fa=f"ارسال {n(result.pushed)}: پذیرفته {n(result.accepted)} (تکراری "
         f"{n(result.duplicate)})، کنار گذاشته {n(result.set_aside)}، تلاش دوباره "
         f"{n(result.retried)}؛ تغییرهای دریافتی {n(result.status_applied)}، فهرست خدمات "
-        f"{versions}؛ در انتظار {n(result.waiting)}، نیازمند رسیدگی {n(result.attention)}",
+        f"{versions}؛ در انتظار {n(result.waiting)}، نیازمند رسیدگی {n(result.attention)}"
+        f"، اسکن‌های در انتظار ارسال {n(result.documents_waiting)}",
         en=f"sent {result.pushed}: accepted {result.accepted} (duplicate {result.duplicate}),"
         f" set aside {result.set_aside}, retry {result.retried}; changes applied"
         f" {result.status_applied}, catalogues {versions};"
-        f" waiting {result.waiting}, needs attention {result.attention}",
+        f" waiting {result.waiting}, needs attention {result.attention},"
+        f" scans waiting {result.documents_waiting}",
     )
     print(ctx.say(text), file=out, flush=True)
     if result.error is not None:

@@ -278,6 +278,7 @@ class SyncEngine:
             next_try_at=utc_iso(state.next_try_at) if state.next_try_at else None,
             needs_reenrolment=state.needs_reenrolment,
             stopped=stopped,
+            documents_waiting=self._documents.waiting() if self._documents is not None else 0,
         )
         self._emit(result)
         return result

@@ -144,6 +144,9 @@ class RoundResult(SyncEvent):
     next_try_at: str | None
     needs_reenrolment: bool
     stopped: bool  # request_stop() cut the round short
+    # Scan files (blobs) not yet whole on the server after the round; 0 with no document
+    # lane. Apart from `waiting` (requests), which the window's banner and `status` count.
+    documents_waiting: int = 0
 
     @property
     def ok(self) -> bool:

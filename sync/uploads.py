@@ -33,6 +33,7 @@ log = logging.getLogger("pishkhan.sync.uploads")
 MIN_CHUNK = 16 * 1024
 MAX_CHUNK = 512 * 1024
 FIRST_CHUNK = 64 * 1024
+COUNTED_AT_MOST = 100_000  # blobs counted as waiting (a counter holds far fewer)
 QUICK_CHUNK_SECONDS = 4.0  # a chunk that took less: the line can take a larger one
 TIMEOUT = (10.0, 60.0)
 
@@ -208,6 +209,10 @@ class DocumentLane:
     uploader: Uploader
     text_waiting: Callable[[], bool]
     max_text_pushes: int = 100  # per round: a stream of saves cannot keep one round alive
+
+    def waiting(self) -> int:
+        """Blobs not yet whole on the server (the round result's ``documents_waiting``)."""
+        return len(self.uploader.pending.waiting(limit=COUNTED_AT_MOST))
 
     def send(self, push_text: Callable[[], None], stopped: Callable[[], bool]) -> bool:
         """Upload until done, stopped, or the line fails; True when nothing is left."""

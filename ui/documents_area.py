@@ -25,7 +25,6 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QGuiApplication,
-    QIcon,
     QImage,
     QKeySequence,
     QShortcut,
@@ -47,7 +46,7 @@ from PySide6.QtWidgets import (
 
 from desktop.scans.attach import DocumentScan
 from desktop.scans.budgets import ScanKind
-from desktop.scans.shrink import ShrunkScan, shrink_bytes
+from desktop.scans.shrink import PDF, ShrunkScan, shrink_bytes
 from rules.bidi import ltr
 from rules.catalog import ScanNeed, Service
 from rules.errors import UserFacingError
@@ -60,9 +59,12 @@ from ui.documents_parts import (
     THUMB,
     PendingScan,
     T,
+    pages_text,
     pixmap_of,
+    prepared,
     read_and_shrink,
     shrink_turned,
+    thumbnail_icon,
 )
 from ui.theme import set_role
 
@@ -305,10 +307,14 @@ class DocumentsArea(QGroupBox):
         def done(result: object) -> None:
             self._pending -= 1
             assert isinstance(result, tuple)
-            source, scan = result
+            source, scan, thumb = result
             place = sum(item.ticket < ticket for item in self._items)
-            self._items.insert(place, PendingScan(name, source, document, scan, turns, ticket))
+            self._items.insert(
+                place, PendingScan(name, source, document, scan, turns, ticket, thumb)
+            )
             self.clear_error()
+            if not thumb.shown:  # kept (it was read whole), with a plain sheet and why
+                self._say(f"{name}: {T['no_page'].text(self._lang)}")
             self._refresh(select=place)
             self.changed.emit()
 
@@ -319,7 +325,8 @@ class DocumentsArea(QGroupBox):
                 raise exc
             self._say(f"{name}: {exc.message.text(self._lang)}")
 
-        self._run_aside(job, done, failed)
+        # The thumbnail is drawn on the job's thread too: the GUI thread decodes nothing.
+        self._run_aside(lambda: prepared(job()), done, failed)
 
     # --- editing ---------------------------------------------------------------------------
 
@@ -454,12 +461,15 @@ class DocumentsArea(QGroupBox):
         self.list.blockSignals(True)
         self.list.clear()
         for item in self._items:
-            pages = T["pages"].format(pages=item.scan.pages).text(lang)
+            pages = pages_text(item.scan.pages, lang)
+            # The count on the sheet too where the sheet alone does not tell it.
+            on_sheet = item.scan.parts[0].media_type == PDF or item.scan.pages > 1
             entry = QListWidgetItem(
-                QIcon(pixmap_of(item.scan.parts[0], THUMB)),
+                thumbnail_icon(item.thumb, pages if on_sheet else None),
                 f"{self._label_of(item.document)}\n{pages}",
             )
-            entry.setToolTip(item.name)
+            shown = item.thumb is not None and item.thumb.shown
+            entry.setToolTip(item.name if shown else f"{item.name}\n{T['no_page'].text(lang)}")
             self.list.addItem(entry)
         self.list.blockSignals(False)
         if select is not None and 0 <= select < len(self._items):

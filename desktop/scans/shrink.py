@@ -33,6 +33,7 @@ from desktop.scans.budgets import (
     PageBudget,
     ScanKind,
 )
+from desktop.scans.pdfpages import PDFIUM
 from desktop.scans.refusals import ScanRefused
 from rules.messages import Message
 
@@ -161,6 +162,11 @@ def _check_pixels(size: tuple[int, int]) -> None:
 
 
 def _shrink_pdf(data: bytes, budget: PageBudget) -> tuple[ShrunkPart, ...]:
+    with PDFIUM:  # pdfium is not thread-safe: one call at a time in the process
+        return _shrink_pdf_locked(data, budget)
+
+
+def _shrink_pdf_locked(data: bytes, budget: PageBudget) -> tuple[ShrunkPart, ...]:
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -186,7 +192,11 @@ def _shrink_pdf(data: bytes, budget: PageBudget) -> tuple[ShrunkPart, ...]:
             if longest > budget.max_long_side:
                 scale *= budget.max_long_side / longest
             bitmap = page.render(scale=scale, grayscale=budget.grayscale)
-            parts.append(_encode_page(bitmap.to_pil(), budget))
+            try:
+                parts.append(_encode_page(bitmap.to_pil(), budget))
+            finally:
+                bitmap.close()  # under the lock, not by a finalizer later on another thread
+                page.close()
         return tuple(parts)
     except pdfium.PdfiumError as exc:
         raise ScanRefused(refusals.NOT_AN_IMAGE, detail=str(exc)) from exc
