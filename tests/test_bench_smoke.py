@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-# Group → benchmarks: about 20-25 s a group on a quiet machine (docs/TESTING.md has each
+# Group → benchmarks: about 20-30 s a group on a quiet machine (docs/TESTING.md has each
 # benchmark's time), so that no group is a long unit of its own.
 GROUPS: dict[str, tuple[str, ...]] = {
     "counter": ("intake", "startup", "queue", "printing", "encryption", "cli"),
