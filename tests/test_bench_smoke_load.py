@@ -1,4 +1,4 @@
-"""Bench smoke, group "load": ingest and multinode (many PCs pushing at once), --quick.
+"""Bench smoke, group "load": ingest and multinode (many PCs at once), printing; --quick.
 
 One file a group so that pytest-xdist's ``--dist loadfile`` can run the groups on different
 workers; the checks are tests/test_bench_smoke.py's (``run_group``).
