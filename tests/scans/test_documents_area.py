@@ -22,6 +22,7 @@ from pytestqt.qtbot import QtBot
 from bench.scan_pages import a4_text_page, colour_photo
 from desktop.scans.budgets import BUDGETS, ScanKind
 from desktop.scans.shrink import JPEG
+from rules.bidi import ltr
 from tests.scans.scan_catalog import publish_with_scans
 from tests.ui.conftest import (
     fill_form,
@@ -113,7 +114,10 @@ def test_a_bad_file_is_told_in_persian_and_nothing_is_kept(
     area.add_file(_file(tmp_path, "letter.jpg", b"this is no image at all" * 100), "national_card")
     qtbot.waitUntil(lambda: not area.busy, timeout=20_000)
     assert area.pending == () and area.error.isVisible()
-    assert area.error.text().startswith("letter.jpg: این پرونده تصویر یا PDF خوانا نیست")
+    # The file's name isolated left to right, the line led by the Persian mark (rules.bidi).
+    assert area.error.text().startswith(
+        f"\u200f{ltr('letter.jpg')}: این پرونده تصویر یا PDF خوانا نیست"
+    )
 
 
 def test_a_required_scan_missing_is_a_field_error_at_the_area(
