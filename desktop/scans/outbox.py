@@ -2,8 +2,12 @@
 
 Implements `sync.uploads.PendingBlobs` over the `scan_parts` table and the `ScanStore`. A
 blob shared by several parts (the same page in two requests) is sent once and marks every
-part naming it. `document_lane` assembles the sync round's documents share (the uploader
-over this outbox, yielding whenever a text request is queued).
+part naming it. The scans of a request the server set aside ("needs attention": refused or
+in conflict) wait with it: not uploaded and not counted as waiting, kept on disk under the
+same encryption, until the server's acceptance moves the request on (desktop/states.py);
+a blob also named by a part of a request not set aside goes as usual. `document_lane`
+assembles the sync round's documents share (the uploader over this outbox, yielding
+whenever a text request is queued).
 """
 
 from __future__ import annotations
@@ -32,10 +36,12 @@ class ScanOutbox:
         with self.store.read() as s:
             rows = s.execute(
                 text(
-                    "SELECT sha256, max(size) FROM scan_parts WHERE upload_state = :w "
-                    "GROUP BY sha256 ORDER BY min(id) LIMIT :n"
+                    "SELECT p.sha256, max(p.size) FROM scan_parts p "
+                    "JOIN requests r ON r.id = p.request_id "
+                    "WHERE p.upload_state = :w AND r.state != :aside "
+                    "GROUP BY p.sha256 ORDER BY min(p.id) LIMIT :n"
                 ),
-                {"w": WAITING, "n": limit},
+                {"w": WAITING, "aside": State.NEEDS_ATTENTION.value, "n": limit},
             ).all()
         return [PendingBlob(sha, int(size)) for sha, size in rows]
 
