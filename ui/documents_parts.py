@@ -22,6 +22,7 @@ from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPen, QPixmap
 
 from desktop.scans.budgets import ScanKind
 from desktop.scans.pdfpages import PageNotShown, first_page
+from desktop.scans.progress import pages_message
 from desktop.scans.shrink import JPEG, PDF, ShrunkPart, ShrunkScan, shrink_bytes, shrink_file
 from rules.messages import Message
 
@@ -43,8 +44,6 @@ T = {
     "unassigned": Message("مدرک را انتخاب کنید", "choose the document"),
     "busy": Message("در حال آماده‌سازی اسکن…", "Preparing the scan…"),
     "watching": Message("پوشهٔ اسکنر: {folder}", "Scanner folder: {folder}"),
-    "pages": Message("{pages} صفحه", "{pages} pages"),
-    "page": Message("{pages} صفحه", "{pages} page"),
     "no_page": Message(
         "صفحهٔ نخست این PDF نشان داده نمی‌شود (شاید آسیب دیده باشد)؛ پیش از ذخیره آن را باز "
         "کنید و ببینید، یا دوباره اسکن کنید",
@@ -95,7 +94,7 @@ class Thumbnail:
 def pages_text(pages: int, lang: str) -> str:
     """The page count as the clerk reads it, "۳ صفحه" or "3 pages" (``Message.format``
     writes Persian digits in the Persian text)."""
-    return T["page" if pages == 1 else "pages"].format(pages=pages).text(lang)
+    return pages_message(pages).text(lang)
 
 
 def read_and_shrink(path: Path, kind: ScanKind) -> tuple[bytes, ShrunkScan]:

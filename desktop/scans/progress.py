@@ -3,7 +3,8 @@
 `DocumentProgress` is the queue's and the detail view's line ("documents 2 of 5 sent"),
 counted over a request's ``scan_parts`` (a part is sent once the server holds its whole
 blob, desktop/scans/outbox.py). `scanned_documents` is the receipt's list: each document
-scanned, with its label from the request's catalogue version and its page count.
+scanned, with its label from the request's catalogue version and its page count
+(`pages_message`: "1 page", "3 pages", "۳ صفحه", the one wording every scan view uses).
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ DOCUMENTS_SENT = Message(
     fa="مدارک: {sent} از {total} فرستاده شد",
     en="documents {sent} of {total} sent",
 )
-PAGES = Message(fa="{pages} صفحه", en="{pages} page(s)")
+_PAGE = Message(fa="{pages} صفحه", en="{pages} page")
+_PAGES = Message(fa="{pages} صفحه", en="{pages} pages")
+
+
+def pages_message(pages: int) -> Message:
+    """A page count as the clerk reads it: "1 page", "3 pages"; "۳ صفحه" in Persian (a
+    Persian noun after a number stays singular; `Message.format` writes Persian digits)."""
+    return (_PAGE if pages == 1 else _PAGES).format(pages=pages)
 
 
 @dataclass(frozen=True)
@@ -69,7 +77,7 @@ class ScannedDocument:
     pages: int
 
     def pages_text(self, lang: str) -> str:
-        return PAGES.format(pages=self.pages).text(lang)
+        return pages_message(self.pages).text(lang)
 
 
 def pages_per_document(conn: sqlite3.Connection, request_id: str) -> tuple[tuple[str, int], ...]:

@@ -112,20 +112,36 @@ def test_the_detail_view_lists_the_scans_with_pages_and_the_sent_count(
     assert ui_ctx.queries.detail(request_id).row.state == State.QUEUED  # type: ignore[union-attr]
 
 
+def test_the_detail_view_in_english_says_1_page_and_3_pages(
+    qtbot: QtBot, ui_ctx: AppContext
+) -> None:
+    request_id = _save(ui_ctx, [("national_card", 1), ("job_evidence", 3)])
+    ui_ctx.lang_override = "en"
+    dialog = RequestDetailDialog(ui_ctx, request_id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    service = ui_ctx.catalogs.current().service(SERVICE)
+    labels = {d.key: d.label.en for d in service.documents}
+    assert dialog.values["scans"].text().splitlines() == [
+        f"▤  {labels['national_card']}: 1 page",
+        f"▤  {labels['job_evidence']}: 3 pages",
+    ]
+
+
 def test_the_receipt_lists_the_documents_scanned_and_their_pages(ui_ctx: AppContext) -> None:
     request_id = _save(ui_ctx, [("birth_certificate", 2), ("national_card", 1)])
     service = ui_ctx.catalogs.current().service(SERVICE)
     labels = {d.key: d.label for d in service.documents}
     english = receipt_for(ui_ctx.store, request_id, lang="en")
     assert english.scans == (
-        (labels["birth_certificate"].en, "2 page(s)"),
-        (labels["national_card"].en, "1 page(s)"),
+        (labels["birth_certificate"].en, "2 pages"),
+        (labels["national_card"].en, "1 page"),
     )
     blocks = english.blocks()
     heading = blocks.index(Heading("Documents scanned", "small"))
     assert blocks[heading + 1 : heading + 3] == [
-        Row(labels["birth_certificate"].en, "2 page(s)"),
-        Row(labels["national_card"].en, "1 page(s)"),
+        Row(labels["birth_certificate"].en, "2 pages"),
+        Row(labels["national_card"].en, "1 page"),
     ]
     persian = receipt_for(ui_ctx.store, request_id, lang="fa")
     assert persian.scans[0] == (labels["birth_certificate"].fa, "۲ صفحه")
