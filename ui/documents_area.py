@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QFileSystemWatcher, QIODevice, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QBuffer, QFileSystemWatcher, QIODevice, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
@@ -39,7 +39,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -60,12 +59,12 @@ from ui.documents_parts import (
     PendingScan,
     T,
     pages_text,
-    pixmap_of,
     prepared,
     read_and_shrink,
     shrink_turned,
     thumbnail_icon,
 )
+from ui.scan_preview import ScanPreview
 from ui.theme import isolate, set_role
 
 __all__ = ["NOT_CHOSEN", "STILL_BUSY", "DocumentsArea", "PendingScan", "shrink_turned"]
@@ -393,24 +392,13 @@ class DocumentsArea(QGroupBox):
         self.changed.emit()
 
     def preview(self) -> QDialog | None:
-        """The selected scan's pages at reading size (non-modal; Esc closes it)."""
+        """The selected scan's pages at reading size, one at a time, drawn off the GUI
+        thread (``ui.scan_preview``; non-modal; the arrows page, Esc closes it)."""
         row = self.list.currentRow()
         if not 0 <= row < len(self._items):
             return None
-        dialog = QDialog(self)
-        dialog.setObjectName("scanPreview")
-        dialog.setWindowTitle(self._items[row].name)
-        pages = QWidget()
-        column = QVBoxLayout(pages)
-        for part in self._items[row].scan.parts:
-            label = QLabel(pages)
-            label.setPixmap(pixmap_of(part, QSize(760, 1075)))
-            column.addWidget(label)
-        scroll = QScrollArea(dialog)
-        scroll.setWidget(pages)
-        QVBoxLayout(dialog).addWidget(scroll)
-        dialog.resize(820, 900)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        item = self._items[row]
+        dialog = ScanPreview(item.name, item.scan, self._lang, self._run_aside, self)
         dialog.show()
         return dialog
 

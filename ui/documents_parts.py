@@ -7,7 +7,7 @@ store (a ``QImage`` may be made and painted on any thread; a ``QPixmap`` only on
 so the GUI thread only turns the finished picture into an icon and writes the page count
 on it). A PDF's first page is drawn by PDFium (``desktop.scans.pdfpages``, under the lock
 every pdfium call in the process holds); a PDF whose first page cannot be drawn keeps a
-plain sheet and says so.
+plain sheet and says so. The preview's pages are drawn the same way, in ``ui.scan_preview``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPen, QPixmap
 from desktop.scans.budgets import ScanKind
 from desktop.scans.pdfpages import PageNotShown, first_page
 from desktop.scans.progress import pages_message
-from desktop.scans.shrink import JPEG, PDF, ShrunkPart, ShrunkScan, shrink_bytes, shrink_file
+from desktop.scans.shrink import PDF, ShrunkPart, ShrunkScan, shrink_bytes, shrink_file
 from rules.messages import Message
 
 SCAN_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".pdf", ".bmp", ".webp"})
@@ -184,14 +184,3 @@ def thumbnail_icon(thumb: Thumbnail | None, pages: str | None, size: QSize = THU
             painter.setPen(Qt.GlobalColor.white)
             painter.drawText(band, Qt.AlignmentFlag.AlignCenter, pages)
     return QIcon(canvas)
-
-
-def pixmap_of(part: ShrunkPart, size: QSize) -> QPixmap:
-    image = QImage.fromData(part.data) if part.media_type == JPEG else QImage()
-    if image.isNull():  # the preview's PDF kept whole: a plain sheet (only thumbnails drawn)
-        pixmap = QPixmap(size)
-        pixmap.fill(Qt.GlobalColor.white)
-        return pixmap
-    return QPixmap.fromImage(image).scaled(
-        size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-    )
