@@ -457,7 +457,8 @@ class DocumentsArea(QGroupBox):
                 f"{self._label_of(item.document)}\n{pages}",
             )
             shown = item.thumb is not None and item.thumb.shown
-            entry.setToolTip(item.name if shown else f"{item.name}\n{T['no_page'].text(lang)}")
+            name = isolate(ltr(item.name), lang)  # each line of a tip takes its own direction
+            entry.setToolTip(name if shown else f"{name}\n{isolate(T['no_page'].text(lang), lang)}")
             self.list.addItem(entry)
         self.list.blockSignals(False)
         if select is not None and 0 <= select < len(self._items):

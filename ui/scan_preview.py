@@ -35,8 +35,8 @@ T = {
         "این صفحه نشان داده نمی‌شود (شاید آسیب دیده باشد)",
         "This page cannot be shown (it may be damaged)",
     ),
-    "keys": Message(
-        "صفحهٔ بعد: ← یا PageDown · صفحهٔ قبل: → یا PageUp · بستن: Esc",
+    "keys": Message(  # the keys' names isolated left to right in the Persian sentence
+        f"صفحهٔ بعد: ← یا {ltr('PageDown')} · صفحهٔ قبل: → یا {ltr('PageUp')} · بستن: {ltr('Esc')}",
         "Next page: → or PageDown · previous: ← or PageUp · close: Esc",
     ),
 }

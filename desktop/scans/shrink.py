@@ -35,6 +35,7 @@ from desktop.scans.budgets import (
 )
 from desktop.scans.pdfpages import PDFIUM
 from desktop.scans.refusals import ScanRefused
+from rules.bidi import ltr
 from rules.messages import Message
 
 ACCEPTED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "TIFF"})  # MPO: a phone camera's JPEG
@@ -84,7 +85,10 @@ def shrink_file(path: Path, kind: ScanKind) -> ShrunkScan:
         data = path.read_bytes()
     except OSError as exc:
         raise ScanRefused(
-            refusals.UNREADABLE_FILE.format(reason=Message(exc.strerror or "", exc.strerror or "")),
+            # The system's reason is English: isolated in the Persian sentence (rules.bidi).
+            refusals.UNREADABLE_FILE.format(
+                reason=Message(ltr(exc.strerror or ""), exc.strerror or "")
+            ),
             detail=str(exc),
         ) from exc
     return shrink_bytes(data, kind)
@@ -132,7 +136,8 @@ def _image_pages(data: bytes) -> Iterator[Image.Image]:
         raise ScanRefused(refusals.NOT_AN_IMAGE, detail=str(exc)) from exc
     if image.format not in ACCEPTED_FORMATS:
         fmt = image.format or "?"
-        raise ScanRefused(refusals.UNSUPPORTED_FORMAT.format(format=Message(fmt, fmt)))
+        # "GIF" inside a Persian sentence, isolated left to right (rules.bidi).
+        raise ScanRefused(refusals.UNSUPPORTED_FORMAT.format(format=Message(ltr(fmt), fmt)))
     frames = getattr(image, "n_frames", 1)
     if image.format in ("MPO",):
         frames = 1  # the second frame of a phone's MPO is a depth or preview image

@@ -14,6 +14,7 @@ from desktop.scans import refusals
 from desktop.scans.budgets import BUDGETS, MAX_INPUT_BYTES, ScanKind
 from desktop.scans.refusals import ScanRefused
 from desktop.scans.shrink import JPEG, PDF, shrink_bytes, shrink_file
+from rules.bidi import is_isolated
 
 DOC = BUDGETS[ScanKind.DOCUMENT]
 PHOTO = BUDGETS[ScanKind.PHOTO]
@@ -126,6 +127,16 @@ def test_other_image_formats_are_refused_by_name() -> None:
     Image.new("RGB", (50, 50)).save(out, "GIF")
     refused = _refusal(out.getvalue())
     assert "GIF" in refused.message.en and "GIF" in refused.message.fa
+    # A Latin token inside the Persian sentence is isolated left to right.
+    assert is_isolated(refused.message.fa, "GIF") and not is_isolated(refused.message.en, "GIF")
+
+
+def test_an_unreadable_files_reason_is_isolated_in_persian(tmp_path: Path) -> None:
+    with pytest.raises(ScanRefused) as refused:
+        shrink_file(tmp_path / "gone.jpg", ScanKind.DOCUMENT)
+    reason = "No such file or directory"
+    assert is_isolated(refused.value.message.fa, reason)
+    assert refused.value.message.en == f"The file could not be read ({reason})"
 
 
 def test_too_many_pixels_is_refused_before_decoding() -> None:

@@ -21,15 +21,18 @@ from pytestqt.qtbot import QtBot
 
 from desktop.db.engine import Store
 from desktop.scans.shrink import JPEG, PDF, ShrunkScan
+from rules.bidi import ltr
 from tests.scans.scan_catalog import publish_with_scans
 from tests.ui.conftest import CLERK_USER, MakeCtx
 from tests.ui.test_pdf_thumbnail import page_missing_pdf
 from ui.context import AppContext
 from ui.documents_area import DocumentsArea
+from ui.documents_parts import T as NO_PAGE_T
 from ui.request_form import RequestForm
 from ui.scan_preview import ScanPreview, T
 
 SERVICE = "self_employed_insurance"
+NO_PAGE = NO_PAGE_T["no_page"]
 BANDS = 4  # a page's block sits in band (page number % BANDS) of its height
 
 
@@ -165,6 +168,11 @@ def test_a_damaged_pdf_says_its_page_cannot_be_shown(
     qtbot.waitUntil(lambda: preview.drawn(0), timeout=20_000)
     assert preview.page.text() == T["not_shown"].fa
     assert preview.page.pixmap().isNull()
+    # The thumbnail's tip: the name isolated on its own line, each line led by the mark.
+    name, why = area.list.item(0).toolTip().splitlines()
+    assert name == f"\u200f{ltr('torn.pdf')}"
+    assert why == f"\u200f{NO_PAGE.fa}"
+    assert preview.windowTitle() == f"\u200f{ltr('torn.pdf')}"
     QTest.keyClick(preview, Qt.Key.Key_Escape)
 
 
