@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
@@ -196,7 +196,7 @@ class ClerkDirectory:
                     return slots.with_clerk_from_hash(key, info.id, info.username, password_hash)
                 except keyslots.UnusableHash as exc:
                     log.info("clerk %d enabled without a key slot: %s", info.id, exc)
-                    return slots
+                    return _left_without_slot(slots, info.username)
 
             keyslots.update(self._store.path.parent, with_theirs)
         return info
@@ -382,6 +382,7 @@ class ClerkDirectory:
                 slots = slots.with_clerk_from_hash(data_key, clerk_id, username, password_hash)
             except keyslots.UnusableHash as exc:
                 log.info("clerk %d gets no key slot from their hash: %s", clerk_id, exc)
+                slots = _left_without_slot(slots, username)
         return slots
 
     def create_manager_in(
@@ -479,3 +480,13 @@ def _verify(hasher: PasswordHasher, stored: str, password: str) -> bool:
 
 def _burn(hasher: PasswordHasher, password: str) -> None:
     hasher.hash(password)
+
+
+def _left_without_slot(slots: keyslots.KeySlots, username: str) -> keyslots.KeySlots:
+    """``slots`` naming ``username`` among the accounts left without a slot (their login
+    then says to ask for a new password, not "wrong password": docs/SECURITY.md)."""
+    listed = slots.extra.get(keyslots.WITHOUT_SLOT)
+    names = [n for n in listed if isinstance(n, str)] if isinstance(listed, list) else []
+    if username in names:
+        return slots
+    return replace(slots, extra={**slots.extra, keyslots.WITHOUT_SLOT: [*names, username]})
