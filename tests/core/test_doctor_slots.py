@@ -170,3 +170,23 @@ def test_a_weak_hash_clerks_password_says_to_ask_the_manager(encrypted_office: P
         data_key_for(data_dir, username="ghost", password="x" * 8)
     assert not isinstance(ghost.value, keyslots.NoSlot)
     assert ghost.value.message.en == "Wrong user name or password."
+
+
+def test_a_disabled_account_leaves_the_lists(encrypted_office: Path) -> None:
+    data_dir = encrypted_office
+    key = data_key_for(data_dir, username="modir", password=PASSWORDS["modir"])
+    store = Store.open(data_dir, key=key)
+    try:
+        clerks = ClerkDirectory(store)
+        manager = clerks.authenticate("modir", PASSWORDS["modir"], proven=True)
+        for clerk in clerks.list():
+            if clerk.username in ("reza", "mina"):
+                clerks.set_active(manager, clerk.id, False)
+    finally:
+        store.close()
+    report = examine(data_dir)
+    assert report.facts["awaiting_first_login"] == ["sara"]
+    assert report.facts["without_key"] == []
+    with pytest.raises(keyslots.WrongSecret) as disabled:  # nobody is to give it a password
+        data_key_for(data_dir, username="reza", password=PASSWORDS["reza"])
+    assert not isinstance(disabled.value, keyslots.NoSlot)
