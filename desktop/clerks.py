@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
@@ -184,7 +184,7 @@ class ClerkDirectory:
             info = _info(clerk)
             password_hash = clerk.password_hash
         if not active:
-            self._drop_slot(clerk_id)
+            self._drop_slot(clerk_id, info.username)
         elif self._store.data_key is not None:
             # Enabled again: their own password opens the store, as before the disabling.
             key = self._store.data_key
@@ -196,7 +196,7 @@ class ClerkDirectory:
                     return slots.with_clerk_from_hash(key, info.id, info.username, password_hash)
                 except keyslots.UnusableHash as exc:
                     log.info("clerk %d enabled without a key slot: %s", info.id, exc)
-                    return slots
+                    return _left_without_slot(slots, info.username)
 
             keyslots.update(self._store.path.parent, with_theirs)
         return info
@@ -341,13 +341,15 @@ class ClerkDirectory:
             lambda slots: slots.with_clerk(key, clerk.id, clerk.username, password),
         )
 
-    def _drop_slot(self, clerk_id: int) -> None:
+    def _drop_slot(self, clerk_id: int, username: str) -> None:
         if self._store.data_key is None:
             return
-        keyslots.update(
-            self._store.path.parent,
-            lambda slots: slots.without_clerk(clerk_id) if clerk_id in slots.clerk_ids() else slots,
-        )
+
+        def without(slots: keyslots.KeySlots) -> keyslots.KeySlots:
+            slots = slots.without_clerk(clerk_id) if clerk_id in slots.clerk_ids() else slots
+            return _left_without_slot(slots, username, listed=False)
+
+        keyslots.update(self._store.path.parent, without)
 
     def _ensure_slot(self, clerk: ClerkInfo, password: str) -> None:
         """A login into the open store: a slot for a clerk without one, and an ordinary
@@ -382,6 +384,7 @@ class ClerkDirectory:
                 slots = slots.with_clerk_from_hash(data_key, clerk_id, username, password_hash)
             except keyslots.UnusableHash as exc:
                 log.info("clerk %d gets no key slot from their hash: %s", clerk_id, exc)
+                slots = _left_without_slot(slots, username)
         return slots
 
     def create_manager_in(
@@ -479,3 +482,17 @@ def _verify(hasher: PasswordHasher, stored: str, password: str) -> bool:
 
 def _burn(hasher: PasswordHasher, password: str) -> None:
     hasher.hash(password)
+
+
+def _left_without_slot(
+    slots: keyslots.KeySlots, username: str, *, listed: bool = True
+) -> keyslots.KeySlots:
+    """``slots`` naming ``username`` among the accounts left without a slot (their login
+    then says to ask for a new password, not "wrong password": docs/SECURITY.md), or,
+    ``listed=False``, no longer (a disabled account: nobody is to give it a password)."""
+    field = slots.extra.get(keyslots.WITHOUT_SLOT)
+    names = [n for n in field if isinstance(n, str)] if isinstance(field, list) else []
+    if (username in names) == listed:
+        return slots
+    kept = [*names, username] if listed else [n for n in names if n != username]
+    return replace(slots, extra={**slots.extra, keyslots.WITHOUT_SLOT: kept})

@@ -138,7 +138,11 @@ def store_key(args: argparse.Namespace, data_dir: Path) -> bytes | None:
         raise InputError(NO_USER)
     from desktop.clerks import normalize_username
 
-    if keyslots.load(data_dir).clerk_slot(normalize_username(str(user))) is None:
+    slots = keyslots.load(data_dir)
+    if normalize_username(str(user)) in slots.left_without_slot():
+        # A weak old hash made no slot: what to do (the same exit code as before).
+        raise InputError(keyslots.NoSlot().message)
+    if slots.clerk_slot(normalize_username(str(user))) is None:
         # The key file names its clerks in clear: saying so tells nothing it does not.
         raise InputError(
             Message(

@@ -17,7 +17,9 @@ do. What it looks for:
   gaps and the device counter follows it.
 - the encryption's key file: missing, damaged, an encryption left unfinished, no recovery
   key, or a recovery key never shown to anyone (a power cut before it was: the manager's
-  next login shows a new one).
+  next login shows a new one); the clerks with no login since the encryption (their
+  password-hash slot is weaker than an ordinary one until then) and those it left
+  without a slot, from the key file's names and slot kinds alone (no password needed).
 
 ``cmd_doctor`` prints it as readable lines in ``--lang`` or as JSON (``--json``); exit 1
 if a problem was found.
@@ -86,6 +88,8 @@ class DoctorReport:
                 return "-"
             if isinstance(v, dt.datetime):
                 return when(v, lang)
+            if isinstance(v, list):  # user names
+                return ("، " if lang == "fa" else ", ").join(map(str, v)) or "-"
             return digits(v, lang) if isinstance(v, int) or key == "office" else str(v)
 
         out = [f"{_t(key, lang)}: {value(key)}" for key in _SHOWN if key in f]
@@ -120,6 +124,10 @@ _LABELS = {
     "needs_attention": Message("نیازمند رسیدگی", "needing attention"),
     "free_disk_mb": Message("فضای آزاد دیسک (مگابایت)", "free disk (MB)"),
     "checked_at": Message("زمان بررسی", "checked at"),
+    "awaiting_first_login": Message(
+        "کاربران بی‌ورود از زمان رمزگذاری", "users not logged in since the encryption"
+    ),
+    "without_key": Message("کاربران بی‌کلید", "users without a key"),
     "problems": Message("مشکل‌ها:", "Problems:"),
     "no_problems": Message("مشکلی پیدا نشد.", "No problem found."),
     "yes": Message("بله", "yes"),
@@ -140,6 +148,8 @@ _SHOWN = (
     "enrolled",
     "free_disk_mb",
     "checked_at",
+    "awaiting_first_login",
+    "without_key",
     "waiting",
     "oldest_waiting_at",
     "needs_attention",

@@ -226,6 +226,7 @@ def check_key_file(data_dir: Path, database: Path, report: DoctorReport) -> bool
             "رمزگذاری پایگاه داده نیمه‌کاره مانده است؛ با ورود بعدی یک کاربر تمام می‌شود.",
             "The database's encryption was interrupted; it is finished at a user's next login.",
         )
+    check_slots_awaiting(slots, report)
     report.facts["recovery_unseen"] = slots.recovery_unseen
     if slots.recovery_unseen:
         # A power cut before the key was shown (or its window closed unconfirmed).
@@ -245,3 +246,34 @@ def check_key_file(data_dir: Path, database: Path, report: DoctorReport) -> bool
             "--new-recovery-key and keep it on paper.",
         )
     return True
+
+
+def check_slots_awaiting(slots: Any, report: DoctorReport) -> None:
+    """The clerks with no login since the encryption, from the key file's clear part only
+    (user names and slot kinds, no password): a password-hash slot is only as strong as
+    the old hash until its clerk's first login rewraps it (docs/SECURITY.md); an account
+    left without a slot (a weak old hash) cannot open the store at all."""
+    awaiting = list(slots.awaiting_first_login())
+    without = list(slots.left_without_slot())
+    report.facts["awaiting_first_login"] = awaiting
+    report.facts["without_key"] = without
+    if awaiting:
+        fa_names, en_names = "، ".join(awaiting), ", ".join(awaiting)
+        report.problem(
+            "awaiting_first_login",
+            f"این کاربران از زمان رمزگذاری وارد نشده‌اند: {fa_names}. تا ورود نخستشان کلید "
+            "آن‌ها تنها به اندازهٔ چکیدهٔ قدیمی گذرواژه‌شان محکم است؛ هر کدام یک بار وارد شود، یا "
+            "اگر دیگر کار نمی‌کند مدیر حسابش را غیرفعال کند.",
+            f"These users have not logged in since the encryption: {en_names}. Until their "
+            "first login their key is only as strong as their old password hash; each should "
+            "log in once, or the manager should disable an account nobody uses.",
+        )
+    if without:
+        fa_names, en_names = "، ".join(without), ", ".join(without)
+        report.problem(
+            "without_key",
+            f"گذرواژهٔ قدیمی این کاربران پایگاه دادهٔ رمزگذاری‌شده را باز نمی‌کند: {fa_names}. "
+            "مدیر دفتر برای هر کدام گذرواژهٔ تازه‌ای بگذارد.",
+            f"These users' old passwords cannot open the encrypted database: {en_names}. "
+            "The office manager should set a new password for each.",
+        )

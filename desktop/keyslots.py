@@ -66,6 +66,10 @@ _SEAL_MAGIC = b"PKS1"  # a sealed file's first bytes: format 1
 _NONCE_BYTES = 12
 _WRAPPED_BYTES = DATA_KEY_BYTES + 16  # the data key and AES-GCM's tag
 MAX_KEYS_FILE_BYTES = 4 << 20
+# The key file's list of user names the encryption could give no slot (their hash was of a
+# weak old kind): so the login can tell them to ask for a new password. Names are in the
+# file in clear already (the slots'); an older program keeps the field as it is.
+WITHOUT_SLOT = "without_slot"
 
 
 class KeySlotsDamaged(UserFacingError):
@@ -121,17 +125,20 @@ class WrongSecret(UserFacingError):
         )
 
 
-class NoSlot(UserFacingError):
-    """An account the store knows that has no slot yet (accounts made before encryption)."""
+class NoSlot(WrongSecret):
+    """An account the encryption left without a slot: its stored hash was of a weak old
+    kind (``UnusableHash``), so no password of theirs can open the store until a manager
+    sets a new one. A ``WrongSecret`` (nothing opened), said in words that tell what to do."""
 
     def __init__(self) -> None:
-        super().__init__(
+        UserFacingError.__init__(
+            self,
             Message(
-                fa="پایگاه داده رمزگذاری شده و این حساب هنوز کلید ندارد: مدیر دفتر گذرواژهٔ "
-                "شما را از نو بگذارد.",
-                en="The database is now encrypted and this account has no key yet: the office "
-                "manager must set your password again.",
-            )
+                fa="پایگاه داده رمزگذاری شده و گذرواژهٔ قدیمی این حساب نمی‌تواند آن را باز کند. "
+                "از مدیر دفتر بخواهید گذرواژهٔ تازه‌ای برای شما بگذارد؛ چیزی از دست نرفته است.",
+                en="The database is now encrypted and this account's old password cannot open "
+                "it. Ask the office manager to set a new password for you; nothing is lost.",
+            ),
         )
 
 
@@ -201,6 +208,27 @@ class KeySlots:
             if slot.kind == RECOVERY and _unwrap(slot, digits) is not None:
                 return slot
         return None
+
+    def awaiting_first_login(self) -> tuple[str, ...]:
+        """The user names whose slot is still a password-hash slot: no login since the
+        encryption (read from the file's clear part only: names and slot kinds)."""
+        return tuple(
+            sorted(
+                s.username
+                for s in self.slots
+                if s.kind == CLERK and s.from_hash and s.username is not None
+            )
+        )
+
+    def left_without_slot(self) -> tuple[str, ...]:
+        """The user names the encryption gave no slot (a weak old hash, ``UnusableHash``;
+        listed in the file's ``WITHOUT_SLOT`` field) that have none still."""
+        listed = self.extra.get(WITHOUT_SLOT)
+        if not isinstance(listed, list):
+            return ()
+        return tuple(
+            sorted({n for n in listed if isinstance(n, str) and self.clerk_slot(n) is None})
+        )
 
     def needs_rewrap(self, username: str) -> bool:
         """Whether the clerk's slot should be made again at their login: missing, a

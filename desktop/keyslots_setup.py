@@ -154,7 +154,8 @@ def data_key_for(
 ) -> bytes | None:
     """The data key of ``data_dir``'s store, or None for a plain store (no key file).
 
-    ``WrongSecret`` for a password or recovery key that opens no slot, ``KeySlotsDamaged``
+    ``WrongSecret`` for a password or recovery key that opens no slot (``NoSlot`` for an
+    account the encryption left without one, its hash of a weak old kind), ``KeySlotsDamaged``
     for a key file that cannot be read (nothing is changed either way), ``AccountLocked``
     for a clerk locked by failed logins (counted here: the database is not open yet).
     """
@@ -167,6 +168,13 @@ def data_key_for(
         raise keyslots.StoreLocked()
     name, typed = normalize_username(username), password_text(password)
     if slots.clerk_slot(name) is None:
+        if name in slots.left_without_slot():
+            # Their weak old hash made no slot: no password of theirs can open the store,
+            # so say what to do (the name is in the key file in clear already).
+            try:
+                slots.unlock(name, typed)  # the same work as a real try
+            except keyslots.WrongSecret:
+                raise keyslots.NoSlot() from None
         return slots.unlock(name, typed)  # WrongSecret, with the work of a real try
     from desktop.login_failures import FailedLogins
 
