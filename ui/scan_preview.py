@@ -16,7 +16,7 @@ from collections.abc import Callable
 import shiboken6
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QGuiApplication, QImage, QKeyEvent, QPixmap
-from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop.scans.pdfpages import PageNotShown, page_of
 from desktop.scans.shrink import PDF, ShrunkScan
@@ -30,6 +30,9 @@ Runner = Callable[
 
 T = {
     "page": Message("صفحهٔ {n} از {count}", "Page {n} of {count}"),
+    "back": Message("صفحهٔ قبل", "Previous page"),
+    "next": Message("صفحهٔ بعد", "Next page"),
+    "close": Message("بستن", "Close"),
     "drawing": Message("در حال آماده‌سازی صفحه…", "Preparing the page…"),
     "not_shown": Message(
         "این صفحه نشان داده نمی‌شود (شاید آسیب دیده باشد)",
@@ -69,7 +72,12 @@ class ScanPreview(QDialog):
     """One scan's pages, one at a time, drawn off the GUI thread (non-modal; Esc closes)."""
 
     def __init__(
-        self, name: str, scan: ShrunkScan, lang: str, run_aside: Runner, parent: QWidget
+        self,
+        name: str,
+        scan: ShrunkScan,
+        lang: str,
+        run_aside: Runner,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("scanPreview")
@@ -87,7 +95,7 @@ class ScanPreview(QDialog):
         screen = QGuiApplication.primaryScreen().availableGeometry()
         width, height = min(820, screen.width() - 40), min(960, screen.height() - 40)
         self.resize(width, height)
-        self.box = QSize(width - 40, height - 100)  # the page's room under the title bar
+        self.box = QSize(width - 40, height - 140)  # the page's room under the title bar
         self.page = QLabel(self)
         self.page.setObjectName("previewPage")
         self.page.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -97,10 +105,25 @@ class ScanPreview(QDialog):
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         keys = QLabel(isolate(T["keys"].text(lang), lang), self)
         keys.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # Buttons for the mouse, and for Tab: the keys above work whichever has the focus.
+        row = QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}
+        for key, action in (
+            ("back", lambda: self.show_page(self.current - 1)),
+            ("next", lambda: self.show_page(self.current + 1)),
+            ("close", self.close),
+        ):
+            button = QPushButton(T[key].text(lang), self)
+            button.setObjectName(f"preview_{key}")
+            button.setAutoDefault(False)
+            button.clicked.connect(action)
+            self.buttons[key] = button
+            row.addWidget(button)
         column = QVBoxLayout(self)
         column.addWidget(self.page, 1)
         column.addWidget(self.caption)
         column.addWidget(keys)
+        column.addLayout(row)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.show_page(0)
 

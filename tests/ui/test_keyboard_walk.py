@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import io
 import itertools
 import pkgutil
 from collections.abc import Callable, Iterator
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtPrintSupport import QPrinter
@@ -39,6 +41,8 @@ from pytestqt.qtbot import QtBot
 import ui
 from desktop.db.engine import Store
 from desktop.receipt import receipt_for
+from desktop.scans.budgets import ScanKind
+from desktop.scans.shrink import shrink_bytes
 from tests.ui.conftest import CLERK_USER, MANAGER_USER, MakeCtx, clerk_named, sample_for
 from ui.about import AboutDialog
 from ui.clerks_dialog import ClerksDialog, PasswordDialog
@@ -49,6 +53,7 @@ from ui.login import LoginAccess, LoginDialog
 from ui.mainwindow import MainWindow
 from ui.printing_preview import ReceiptPreview
 from ui.recovery_key import RecoveryKeyDialog
+from ui.scan_preview import ScanPreview
 from ui.settings_dialog import SettingsDialog
 from ui.setup_wizard import SetupWizard
 
@@ -91,7 +96,16 @@ def _preview(st: Stores) -> QWidget:
     return ReceiptPreview(receipt, "80mm", QPrinter, ctx.lang)
 
 
+def _scan_preview(st: Stores) -> QWidget:
+    ctx = st.make_ctx(st.office, clerk=CLERK_USER)
+    out = io.BytesIO()
+    Image.new("L", (300, 424), 255).save(out, "JPEG")
+    scan = shrink_bytes(out.getvalue(), ScanKind.DOCUMENT)
+    return ScanPreview("scan-0001.jpg", scan, ctx.lang, ctx.worker.aside)
+
+
 OPENERS: dict[type, Opener] = {
+    ScanPreview: _scan_preview,
     ReceiptPreview: _preview,
     SettingsDialog: lambda st: SettingsDialog(st.make_ctx(st.office, clerk=MANAGER_USER)),
     LoginDialog: lambda st: LoginDialog(LoginAccess.of(st.make_ctx(st.office))),

@@ -189,6 +189,13 @@ def test_in_english_the_right_arrow_turns_forward(
     assert _shown_band(qtbot, preview) == 1
     QTest.keyClick(preview, Qt.Key.Key_Left)
     assert preview.current == 0
+    # With a button focused (Tab reaches them) the keys still page, the buttons click.
+    close = preview.buttons["close"]
+    close.setFocus()
+    QTest.keyClick(close, Qt.Key.Key_PageDown)
+    assert preview.current == 1
+    QTest.mouseClick(preview.buttons["back"], Qt.MouseButton.LeftButton)
+    assert preview.current == 0
     QTest.keyClick(preview, Qt.Key.Key_Escape)
 
 
