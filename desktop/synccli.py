@@ -197,7 +197,7 @@ def make_engine(
     if read_timeout_base is not None:
         client.read_timeout_base = read_timeout_base
     if head_wait_floor is not None:
-        client.answer_waits.floor = min(head_wait_floor, client.read_timeout_base)
+        client.answer_waits.set_bounds(floor=head_wait_floor)
     queue = StoreQueue(store, clock)
     return SyncEngine(
         queue,

@@ -135,13 +135,7 @@ def decode_item(raw: msgspec.Raw, device: AuthDevice) -> PreparedItem:
         field = "item" if exc.field == "body" else exc.field
         return PreparedItem(id=_sent_id(raw), reasons={field: exc.reason})
     body = item.canonical_content()
-    prepared = PreparedItem(id=item.id, item=item, payload=body.decode("utf-8"))
-    prepared.content_hash = item.computed_hash()
-    if prepared.content_hash != item.content_hash:
-        prepared.reasons = {"content_hash": R_HASH}
-    elif item.office_code != device.office_code:
-        prepared.reasons = {"office_code": R_OFFICE}
-    return prepared
+    return _checked(item, body, hashlib.sha256(body).hexdigest(), device, sent=item.content_hash)
 
 
 def decode_lean(raws: list[msgspec.Raw], digest: str, device: AuthDevice) -> list[PreparedItem]:
@@ -158,16 +152,27 @@ def decode_lean(raws: list[msgspec.Raw], digest: str, device: AuthDevice) -> lis
             continue
         body = canonical_json(content)
         content_hash = hashlib.sha256(body).hexdigest()
-        fields = msgspec.structs.astuple(content)
-        item = RequestItem(*fields, content_hash=content_hash)
-        p = PreparedItem(id=item.id, item=item, content_hash=content_hash, payload=body.decode())
-        if item.office_code != device.office_code:
-            p.reasons = {"office_code": R_OFFICE}
-        prepared.append(p)
+        item = RequestItem(*msgspec.structs.astuple(content), content_hash=content_hash)
+        prepared.append(_checked(item, body, content_hash, device))
     if unreadable:
         raise BatchRefused({"digest": R_DIGEST, **unreadable})
     if batch_digest([p.content_hash for p in prepared]) != digest:
         raise BatchRefused({"digest": R_DIGEST})
+    return prepared
+
+
+def _checked(
+    item: RequestItem, body: bytes, content_hash: str, device: AuthDevice, *, sent: str = ""
+) -> PreparedItem:
+    """One decoded item, ``body`` its canonical content and ``content_hash`` that body's
+    sha256: the hash it was sent with (revision 2, ``sent``) compared, then its office."""
+    prepared = PreparedItem(
+        id=item.id, item=item, content_hash=content_hash, payload=body.decode("utf-8")
+    )
+    if sent and content_hash != sent:
+        prepared.reasons = {"content_hash": R_HASH}
+    elif item.office_code != device.office_code:
+        prepared.reasons = {"office_code": R_OFFICE}
     return prepared
 
 

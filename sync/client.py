@@ -309,8 +309,7 @@ class SyncClient:
 
     @read_timeout_base.setter
     def read_timeout_base(self, seconds: float) -> None:
-        self.answer_waits.ceiling = seconds
-        self.answer_waits.floor = min(self.answer_waits.floor, seconds)
+        self.answer_waits.set_bounds(ceiling=seconds)
 
     def read_timeout(self, payload_bytes: int) -> float:
         """The wait for an answer's head: what this server's answers have taken

@@ -67,12 +67,19 @@ class AnswerWaits:
     """
 
     def __init__(self, *, floor: float, ceiling: float) -> None:
-        self.floor = min(floor, ceiling)
-        self.ceiling = ceiling  # the client may lower both (SyncClient.read_timeout_base)
+        self.floor = self.ceiling = ceiling
+        self.set_bounds(floor=floor, ceiling=ceiling)
         self._lock = threading.Lock()
         self._mean: float | None = None
         self._deviation = 0.0
         self._backoff = 1.0
+
+    def set_bounds(self, *, floor: float | None = None, ceiling: float | None = None) -> None:
+        """New bounds (SyncClient.read_timeout_base, a benchmark's floor); the floor is
+        never above the ceiling."""
+        if ceiling is not None:
+            self.ceiling = ceiling
+        self.floor = min(self.floor if floor is None else floor, self.ceiling)
 
     def observe(self, seconds: float) -> None:
         """A head came ``seconds`` after its request was written."""
