@@ -38,7 +38,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -57,6 +56,7 @@ from ui.documents_parts import (
     STILL_BUSY,
     THUMB,
     PendingScan,
+    Runner,
     T,
     pages_text,
     prepared,
@@ -65,14 +65,9 @@ from ui.documents_parts import (
     thumbnail_icon,
 )
 from ui.scan_preview import ScanPreview
-from ui.theme import isolate, set_role
+from ui.theme import action_buttons, isolate, set_role
 
 __all__ = ["NOT_CHOSEN", "STILL_BUSY", "DocumentsArea", "PendingScan", "shrink_turned"]
-
-
-Runner = Callable[
-    [Callable[[], object], Callable[[object], None], Callable[[BaseException], None]], None
-]
 
 
 class DocumentsArea(QGroupBox):
@@ -118,15 +113,9 @@ class DocumentsArea(QGroupBox):
             ("later", lambda: self.move_selected(1)),
             ("remove", self.remove),
         ]
-        self.buttons: dict[str, QPushButton] = {}
-        row = QHBoxLayout()
-        for key, action in buttons:
-            button = QPushButton(T[key].text(lang), self)
-            button.setObjectName(f"scan_{key}")
-            button.setAutoDefault(False)
-            button.clicked.connect(action)
-            self.buttons[key] = button
-            row.addWidget(button)
+        row, self.buttons = action_buttons(
+            self, [(key, T[key].text(lang), action) for key, action in buttons], "scan"
+        )
         row.addStretch(1)
         which = QHBoxLayout()
         which.addWidget(QLabel(T["which"].text(lang), self))

@@ -13,6 +13,7 @@ plain sheet and says so. The preview's pages are drawn the same way, in ``ui.sca
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -25,6 +26,12 @@ from desktop.scans.pdfpages import PageNotShown, first_page
 from desktop.scans.progress import pages_message
 from desktop.scans.shrink import PDF, ShrunkPart, ShrunkScan, shrink_bytes, shrink_file
 from rules.messages import Message
+
+#: How the area and its preview run work off the GUI thread: ``(job, done, failed)``, the
+#: job on a side thread, ``done`` or ``failed`` back on the GUI thread (the form's worker).
+Runner = Callable[
+    [Callable[[], object], Callable[[object], None], Callable[[BaseException], None]], None
+]
 
 SCAN_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".pdf", ".bmp", ".webp"})
 THUMB = QSize(96, 128)

@@ -16,17 +16,14 @@ from collections.abc import Callable
 import shiboken6
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QGuiApplication, QImage, QKeyEvent, QPixmap
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
 
 from desktop.scans.pdfpages import PageNotShown, page_of
 from desktop.scans.shrink import PDF, ShrunkScan
 from rules.bidi import ltr
 from rules.messages import Message
-from ui.theme import isolate
-
-Runner = Callable[
-    [Callable[[], object], Callable[[object], None], Callable[[BaseException], None]], None
-]
+from ui.documents_parts import Runner
+from ui.theme import action_buttons, isolate
 
 T = {
     "page": Message("صفحهٔ {n} از {count}", "Page {n} of {count}"),
@@ -106,19 +103,14 @@ class ScanPreview(QDialog):
         keys = QLabel(isolate(T["keys"].text(lang), lang), self)
         keys.setAlignment(Qt.AlignmentFlag.AlignCenter)
         # Buttons for the mouse, and for Tab: the keys above work whichever has the focus.
-        row = QHBoxLayout()
-        self.buttons: dict[str, QPushButton] = {}
-        for key, action in (
+        actions: list[tuple[str, Callable[[], object]]] = [
             ("back", lambda: self.show_page(self.current - 1)),
             ("next", lambda: self.show_page(self.current + 1)),
             ("close", self.close),
-        ):
-            button = QPushButton(T[key].text(lang), self)
-            button.setObjectName(f"preview_{key}")
-            button.setAutoDefault(False)
-            button.clicked.connect(action)
-            self.buttons[key] = button
-            row.addWidget(button)
+        ]
+        row, self.buttons = action_buttons(
+            self, [(key, T[key].text(lang), action) for key, action in actions], "preview"
+        )
         column = QVBoxLayout(self)
         column.addWidget(self.page, 1)
         column.addWidget(self.caption)

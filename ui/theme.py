@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -360,6 +361,23 @@ def dialog_buttons(
     row.addWidget(quit_button)
     row.addWidget(primary)
     return row, primary
+
+
+def action_buttons(
+    parent: QWidget, actions: Sequence[tuple[str, str, Callable[[], object]]], prefix: str
+) -> tuple[QHBoxLayout, dict[str, QPushButton]]:
+    """A row of plain buttons, ``(key, text, action)`` each, named ``<prefix>_<key>``; none is
+    a default one, so Enter in the widget beside them does what that widget does."""
+    row = QHBoxLayout()
+    buttons: dict[str, QPushButton] = {}
+    for key, text, action in actions:
+        button = QPushButton(text, parent)
+        button.setObjectName(f"{prefix}_{key}")
+        button.setAutoDefault(False)
+        button.clicked.connect(action)
+        buttons[key] = button
+        row.addWidget(button)
+    return row, buttons
 
 
 # --- On-screen text for values -------------------------------------------------------------

@@ -24,14 +24,12 @@ from desktop.scans import pdfpages, refusals
 from desktop.scans.budgets import BUDGETS, ScanKind
 from desktop.scans.shrink import JPEG, PDF, shrink_bytes
 from rules.bidi import ltr
-from tests.scans.scan_catalog import publish_with_scans
 from tests.ui.conftest import CLERK_USER, MakeCtx, fill_form, sample_for
+from tests.ui.scan_forms import SERVICE, add_scan, page_missing_pdf, scan_form
 from ui.context import AppContext
 from ui.documents_area import DocumentsArea
 from ui.documents_parts import THUMB, T, plain_sheet, thumbnail_icon
 from ui.request_form import RequestForm
-
-SERVICE = "self_employed_insurance"  # national_card required, three more optional
 
 
 def _scanned_pdf(pages: int) -> bytes:
@@ -50,25 +48,6 @@ def _scanned_pdf(pages: int) -> bytes:
     return out.getvalue()
 
 
-def page_missing_pdf() -> bytes:
-    """A PDF that opens (one page counted) whose page object is not there: damaged."""
-    objects = [
-        (1, b"<< /Type /Catalog /Pages 2 0 R >>"),
-        (2, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
-    ]
-    out = b"%PDF-1.4\n"
-    offsets = []
-    for number, body in objects:
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 4\n0000000000 65535 f \n"
-    out += b"".join(f"{at:010d} 00000 n \n".encode() for at in offsets)
-    out += b"0000000000 65535 f \n"
-    out += f"trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return out
-
-
 def _password_pdf() -> bytes:
     writer = pypdf.PdfWriter()
     writer.add_blank_page(width=595, height=842)
@@ -78,25 +57,9 @@ def _password_pdf() -> bytes:
     return out.getvalue()
 
 
-def _form(qtbot: QtBot, ctx: AppContext) -> RequestForm:
-    publish_with_scans(ctx.catalogs)
-    form = RequestForm(ctx)
-    qtbot.addWidget(form)
-    form.resize(1200, 900)
-    form.show()
-    form.picker.choose(SERVICE)
-    return form
-
-
 @pytest.fixture
 def form(qtbot: QtBot, ui_ctx: AppContext) -> RequestForm:
-    return _form(qtbot, ui_ctx)
-
-
-def _add(qtbot: QtBot, area: DocumentsArea, path: Path, data: bytes, count: int) -> None:
-    path.write_bytes(data)
-    area.add_file(path, "national_card")
-    qtbot.waitUntil(lambda: not area.busy and len(area.pending) == count, timeout=20_000)
+    return scan_form(qtbot, ui_ctx)
 
 
 def _icon(area: DocumentsArea, row: int) -> QImage:
@@ -139,7 +102,7 @@ def test_a_pdf_shows_its_first_page_and_its_page_count_drawn_off_the_gui_thread(
 ) -> None:
     threads = _spy_on_first_page(monkeypatch)
     area = form.documents_area
-    _add(qtbot, area, tmp_path / "bill.pdf", _scanned_pdf(3), 1)
+    add_scan(qtbot, area, tmp_path / "bill.pdf", _scanned_pdf(3), 1)
     (item,) = area.pending
     assert [(p.media_type, p.pages) for p in item.scan.parts] == [(PDF, 3)]  # kept whole
     assert threads and threading.main_thread().name not in threads
@@ -160,10 +123,10 @@ def test_a_pdf_shows_its_first_page_and_its_page_count_drawn_off_the_gui_thread(
 def test_the_page_count_reads_in_english_in_the_english_ui(
     qtbot: QtBot, make_ctx: MakeCtx, office_store: Store, tmp_path: Path
 ) -> None:
-    form = _form(qtbot, make_ctx(office_store, clerk=CLERK_USER, lang="en"))
+    form = scan_form(qtbot, make_ctx(office_store, clerk=CLERK_USER, lang="en"))
     area = form.documents_area
-    _add(qtbot, area, tmp_path / "one.pdf", _scanned_pdf(1), 1)
-    _add(qtbot, area, tmp_path / "two.pdf", _scanned_pdf(2), 2)
+    add_scan(qtbot, area, tmp_path / "one.pdf", _scanned_pdf(1), 1)
+    add_scan(qtbot, area, tmp_path / "two.pdf", _scanned_pdf(2), 2)
     assert [area.list.item(i).text().splitlines()[-1] for i in range(2)] == ["1 page", "2 pages"]
 
 
@@ -173,8 +136,8 @@ def test_a_pdf_whose_first_page_is_damaged_keeps_a_plain_sheet_and_says_why(
     fill_form(form, sample_for(ui_ctx, SERVICE))
     typed = form.draft()
     area = form.documents_area
-    _add(qtbot, area, tmp_path / "good.pdf", _scanned_pdf(2), 1)
-    _add(qtbot, area, tmp_path / "torn.pdf", page_missing_pdf(), 2)
+    add_scan(qtbot, area, tmp_path / "good.pdf", _scanned_pdf(2), 1)
+    add_scan(qtbot, area, tmp_path / "torn.pdf", page_missing_pdf(), 2)
     good, torn = area.pending
     assert torn.thumb is not None and not torn.thumb.shown
     assert torn.thumb.image == plain_sheet(THUMB)
@@ -201,7 +164,7 @@ def test_a_password_pdf_is_refused_in_the_clerks_language_and_the_rest_stays(
     fill_form(form, sample_for(ui_ctx, SERVICE))
     typed = form.draft()
     area = form.documents_area
-    _add(qtbot, area, tmp_path / "good.pdf", _scanned_pdf(1), 1)
+    add_scan(qtbot, area, tmp_path / "good.pdf", _scanned_pdf(1), 1)
     locked = tmp_path / "locked.pdf"
     locked.write_bytes(_password_pdf())
     area.add_file(locked, "national_card")

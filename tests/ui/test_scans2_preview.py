@@ -22,16 +22,14 @@ from pytestqt.qtbot import QtBot
 from desktop.db.engine import Store
 from desktop.scans.shrink import JPEG, PDF, ShrunkScan
 from rules.bidi import ltr
-from tests.scans.scan_catalog import publish_with_scans
 from tests.ui.conftest import CLERK_USER, MakeCtx
-from tests.ui.test_pdf_thumbnail import page_missing_pdf
+from tests.ui.scan_forms import add_scan, page_missing_pdf, scan_form
 from ui.context import AppContext
 from ui.documents_area import DocumentsArea
 from ui.documents_parts import T as NO_PAGE_T
 from ui.request_form import RequestForm
 from ui.scan_preview import ScanPreview, T
 
-SERVICE = "self_employed_insurance"
 NO_PAGE = NO_PAGE_T["no_page"]
 BANDS = 4  # a page's block sits in band (page number % BANDS) of its height
 
@@ -49,25 +47,9 @@ def _banded_pdf(pages: int) -> bytes:
     return out.getvalue()
 
 
-def _form(qtbot: QtBot, ctx: AppContext) -> RequestForm:
-    publish_with_scans(ctx.catalogs)
-    form = RequestForm(ctx)
-    qtbot.addWidget(form)
-    form.resize(1200, 900)
-    form.show()
-    form.picker.choose(SERVICE)
-    return form
-
-
 @pytest.fixture
 def form(qtbot: QtBot, ui_ctx: AppContext) -> RequestForm:
-    return _form(qtbot, ui_ctx)
-
-
-def _add(qtbot: QtBot, area: DocumentsArea, path: Path, data: bytes, count: int) -> None:
-    path.write_bytes(data)
-    area.add_file(path, "national_card")
-    qtbot.waitUntil(lambda: not area.busy and len(area.pending) == count, timeout=20_000)
+    return scan_form(qtbot, ui_ctx)
 
 
 def _open_with_enter(qtbot: QtBot, area: DocumentsArea, row: int) -> ScanPreview:
@@ -110,7 +92,7 @@ def test_a_pdf_pages_through_from_the_keyboard_drawn_off_the_gui_thread(
 ) -> None:
     threads = _spy_on_drawing(monkeypatch)
     area = form.documents_area
-    _add(qtbot, area, tmp_path / "letter.pdf", _banded_pdf(3), 1)
+    add_scan(qtbot, area, tmp_path / "letter.pdf", _banded_pdf(3), 1)
     assert [p.media_type for p in area.pending[0].scan.parts] == [PDF]  # kept whole
 
     preview = _open_with_enter(qtbot, area, 0)
@@ -149,7 +131,7 @@ def test_a_jpeg_page_is_decoded_off_the_gui_thread(
     ImageDraw.Draw(sheet).rectangle((60, 20, 540, 180), fill="black")
     out = io.BytesIO()
     sheet.save(out, "JPEG", quality=90)
-    _add(qtbot, area, tmp_path / "scan-0001.jpg", out.getvalue(), 1)
+    add_scan(qtbot, area, tmp_path / "scan-0001.jpg", out.getvalue(), 1)
     assert [p.media_type for p in area.pending[0].scan.parts] == [JPEG]
     preview = _open_with_enter(qtbot, area, 0)
     assert preview.pages == 1
@@ -163,7 +145,7 @@ def test_a_damaged_pdf_says_its_page_cannot_be_shown(
     qtbot: QtBot, form: RequestForm, tmp_path: Path
 ) -> None:
     area = form.documents_area
-    _add(qtbot, area, tmp_path / "torn.pdf", page_missing_pdf(), 1)
+    add_scan(qtbot, area, tmp_path / "torn.pdf", page_missing_pdf(), 1)
     preview = _open_with_enter(qtbot, area, 0)
     qtbot.waitUntil(lambda: preview.drawn(0), timeout=20_000)
     assert preview.page.text() == T["not_shown"].fa
@@ -179,9 +161,9 @@ def test_a_damaged_pdf_says_its_page_cannot_be_shown(
 def test_in_english_the_right_arrow_turns_forward(
     qtbot: QtBot, make_ctx: MakeCtx, office_store: Store, tmp_path: Path
 ) -> None:
-    form = _form(qtbot, make_ctx(office_store, clerk=CLERK_USER, lang="en"))
+    form = scan_form(qtbot, make_ctx(office_store, clerk=CLERK_USER, lang="en"))
     area = form.documents_area
-    _add(qtbot, area, tmp_path / "letter.pdf", _banded_pdf(2), 1)
+    add_scan(qtbot, area, tmp_path / "letter.pdf", _banded_pdf(2), 1)
     preview = _open_with_enter(qtbot, area, 0)
     assert preview.caption.text() == "Page 1 of 2"
     QTest.keyClick(preview, Qt.Key.Key_Right)
@@ -203,7 +185,7 @@ def test_closing_before_the_page_arrives_loses_nothing(
     qtbot: QtBot, ui_ctx: AppContext, form: RequestForm, tmp_path: Path
 ) -> None:
     area = form.documents_area
-    _add(qtbot, area, tmp_path / "letter.pdf", _banded_pdf(3), 1)
+    add_scan(qtbot, area, tmp_path / "letter.pdf", _banded_pdf(3), 1)
     preview = _open_with_enter(qtbot, area, 0)
     QTest.keyClick(preview, Qt.Key.Key_Escape)  # at once: its pages are still being drawn
     # The late pages' callbacks reach a deleted dialog and are ignored.
